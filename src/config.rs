@@ -1,0 +1,156 @@
+//! Configuration from the environment (and `.env`, loaded by `main`). Every error names
+//! the variable and says what to do.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error(
+        "TELOXIDE_TOKEN is not set; get a token from @BotFather and put TELOXIDE_TOKEN=... in .env or the environment"
+    )]
+    MissingToken,
+    #[error(
+        "TELOXIDE_API_URL '{0}' is not a URL; write it like http://127.0.0.1:8081/ or leave it unset for Telegram's"
+    )]
+    BadApiUrl(String),
+    #[error(
+        "STAFF_CHAT_ID '{0}' is not a chat id; it is a whole number such as -1001234567890 (a group's id is negative)"
+    )]
+    BadStaffChat(String),
+    #[error(
+        "STAFF_USER_IDS has '{0}', which is not a Telegram user id; write whole numbers separated by commas, like 12345,67890"
+    )]
+    BadStaffUser(String),
+    #[error(
+        "EUDESK_THROTTLE is '{0}'; write on (respect Telegram's rate limits) or off (local Bot API server, benchmarks)"
+    )]
+    BadThrottle(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub token: Option<String>,
+    pub api_url: Option<reqwest::Url>,
+    pub database_url: String,
+    pub dialogues_dir: PathBuf,
+    pub staff_chat_id: Option<i64>,
+    pub staff_user_ids: Vec<i64>,
+    pub throttle: bool,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://eudesk.db";
+pub const DEFAULT_DIALOGUES_DIR: &str = "dialogues";
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads through `get`, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let api_url = match var("TELOXIDE_API_URL") {
+            None => None,
+            Some(u) => {
+                Some(reqwest::Url::parse(&u).map_err(|_| ConfigError::BadApiUrl(u.clone()))?)
+            }
+        };
+        let staff_chat_id = match var("STAFF_CHAT_ID") {
+            None => None,
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|_| ConfigError::BadStaffChat(v.clone()))?,
+            ),
+        };
+        let staff_user_ids = match var("STAFF_USER_IDS") {
+            None => Vec::new(),
+            Some(v) => v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<i64>()
+                        .ok()
+                        .filter(|id| *id > 0)
+                        .ok_or_else(|| ConfigError::BadStaffUser(s.to_owned()))
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let throttle = match var("EUDESK_THROTTLE")
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(ConfigError::BadThrottle(other.to_owned())),
+        };
+        Ok(Config {
+            token: var("TELOXIDE_TOKEN"),
+            api_url,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            dialogues_dir: var("DIALOGUES_DIR")
+                .map_or_else(|| PathBuf::from(DEFAULT_DIALOGUES_DIR), PathBuf::from),
+            staff_chat_id,
+            staff_user_ids,
+            throttle,
+        })
+    }
+
+    /// The token, for `run`, which cannot work without one.
+    pub fn require_token(&self) -> Result<&str, ConfigError> {
+        self.token.as_deref().ok_or(ConfigError::MissingToken)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_product_brief() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://eudesk.db");
+        assert_eq!(c.dialogues_dir, PathBuf::from("dialogues"));
+        assert!(c.throttle);
+        assert!(c.staff_user_ids.is_empty());
+        assert!(matches!(c.require_token(), Err(ConfigError::MissingToken)));
+    }
+
+    #[test]
+    fn staff_user_ids_are_a_comma_separated_list() {
+        let c = config(&[("STAFF_USER_IDS", "12, 34,")]).unwrap();
+        assert_eq!(c.staff_user_ids, vec![12, 34]);
+    }
+
+    #[test]
+    fn a_malformed_staff_list_names_the_bad_entry() {
+        let err = config(&[("STAFF_USER_IDS", "12,abc")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("STAFF_USER_IDS") && err.contains("'abc'"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn throttle_is_on_or_off() {
+        assert!(!config(&[("EUDESK_THROTTLE", "OFF")]).unwrap().throttle);
+        assert!(config(&[("EUDESK_THROTTLE", "maybe")]).is_err());
+    }
+}

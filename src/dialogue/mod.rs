@@ -1,0 +1,12 @@
+//! The content model: dialogue files → a checked tree of nodes.
+
+mod load;
+mod raw;
+pub mod render;
+mod tree;
+
+pub use load::{
+    COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, load,
+    suggestion,
+};
+pub use tree::{Action, Contact, Link, MAIN, MAX_ID_BYTES, Node, NodeId, Tree};

@@ -1,0 +1,74 @@
+//! The dialogue files exactly as written: what serde reads before anything is checked.
+//!
+//! Every field a person may forget is an `Option`, so that a forgotten one becomes a
+//! problem report naming the node ("missing English text") instead of a serde error.
+
+use serde::Deserialize;
+use toml::value::Datetime;
+
+/// Keys allowed at the top of a file; used to suggest the right one for a typo.
+pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "node"];
+
+/// Keys allowed in a `[[node]]` block.
+pub const NODE_KEYS: &[&str] = &[
+    "id", "label", "text", "children", "links", "ask", "action", "match", "sources", "reviewed",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNode {
+    pub id: String,
+    pub label: Option<RawLocalized>,
+    pub text: Option<RawLocalized>,
+    #[serde(default)]
+    pub children: Vec<String>,
+    #[serde(default)]
+    pub links: Vec<RawLink>,
+    pub ask: Option<RawAsk>,
+    pub action: Option<String>,
+    #[serde(rename = "match")]
+    pub matchable: Option<bool>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    pub reviewed: Option<Datetime>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLocalized {
+    pub tr: Option<String>,
+    pub en: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAsk {
+    #[serde(default)]
+    pub tr: Vec<String>,
+    #[serde(default)]
+    pub en: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLink {
+    pub tr: Option<String>,
+    pub en: Option<String>,
+    pub url: String,
+}
+
+/// The office's contact details: the one place they are kept.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContact {
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub hours: String,
+    #[serde(default)]
+    pub web: String,
+}

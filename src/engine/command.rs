@@ -1,0 +1,82 @@
+//! Slash commands, the same in Telegram and in the console.
+
+/// A command a person typed. Unknown ones are kept so the bot can say which it knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// `/start`, with the deep-link payload Telegram passes after it, if any.
+    Start(Option<String>),
+    Menu,
+    Help,
+    Language,
+    Cancel,
+    Unknown(String),
+}
+
+/// Every command, with its description in Turkish and English, for Telegram's command
+/// menu (`setMyCommands`) and for `/help`.
+pub const COMMANDS: &[(&str, &str, &str)] = &[
+    ("start", "Başla: ana menü", "Start: the main menu"),
+    ("menu", "Ana menü", "Main menu"),
+    (
+        "help",
+        "Yardım: bot nasıl kullanılır",
+        "Help: how to use the bot",
+    ),
+    (
+        "language",
+        "Dil seçimi (Türkçe / English)",
+        "Choose the language (Türkçe / English)",
+    ),
+    (
+        "cancel",
+        "Yapılan işlemi iptal et",
+        "Cancel what you are doing",
+    ),
+];
+
+impl Command {
+    /// `None` when the text is not a command. Accepts Telegram's `/cmd@botname` form.
+    pub fn parse(text: &str) -> Option<Command> {
+        let rest = text.trim_start().strip_prefix('/')?;
+        let (word, arg) = match rest.split_once(char::is_whitespace) {
+            Some((w, a)) => (w, a.trim()),
+            None => (rest, ""),
+        };
+        let name = word.split('@').next().unwrap_or("").to_lowercase();
+        if name.is_empty() {
+            return None;
+        }
+        Some(match name.as_str() {
+            "start" => Command::Start((!arg.is_empty()).then(|| arg.to_owned())),
+            "menu" => Command::Menu,
+            "help" | "yardim" | "yardım" => Command::Help,
+            "language" | "dil" => Command::Language,
+            "cancel" | "iptal" => Command::Cancel,
+            _ => Command::Unknown(name),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_bot_names_and_payloads() {
+        assert_eq!(Command::parse("/start"), Some(Command::Start(None)));
+        assert_eq!(
+            Command::parse("/start training_3"),
+            Some(Command::Start(Some("training_3".into())))
+        );
+        assert_eq!(Command::parse("/menu@eudesk_bot"), Some(Command::Menu));
+        assert_eq!(Command::parse("/Help"), Some(Command::Help));
+        assert_eq!(Command::parse("/foo"), Some(Command::Unknown("foo".into())));
+    }
+
+    #[test]
+    fn ordinary_text_is_not_a_command() {
+        assert_eq!(Command::parse("erasmus nedir"), None);
+        assert_eq!(Command::parse("/"), None);
+        assert_eq!(Command::parse("a/b"), None);
+    }
+}

@@ -1,0 +1,135 @@
+//! The bot's own sentences (not content): navigation, notices, apologies.
+
+use crate::lang::Lang;
+
+fn pick(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Tr => tr,
+        Lang::En => en,
+    }
+}
+
+pub fn back(lang: Lang) -> &'static str {
+    pick(lang, "« Geri", "« Back")
+}
+
+pub fn main_menu(lang: Lang) -> &'static str {
+    pick(lang, "🏠 Ana menü", "🏠 Main menu")
+}
+
+pub fn ask_staff(lang: Lang) -> &'static str {
+    pick(lang, "✉️ Personele sor", "✉️ Ask staff")
+}
+
+pub fn start_registration(lang: Lang) -> &'static str {
+    pick(lang, "📝 Kayıt ol", "📝 Register")
+}
+
+pub fn node_gone(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bu menü güncellendi ve artık yok; sizi ana menüye aldım.",
+        "That menu has been updated and no longer exists; here is the main menu.",
+    )
+}
+
+pub fn button_unknown(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bu düğme artık geçerli değil; sizi ana menüye aldım.",
+        "That button is no longer valid; here is the main menu.",
+    )
+}
+
+pub fn did_you_mean(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Sorunuzu tam anlayamadım. Şunlardan birini mi demek istediniz?",
+        "I am not sure I understood. Did you mean one of these?",
+    )
+}
+
+pub fn no_answer(lang: Lang, question_html: &str) -> String {
+    match lang {
+        Lang::Tr => format!(
+            "«{question_html}» sorusuna hazır bir yanıtım yok.\n\nSorunuzu büro personeline iletebilir ya da menülere göz atabilirsiniz."
+        ),
+        Lang::En => format!(
+            "I have no ready answer to «{question_html}».\n\nYou can pass your question to the office's staff, or browse the menus."
+        ),
+    }
+}
+
+pub fn nothing_to_read(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Sorunuzu yazıyla yazın ya da menüdeki düğmeleri kullanın.",
+        "Please type your question, or use the buttons of the menu.",
+    )
+}
+
+pub fn text_only(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Yalnızca yazılı mesajları ve düğmeleri okuyabiliyorum. Sorunuzu yazarak sorabilir ya da menüyü kullanabilirsiniz.",
+        "I can read text and buttons only. Please type your question, or use the menu.",
+    )
+}
+
+pub fn choose_language() -> &'static str {
+    "Dil seçin / Choose your language:"
+}
+
+pub fn language_set(lang: Lang) -> &'static str {
+    pick(lang, "✓ Dil: Türkçe", "✓ Language: English")
+}
+
+pub fn nothing_to_cancel(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "İptal edilecek bir işlem yok.",
+        "There is nothing to cancel.",
+    )
+}
+
+pub fn unknown_command(lang: Lang, name_html: &str) -> String {
+    match lang {
+        Lang::Tr => {
+            format!("/{name_html} komutunu tanımıyorum. Komutların listesi için /help yazın.")
+        }
+        Lang::En => format!("I do not know the command /{name_html}. Type /help for the list."),
+    }
+}
+
+pub fn help(lang: Lang) -> String {
+    let commands: Vec<String> = super::command::COMMANDS
+        .iter()
+        .map(|(name, tr, en)| format!("/{name} — {}", pick(lang, tr, en)))
+        .collect();
+    let intro = pick(
+        lang,
+        "Menülerdeki düğmelere basarak ilerleyebilir ya da sorunuzu kendi cümlelerinizle yazabilirsiniz (örneğin «mantıksal çerçeve nedir?»). Yanıtını bilmediğim soruları büro personeline iletebilirsiniz.",
+        "Press the buttons of the menus, or type your question in your own words (for example \"what is a logical framework?\"). Questions I cannot answer can be passed to the office's staff.",
+    );
+    format!("{intro}\n\n{}", commands.join("\n"))
+}
+
+pub fn registration_not_open(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bot üzerinden eğitim kaydı henüz açılmadı; hazırlanıyor. Şimdilik kayıt için büroyla iletişime geçin.",
+        "Training registration through the bot is not open yet; it is being prepared. For now, please contact the office to register.",
+    )
+}
+
+pub fn ask_staff_not_open(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Soruları bot üzerinden personele iletme özelliği henüz açılmadı; hazırlanıyor. Şimdilik büroyla doğrudan iletişime geçin.",
+        "Passing questions to staff through the bot is not open yet; it is being prepared. For now, please contact the office directly.",
+    )
+}
+
+pub fn contact_button(lang: Lang) -> &'static str {
+    pick(lang, "📞 İletişim", "📞 Contact")
+}

@@ -1,0 +1,12 @@
+//! eudesk: the Telegram assistant of the Izmir Governorship's EU and Foreign Relations
+//! Office. The core (dialogue, matching, engine) knows nothing of Telegram; the
+//! adapters (telegram, console) and the storage sit around it.
+
+pub mod config;
+pub mod console;
+pub mod dialogue;
+pub mod engine;
+pub mod lang;
+pub mod matching;
+pub mod storage;
+pub mod telegram;

@@ -1,0 +1,437 @@
+//! Free-text questions → FAQ nodes.
+//!
+//! Every matchable node becomes one document per language, made of its label, its
+//! `ask` phrasings and its text. A question's words are looked up in an index built
+//! once at load, with tolerance for Turkish suffixes ("erasmusa" → "erasmus") and
+//! typos (one edit, two in long words), and weighted by how rare they are, so that
+//! "logframe" decides more than "proje".
+
+pub mod normalize;
+
+use crate::dialogue::{NodeId, Tree};
+use crate::lang::Lang;
+use serde::Serialize;
+use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+/// At or above this a question is answered directly. Chosen on the question list in
+/// `tests/fixtures/questions.tsv`: a score this high means nearly every weighty word of
+/// the question is in the node's label or phrasings; below it, half-covered questions
+/// ("erasmus vize") began to get confident wrong answers.
+pub const ANSWER: f32 = 0.70;
+
+/// A confident answer also needs this lead over the runner-up; otherwise two nodes fit
+/// about equally and the person should choose.
+pub const MARGIN: f32 = 0.05;
+
+/// Between this and `ANSWER` the bot asks "did you mean …"; below it, no node shares
+/// enough of the question to be worth offering, and the bot offers to ask staff.
+pub const SUGGEST: f32 = 0.40;
+
+/// At most this many matches are reported (`eudesk match --json`).
+pub const MAX_MATCHES: usize = 5;
+
+/// At most this many "did you mean" buttons.
+pub const MAX_SUGGESTIONS: usize = 3;
+
+/// Words in a label or an `ask` phrasing say what a node is about; words in its text
+/// only that the node mentions them.
+const TITLE_WEIGHT: f32 = 1.0;
+const TEXT_WEIGHT: f32 = 0.6;
+
+/// An answer in the other language is still an answer, but the person's own language
+/// wins a tie.
+const OTHER_LANGUAGE: f32 = 0.9;
+
+/// How the final score mixes how much of the question a node covers with how closely
+/// the question matches one of its phrasings (which separates "erasmus" from
+/// "erasmus ka1" when both contain "erasmus").
+const COVERAGE_SHARE: f32 = 0.75;
+
+/// Phrasing similarity is only computed for the best candidates by coverage.
+const PHRASE_CANDIDATES: usize = 40;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    Answer,
+    Suggest,
+    Escalate,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Match {
+    pub id: NodeId,
+    pub score: f32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub decision: Decision,
+    /// Best first, at most `MAX_MATCHES`.
+    pub matches: Vec<Match>,
+}
+
+type TermId = u32;
+type DocId = u32;
+
+struct Term {
+    text: String,
+    idf: f32,
+    /// Documents containing the term, with the weight of the field it is in.
+    postings: Vec<(DocId, f32)>,
+}
+
+struct Doc {
+    node: u32,
+    lang: Lang,
+    /// The label and each `ask` phrasing, as terms.
+    phrases: Vec<Vec<TermId>>,
+}
+
+/// The index over a tree's matchable nodes.
+pub struct Matcher {
+    ids: Vec<NodeId>,
+    docs: Vec<Doc>,
+    terms: Vec<Term>,
+    vocab: HashMap<String, TermId>,
+    /// The vocabulary in order, for prefix look-ups.
+    sorted: Vec<(String, TermId)>,
+    /// Symmetric-delete index for typos: hash of a term with one (or two) letters
+    /// deleted → terms.
+    deletes: HashMap<u64, Vec<TermId>>,
+    /// Weight of a question word the index does not know: as rare as the rarest word,
+    /// because an unknown word is usually the point of the question ("vize").
+    unknown_weight: f32,
+}
+
+impl Matcher {
+    pub fn new(tree: &Tree) -> Matcher {
+        let mut b = Builder::default();
+        for node in tree.nodes().filter(|n| n.matchable) {
+            let n = b.ids.len() as u32;
+            b.ids.push(node.id.clone());
+            for lang in Lang::ALL {
+                let mut phrases = vec![b.phrase(node.label.get(lang))];
+                phrases.extend(node.ask.get(lang).iter().map(|a| b.phrase(a)));
+                let doc = b.docs.len() as DocId;
+                let mut fields: HashMap<TermId, f32> = HashMap::new();
+                for &t in phrases.iter().flatten() {
+                    fields.insert(t, TITLE_WEIGHT);
+                }
+                for w in normalize::words(node.plain.get(lang)) {
+                    let t = b.term(&w);
+                    fields.entry(t).or_insert(TEXT_WEIGHT);
+                }
+                for (t, w) in fields {
+                    b.postings[t as usize].push((doc, w));
+                }
+                b.docs.push(Doc {
+                    node: n,
+                    lang,
+                    phrases,
+                });
+            }
+        }
+        b.finish()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Matches a question in `lang`, falling back to the other language.
+    pub fn find(&self, question: &str, lang: Lang) -> Outcome {
+        let words = normalize::words(question);
+        if words.is_empty() || self.docs.is_empty() {
+            return Outcome {
+                decision: Decision::Escalate,
+                matches: Vec::new(),
+            };
+        }
+        // For each question word, the index terms it may stand for, and its weight.
+        let mut matched: HashMap<TermId, f32> = HashMap::new();
+        let mut total_weight = 0.0;
+        let mut coverage = vec![0.0f32; self.docs.len()];
+        let mut best_for_word = vec![0.0f32; self.docs.len()];
+        let mut touched: Vec<DocId> = Vec::new();
+        for word in &words {
+            let candidates = self.candidates(word);
+            let weight = candidates
+                .iter()
+                .map(|&(t, _)| self.terms[t as usize].idf)
+                .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.max(x))))
+                .unwrap_or(self.unknown_weight);
+            total_weight += weight;
+            let mut word_docs: Vec<DocId> = Vec::new();
+            for &(t, sim) in &candidates {
+                let e = matched.entry(t).or_insert(0.0);
+                *e = e.max(sim);
+                for &(d, field) in &self.terms[t as usize].postings {
+                    let s = sim * field;
+                    let slot = &mut best_for_word[d as usize];
+                    if *slot == 0.0 {
+                        word_docs.push(d);
+                    }
+                    if s > *slot {
+                        *slot = s;
+                    }
+                }
+            }
+            for d in word_docs {
+                let c = &mut coverage[d as usize];
+                if *c == 0.0 {
+                    touched.push(d);
+                }
+                *c += weight * best_for_word[d as usize];
+                best_for_word[d as usize] = 0.0;
+            }
+        }
+        if touched.is_empty() {
+            return Outcome {
+                decision: Decision::Escalate,
+                matches: Vec::new(),
+            };
+        }
+        touched.sort_by(|a, b| coverage[*b as usize].total_cmp(&coverage[*a as usize]));
+        touched.truncate(PHRASE_CANDIDATES);
+
+        let mut by_node: HashMap<u32, f32> = HashMap::new();
+        for d in touched {
+            let doc = &self.docs[d as usize];
+            let cov = coverage[d as usize] / total_weight;
+            let phrase = doc
+                .phrases
+                .iter()
+                .map(|p| self.phrase_similarity(p, &matched))
+                .fold(0.0, f32::max);
+            let mut score = COVERAGE_SHARE * cov + (1.0 - COVERAGE_SHARE) * phrase;
+            if doc.lang != lang {
+                score *= OTHER_LANGUAGE;
+            }
+            let e = by_node.entry(doc.node).or_insert(0.0);
+            *e = e.max(score.min(1.0));
+        }
+        let mut ranked: Vec<(u32, f32)> = by_node.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranked.truncate(MAX_MATCHES);
+        let matches: Vec<Match> = ranked
+            .into_iter()
+            .map(|(n, s)| Match {
+                id: self.ids[n as usize].clone(),
+                score: s,
+            })
+            .collect();
+        Outcome {
+            decision: decide(&matches),
+            matches,
+        }
+    }
+
+    /// How much of a phrasing (by word rarity) the question's words cover.
+    fn phrase_similarity(&self, phrase: &[TermId], matched: &HashMap<TermId, f32>) -> f32 {
+        let (mut hit, mut all) = (0.0, 0.0);
+        for t in phrase {
+            let idf = self.terms[*t as usize].idf;
+            all += idf;
+            hit += idf * matched.get(t).copied().unwrap_or(0.0);
+        }
+        if all == 0.0 { 0.0 } else { hit / all }
+    }
+
+    /// The index terms a question word may stand for, each with a similarity in 0..1.
+    fn candidates(&self, word: &str) -> Vec<(TermId, f32)> {
+        let mut found: HashMap<TermId, f32> = HashMap::new();
+        let mut add = |t: TermId, s: f32| {
+            let e = found.entry(t).or_insert(0.0);
+            *e = e.max(s);
+        };
+        if let Some(&t) = self.vocab.get(word) {
+            add(t, 1.0);
+        }
+        let chars: Vec<char> = word.chars().collect();
+        let len = chars.len();
+        // A Turkish suffix on the question word: "erasmusa", "projeyi", "basvurusu".
+        for k in (MIN_STEM..len).rev() {
+            let stem: String = chars[..k].iter().collect();
+            if let Some(&t) = self.vocab.get(&stem) {
+                add(t, stem_similarity(k, len));
+            }
+        }
+        // A suffix on the indexed word, or both ("basvuru" ~ "basvurmak"): words that
+        // share the question word's first letters.
+        if len >= MIN_STEM {
+            let prefix: String = chars[..len.min(SHARED_STEM)].iter().collect();
+            let start = self
+                .sorted
+                .partition_point(|(s, _)| s.as_str() < prefix.as_str());
+            for (term, t) in self.sorted[start..]
+                .iter()
+                .take_while(|(s, _)| s.starts_with(&prefix))
+                .take(64)
+            {
+                let common = term
+                    .chars()
+                    .zip(&chars)
+                    .take_while(|(a, b)| a == *b)
+                    .count();
+                let tlen = term.chars().count();
+                if common == len.min(tlen) || common >= SHARED_STEM {
+                    add(*t, stem_similarity(common, len.max(tlen)));
+                }
+            }
+        }
+        // Typos: one edit, two in long words.
+        if len >= MIN_TYPO_LEN {
+            let max = max_edits(len);
+            let mut keys = vec![hash(word)];
+            deletions(&chars, max, &mut keys);
+            for key in keys {
+                if let Some(terms) = self.deletes.get(&key) {
+                    for &t in terms {
+                        let term = self.terms[t as usize].text.as_str();
+                        let allowed = max_edits(len.min(term.chars().count()));
+                        let d = strsim::damerau_levenshtein(word, term);
+                        if d > 0 && d <= allowed {
+                            add(t, if d == 1 { 0.85 } else { 0.7 });
+                        }
+                    }
+                }
+            }
+        }
+        found.into_iter().collect()
+    }
+}
+
+/// Question and index words must share at least this many first letters to count as
+/// one word with different suffixes; four keeps "ajans"/"ajansi" together while
+/// "pro" does not pull in every word starting with it.
+const MIN_STEM: usize = 4;
+/// Two words sharing this many first letters are taken as one root with different
+/// Turkish suffixes ("basvur-usu", "basvur-mak").
+const SHARED_STEM: usize = 5;
+/// Shorter words are not typo-matched: one edit in a three-letter word makes another
+/// word.
+const MIN_TYPO_LEN: usize = 4;
+
+fn max_edits(len: usize) -> usize {
+    if len >= 9 { 2 } else { 1 }
+}
+
+/// The more of the longer word the shared stem covers, the surer the match: 0.7 plus
+/// up to 0.25.
+fn stem_similarity(common: usize, longer: usize) -> f32 {
+    0.7 + 0.25 * common as f32 / longer.max(1) as f32
+}
+
+fn decide(matches: &[Match]) -> Decision {
+    let Some(top) = matches.first() else {
+        return Decision::Escalate;
+    };
+    let second = matches.get(1).map_or(0.0, |m| m.score);
+    if top.score >= ANSWER && top.score - second >= MARGIN {
+        Decision::Answer
+    } else if top.score >= SUGGEST {
+        Decision::Suggest
+    } else {
+        Decision::Escalate
+    }
+}
+
+fn hash(s: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    s.hash(&mut h);
+    h.finish()
+}
+
+/// Hashes of `chars` with 1..=`max` letters deleted.
+fn deletions(chars: &[char], max: usize, out: &mut Vec<u64>) {
+    if max == 0 || chars.len() <= 1 {
+        return;
+    }
+    for i in 0..chars.len() {
+        let mut shorter = chars.to_vec();
+        shorter.remove(i);
+        out.push(hash(&shorter.iter().collect::<String>()));
+        deletions(&shorter, max - 1, out);
+    }
+}
+
+#[derive(Default)]
+struct Builder {
+    ids: Vec<NodeId>,
+    docs: Vec<Doc>,
+    vocab: HashMap<String, TermId>,
+    postings: Vec<Vec<(DocId, f32)>>,
+}
+
+impl Builder {
+    fn term(&mut self, word: &str) -> TermId {
+        if let Some(&t) = self.vocab.get(word) {
+            return t;
+        }
+        let t = self.postings.len() as TermId;
+        self.vocab.insert(word.to_owned(), t);
+        self.postings.push(Vec::new());
+        t
+    }
+
+    fn phrase(&mut self, text: &str) -> Vec<TermId> {
+        let mut terms: Vec<TermId> = normalize::words(text)
+            .iter()
+            .map(|w| self.term(w))
+            .collect();
+        terms.dedup();
+        terms
+    }
+
+    fn finish(self) -> Matcher {
+        let n = self.docs.len().max(1) as f32;
+        let mut texts = vec![String::new(); self.postings.len()];
+        for (word, &t) in &self.vocab {
+            texts[t as usize] = word.clone();
+        }
+        let terms: Vec<Term> = self
+            .postings
+            .into_iter()
+            .zip(texts)
+            .map(|(postings, text)| Term {
+                text,
+                idf: (1.0 + n / postings.len().max(1) as f32).ln(),
+                postings,
+            })
+            .collect();
+        let unknown_weight = terms.iter().map(|t| t.idf).fold(1.0, f32::max);
+        let mut sorted: Vec<(String, TermId)> =
+            self.vocab.iter().map(|(s, &t)| (s.clone(), t)).collect();
+        sorted.sort();
+        let mut deletes: HashMap<u64, Vec<TermId>> = HashMap::new();
+        for (word, t) in &sorted {
+            let chars: Vec<char> = word.chars().collect();
+            if chars.len() < MIN_TYPO_LEN {
+                continue;
+            }
+            let mut keys = vec![hash(word)];
+            deletions(&chars, max_edits(chars.len()), &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
+            for k in keys {
+                deletes.entry(k).or_default().push(*t);
+            }
+        }
+        Matcher {
+            ids: self.ids,
+            docs: self.docs,
+            terms,
+            vocab: self.vocab,
+            sorted,
+            deletes,
+            unknown_weight,
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! Turning what people type into comparable words: Turkish-aware case folding,
+//! diacritics removed, apostrophe suffixes cut, greetings and filler words dropped.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Folds one character to its comparable form: lowercase, Turkish letters and other
+/// accented letters without their marks. Most people type on phones without Turkish
+/// letters ("basvuru" for "başvuru"), so both must compare equal; and since `I`/`ı` and
+/// `İ`/`i` are mixed freely in such text, all four fold to `i`.
+fn fold_char(c: char, out: &mut String) {
+    match c {
+        'İ' | 'I' | 'ı' | 'i' | 'î' | 'Î' => out.push('i'),
+        'Ş' | 'ş' => out.push('s'),
+        'Ğ' | 'ğ' => out.push('g'),
+        'Ç' | 'ç' => out.push('c'),
+        'Ö' | 'ö' => out.push('o'),
+        'Ü' | 'ü' | 'û' | 'Û' => out.push('u'),
+        'â' | 'Â' => out.push('a'),
+        c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+        c => {
+            for lower in c.to_lowercase() {
+                for d in lower.nfd() {
+                    if !is_combining_mark(d) {
+                        out.push(d);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn is_combining_mark(c: char) -> bool {
+    matches!(c as u32, 0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '’' | '‘' | '`' | '´' | 'ʼ')
+}
+
+/// Words that say nothing about what a person wants: greetings, politeness, question
+/// words and pronouns, in both languages, already folded. Rare words carry the meaning;
+/// these would only add noise to every score.
+const STOPWORDS: &[&str] = &[
+    // Turkish
+    "merhaba",
+    "merhabalar",
+    "selam",
+    "selamlar",
+    "slm",
+    "mrb",
+    "sa",
+    "as",
+    "iyi",
+    "gunler",
+    "aksamlar",
+    "hocam",
+    "lutfen",
+    "rica",
+    "ederim",
+    "tesekkur",
+    "tesekkurler",
+    "sagol",
+    "sagolun",
+    "acaba",
+    "bir",
+    "bu",
+    "su",
+    "o",
+    "ve",
+    "veya",
+    "ya",
+    "ile",
+    "de",
+    "da",
+    "mi",
+    "mu",
+    "ne",
+    "nedir",
+    "neler",
+    "nelerdir",
+    "nasil",
+    "hakkinda",
+    "bilgi",
+    "almak",
+    "istiyorum",
+    "isterim",
+    "istiyoruz",
+    "ogrenmek",
+    "var",
+    "mii",
+    "icin",
+    "gibi",
+    "ben",
+    "biz",
+    "bana",
+    "beni",
+    "benim",
+    "bize",
+    "siz",
+    "size",
+    "sizin",
+    "hangi",
+    "nereden",
+    "nerede",
+    "kim",
+    "kimler",
+    "olur",
+    "olarak",
+    "ama",
+    "fakat",
+    "cok",
+    "daha",
+    "ki",
+    "yani",
+    "sey",
+    "hk",
+    "hakkinda",
+    "verir",
+    "misiniz",
+    "musunuz",
+    "miyim",
+    "miyiz",
+    "yardimci",
+    "yardim",
+    "eder",
+    "edebilir",
+    "olabilir",
+    "olmak",
+    "olan",
+    "oldugu",
+    "nasildir",
+    "yapmam",
+    "gerekiyor",
+    "gerekir",
+    "gerek",
+    "lazim",
+    "tam",
+    "olarak",
+    // English
+    "hello",
+    "hi",
+    "hey",
+    "dear",
+    "please",
+    "thanks",
+    "thank",
+    "you",
+    "what",
+    "whats",
+    "is",
+    "are",
+    "the",
+    "a",
+    "an",
+    "how",
+    "do",
+    "does",
+    "i",
+    "can",
+    "could",
+    "to",
+    "of",
+    "for",
+    "about",
+    "in",
+    "on",
+    "with",
+    "my",
+    "me",
+    "we",
+    "our",
+    "your",
+    "it",
+    "its",
+    "this",
+    "that",
+    "there",
+    "be",
+    "get",
+    "want",
+    "would",
+    "like",
+    "know",
+    "tell",
+    "info",
+    "information",
+    "some",
+    "any",
+    "where",
+    "which",
+    "who",
+    "should",
+    "need",
+    "and",
+    "or",
+    "s",
+    "am",
+    "was",
+    "will",
+    "us",
+    "help",
+    "mean",
+    "explain",
+];
+
+/// Folds a whole text (see `fold_char`), cutting Turkish suffixes written after an
+/// apostrophe ("Erasmus+'a" → "erasmus+"), and turning punctuation into spaces.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut skipping_suffix = false;
+    for c in text.chars() {
+        if is_apostrophe(c) {
+            skipping_suffix = true;
+            continue;
+        }
+        if skipping_suffix {
+            if c.is_alphanumeric() {
+                continue;
+            }
+            skipping_suffix = false;
+        }
+        if c.is_alphanumeric() {
+            fold_char(c, &mut out);
+        } else if !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    out.trim().to_owned()
+}
+
+/// The meaningful words of a text, folded, in order.
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split_whitespace()
+        .filter(|w| !STOPWORDS.contains(w))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn turkish_capitals_and_dotless_i_fold_to_plain_letters() {
+        assert_eq!(fold("İZMİR Işık ılık"), "izmir isik ilik");
+        assert_eq!(fold("Başvuru ĞÜŞÇÖ"), "basvuru gusco");
+    }
+
+    #[test]
+    fn apostrophe_suffixes_are_cut() {
+        assert_eq!(fold("Erasmus+'a nasıl"), "erasmus nasil");
+        assert_eq!(fold("logframe’i"), "logframe");
+    }
+
+    #[test]
+    fn other_accents_are_removed_and_punctuation_splits() {
+        assert_eq!(fold("Café—résumé!?"), "cafe resume");
+    }
+
+    #[test]
+    fn greetings_and_question_words_are_dropped() {
+        assert_eq!(
+            words("Merhaba, mantıksal çerçeve nedir?"),
+            ["mantiksal", "cerceve"]
+        );
+        assert_eq!(words("Hi, what is a logframe please"), ["logframe"]);
+        assert!(words("😀 !!").is_empty());
+    }
+}

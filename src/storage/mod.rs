@@ -1,0 +1,111 @@
+//! Every SQL query eudesk runs, and nothing else.
+
+use crate::lang::Lang;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "DATABASE_URL '{url}' is not a SQLite URL ({source}); write it like sqlite://eudesk.db"
+    )]
+    BadUrl { url: String, source: sqlx::Error },
+    #[error(
+        "cannot open the database '{url}' ({source}); check that its folder exists and is writable, or set DATABASE_URL"
+    )]
+    Open { url: String, source: sqlx::Error },
+    #[error(
+        "cannot bring the database '{url}' up to date ({source}); was it made by a newer eudesk?"
+    )]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+/// The SQLite database. Cheap to clone: the pool is shared.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: SqlitePool,
+}
+
+/// A person's place in the conversation, as saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conversation {
+    pub user: i64,
+    pub lang: Option<Lang>,
+    /// A node id as saved; it may no longer exist if the content changed since.
+    pub node: String,
+}
+
+impl Store {
+    /// Opens (creating if missing) the database and applies pending migrations.
+    #[tracing::instrument]
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|source| StoreError::BadUrl {
+                url: url.to_owned(),
+                source,
+            })?
+            .create_if_missing(true)
+            // WAL lets the command line read while the bot writes.
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: url.to_owned(),
+                source,
+            })?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                url: url.to_owned(),
+                source,
+            })?;
+        Ok(Store { pool })
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn conversation(&self, user: i64) -> Result<Option<Conversation>, StoreError> {
+        let row: Option<(i64, Option<String>, String)> =
+            sqlx::query_as("SELECT user_id, lang, node FROM conversations WHERE user_id = ?")
+                .bind(user)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(user, lang, node)| Conversation {
+            user,
+            lang: lang.as_deref().and_then(Lang::parse),
+            node,
+        }))
+    }
+
+    #[tracing::instrument(skip(self, c), fields(user = c.user))]
+    pub async fn save_conversation(&self, c: &Conversation) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO conversations (user_id, lang, node) VALUES (?, ?, ?)
+             ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+        )
+        .bind(c.user)
+        .bind(c.lang.map(Lang::code))
+        .bind(&c.node)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,269 @@
+//! The teloxide adapter: Telegram updates in, engine events through, messages out.
+
+use crate::config::{Config, ConfigError};
+use crate::engine::{COMMANDS, Engine, Event, Person, Placement, Reply, Target};
+use crate::lang::Lang;
+use teloxide::adaptors::Throttle;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::dispatching::{DefaultKey, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{
+    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
+};
+use teloxide::{ApiError, RequestError};
+
+/// What the handlers send through: throttled to Telegram's limits, or not (a local Bot
+/// API server, benchmarks). An enum rather than a generic or an erased requester: the
+/// dispatcher needs `Send + Sync`, which `ErasedRequester` is not, and a generic would
+/// spread trait bounds over every handler.
+#[derive(Clone, Debug)]
+pub enum Sender {
+    Plain(Bot),
+    Throttled(Throttle<Bot>),
+}
+
+/// Runs `$e` with `$b` bound to whichever bot the sender holds.
+macro_rules! with_bot {
+    ($sender:expr, $b:ident => $e:expr) => {
+        match $sender {
+            Sender::Plain($b) => $e,
+            Sender::Throttled($b) => $e,
+        }
+    };
+}
+
+impl Sender {
+    pub fn new(bot: Bot, throttle: bool) -> Sender {
+        if throttle {
+            Sender::Throttled(bot.throttle(Limits::default()))
+        } else {
+            Sender::Plain(bot)
+        }
+    }
+
+    async fn send(
+        &self,
+        chat: ChatId,
+        html: &str,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), RequestError> {
+        with_bot!(self, b => {
+            let mut request = b.send_message(chat, html).parse_mode(ParseMode::Html);
+            if let Some(m) = markup {
+                request = request.reply_markup(m);
+            }
+            request.await.map(|_| ())
+        })
+    }
+
+    async fn edit(
+        &self,
+        chat: ChatId,
+        message: MessageId,
+        html: &str,
+        markup: Option<InlineKeyboardMarkup>,
+    ) -> Result<(), RequestError> {
+        with_bot!(self, b => {
+            let mut request = b.edit_message_text(chat, message, html).parse_mode(ParseMode::Html);
+            if let Some(m) = markup {
+                request = request.reply_markup(m);
+            }
+            request.await.map(|_| ())
+        })
+    }
+
+    async fn answer_callback(
+        &self,
+        id: teloxide::types::CallbackQueryId,
+    ) -> Result<(), RequestError> {
+        with_bot!(self, b => b.answer_callback_query(id).await.map(|_| ()))
+    }
+}
+
+/// A bot for the configured token and API URL.
+pub fn bot(config: &Config) -> Result<Bot, ConfigError> {
+    let mut bot = Bot::new(config.require_token()?);
+    if let Some(url) = &config.api_url {
+        bot = bot.set_api_url(url.clone());
+    }
+    Ok(bot)
+}
+
+/// The whole handler tree: messages and button presses; everything else is ignored.
+pub fn schema() -> UpdateHandler<anyhow::Error> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_callback_query().endpoint(on_callback))
+}
+
+/// A dispatcher over `schema`, ready to `dispatch()`; tests stop it with its shutdown
+/// token. It polls with the plain bot (getUpdates is not rate-limited) and answers
+/// through `sender`.
+pub fn dispatcher(
+    bot: Bot,
+    sender: Sender,
+    engine: Engine,
+) -> Dispatcher<Bot, anyhow::Error, DefaultKey> {
+    Dispatcher::builder(bot, schema())
+        .dependencies(dptree::deps![engine, sender])
+        .default_handler(|_| async {})
+        .build()
+}
+
+/// `eudesk run`: registers the command menu and polls until Ctrl-C or SIGTERM.
+pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let bot = bot(config)?;
+    let me = bot.get_me().await.context(
+        "could not reach Telegram with TELOXIDE_TOKEN (is the token right, and is the network up?)",
+    )?;
+    tracing::info!(username = %me.username(), "connected to Telegram");
+    register_commands(&bot).await;
+    let sender = Sender::new(bot.clone(), config.throttle);
+    let mut dispatcher = dispatcher(bot, sender, engine);
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing the updates in progress");
+        if let Ok(done) = token.shutdown() {
+            done.await;
+        }
+    });
+    dispatcher.dispatch().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("can listen for SIGTERM");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The command menu in Turkish, and in English for everyone else. A failure here only
+/// costs the menu's descriptions, so it is logged, not fatal.
+pub async fn register_commands(bot: &Bot) {
+    for lang in [Some(Lang::Tr), None] {
+        let commands: Vec<BotCommand> = COMMANDS
+            .iter()
+            .map(|(name, tr, en)| {
+                BotCommand::new(*name, if lang == Some(Lang::Tr) { *tr } else { *en })
+            })
+            .collect();
+        let mut request = bot.set_my_commands(commands);
+        if let Some(lang) = lang {
+            request = request.language_code(lang.code());
+        }
+        if let Err(err) = request.await {
+            tracing::warn!(%err, "could not register the command menu");
+        }
+    }
+}
+
+fn person(user: &teloxide::types::User) -> Person {
+    Person {
+        user: user.id.0 as i64,
+        lang_hint: Lang::from_ietf(user.language_code.as_deref()),
+    }
+}
+
+async fn on_message(bot: Sender, engine: Engine, msg: Message) -> anyhow::Result<()> {
+    // Groups come with the staff tools; until then the bot talks in private chats only.
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    let Some(user) = msg.from.as_ref() else {
+        return Ok(());
+    };
+    let person = person(user);
+    let event = match msg.text() {
+        Some(text) => Event::Text(text.to_owned()),
+        None => Event::Unsupported,
+    };
+    respond(&bot, &engine, person, event, msg.chat.id, None).await
+}
+
+async fn on_callback(bot: Sender, engine: Engine, q: CallbackQuery) -> anyhow::Result<()> {
+    // Answer first: until then the person's client shows a spinner on the button.
+    if let Err(err) = bot.answer_callback(q.id.clone()).await {
+        tracing::debug!(%err, "could not answer a callback query (probably too old)");
+    }
+    let person = person(&q.from);
+    let (chat, pressed) = match &q.message {
+        Some(m) => (m.chat().id, Some(m.id())),
+        None => (ChatId(person.user), None),
+    };
+    let event = Event::Press(q.data.clone().unwrap_or_default());
+    respond(&bot, &engine, person, event, chat, pressed).await
+}
+
+async fn respond(
+    bot: &Sender,
+    engine: &Engine,
+    person: Person,
+    event: Event,
+    chat: ChatId,
+    pressed: Option<MessageId>,
+) -> anyhow::Result<()> {
+    match engine.handle(person, event).await {
+        Ok(replies) => deliver(bot, chat, pressed, replies).await,
+        Err(err) => {
+            tracing::error!(error = %err, user = person.user, "could not handle an update");
+            let sorry = match person.lang_hint {
+                Lang::Tr => "Bir sorun oluştu; lütfen birazdan tekrar deneyin.",
+                Lang::En => "Something went wrong; please try again in a moment.",
+            };
+            bot.send(chat, sorry, None).await?;
+            Ok(())
+        }
+    }
+}
+
+async fn deliver(
+    bot: &Sender,
+    chat: ChatId,
+    pressed: Option<MessageId>,
+    replies: Vec<Reply>,
+) -> anyhow::Result<()> {
+    for reply in replies {
+        let markup = keyboard(&reply);
+        if let (Placement::Replace, Some(message)) = (reply.placement, pressed) {
+            match bot.edit(chat, message, &reply.html, markup.clone()).await {
+                Ok(()) | Err(RequestError::Api(ApiError::MessageNotModified)) => continue,
+                // Too old to edit, deleted, or not a text message: say it anew instead.
+                Err(err) => {
+                    tracing::debug!(%err, "could not edit the menu in place; sending it anew")
+                }
+            }
+        }
+        bot.send(chat, &reply.html, markup).await?;
+    }
+    Ok(())
+}
+
+fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
+    if reply.keyboard.is_empty() {
+        return None;
+    }
+    let rows = reply.keyboard.iter().map(|row| {
+        row.iter()
+            .filter_map(|b| match &b.target {
+                Target::Callback(data) => Some(InlineKeyboardButton::callback(
+                    b.label.clone(),
+                    data.clone(),
+                )),
+                Target::Url(url) => reqwest::Url::parse(url)
+                    .ok()
+                    .map(|u| InlineKeyboardButton::url(b.label.clone(), u)),
+            })
+            .collect::<Vec<_>>()
+    });
+    Some(InlineKeyboardMarkup::new(rows))
+}
