@@ -264,7 +264,7 @@ impl Checker {
                 nodes.push(node);
             }
         }
-        self.check_links_between(&mut nodes);
+        self.check_links_between(&mut nodes, &defined);
         if self.problems.is_empty() {
             Ok(Loaded {
                 tree: Tree::new(nodes, contact),
@@ -446,7 +446,9 @@ impl Checker {
 
     /// Children that do not exist, a missing `main`, nodes nobody can reach; and each
     /// node's parent for "Back".
-    fn check_links_between(&mut self, nodes: &mut [Node]) {
+    /// `defined` holds every id read, including nodes that failed their own checks, so
+    /// one broken node does not make every menu that lists it look broken too.
+    fn check_links_between(&mut self, nodes: &mut [Node], defined: &HashMap<String, PathBuf>) {
         let index: HashMap<String, usize> = nodes
             .iter()
             .enumerate()
@@ -456,10 +458,10 @@ impl Checker {
         for node in nodes.iter() {
             let mut seen = HashSet::new();
             for child in &node.children {
-                if !index.contains_key(child.as_str()) {
+                if !defined.contains_key(child.as_str()) {
                     let message = format!(
                         "child \"{child}\" does not exist{}",
-                        suggestion(child.as_str(), index.keys().map(String::as_str))
+                        suggestion(child.as_str(), defined.keys().map(String::as_str))
                     );
                     broken.push((node.file.clone(), node.id.to_string(), message));
                 } else if !seen.insert(child) {

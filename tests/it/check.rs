@@ -1,0 +1,287 @@
+//! `eudesk check`: every kind of broken dialogue file gives a message that names the
+//! file and the node and says how to fix it.
+
+use crate::helpers::{Sandbox, TREE, eudesk_in, stdout};
+
+/// Runs `eudesk check dialogues` on the test tree changed by `edit`, expecting exit 1.
+fn problems_after(edit: impl Fn(&str) -> String) -> String {
+    let sandbox = Sandbox::with_files(&[("tree.toml", &edit(TREE))]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "expected exit 1, got:\n{out}"
+    );
+    out
+}
+
+fn assert_has(out: &str, expected: &str) {
+    assert!(out.contains(expected), "expected «{expected}» in:\n{out}");
+}
+
+#[test]
+fn a_valid_tree_passes_with_exit_0() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert_has(&stdout(&output), "9 nodes, valid");
+}
+
+#[test]
+fn a_toml_syntax_error_gives_file_line_and_column() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "broken.toml",
+        "reviewed = 2026-11-28\n\n[[node]]\nid = = \"x\"\n",
+    );
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert_has(&stdout(&output), "broken.toml:4:6: TOML syntax error");
+}
+
+#[test]
+fn an_unknown_key_is_named_with_the_likely_one() {
+    let out =
+        problems_after(|t| t.replace(r#"id = "pcm.budget""#, "id = \"pcm.budget\"\nlabl = \"x\""));
+    assert_has(
+        &out,
+        r#"tree.toml: pcm.budget: unknown key 'labl' in a node; did you mean "label"?"#,
+    );
+}
+
+#[test]
+fn an_unknown_key_at_the_top_of_a_file_is_named() {
+    let out = problems_after(|t| format!("reviewd = 2026-11-28\n{t}"));
+    assert_has(
+        &out,
+        r#"unknown key 'reviewd' at the top of a file; did you mean "reviewed"?"#,
+    );
+}
+
+#[test]
+fn an_unknown_language_in_a_text_is_named() {
+    let out = problems_after(|t| {
+        t.replace(
+            r#"text = { tr = "Bütçe hazırlama"#,
+            r#"text = { fr = "x", tr = "Bütçe hazırlama"#,
+        )
+    });
+    assert_has(&out, "tree.toml: pcm.budget: unknown field `fr`");
+}
+
+#[test]
+fn a_duplicate_id_names_both_files() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "zz_more.toml",
+        "[[node]]\nid = \"pcm.budget\"\nlabel = { tr = \"a\", en = \"a\" }\ntext = { tr = \"a\", en = \"a\" }\n",
+    );
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    assert_has(
+        &out,
+        "zz_more.toml: pcm.budget: duplicate id: also defined in",
+    );
+    assert_has(&out, "tree.toml; give one of them another id");
+}
+
+#[test]
+fn a_missing_child_suggests_the_closest_id() {
+    let out = problems_after(|t| {
+        t.replace(
+            r#"children = ["pcm.logframe", "pcm.budget"]"#,
+            r#"children = ["pcm.logfrme", "pcm.budget"]"#,
+        )
+    });
+    assert_has(
+        &out,
+        r#"tree.toml: pcm: child "pcm.logfrme" does not exist; did you mean "pcm.logframe"?"#,
+    );
+}
+
+#[test]
+fn a_node_no_menu_lists_is_unreachable() {
+    let out = problems_after(|t| {
+        format!(
+            "{t}\n[[node]]\nid = \"orphan\"\nlabel = {{ tr = \"a\", en = \"a\" }}\ntext = {{ tr = \"a\", en = \"a\" }}\n"
+        )
+    });
+    assert_has(
+        &out,
+        "tree.toml: orphan: cannot be reached from the main menu",
+    );
+}
+
+#[test]
+fn a_missing_main_menu_is_reported() {
+    let out = problems_after(|t| t.replace(r#"id = "main""#, r#"id = "start""#));
+    assert_has(&out, "no node has id \"main\"");
+}
+
+#[test]
+fn missing_translations_are_named_by_language() {
+    let out = problems_after(|t| {
+        t.replace(
+            r#"text = { tr = "Büro hakkında.", en = "About the office." }"#,
+            r#"text = { tr = "Büro hakkında." }"#,
+        )
+        .replace(
+            r#"label = { tr = "Bütçe", en = "Budget" }"#,
+            r#"label = { en = "Budget" }"#,
+        )
+    });
+    assert_has(
+        &out,
+        r#"tree.toml: office: missing English text; add text.en = "...""#,
+    );
+    assert_has(
+        &out,
+        r#"tree.toml: pcm.budget: missing Turkish label; add label.tr = "...""#,
+    );
+}
+
+#[test]
+fn a_text_over_telegrams_limit_is_refused() {
+    let long = "a".repeat(4097);
+    let out = problems_after(|t| t.replace("Büro hakkında.", &long));
+    assert_has(
+        &out,
+        "tree.toml: office: the Turkish text has 4097 characters; Telegram allows 4096",
+    );
+}
+
+#[test]
+fn a_text_over_a_phone_screen_is_only_a_warning() {
+    let long = "a".repeat(1500);
+    let sandbox = Sandbox::with_files(&[("tree.toml", &TREE.replace("Büro hakkında.", &long))]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    assert_eq!(output.status.code(), Some(0));
+    assert_has(&stdout(&output), "warning: ");
+}
+
+#[test]
+fn a_label_too_long_for_a_button_is_refused() {
+    let out = problems_after(|t| {
+        t.replace(
+            r#"en = "Budget" }"#,
+            r#"en = "Budget preparation for European Union grant applications" }"#,
+        )
+    });
+    assert_has(&out, "tree.toml: pcm.budget: the English label");
+    assert_has(&out, "phones cut button labels after about 40");
+}
+
+#[test]
+fn an_id_too_long_for_callback_data_is_refused() {
+    let long = format!("pcm.{}", "x".repeat(60));
+    let out = problems_after(|t| t.replace("pcm.budget", &long));
+    assert_has(&out, "Telegram's callback data allows 64 bytes");
+}
+
+#[test]
+fn an_id_with_turkish_letters_is_refused() {
+    let out = problems_after(|t| t.replace("pcm.budget", "pcm.bütçe"));
+    assert_has(&out, "use only lowercase letters a-z");
+}
+
+#[test]
+fn an_unknown_action_suggests_the_right_one() {
+    let out = problems_after(|t| {
+        t.replace(
+            r#"action = "register_training""#,
+            r#"action = "register_trainig""#,
+        )
+    });
+    assert_has(
+        &out,
+        r#"tree.toml: training.register: unknown action "register_trainig"; did you mean "register_training"?"#,
+    );
+}
+
+#[test]
+fn unbalanced_bold_markers_are_refused() {
+    let out = problems_after(|t| {
+        t.replace(
+            "**Mantıksal çerçeve matrisi**",
+            "**Mantıksal çerçeve matrisi",
+        )
+    });
+    assert_has(
+        &out,
+        "tree.toml: pcm.logframe: Turkish text: a '**' has no partner",
+    );
+}
+
+#[test]
+fn contact_details_in_two_places_are_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.write("other.toml", "[contact]\nphone = \"1\"\n");
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert_has(
+        &stdout(&output),
+        "keep the office's contact details in one place only",
+    );
+}
+
+#[test]
+fn every_problem_is_reported_in_one_run() {
+    let out = problems_after(|t| {
+        t.replace(r#"action = "register_training""#, r#"action = "nope""#)
+            .replace(
+                r#"children = ["pcm.logframe", "pcm.budget"]"#,
+                r#"children = ["pcm.nothing", "pcm.budget"]"#,
+            )
+            .replace(
+                r#"text = { tr = "Büro hakkında.", en = "About the office." }"#,
+                r#"text = { tr = "Büro hakkında." }"#,
+            )
+    });
+    assert_has(&out, "unknown action \"nope\"");
+    assert_has(&out, "child \"pcm.nothing\" does not exist");
+    assert_has(&out, "missing English text");
+    assert_has(&out, "3 problem(s)");
+}
+
+#[test]
+fn a_folder_that_cannot_be_read_exits_2() {
+    let sandbox = Sandbox::new();
+    let output = sandbox.eudesk(&["check", "no-such-folder"], "");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        crate::helpers::stderr(&output)
+            .contains("cannot read the dialogue files in 'no-such-folder'")
+    );
+    let empty = tempfile::tempdir().unwrap();
+    let output = eudesk_in(empty.path(), &["check", "."], "", &[]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(crate::helpers::stderr(&output).contains("no dialogue files"));
+}
+
+#[test]
+fn console_and_run_refuse_an_invalid_tree_with_the_same_list() {
+    let sandbox = Sandbox::with_files(&[(
+        "tree.toml",
+        &TREE.replace(r#"action = "ask_staff""#, r#"action = "nope""#),
+    )]);
+    for args in [&["console"][..], &["run"][..]] {
+        let output = crate::helpers::eudesk_in(
+            sandbox.dir.path(),
+            args,
+            "",
+            &[
+                ("DATABASE_URL", &sandbox.database_url()),
+                ("TELOXIDE_TOKEN", "1:x"),
+                ("TELOXIDE_API_URL", "http://127.0.0.1:9/"),
+            ],
+        );
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let err = crate::helpers::stderr(&output);
+        assert!(
+            err.contains("tree.toml: help.ask_staff: unknown action \"nope\""),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -1,0 +1,213 @@
+//! What every test needs: a temporary folder with dialogue files and a database, an
+//! engine over them, and the real binary.
+
+#![allow(dead_code)]
+
+use eudesk::dialogue;
+use eudesk::engine::{Engine, Event, Person, Reply, Target};
+use eudesk::lang::Lang;
+use eudesk::storage::Store;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use tempfile::TempDir;
+
+/// A small but complete tree: menus, answers, a link, both actions, a contact block.
+pub const TREE: &str = r#"
+reviewed = 2026-11-28
+
+[contact]
+phone = ""
+
+[[node]]
+id = "main"
+label = { tr = "Ana menü", en = "Main menu" }
+text = { tr = "Merhaba! Size nasıl yardımcı olabilirim?", en = "Hello! How can I help?" }
+children = ["office", "pcm", "help.ask_staff", "training.register"]
+
+[[node]]
+id = "office"
+label = { tr = "Büro", en = "The office" }
+text = { tr = "Büro hakkında.", en = "About the office." }
+children = ["office.about", "office.contact"]
+match = false
+
+[[node]]
+id = "office.about"
+label = { tr = "Büro nedir?", en = "What is the office?" }
+text.tr = "AB ve Dış İlişkiler Bürosu 12 Haziran 2007'de kuruldu."
+text.en = "The EU and Foreign Relations Office was founded on 12 June 2007."
+ask.tr = ["buro ne zaman kuruldu", "ab burosu nedir"]
+ask.en = ["when was the office founded", "what does the office do"]
+
+[[node]]
+id = "office.contact"
+label = { tr = "İletişim", en = "Contact" }
+text = { tr = "Bize ulaşın:\n{contact}", en = "Reach us:\n{contact}" }
+ask.tr = ["iletisim bilgileri", "telefon numarasi"]
+ask.en = ["contact details", "phone number"]
+
+[[node]]
+id = "pcm"
+label = { tr = "Proje yazma", en = "Project writing" }
+text = { tr = "Proje Döngüsü Yönetimi konuları.", en = "Project Cycle Management topics." }
+children = ["pcm.logframe", "pcm.budget"]
+match = false
+
+[[node]]
+id = "pcm.logframe"
+label = { tr = "Mantıksal çerçeve", en = "Logical framework" }
+text.tr = "**Mantıksal çerçeve matrisi** projenin tek sayfalık özetidir."
+text.en = "The **logical framework matrix** is a one-page summary of a project."
+ask.tr = ["mantıksal çerçeve matrisi nedir", "logframe nasıl hazırlanır"]
+ask.en = ["what is a logframe", "logical framework matrix"]
+
+[[node.links]]
+tr = "Rehber"
+en = "Guide"
+url = "https://example.org/guide"
+
+[[node]]
+id = "pcm.budget"
+label = { tr = "Bütçe", en = "Budget" }
+text = { tr = "Bütçe hazırlama: uygun maliyetler, eş finansman.", en = "Preparing a budget: eligible costs, co-financing." }
+ask.tr = ["bütçe nasıl hazırlanır", "eş finansman nedir"]
+ask.en = ["how to prepare a budget", "what is co-financing"]
+
+[[node]]
+id = "help.ask_staff"
+label = { tr = "Personele sor", en = "Ask staff" }
+text = { tr = "Sorunuzu personele iletin.", en = "Pass your question to staff." }
+action = "ask_staff"
+
+[[node]]
+id = "training.register"
+label = { tr = "Eğitime kayıt", en = "Register for training" }
+text = { tr = "PCM eğitimine kayıt.", en = "Register for a PCM training." }
+action = "register_training"
+ask.tr = ["egitime kayit", "pcm egitimi kayit"]
+ask.en = ["register for training"]
+"#;
+
+/// A temporary folder, removed when dropped: dialogue files in `dialogues/`, a
+/// database file beside them.
+pub struct Sandbox {
+    pub dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox::with_files(&[("tree.toml", TREE)])
+    }
+
+    pub fn with_files(files: &[(&str, &str)]) -> Sandbox {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir(dir.path().join("dialogues")).unwrap();
+        let sandbox = Sandbox { dir };
+        for (name, text) in files {
+            sandbox.write(name, text);
+        }
+        sandbox
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dialogues().join(name), text).unwrap();
+    }
+
+    pub fn dialogues(&self) -> PathBuf {
+        self.dir.path().join("dialogues")
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("eudesk.db").display())
+    }
+
+    pub async fn engine(&self) -> Engine {
+        let loaded = dialogue::load(&self.dialogues()).expect("the test tree is valid");
+        let store = Store::open(&self.database_url())
+            .await
+            .expect("database opens");
+        Engine::new(loaded.tree, store)
+    }
+
+    /// The real binary, run in this folder with a clean environment of our own.
+    pub fn eudesk(&self, args: &[&str], stdin: &str) -> Output {
+        eudesk_in(
+            self.dir.path(),
+            args,
+            stdin,
+            &[("DATABASE_URL", &self.database_url())],
+        )
+    }
+}
+
+/// Runs the built `eudesk` binary in `dir` with only the given variables (plus PATH),
+/// so nothing from the developer's environment or `.env` leaks in.
+pub fn eudesk_in(dir: &Path, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Output {
+    use std::io::Write;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_eudesk"));
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in vars {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("the eudesk binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub fn person(user: i64, lang: Lang) -> Person {
+    Person {
+        user,
+        lang_hint: lang,
+    }
+}
+
+pub fn text(s: &str) -> Event {
+    Event::Text(s.to_owned())
+}
+
+pub fn press(data: &str) -> Event {
+    Event::Press(data.to_owned())
+}
+
+/// The callback data of the button with this label in a reply.
+pub fn button(reply: &Reply, label: &str) -> String {
+    reply
+        .keyboard
+        .iter()
+        .flatten()
+        .find(|b| b.label.contains(label))
+        .and_then(|b| match &b.target {
+            Target::Callback(d) => Some(d.clone()),
+            Target::Url(_) => None,
+        })
+        .unwrap_or_else(|| panic!("no button '{label}' in {reply:#?}"))
+}
+
+pub fn labels(reply: &Reply) -> Vec<String> {
+    reply
+        .keyboard
+        .iter()
+        .flatten()
+        .map(|b| b.label.clone())
+        .collect()
+}
