@@ -12,8 +12,6 @@ use crate::dialogue::{NodeId, Tree};
 use crate::lang::Lang;
 use serde::Serialize;
 use std::collections::HashMap;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 
 /// At or above this a question is answered directly. Chosen on the 200 questions of
 /// `tests/fixtures/questions.tsv` (176 in scope, 24 out of scope): at 0.62 with the
@@ -252,33 +250,37 @@ impl Matcher {
 
     /// The index terms a question word may stand for, each with a similarity in 0..1.
     fn candidates(&self, word: &str) -> Vec<(TermId, f32)> {
-        let mut found: HashMap<TermId, f32> = HashMap::new();
-        let mut add = |t: TermId, s: f32| {
-            let e = found.entry(t).or_insert(0.0);
-            *e = e.max(s);
+        let mut found: Vec<(TermId, f32)> = Vec::new();
+        let mut add = |t: TermId, s: f32| match found.iter_mut().find(|(x, _)| *x == t) {
+            Some((_, best)) => *best = best.max(s),
+            None => found.push((t, s)),
         };
-        if let Some(&t) = self.vocab.get(word) {
+        let exact = self.vocab.get(word).copied();
+        if let Some(t) = exact {
             add(t, 1.0);
         }
         let chars: Vec<char> = word.chars().collect();
         let len = chars.len();
+        // Byte offsets of each character boundary, to slice `word` without allocating.
+        let bounds: Vec<usize> = word
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain([word.len()])
+            .collect();
         // A Turkish suffix on the question word: "erasmusa", "projeyi", "basvurusu".
         for k in (MIN_STEM..len).rev() {
-            let stem: String = chars[..k].iter().collect();
-            if let Some(&t) = self.vocab.get(&stem) {
+            if let Some(&t) = self.vocab.get(&word[..bounds[k]]) {
                 add(t, stem_similarity(k, len));
             }
         }
         // A suffix on the indexed word, or both ("basvuru" ~ "basvurmak"): words that
         // share the question word's first letters.
         if len >= MIN_STEM {
-            let prefix: String = chars[..len.min(SHARED_STEM)].iter().collect();
-            let start = self
-                .sorted
-                .partition_point(|(s, _)| s.as_str() < prefix.as_str());
+            let prefix = &word[..bounds[len.min(SHARED_STEM)]];
+            let start = self.sorted.partition_point(|(s, _)| s.as_str() < prefix);
             for (term, t) in self.sorted[start..]
                 .iter()
-                .take_while(|(s, _)| s.starts_with(&prefix))
+                .take_while(|(s, _)| s.starts_with(prefix))
                 .take(64)
             {
                 let common = term
@@ -292,25 +294,30 @@ impl Matcher {
                 }
             }
         }
-        // Typos: one edit, two in long words.
-        if len >= MIN_TYPO_LEN {
-            let max = max_edits(len);
-            let mut keys = vec![hash(word)];
-            deletions(&chars, max, &mut keys);
+        // Typos: one edit, two in long words. A word the index knows as it is was
+        // most likely meant as it is.
+        if len >= MIN_TYPO_LEN && exact.is_none() {
+            let mut keys = vec![hash(chars.iter().copied())];
+            deletions(&chars, max_edits(len), &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
             for key in keys {
-                if let Some(terms) = self.deletes.get(&key) {
-                    for &t in terms {
-                        let term = self.terms[t as usize].text.as_str();
-                        let allowed = max_edits(len.min(term.chars().count()));
-                        let d = strsim::damerau_levenshtein(word, term);
-                        if d > 0 && d <= allowed {
-                            add(t, if d == 1 { 0.85 } else { 0.7 });
-                        }
+                for &t in self
+                    .deletes
+                    .get(&key)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                {
+                    let term = self.terms[t as usize].text.as_str();
+                    let allowed = max_edits(len.min(term.chars().count()));
+                    let d = strsim::osa_distance(word, term);
+                    if d > 0 && d <= allowed {
+                        add(t, if d == 1 { 0.85 } else { 0.7 });
                     }
                 }
             }
         }
-        found.into_iter().collect()
+        found
     }
 }
 
@@ -349,22 +356,33 @@ fn decide(matches: &[Match]) -> Decision {
     }
 }
 
-fn hash(s: &str) -> u64 {
-    let mut h = DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+/// FNV-1a over the characters: the typo index hashes many deletion variants of each
+/// word, and this needs no allocation per variant.
+fn hash(chars: impl Iterator<Item = char>) -> u64 {
+    chars.fold(0xcbf2_9ce4_8422_2325, |h, c| {
+        (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
-/// Hashes of `chars` with 1..=`max` letters deleted.
+/// Hashes of `chars` with one letter deleted, and with two when `max` is 2.
 fn deletions(chars: &[char], max: usize, out: &mut Vec<u64>) {
-    if max == 0 || chars.len() <= 1 {
-        return;
-    }
-    for i in 0..chars.len() {
-        let mut shorter = chars.to_vec();
-        shorter.remove(i);
-        out.push(hash(&shorter.iter().collect::<String>()));
-        deletions(&shorter, max - 1, out);
+    let n = chars.len();
+    let without = |skip: &[usize]| {
+        hash(
+            chars
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| !skip.contains(k))
+                .map(|(_, c)| *c),
+        )
+    };
+    for i in 0..n {
+        out.push(without(&[i]));
+        if max >= 2 {
+            for j in i + 1..n {
+                out.push(without(&[i, j]));
+            }
+        }
     }
 }
 
@@ -422,7 +440,7 @@ impl Builder {
             if chars.len() < MIN_TYPO_LEN {
                 continue;
             }
-            let mut keys = vec![hash(word)];
+            let mut keys = vec![hash(chars.iter().copied())];
             deletions(&chars, max_edits(chars.len()), &mut keys);
             keys.sort_unstable();
             keys.dedup();
