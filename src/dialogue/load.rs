@@ -349,6 +349,14 @@ impl Checker {
                 url: raw_link.url,
             });
         }
+        for source in &raw.sources {
+            if !(source.starts_with("https://") || source.starts_with("http://")) {
+                let message = format!(
+                    "source \"{source}\" is not a web address; list the pages the facts were checked against (https://...), and put other notes in a # comment"
+                );
+                self.problem(file, at(), message);
+            }
+        }
         let action = match raw.action.as_deref() {
             None => None,
             Some(name) => match Action::parse(name) {

@@ -285,3 +285,17 @@ fn console_and_run_refuse_an_invalid_tree_with_the_same_list() {
         );
     }
 }
+
+#[test]
+fn sources_must_be_web_addresses() {
+    let out = problems_after(|t| {
+        t.replace(
+            r#"id = "pcm.budget""#,
+            "id = \"pcm.budget\"\nsources = [\"the programme guide\"]",
+        )
+    });
+    assert_has(
+        &out,
+        r#"tree.toml: pcm.budget: source "the programme guide" is not a web address"#,
+    );
+}
