@@ -64,6 +64,14 @@ fn show(
 ) -> std::io::Result<()> {
     for reply in replies {
         writeln!(out, "{}\n", plain(&reply.html))?;
+        if let Some(document) = &reply.document {
+            writeln!(
+                out,
+                "📎 {} ({} bytes)\n",
+                document.name,
+                document.bytes.len()
+            )?;
+        }
         if reply.keyboard.is_empty() {
             continue;
         }

@@ -2,11 +2,15 @@
 //! Office. The core (dialogue, matching, engine) knows nothing of Telegram; the
 //! adapters (telegram, console) and the storage sit around it.
 
+pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod console;
 pub mod dialogue;
 pub mod engine;
 pub mod lang;
 pub mod matching;
+pub mod message;
 pub mod storage;
 pub mod telegram;
+pub mod trainings;

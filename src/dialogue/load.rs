@@ -2,9 +2,9 @@
 //! checked `Tree`. Every problem in every file is collected before anything is refused,
 //! so an author fixes a whole folder in one round instead of one error at a time.
 
-use super::raw::{FILE_KEYS, NODE_KEYS, RawContact, RawLocalized, RawNode};
+use super::raw::{FILE_KEYS, NODE_KEYS, RawConsent, RawContact, RawLocalized, RawNode};
 use super::render;
-use super::tree::{Action, Contact, Link, MAIN, Node, NodeId, Tree};
+use super::tree::{Action, Consent, Contact, Link, MAIN, Node, NodeId, Tree};
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -116,6 +116,7 @@ struct Checker {
     /// Nodes as read, with their file and the file's review date.
     raw: Vec<(PathBuf, Option<Date>, RawNode)>,
     contact: Option<(PathBuf, RawContact)>,
+    consent: Option<(PathBuf, RawConsent)>,
 }
 
 impl Checker {
@@ -172,6 +173,25 @@ impl Checker {
                         self.problem(path, Location::File, message);
                     }
                     None => self.contact = Some((path.to_owned(), contact)),
+                },
+            }
+        }
+        if let Some(value) = table.get("consent") {
+            match value.clone().try_into::<RawConsent>() {
+                Err(e) => self.problem(
+                    path,
+                    Location::File,
+                    format!("[consent]: {}", e.message().trim_end()),
+                ),
+                Ok(consent) => match &self.consent {
+                    Some((first, _)) => {
+                        let message = format!(
+                            "[consent] is also in {}; keep one consent text",
+                            first.display()
+                        );
+                        self.problem(path, Location::File, message);
+                    }
+                    None => self.consent = Some((path.to_owned(), consent)),
                 },
             }
         }
@@ -265,14 +285,62 @@ impl Checker {
             }
         }
         self.check_links_between(&mut nodes, &defined);
+        let consent = self.consent(&nodes);
         if self.problems.is_empty() {
             Ok(Loaded {
-                tree: Tree::new(nodes, contact),
+                tree: Tree::new(nodes, contact, consent),
                 warnings: self.warnings,
             })
         } else {
             Err(LoadError::Invalid(self.problems))
         }
+    }
+
+    /// The consent text: required as soon as a node starts a registration, since no
+    /// personal data may be taken without it.
+    fn consent(&mut self, nodes: &[Node]) -> Option<Consent> {
+        let Some((file, raw)) = self.consent.take() else {
+            if let Some(n) = nodes
+                .iter()
+                .find(|n| n.action == Some(Action::RegisterTraining))
+            {
+                let message = "starts a registration, but no file has a [consent] table (version and text.tr/text.en of the KVKK consent)";
+                self.problem(&n.file.clone(), Location::Node(n.id.to_string()), message);
+            }
+            return None;
+        };
+        if raw.version.trim().is_empty() {
+            self.problem(
+                &file,
+                Location::File,
+                "[consent]: the version is empty; give it one, such as the date of the text",
+            );
+        }
+        let id = NodeId::parse("consent").expect("valid id");
+        let text = self.localized(&file, &id, "text", Some(&raw.text));
+        for lang in Lang::ALL {
+            for m in render::markup_problems(text.get(lang)) {
+                self.problem(
+                    &file,
+                    Location::File,
+                    format!("[consent] {} text: {m}", lang.name()),
+                );
+            }
+            if render::telegram_len(text.get(lang)) > MAX_TEXT {
+                self.problem(
+                    &file,
+                    Location::File,
+                    format!(
+                        "[consent] {} text is over Telegram's {MAX_TEXT} characters",
+                        lang.name()
+                    ),
+                );
+            }
+        }
+        Some(Consent {
+            version: raw.version.trim().to_owned(),
+            html: text.map(|_, t| render::html(t, "")),
+        })
     }
 
     /// Checks one node on its own; `None` when it cannot be used.

@@ -9,4 +9,4 @@ pub use load::{
     COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, load,
     suggestion,
 };
-pub use tree::{Action, Contact, Link, MAIN, MAX_ID_BYTES, Node, NodeId, Tree};
+pub use tree::{Action, Consent, Contact, Link, MAIN, MAX_ID_BYTES, Node, NodeId, Tree};

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::value::Datetime;
 
 /// Keys allowed at the top of a file; used to suggest the right one for a typo.
-pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "node"];
+pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "node"];
 
 /// Keys allowed in a `[[node]]` block.
 pub const NODE_KEYS: &[&str] = &[
@@ -71,4 +71,13 @@ pub struct RawContact {
     pub hours: String,
     #[serde(default)]
     pub web: String,
+}
+
+/// The personal-data consent shown before a training registration (KVKK), versioned:
+/// the version is stored with every registration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConsent {
+    pub version: String,
+    pub text: RawLocalized,
 }

@@ -140,17 +140,26 @@ impl Contact {
     }
 }
 
+/// The consent to personal-data processing (KVKK) a booking asks for.
+#[derive(Clone, Debug)]
+pub struct Consent {
+    pub version: String,
+    /// Telegram HTML, rendered once at load.
+    pub html: Localized<String>,
+}
+
 /// A checked tree. Cheap to share: wrap it in an `Arc`.
 #[derive(Debug)]
 pub struct Tree {
     nodes: Vec<Node>,
     index: HashMap<String, usize>,
     contact: Contact,
+    consent: Option<Consent>,
 }
 
 impl Tree {
     /// Only `load` builds trees, after every check has passed.
-    pub(super) fn new(nodes: Vec<Node>, contact: Contact) -> Tree {
+    pub(super) fn new(nodes: Vec<Node>, contact: Contact, consent: Option<Consent>) -> Tree {
         let index = nodes
             .iter()
             .enumerate()
@@ -160,6 +169,7 @@ impl Tree {
             nodes,
             index,
             contact,
+            consent,
         }
     }
 
@@ -185,6 +195,11 @@ impl Tree {
 
     pub fn contact(&self) -> &Contact {
         &self.contact
+    }
+
+    /// Present whenever a node starts a registration (`load` checks it).
+    pub fn consent(&self) -> Option<&Consent> {
+        self.consent.as_ref()
     }
 
     /// The first node (in tree order) that starts this action, for commands such as

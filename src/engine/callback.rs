@@ -1,9 +1,10 @@
 //! What an inline button carries back when pressed. Telegram allows 64 bytes; node ids
-//! are at most 62 (checked at load), and every form here is a one-letter tag, a colon
-//! and a node id or a language code.
+//! are at most 62 (checked at load), and every form here is a short tag, a colon and
+//! a node id, a number, a language code or a short word.
 
 use crate::dialogue::NodeId;
 use crate::lang::Lang;
+use crate::trainings::{RegistrationId, SessionId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Callback {
@@ -13,6 +14,18 @@ pub enum Callback {
     Action(NodeId),
     /// Choose the bot's language.
     Lang(Lang),
+    /// The list of sessions open for booking.
+    Trainings,
+    /// Book this session.
+    Session(SessionId),
+    /// An answer inside the booking in progress ("yes", "skip", "org:ngo", …).
+    Flow(String),
+    /// The person's registrations.
+    MyRegistrations,
+    /// Ask to cancel this registration…
+    CancelAsk(RegistrationId),
+    /// …and, confirmed, cancel it.
+    CancelDo(RegistrationId),
 }
 
 impl Callback {
@@ -21,6 +34,12 @@ impl Callback {
             Callback::Node(id) => format!("n:{id}"),
             Callback::Action(id) => format!("a:{id}"),
             Callback::Lang(lang) => format!("l:{lang}"),
+            Callback::Trainings => "t:".to_owned(),
+            Callback::Session(id) => format!("s:{id}"),
+            Callback::Flow(v) => format!("f:{v}"),
+            Callback::MyRegistrations => "m:".to_owned(),
+            Callback::CancelAsk(id) => format!("r:{}", id.0),
+            Callback::CancelDo(id) => format!("rc:{}", id.0),
         }
     }
 
@@ -28,10 +47,22 @@ impl Callback {
     /// one of ours.
     pub fn decode(data: &str) -> Option<Callback> {
         let (tag, rest) = data.split_once(':')?;
+        let number = || rest.parse::<i64>().ok().filter(|n| *n > 0);
         match tag {
             "n" => NodeId::parse(rest).ok().map(Callback::Node),
             "a" => NodeId::parse(rest).ok().map(Callback::Action),
             "l" => Lang::parse(rest).map(Callback::Lang),
+            "t" if rest.is_empty() => Some(Callback::Trainings),
+            "s" => number().map(|n| Callback::Session(SessionId(n))),
+            "f" if !rest.is_empty()
+                && rest.len() <= 40
+                && rest.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                Some(Callback::Flow(rest.to_owned()))
+            }
+            "m" if rest.is_empty() => Some(Callback::MyRegistrations),
+            "r" => number().map(|n| Callback::CancelAsk(RegistrationId(n))),
+            "rc" => number().map(|n| Callback::CancelDo(RegistrationId(n))),
             _ => None,
         }
     }
@@ -47,6 +78,12 @@ mod tests {
             Callback::Node(NodeId::parse("pcm.logframe").unwrap()),
             Callback::Action(NodeId::parse("training.register").unwrap()),
             Callback::Lang(Lang::En),
+            Callback::Trainings,
+            Callback::Session(SessionId(12)),
+            Callback::Flow("org:ngo".into()),
+            Callback::MyRegistrations,
+            Callback::CancelAsk(RegistrationId(7)),
+            Callback::CancelDo(RegistrationId(7)),
         ] {
             assert_eq!(Callback::decode(&c.encode()), Some(c));
         }
@@ -54,14 +91,25 @@ mod tests {
 
     #[test]
     fn foreign_data_is_not_a_callback() {
-        assert_eq!(Callback::decode("x:1"), None);
-        assert_eq!(Callback::decode("n:DROP TABLE"), None);
-        assert_eq!(Callback::decode(""), None);
+        for bad in [
+            "x:1",
+            "n:DROP TABLE",
+            "",
+            "s:-1",
+            "s:abc",
+            "r:",
+            "f:",
+            "f:a b",
+            "t:x",
+        ] {
+            assert_eq!(Callback::decode(bad), None, "{bad}");
+        }
     }
 
     #[test]
     fn the_longest_callback_fits_telegram() {
         let id = NodeId::parse(&"a".repeat(crate::dialogue::MAX_ID_BYTES)).unwrap();
         assert!(Callback::Action(id).encode().len() <= 64);
+        assert!(Callback::CancelDo(RegistrationId(i64::MAX)).encode().len() <= 64);
     }
 }

@@ -9,6 +9,14 @@ pub enum Command {
     Help,
     Language,
     Cancel,
+    Trainings,
+    MyRegistrations,
+    /// Staff: the sessions with their counts.
+    Sessions,
+    /// Staff: the attendee list of a session as CSV.
+    Attendees(String),
+    /// Staff: one message to every confirmed attendee of a session.
+    Broadcast(String),
     Unknown(String),
 }
 
@@ -28,9 +36,38 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "Choose the language (Türkçe / English)",
     ),
     (
+        "trainings",
+        "PCM eğitimleri ve kayıt",
+        "PCM trainings and booking",
+    ),
+    (
+        "myregistrations",
+        "Eğitim kayıtlarım",
+        "My training registrations",
+    ),
+    (
         "cancel",
         "Yapılan işlemi iptal et",
         "Cancel what you are doing",
+    ),
+];
+
+/// Staff commands, shown in /help to staff only.
+pub const STAFF_COMMANDS: &[(&str, &str, &str)] = &[
+    (
+        "sessions",
+        "Oturumlar ve kayıt sayıları",
+        "Sessions and their counts",
+    ),
+    (
+        "attendees N",
+        "N numaralı oturumun katılımcı listesi (CSV)",
+        "The attendee list of session N (CSV)",
+    ),
+    (
+        "broadcast N metin",
+        "N numaralı oturumun kesin katılımcılarına mesaj",
+        "A message to the confirmed attendees of session N",
     ),
 ];
 
@@ -52,6 +89,11 @@ impl Command {
             "help" | "yardim" | "yardım" => Command::Help,
             "language" | "dil" => Command::Language,
             "cancel" | "iptal" => Command::Cancel,
+            "trainings" | "egitimler" | "eğitimler" => Command::Trainings,
+            "myregistrations" | "kayitlarim" | "kayıtlarım" => Command::MyRegistrations,
+            "sessions" => Command::Sessions,
+            "attendees" => Command::Attendees(arg.to_owned()),
+            "broadcast" => Command::Broadcast(arg.to_owned()),
             _ => Command::Unknown(name),
         })
     }

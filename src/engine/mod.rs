@@ -2,17 +2,24 @@
 //! buttons", plus the person's saved place. It knows nothing of Telegram or terminals;
 //! the adapters translate.
 
+mod booking;
 mod callback;
 mod command;
+mod flow;
+mod staff;
 pub mod ui;
 
 pub use callback::Callback;
-pub use command::{COMMANDS, Command};
+pub use command::{COMMANDS, Command, STAFF_COMMANDS};
+pub use flow::Flow;
 
+use crate::clock::{Clock, SystemClock};
 use crate::dialogue::{Action, MAIN, Node, NodeId, Tree, render::escape_html};
 use crate::lang::Lang;
 use crate::matching::{Decision, MAX_SUGGESTIONS, Matcher};
+pub use crate::message::{Button, Document, OutMessage, Target};
 use crate::storage::{Conversation, Store, StoreError};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Who is talking: their Telegram (or console) user id, and the language their client
@@ -44,33 +51,36 @@ pub enum Placement {
     Replace,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    Callback(String),
-    Url(String),
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Button {
-    pub label: String,
-    pub target: Target,
-}
-
-impl Button {
-    fn to(label: &str, callback: Callback) -> Button {
-        Button {
-            label: label.to_owned(),
-            target: Target::Callback(callback.encode()),
-        }
-    }
-}
-
-/// One message to show: Telegram HTML (user text already escaped), rows of buttons.
+/// One message to show: Telegram HTML (user text already escaped), rows of buttons,
+/// perhaps a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {
     pub html: String,
     pub keyboard: Vec<Vec<Button>>,
     pub placement: Placement,
+    pub document: Option<Document>,
+}
+
+impl Reply {
+    pub fn new(html: impl Into<String>, keyboard: Vec<Vec<Button>>) -> Reply {
+        Reply {
+            html: html.into(),
+            keyboard,
+            placement: Placement::New,
+            document: None,
+        }
+    }
+
+    fn placed(mut self, placement: Placement) -> Reply {
+        self.placement = placement;
+        self
+    }
+
+    /// Puts a short notice (in italics) above the message.
+    fn with_notice(mut self, notice: &str) -> Reply {
+        self.html = format!("<i>{}</i>\n\n{}", escape_html(notice), self.html);
+        self
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,22 +89,61 @@ pub enum EngineError {
     Store(#[from] StoreError),
 }
 
+/// What the engine needs besides content and storage.
+pub struct Options {
+    /// Telegram user ids allowed to use staff commands.
+    pub staff: Vec<i64>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            staff: Vec::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
 /// The engine; cheap to clone (everything inside is shared).
 #[derive(Clone)]
 pub struct Engine {
     tree: Arc<Tree>,
     matcher: Arc<Matcher>,
     store: Store,
+    staff: Arc<HashSet<i64>>,
+    clock: Arc<dyn Clock>,
+}
+
+fn to(label: &str, callback: Callback) -> Button {
+    Button::callback(label, callback.encode())
+}
+
+/// One person's state during one event: loaded before, saved after.
+struct Turn {
+    user: i64,
+    lang: Lang,
+    chosen: Option<Lang>,
+    node: String,
+    flow: Option<Flow>,
+    /// Said once above the first reply (a reset of unreadable saved state).
+    notice: Option<&'static str>,
 }
 
 impl Engine {
     /// Builds the matching index once, here, not per question.
     pub fn new(tree: Tree, store: Store) -> Engine {
+        Engine::with_options(tree, store, Options::default())
+    }
+
+    pub fn with_options(tree: Tree, store: Store, options: Options) -> Engine {
         let matcher = Matcher::new(&tree);
         Engine {
             tree: Arc::new(tree),
             matcher: Arc::new(matcher),
             store,
+            staff: Arc::new(options.staff.into_iter().collect()),
+            clock: options.clock,
         }
     }
 
@@ -110,24 +159,38 @@ impl Engine {
         &self.store
     }
 
+    /// The engine's idea of now: the system clock, or a test's.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    pub fn is_staff(&self, user: i64) -> bool {
+        self.staff.contains(&user)
+    }
+
     /// Handles one event and saves the person's new state before returning what to say.
     #[tracing::instrument(skip(self, event), fields(user = person.user))]
     pub async fn handle(&self, person: Person, event: Event) -> Result<Vec<Reply>, EngineError> {
         let saved = self.store.conversation(person.user).await?;
-        let mut conv = saved.clone().unwrap_or_else(|| Conversation {
-            user: person.user,
-            lang: None,
-            node: MAIN.to_owned(),
-        });
-        let lang = conv.lang.unwrap_or(person.lang_hint);
-        let replies = match event {
+        let mut turn = self.turn(person, saved.as_ref());
+        let mut replies = match event {
             Event::Text(text) => match Command::parse(&text) {
-                Some(command) => self.command(&mut conv, lang, command),
-                None => self.question(&mut conv, lang, &text),
+                Some(command) => self.command(&mut turn, command).await?,
+                None if turn.flow.is_some() => self.flow_text(&mut turn, &text).await?,
+                None => self.question(&mut turn, &text),
             },
-            Event::Press(data) => self.press(&mut conv, lang, &data),
-            Event::Unsupported => vec![self.notice(lang, ui::text_only(lang), Placement::New)],
-            Event::Resume => self.resume(&mut conv, lang),
+            Event::Press(data) => self.press(&mut turn, &data).await?,
+            Event::Unsupported => vec![self.notice(turn.lang, ui::text_only(turn.lang))],
+            Event::Resume => self.resume(&mut turn).await?,
+        };
+        if let (Some(notice), Some(first)) = (turn.notice, replies.first_mut()) {
+            *first = first.clone().with_notice(notice);
+        }
+        let conv = Conversation {
+            user: person.user,
+            lang: turn.chosen,
+            node: turn.node,
+            flow: turn.flow.as_ref().map(Flow::to_json),
         };
         if saved.as_ref() != Some(&conv) {
             self.store.save_conversation(&conv).await?;
@@ -135,89 +198,178 @@ impl Engine {
         Ok(replies)
     }
 
-    fn command(&self, conv: &mut Conversation, lang: Lang, command: Command) -> Vec<Reply> {
-        match command {
-            Command::Start(_) | Command::Menu => {
-                vec![self.show(conv, self.tree.main(), lang, Placement::New)]
-            }
-            Command::Help => vec![self.notice(lang, &ui::help(lang), Placement::New)],
-            Command::Language => {
-                let keyboard = vec![vec![
-                    Button::to("🇹🇷 Türkçe", Callback::Lang(Lang::Tr)),
-                    Button::to("🇬🇧 English", Callback::Lang(Lang::En)),
-                ]];
-                vec![Reply {
-                    html: ui::choose_language().to_owned(),
-                    keyboard,
-                    placement: Placement::New,
-                }]
-            }
-            Command::Cancel => vec![self.notice(lang, ui::nothing_to_cancel(lang), Placement::New)],
-            Command::Unknown(name) => {
-                vec![self.notice(
-                    lang,
-                    &ui::unknown_command(lang, &escape_html(&name)),
-                    Placement::New,
-                )]
-            }
+    fn turn(&self, person: Person, saved: Option<&Conversation>) -> Turn {
+        let chosen = saved.and_then(|c| c.lang);
+        let lang = chosen.unwrap_or(person.lang_hint);
+        let (flow, notice) = match saved.and_then(|c| c.flow.as_deref()) {
+            None => (None, None),
+            Some(json) => match Flow::from_json(json) {
+                Some(flow) => (Some(flow), None),
+                // Saved by a release whose flows looked different: start over politely.
+                None => (None, Some(ui::state_reset(lang))),
+            },
+        };
+        Turn {
+            user: person.user,
+            lang,
+            chosen,
+            node: saved.map_or_else(|| MAIN.to_owned(), |c| c.node.clone()),
+            flow,
+            notice,
         }
     }
 
-    fn press(&self, conv: &mut Conversation, lang: Lang, data: &str) -> Vec<Reply> {
-        match Callback::decode(data) {
-            Some(Callback::Node(id)) => match self.tree.get(id.as_str()) {
-                Some(node) => vec![self.show(conv, node, lang, Placement::Replace)],
-                None => self.back_to_main(conv, lang, ui::node_gone(lang), Placement::Replace),
-            },
+    async fn command(&self, turn: &mut Turn, command: Command) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        Ok(match command {
+            Command::Start(Some(payload)) if payload.starts_with("training_") => {
+                self.abandon_flow(turn);
+                match payload["training_".len()..].parse::<i64>() {
+                    Ok(id) if id > 0 => {
+                        self.start_booking(turn, crate::trainings::SessionId(id), Placement::New)
+                            .await?
+                    }
+                    _ => self.trainings(turn, Placement::New).await?,
+                }
+            }
+            Command::Start(_) | Command::Menu => {
+                let abandoned = self.abandon_flow(turn);
+                let menu = self.show(turn, self.tree.main(), Placement::New);
+                vec![if abandoned {
+                    menu.with_notice(ui::booking_abandoned(lang))
+                } else {
+                    menu
+                }]
+            }
+            Command::Help => {
+                let mut help = ui::help(lang);
+                if self.is_staff(turn.user) {
+                    help.push_str(&ui::staff_help(lang));
+                }
+                let mut replies = vec![self.notice(lang, &help)];
+                if turn.flow.is_some() {
+                    replies.extend(self.flow_prompt(turn).await?);
+                }
+                replies
+            }
+            Command::Language => {
+                let keyboard = vec![vec![
+                    to("🇹🇷 Türkçe", Callback::Lang(Lang::Tr)),
+                    to("🇬🇧 English", Callback::Lang(Lang::En)),
+                ]];
+                vec![Reply::new(ui::choose_language(), keyboard)]
+            }
+            Command::Cancel => {
+                if self.abandon_flow(turn) {
+                    vec![self.notice(lang, ui::booking_cancelled(lang))]
+                } else {
+                    vec![self.notice(lang, ui::nothing_to_cancel(lang))]
+                }
+            }
+            Command::Trainings => {
+                self.abandon_flow(turn);
+                self.trainings(turn, Placement::New).await?
+            }
+            Command::MyRegistrations => {
+                self.abandon_flow(turn);
+                self.my_registrations(turn, Placement::New).await?
+            }
+            Command::Sessions | Command::Attendees(_) | Command::Broadcast(_)
+                if !self.is_staff(turn.user) =>
+            {
+                vec![self.notice(lang, ui::staff_only(lang))]
+            }
+            Command::Sessions => self.staff_sessions(lang).await?,
+            Command::Attendees(arg) => self.staff_attendees(lang, &arg).await?,
+            Command::Broadcast(arg) => self.staff_broadcast(lang, &arg).await?,
+            Command::Unknown(name) => {
+                vec![self.notice(lang, &ui::unknown_command(lang, &escape_html(&name)))]
+            }
+        })
+    }
+
+    async fn press(&self, turn: &mut Turn, data: &str) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let replace = Placement::Replace;
+        Ok(match Callback::decode(data) {
+            Some(Callback::Node(id)) => {
+                let abandoned = self.abandon_flow(turn);
+                let reply = match self.tree.get(id.as_str()) {
+                    Some(node) => self.show(turn, node, replace),
+                    None => self
+                        .show(turn, self.tree.main(), replace)
+                        .with_notice(ui::node_gone(lang)),
+                };
+                vec![if abandoned {
+                    reply.with_notice(ui::booking_abandoned(lang))
+                } else {
+                    reply
+                }]
+            }
             Some(Callback::Action(id)) => match self
                 .tree
                 .get(id.as_str())
                 .and_then(|n| n.action.map(|a| (n, a)))
             {
-                Some((node, action)) => self.action(conv, node, action, lang),
-                None => self.back_to_main(conv, lang, ui::node_gone(lang), Placement::Replace),
+                Some((node, Action::RegisterTraining)) => {
+                    turn.node = node.id.to_string();
+                    self.abandon_flow(turn);
+                    self.trainings(turn, Placement::New).await?
+                }
+                Some((node, Action::AskStaff)) => self.ask_staff_placeholder(turn, node),
+                None => vec![
+                    self.show(turn, self.tree.main(), replace)
+                        .with_notice(ui::node_gone(lang)),
+                ],
             },
             Some(Callback::Lang(chosen)) => {
-                conv.lang = Some(chosen);
-                self.back_to_main(conv, chosen, ui::language_set(chosen), Placement::Replace)
+                turn.chosen = Some(chosen);
+                turn.lang = chosen;
+                vec![
+                    self.show(turn, self.tree.main(), replace)
+                        .with_notice(ui::language_set(chosen)),
+                ]
             }
-            None => self.back_to_main(conv, lang, ui::button_unknown(lang), Placement::Replace),
-        }
+            Some(Callback::Trainings) => {
+                self.abandon_flow(turn);
+                self.trainings(turn, replace).await?
+            }
+            Some(Callback::Session(id)) => {
+                self.abandon_flow(turn);
+                self.start_booking(turn, id, replace).await?
+            }
+            Some(Callback::Flow(value)) => self.flow_press(turn, &value).await?,
+            Some(Callback::MyRegistrations) => self.my_registrations(turn, replace).await?,
+            Some(Callback::CancelAsk(id)) => self.cancel_ask(turn, id).await?,
+            Some(Callback::CancelDo(id)) => self.cancel_do(turn, id).await?,
+            None => vec![
+                self.show(turn, self.tree.main(), replace)
+                    .with_notice(ui::button_unknown(lang)),
+            ],
+        })
     }
 
-    /// The workflows of later releases hook in here; until they exist, the person is
-    /// told plainly and pointed at the office's contact details.
-    fn action(
-        &self,
-        conv: &mut Conversation,
-        node: &Node,
-        action: Action,
-        lang: Lang,
-    ) -> Vec<Reply> {
-        conv.node = node.id.to_string();
-        let text = match action {
-            Action::RegisterTraining => ui::registration_not_open(lang),
-            Action::AskStaff => ui::ask_staff_not_open(lang),
-        };
+    /// Until staff tickets exist, the person is told plainly and pointed at the office's
+    /// contact details.
+    fn ask_staff_placeholder(&self, turn: &mut Turn, node: &Node) -> Vec<Reply> {
+        turn.node = node.id.to_string();
+        let lang = turn.lang;
         let mut keyboard = Vec::new();
         if let Some(contact) = self.tree.get("office.contact") {
-            keyboard.push(vec![Button::to(
+            keyboard.push(vec![to(
                 ui::contact_button(lang),
                 Callback::Node(contact.id.clone()),
             )]);
         }
         keyboard.push(self.nav_row(node, lang));
-        vec![Reply {
-            html: text.to_owned(),
-            keyboard,
-            placement: Placement::New,
-        }]
+        vec![Reply::new(ui::ask_staff_not_open(lang), keyboard)]
     }
 
-    fn question(&self, conv: &mut Conversation, lang: Lang, text: &str) -> Vec<Reply> {
+    fn question(&self, turn: &mut Turn, text: &str) -> Vec<Reply> {
+        let lang = turn.lang;
         // Only greetings, emoji or punctuation: nothing to look up.
         if crate::matching::normalize::words(text).is_empty() {
-            return vec![self.notice(lang, ui::nothing_to_read(lang), Placement::New)];
+            return vec![self.notice(lang, ui::nothing_to_read(lang))];
         }
         let outcome = self.matcher.find(text, lang);
         let found = |i: usize| {
@@ -228,24 +380,17 @@ impl Engine {
         };
         match outcome.decision {
             Decision::Answer => match found(0) {
-                Some(node) => vec![self.show(conv, node, lang, Placement::New)],
+                Some(node) => vec![self.show(turn, node, Placement::New)],
                 None => vec![self.no_answer(lang, text)],
             },
             Decision::Suggest => {
                 let mut keyboard: Vec<Vec<Button>> = (0..MAX_SUGGESTIONS)
                     .filter_map(found)
-                    .map(|n| vec![Button::to(n.label.get(lang), Callback::Node(n.id.clone()))])
+                    .map(|n| vec![to(n.label.get(lang), Callback::Node(n.id.clone()))])
                     .collect();
                 keyboard.extend(self.ask_staff_row(lang));
-                keyboard.push(vec![Button::to(
-                    ui::main_menu(lang),
-                    Callback::Node(self.tree.main().id.clone()),
-                )]);
-                vec![Reply {
-                    html: ui::did_you_mean(lang).to_owned(),
-                    keyboard,
-                    placement: Placement::New,
-                }]
+                keyboard.push(vec![self.main_button(lang)]);
+                vec![Reply::new(ui::did_you_mean(lang), keyboard)]
             }
             Decision::Escalate => vec![self.no_answer(lang, text)],
         }
@@ -253,70 +398,50 @@ impl Engine {
 
     fn no_answer(&self, lang: Lang, text: &str) -> Reply {
         let mut keyboard = self.ask_staff_row(lang);
-        keyboard.push(vec![Button::to(
-            ui::main_menu(lang),
-            Callback::Node(self.tree.main().id.clone()),
-        )]);
-        Reply {
-            html: ui::no_answer(lang, &escape_html(&shorten(text, 200))),
+        keyboard.push(vec![self.main_button(lang)]);
+        Reply::new(
+            ui::no_answer(lang, &escape_html(&shorten(text, 200))),
             keyboard,
-            placement: Placement::New,
-        }
+        )
     }
 
     fn ask_staff_row(&self, lang: Lang) -> Vec<Vec<Button>> {
         self.tree
             .node_with_action(Action::AskStaff)
-            .map(|n| {
-                vec![vec![Button::to(
-                    ui::ask_staff(lang),
-                    Callback::Node(n.id.clone()),
-                )]]
-            })
+            .map(|n| vec![vec![to(ui::ask_staff(lang), Callback::Node(n.id.clone()))]])
             .unwrap_or_default()
     }
 
-    fn resume(&self, conv: &mut Conversation, lang: Lang) -> Vec<Reply> {
-        match self.tree.get(&conv.node) {
-            Some(node) => vec![self.show(conv, node, lang, Placement::New)],
-            None => self.back_to_main(conv, lang, ui::node_gone(lang), Placement::New),
+    async fn resume(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        if turn.flow.is_some() {
+            return self.flow_prompt(turn).await;
         }
-    }
-
-    fn back_to_main(
-        &self,
-        conv: &mut Conversation,
-        lang: Lang,
-        notice: &str,
-        placement: Placement,
-    ) -> Vec<Reply> {
-        let mut menu = self.show(conv, self.tree.main(), lang, placement);
-        menu.html = format!("<i>{}</i>\n\n{}", escape_html(notice), menu.html);
-        vec![menu]
+        let node = turn.node.clone();
+        Ok(vec![match self.tree.get(&node) {
+            Some(node) => self.show(turn, node, Placement::New),
+            None => self
+                .show(turn, self.tree.main(), Placement::New)
+                .with_notice(ui::node_gone(turn.lang)),
+        }])
     }
 
     /// A node as a message: its text, its children, its action, its links, and the way
     /// back.
-    fn show(
-        &self,
-        conv: &mut Conversation,
-        node: &Node,
-        lang: Lang,
-        placement: Placement,
-    ) -> Reply {
-        conv.node = node.id.to_string();
+    fn show(&self, turn: &mut Turn, node: &Node, placement: Placement) -> Reply {
+        let lang = turn.lang;
+        turn.node = node.id.to_string();
         let mut keyboard: Vec<Vec<Button>> = node
             .children
             .iter()
             .filter_map(|c| self.tree.get(c.as_str()))
-            .map(|c| vec![Button::to(c.label.get(lang), Callback::Node(c.id.clone()))])
+            .map(|c| vec![to(c.label.get(lang), Callback::Node(c.id.clone()))])
             .collect();
         if let Some(action) = node.action {
             let label = match action {
                 Action::RegisterTraining => ui::start_registration(lang),
                 Action::AskStaff => ui::ask_staff(lang),
             };
-            keyboard.push(vec![Button::to(label, Callback::Action(node.id.clone()))]);
+            keyboard.push(vec![to(label, Callback::Action(node.id.clone()))]);
         }
         for link in &node.links {
             keyboard.push(vec![Button {
@@ -327,34 +452,29 @@ impl Engine {
         if node.id.as_str() != MAIN {
             keyboard.push(self.nav_row(node, lang));
         }
-        Reply {
-            html: node.html.get(lang).clone(),
-            keyboard,
-            placement,
-        }
+        Reply::new(node.html.get(lang).clone(), keyboard).placed(placement)
     }
 
     /// "Back" to the menu that lists the node (when that is not the main menu), and
     /// "Main menu".
     fn nav_row(&self, node: &Node, lang: Lang) -> Vec<Button> {
-        let main = NodeId::parse(MAIN).expect("main is a valid id");
         let mut row = Vec::new();
-        if let Some(parent) = node.parent.as_ref().filter(|p| **p != main) {
-            row.push(Button::to(ui::back(lang), Callback::Node(parent.clone())));
+        if let Some(parent) = node.parent.as_ref().filter(|p| p.as_str() != MAIN) {
+            row.push(to(ui::back(lang), Callback::Node(parent.clone())));
         }
-        row.push(Button::to(ui::main_menu(lang), Callback::Node(main)));
+        row.push(self.main_button(lang));
         row
     }
 
-    fn notice(&self, lang: Lang, html: &str, placement: Placement) -> Reply {
-        Reply {
-            html: html.to_owned(),
-            keyboard: vec![vec![Button::to(
-                ui::main_menu(lang),
-                Callback::Node(self.tree.main().id.clone()),
-            )]],
-            placement,
-        }
+    fn main_button(&self, lang: Lang) -> Button {
+        to(
+            ui::main_menu(lang),
+            Callback::Node(NodeId::parse(MAIN).expect("main is a valid id")),
+        )
+    }
+
+    fn notice(&self, lang: Lang, html: &str) -> Reply {
+        Reply::new(html, vec![vec![self.main_button(lang)]])
     }
 }
 

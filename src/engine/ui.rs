@@ -114,14 +114,6 @@ pub fn help(lang: Lang) -> String {
     format!("{intro}\n\n{}", commands.join("\n"))
 }
 
-pub fn registration_not_open(lang: Lang) -> &'static str {
-    pick(
-        lang,
-        "Bot üzerinden eğitim kaydı henüz açılmadı; hazırlanıyor. Şimdilik kayıt için büroyla iletişime geçin.",
-        "Training registration through the bot is not open yet; it is being prepared. For now, please contact the office to register.",
-    )
-}
-
 pub fn ask_staff_not_open(lang: Lang) -> &'static str {
     pick(
         lang,
@@ -132,4 +124,56 @@ pub fn ask_staff_not_open(lang: Lang) -> &'static str {
 
 pub fn contact_button(lang: Lang) -> &'static str {
     pick(lang, "📞 İletişim", "📞 Contact")
+}
+
+pub fn state_reset(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bot güncellendi ve yarım kalan işleminiz devam ettirilemedi; lütfen yeniden başlayın.",
+        "The bot was updated and your unfinished step could not be continued; please start it again.",
+    )
+}
+
+pub fn booking_abandoned(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Yarım kalan kaydınız bırakıldı; girdiğiniz bilgiler saklanmadı.",
+        "Your unfinished booking was left; nothing you typed was stored.",
+    )
+}
+
+pub fn booking_cancelled(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Kayıt işlemini iptal ettim; girdiğiniz bilgiler saklanmadı. İsterseniz /trainings ile yeniden başlayabilirsiniz.",
+        "I have cancelled the booking; nothing you typed was stored. You can start again with /trainings.",
+    )
+}
+
+pub fn staff_only(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bu komut yalnızca büro personeli içindir.",
+        "This command is for the office's staff only.",
+    )
+}
+
+pub fn staff_help(lang: Lang) -> String {
+    let lines: Vec<String> = super::command::STAFF_COMMANDS
+        .iter()
+        .map(|(name, tr, en)| format!("/{name} — {}", pick(lang, tr, en)))
+        .collect();
+    format!(
+        "\n\n{}\n{}",
+        pick(lang, "<b>Personel komutları</b>", "<b>Staff commands</b>"),
+        lines.join("\n")
+    )
+}
+
+pub fn registration_unavailable(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Kayıt şu anda yapılamıyor; lütfen büroyla iletişime geçin.",
+        "Booking is not available right now; please contact the office.",
+    )
 }

@@ -1,5 +1,11 @@
 //! Every SQL query eudesk runs, and nothing else.
 
+pub mod outbox;
+pub mod trainings;
+
+pub use outbox::{OutboxId, Pending};
+pub use trainings::{Booked, Cancelled, Reminder};
+
 use crate::lang::Lang;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -26,6 +32,19 @@ pub enum StoreError {
     },
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    #[error("the database holds a value this version cannot read: {0}")]
+    Corrupt(String),
+}
+
+/// Timestamps are stored as RFC 3339 UTC text with whole seconds, one fixed width, so
+/// that SQLite's text comparison is time order.
+pub(crate) fn ts(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+pub(crate) fn parse_ts(s: String) -> Result<jiff::Timestamp, StoreError> {
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("timestamp '{s}'")))
 }
 
 /// The SQLite database. Cheap to clone: the pool is shared.
@@ -41,6 +60,8 @@ pub struct Conversation {
     pub lang: Option<Lang>,
     /// A node id as saved; it may no longer exist if the content changed since.
     pub node: String,
+    /// A multi-step flow in progress, as the engine serialised it.
+    pub flow: Option<String>,
 }
 
 impl Store {
@@ -78,31 +99,41 @@ impl Store {
 
     #[tracing::instrument(skip(self))]
     pub async fn conversation(&self, user: i64) -> Result<Option<Conversation>, StoreError> {
-        let row: Option<(i64, Option<String>, String)> =
-            sqlx::query_as("SELECT user_id, lang, node FROM conversations WHERE user_id = ?")
+        let row: Option<(i64, Option<String>, String, Option<String>)> =
+            sqlx::query_as("SELECT user_id, lang, node, flow FROM conversations WHERE user_id = ?")
                 .bind(user)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(user, lang, node)| Conversation {
+        Ok(row.map(|(user, lang, node, flow)| Conversation {
             user,
             lang: lang.as_deref().and_then(Lang::parse),
             node,
+            flow,
         }))
     }
 
     #[tracing::instrument(skip(self, c), fields(user = c.user))]
     pub async fn save_conversation(&self, c: &Conversation) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO conversations (user_id, lang, node) VALUES (?, ?, ?)
+            "INSERT INTO conversations (user_id, lang, node, flow) VALUES (?, ?, ?, ?)
              ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                 flow = excluded.flow, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         )
         .bind(c.user)
         .bind(c.lang.map(Lang::code))
         .bind(&c.node)
+        .bind(&c.flow)
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), for
+    /// read-then-write work that must not interleave with another writer.
+    pub(crate) async fn immediate(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
     pub async fn close(&self) {

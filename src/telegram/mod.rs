@@ -1,14 +1,17 @@
 //! The teloxide adapter: Telegram updates in, engine events through, messages out.
 
+mod outbox;
+
 use crate::config::{Config, ConfigError};
 use crate::engine::{COMMANDS, Engine, Event, Person, Placement, Reply, Target};
 use crate::lang::Lang;
+use crate::message::{Button, Document};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
+    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ParseMode,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -72,6 +75,22 @@ impl Sender {
         })
     }
 
+    async fn send_document(
+        &self,
+        chat: ChatId,
+        document: &Document,
+        caption: &str,
+    ) -> Result<(), RequestError> {
+        let file = InputFile::memory(document.bytes.clone()).file_name(document.name.clone());
+        with_bot!(self, b => {
+            let mut request = b.send_document(chat, file).parse_mode(ParseMode::Html);
+            if !caption.is_empty() {
+                request = request.caption(caption);
+            }
+            request.await.map(|_| ())
+        })
+    }
+
     async fn answer_callback(
         &self,
         id: teloxide::types::CallbackQueryId,
@@ -120,6 +139,8 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
     tracing::info!(username = %me.username(), "connected to Telegram");
     register_commands(&bot).await;
     let sender = Sender::new(bot.clone(), config.throttle);
+    let outbox = tokio::spawn(outbox::deliver(sender.clone(), engine.clone()));
+    let reminders = tokio::spawn(outbox::remind(engine.clone()));
     let mut dispatcher = dispatcher(bot, sender, engine);
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -130,6 +151,8 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
         }
     });
     dispatcher.dispatch().await;
+    outbox.abort();
+    reminders.abort();
     Ok(())
 }
 
@@ -233,7 +256,11 @@ async fn deliver(
     replies: Vec<Reply>,
 ) -> anyhow::Result<()> {
     for reply in replies {
-        let markup = keyboard(&reply);
+        if let Some(document) = &reply.document {
+            bot.send_document(chat, document, &reply.html).await?;
+            continue;
+        }
+        let markup = keyboard(&reply.keyboard);
         if let (Placement::Replace, Some(message)) = (reply.placement, pressed) {
             match bot.edit(chat, message, &reply.html, markup.clone()).await {
                 Ok(()) | Err(RequestError::Api(ApiError::MessageNotModified)) => continue,
@@ -248,11 +275,11 @@ async fn deliver(
     Ok(())
 }
 
-fn keyboard(reply: &Reply) -> Option<InlineKeyboardMarkup> {
-    if reply.keyboard.is_empty() {
+fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
+    if rows.is_empty() {
         return None;
     }
-    let rows = reply.keyboard.iter().map(|row| {
+    let rows = rows.iter().map(|row| {
         row.iter()
             .filter_map(|b| match &b.target {
                 Target::Callback(data) => Some(InlineKeyboardButton::callback(

@@ -251,7 +251,7 @@ async fn stickers_and_photos_get_a_polite_text_only_reply() {
 }
 
 #[tokio::test]
-async fn actions_not_yet_open_say_so_plainly() {
+async fn the_registration_action_lists_the_sessions() {
     let sandbox = Sandbox::new();
     let engine = sandbox.engine().await;
     let node = engine
@@ -261,6 +261,29 @@ async fn actions_not_yet_open_say_so_plainly() {
         .remove(0);
     let reply = engine
         .handle(person(1, Lang::En), press(&button(&node, "Register")))
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(
+        reply
+            .html
+            .contains("No PCM training is open for booking right now"),
+        "{}",
+        reply.html
+    );
+}
+
+#[tokio::test]
+async fn asking_staff_not_yet_open_says_so_plainly() {
+    let sandbox = Sandbox::new();
+    let engine = sandbox.engine().await;
+    let node = engine
+        .handle(person(1, Lang::En), press("n:help.ask_staff"))
+        .await
+        .unwrap()
+        .remove(0);
+    let reply = engine
+        .handle(person(1, Lang::En), press(&button(&node, "Ask staff")))
         .await
         .unwrap()
         .remove(0);

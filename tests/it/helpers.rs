@@ -18,6 +18,10 @@ reviewed = 2026-11-28
 [contact]
 phone = ""
 
+[consent]
+version = "test-1"
+text = { tr = "Verileriniz yalnızca kayıt için işlenir.", en = "Your data is used only for the registration." }
+
 [[node]]
 id = "main"
 label = { tr = "Ana menü", en = "Main menu" }

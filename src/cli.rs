@@ -1,0 +1,427 @@
+//! The command line: what each subcommand does, over the same core as the bot.
+
+use crate::config::Config;
+use crate::dialogue::{self, LoadError, Loaded};
+use crate::engine::{Engine, Options, Person};
+use crate::lang::{Lang, Localized};
+use crate::matching::Matcher;
+use crate::storage::Store;
+use crate::trainings::{SessionDetails, SessionId, SessionState, export, time};
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use jiff::SignedDuration;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "eudesk",
+    version,
+    about = "The Telegram assistant of the Izmir Governorship's EU and Foreign Relations Office"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the Telegram bot (long polling); needs TELOXIDE_TOKEN.
+    Run,
+    /// Chat with the bot in this terminal: same engine, same database, no Telegram.
+    Console {
+        /// The language to start in (until /language).
+        #[arg(long, default_value = "tr", value_parser = parse_lang)]
+        lang: Lang,
+        /// Whose conversation this is; another id starts another conversation.
+        #[arg(long, default_value_t = 1)]
+        user_id: i64,
+    },
+    /// Validate the dialogue files: exit 0 when valid, 1 with every problem listed, 2 when they cannot be read.
+    Check {
+        /// The folder of dialogue files [default: DIALOGUES_DIR, else dialogues]
+        dir: Option<PathBuf>,
+    },
+    /// Show how a free-text question is understood.
+    Match {
+        /// The question's language.
+        #[arg(long, default_value = "tr", value_parser = parse_lang)]
+        lang: Lang,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// The question (several words need no quotes).
+        #[arg(required = true, num_args = 1..)]
+        question: Vec<String>,
+    },
+    /// PCM training sessions: add, list, edit, close, cancel, link.
+    #[command(subcommand)]
+    Sessions(SessionsCommand),
+    /// Registrations of a session.
+    #[command(subcommand)]
+    Registrations(RegistrationsCommand),
+}
+
+#[derive(Subcommand)]
+pub enum SessionsCommand {
+    /// Create a session; prints its id. Times are office time (Europe/Istanbul).
+    Add(SessionArgs),
+    /// List every session with its counts.
+    List {
+        /// One JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a session: give only what changes.
+    Edit {
+        id: i64,
+        #[command(flatten)]
+        changes: SessionArgs,
+    },
+    /// Stop taking bookings for a session (registrations stay).
+    Close { id: i64 },
+    /// Take bookings again for a closed session.
+    Reopen { id: i64 },
+    /// Cancel a session and tell every registrant, in their language.
+    Cancel { id: i64 },
+    /// Print the deep link that opens the booking of a session in Telegram.
+    Link { id: i64 },
+}
+
+#[derive(Args, Default)]
+pub struct SessionArgs {
+    #[arg(long)]
+    title_tr: Option<String>,
+    #[arg(long)]
+    title_en: Option<String>,
+    /// Start, office time: "2026-12-10 10:00".
+    #[arg(long)]
+    starts: Option<String>,
+    /// End, office time: "2026-12-10 17:00".
+    #[arg(long)]
+    ends: Option<String>,
+    /// The place, or an online link.
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long)]
+    capacity: Option<u32>,
+    /// Registration closes here [default: the start].
+    #[arg(long)]
+    deadline: Option<String>,
+    /// A second reminder this many hours before the start (besides the one a day before).
+    #[arg(long)]
+    remind_hours: Option<u32>,
+}
+
+#[derive(Subcommand)]
+pub enum RegistrationsCommand {
+    /// Write the registrations of a session as CSV (UTF-8 with BOM, for Excel).
+    Export {
+        id: i64,
+        /// The file to write [default: standard output].
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn parse_lang(s: &str) -> Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("'{s}' is not a language here; use tr or en"))
+}
+
+pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    let config = Config::from_env()?;
+    match command {
+        Command::Check { dir } => Ok(check(dir.as_deref().unwrap_or(&config.dialogues_dir))),
+        Command::Match {
+            lang,
+            json,
+            question,
+        } => {
+            let loaded = load(&config.dialogues_dir)?;
+            print_match(&loaded, lang, json, &question.join(" "));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Console { lang, user_id } => {
+            let engine = engine(&config).await?;
+            crate::console::run(
+                engine,
+                Person {
+                    user: user_id,
+                    lang_hint: lang,
+                },
+            )
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => {
+            config.require_token()?;
+            let engine = engine(&config).await?;
+            let sessions = engine.store().sessions().await?.len();
+            tracing::info!(
+                version = env!("CARGO_PKG_VERSION"),
+                nodes = engine.tree().len(),
+                sessions,
+                database = %config.database_url,
+                mode = "polling",
+                "eudesk starting"
+            );
+            crate::telegram::run(&config, engine).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sessions(command) => sessions(&config, command).await,
+        Command::Registrations(RegistrationsCommand::Export { id, output }) => {
+            let store = Store::open(&config.database_url).await?;
+            if store.session(SessionId(id)).await?.is_none() {
+                bail!("there is no session {id}; `eudesk sessions list` shows the ids");
+            }
+            let csv = export::csv(&store.registrations(SessionId(id)).await?);
+            match output {
+                Some(path) => std::fs::write(&path, csv)
+                    .with_context(|| format!("could not write '{}'", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&csv)?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn print_match(loaded: &Loaded, lang: Lang, json: bool, question: &str) {
+    let outcome = Matcher::new(&loaded.tree).find(question, lang);
+    let decision = serde_json::to_value(outcome.decision).expect("a decision serialises");
+    if json {
+        let matches: Vec<serde_json::Value> = outcome
+            .matches
+            .iter()
+            .map(|m| serde_json::json!({"id": m.id.as_str(), "score": round(m.score)}))
+            .collect();
+        let object = serde_json::json!({"query": question, "lang": lang.code(), "decision": decision, "matches": matches});
+        println!("{object}");
+    } else {
+        println!("decision: {}", decision.as_str().unwrap_or_default());
+        for m in &outcome.matches {
+            let label = loaded
+                .tree
+                .get(m.id.as_str())
+                .map(|n| n.label.get(lang).as_str())
+                .unwrap_or("");
+            println!("  {:.3}  {:<24} {label}", m.score, m.id.as_str());
+        }
+    }
+}
+
+fn round(score: f32) -> f64 {
+    (score as f64 * 1000.0).round() / 1000.0
+}
+
+async fn engine(config: &Config) -> anyhow::Result<Engine> {
+    let loaded = load(&config.dialogues_dir)?;
+    let store = Store::open(&config.database_url).await?;
+    let options = Options {
+        staff: config.staff_user_ids.clone(),
+        ..Options::default()
+    };
+    Ok(Engine::with_options(loaded.tree, store, options))
+}
+
+/// Loads the dialogues for `run`, `console` and `match`, refusing an invalid tree with
+/// the same list `check` prints.
+fn load(dir: &Path) -> anyhow::Result<Loaded> {
+    let loaded = dialogue::load(dir).with_context(|| {
+        format!(
+            "the dialogues in '{}' cannot be used; fix them (eudesk check {0} lists the problems)",
+            dir.display()
+        )
+    })?;
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(loaded)
+}
+
+fn check(dir: &Path) -> ExitCode {
+    match dialogue::load(dir) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                println!("warning: {w}");
+            }
+            println!("{}: {} nodes, valid", dir.display(), loaded.tree.len());
+            ExitCode::SUCCESS
+        }
+        Err(LoadError::Invalid(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            println!("{} problem(s) in {}", problems.len(), dir.display());
+            ExitCode::from(1)
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The details of `args` over `base` (a session being edited), or from `args` alone.
+fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<SessionDetails> {
+    let need = |what: &str| anyhow::anyhow!("--{what} is required for a new session");
+    let time = |s: &Option<String>| {
+        s.as_deref()
+            .map(time::parse_local)
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    };
+    let starts = match (time(&args.starts)?, base) {
+        (Some(t), _) => t,
+        (None, Some(b)) => b.starts,
+        (None, None) => return Err(need("starts")),
+    };
+    let ends = match (time(&args.ends)?, base) {
+        (Some(t), _) => t,
+        (None, Some(b)) => b.ends,
+        (None, None) => return Err(need("ends")),
+    };
+    let deadline = match (time(&args.deadline)?, base) {
+        (Some(t), _) => t,
+        // A deadline that was the start moves with the start.
+        (None, Some(b)) if b.deadline != b.starts => b.deadline,
+        _ => starts,
+    };
+    let text = |v: &Option<String>, old: Option<&String>, what: &str| -> anyhow::Result<String> {
+        v.clone().or_else(|| old.cloned()).ok_or_else(|| need(what))
+    };
+    let d = SessionDetails {
+        title: Localized::new(
+            text(&args.title_tr, base.map(|b| &b.title.tr), "title-tr")?,
+            text(&args.title_en, base.map(|b| &b.title.en), "title-en")?,
+        ),
+        starts,
+        ends,
+        place: text(&args.place, base.map(|b| &b.place), "place")?,
+        capacity: args
+            .capacity
+            .or(base.map(|b| b.capacity))
+            .ok_or_else(|| need("capacity"))?,
+        deadline,
+        second_reminder: match args.remind_hours {
+            Some(0) => None,
+            Some(h) => Some(SignedDuration::from_hours(h as i64)),
+            None => base.and_then(|b| b.second_reminder),
+        },
+    };
+    d.check().map_err(anyhow::Error::msg)?;
+    Ok(d)
+}
+
+async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.database_url).await?;
+    let missing =
+        |id: i64| anyhow::anyhow!("there is no session {id}; `eudesk sessions list` shows the ids");
+    match command {
+        SessionsCommand::Add(args) => {
+            let id = store.create_session(&details(&args, None)?).await?;
+            println!("{id}");
+        }
+        SessionsCommand::List { json } => {
+            let sessions = store.sessions().await?;
+            if json {
+                let rows: Vec<serde_json::Value> = sessions
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.id,
+                            "title_tr": s.details.title.tr,
+                            "title_en": s.details.title.en,
+                            "starts": time::local(s.details.starts),
+                            "ends": time::local(s.details.ends),
+                            "deadline": time::local(s.details.deadline),
+                            "place": s.details.place,
+                            "capacity": s.details.capacity,
+                            "confirmed": s.confirmed,
+                            "waitlisted": s.waitlisted,
+                            "state": s.state,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else if sessions.is_empty() {
+                println!("no sessions yet; add one with `eudesk sessions add`");
+            } else {
+                println!(
+                    "{:>4}  {:<16}  {:>8}  {:>9}  {:>10}  {:<9}  title",
+                    "id", "starts", "capacity", "confirmed", "waitlisted", "state"
+                );
+                for s in &sessions {
+                    println!(
+                        "{:>4}  {:<16}  {:>8}  {:>9}  {:>10}  {:<9}  {}",
+                        s.id,
+                        time::local(s.details.starts),
+                        s.details.capacity,
+                        s.confirmed,
+                        s.waitlisted,
+                        s.state.code(),
+                        s.details.title.tr
+                    );
+                }
+            }
+        }
+        SessionsCommand::Edit { id, changes } => {
+            let session = store
+                .session(SessionId(id))
+                .await?
+                .ok_or_else(|| missing(id))?;
+            store
+                .update_session(SessionId(id), &details(&changes, Some(&session.details))?)
+                .await?;
+            println!("session {id} updated");
+        }
+        SessionsCommand::Close { id } => {
+            if !store
+                .set_session_state(SessionId(id), SessionState::Closed)
+                .await?
+            {
+                bail!("session {id} does not exist or is cancelled");
+            }
+            println!("session {id} closed to new bookings");
+        }
+        SessionsCommand::Reopen { id } => {
+            if !store
+                .set_session_state(SessionId(id), SessionState::Open)
+                .await?
+            {
+                bail!("session {id} does not exist or is cancelled");
+            }
+            println!("session {id} open for bookings");
+        }
+        SessionsCommand::Cancel { id } => {
+            let engine = engine(config).await?;
+            match engine.cancel_session(SessionId(id)).await? {
+                Some(n) => println!(
+                    "session {id} cancelled; {n} registrant(s) will be told by the running bot"
+                ),
+                None => bail!("session {id} does not exist or is already cancelled"),
+            }
+        }
+        SessionsCommand::Link { id } => {
+            store
+                .session(SessionId(id))
+                .await?
+                .ok_or_else(|| missing(id))?;
+            let username = bot_username(config).await?;
+            println!("https://t.me/{username}?start=training_{id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bot's username, asked of Telegram with the configured token.
+async fn bot_username(config: &Config) -> anyhow::Result<String> {
+    use teloxide::prelude::Requester;
+    let bot = crate::telegram::bot(config).context(
+        "the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN",
+    )?;
+    let me = bot.get_me().await.context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
+    Ok(me.username().to_owned())
+}

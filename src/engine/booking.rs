@@ -1,0 +1,861 @@
+//! PCM training booking in the conversation: the list of sessions, the step-by-step
+//! registration, the person's registrations and cancellations, and the messages the
+//! outbox carries for them (promotions, reminders).
+
+use super::flow::{Booking, Flow, Step};
+use super::{Callback, Engine, EngineError, Placement, Reply, Turn, to};
+use crate::dialogue::render::escape_html;
+use crate::lang::Lang;
+use crate::message::{Button, Document, OutMessage};
+use crate::storage::{Booked, Cancelled, Reminder};
+use crate::trainings::{
+    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, Registration,
+    RegistrationId, Session, SessionId, Status, ics,
+};
+
+fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Tr => tr,
+        Lang::En => en,
+    }
+}
+
+fn flow_button(label: &str, value: &str) -> Button {
+    to(label, Callback::Flow(value.to_owned()))
+}
+
+fn cancel_row(lang: Lang) -> Vec<Button> {
+    vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]
+}
+
+/// "📅 when\n📍 place", escaped.
+fn when_and_where(session: &Session, lang: Lang) -> String {
+    format!(
+        "📅 {}\n📍 {}",
+        escape_html(&session.when(lang)),
+        escape_html(&session.details.place)
+    )
+}
+
+fn title(session: &Session, lang: Lang) -> String {
+    escape_html(session.title(lang))
+}
+
+/// The line that says where a registration stands.
+fn standing(r: &Registration, session: &Session, lang: Lang) -> String {
+    match (r.status, lang) {
+        (Status::Confirmed, Lang::Tr) => format!(
+            "✅ Kaydınız kesin: koltuk {} / {}",
+            r.position, session.details.capacity
+        ),
+        (Status::Confirmed, Lang::En) => format!(
+            "✅ You are registered: seat {} of {}",
+            r.position, session.details.capacity
+        ),
+        (Status::Waitlisted, Lang::Tr) => format!("⏳ Yedek listedesiniz: sıranız {}", r.position),
+        (Status::Waitlisted, Lang::En) => {
+            format!("⏳ You are on the waitlist: position {}", r.position)
+        }
+        (Status::Cancelled, Lang::Tr) => "İptal edildi".to_owned(),
+        (Status::Cancelled, Lang::En) => "Cancelled".to_owned(),
+    }
+}
+
+fn calendar(session: &Session, lang: Lang, now: jiff::Timestamp) -> Document {
+    Document {
+        name: format!("pcm-training-{}.ics", session.id),
+        bytes: ics::event(session, lang, now).into_bytes(),
+    }
+}
+
+/// The message that carries the calendar file.
+fn calendar_reply(session: &Session, lang: Lang, now: jiff::Timestamp) -> Reply {
+    let mut reply = Reply::new(
+        t(lang, "📅 Takviminize ekleyin", "📅 Add to calendar"),
+        Vec::new(),
+    );
+    reply.document = Some(calendar(session, lang, now));
+    reply
+}
+
+impl Engine {
+    /// Ends a booking in progress, if any; nothing of it was stored.
+    pub(super) fn abandon_flow(&self, turn: &mut Turn) -> bool {
+        turn.flow.take().is_some()
+    }
+
+    /// The sessions open for booking, each a button.
+    pub(super) async fn trainings(
+        &self,
+        turn: &mut Turn,
+        placement: Placement,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let now = self.clock.now();
+        let open: Vec<Session> = self
+            .store
+            .sessions()
+            .await?
+            .into_iter()
+            .filter(|s| s.bookable(now))
+            .collect();
+        let mut keyboard: Vec<Vec<Button>> = Vec::new();
+        let html = if open.is_empty() {
+            t(
+                lang,
+                "Şu anda kayda açık bir PCM eğitimi yok. Yeni tarihler açıldığında burada görünecek; daha sonra tekrar bakın.",
+                "No PCM training is open for booking right now. New dates will appear here; please check again later.",
+            )
+            .to_owned()
+        } else {
+            let mut lines = vec![
+                t(
+                    lang,
+                    "<b>Kayda açık PCM eğitimleri</b>\nKaydolmak istediğinizi seçin:",
+                    "<b>PCM trainings open for booking</b>\nChoose one to book:",
+                )
+                .to_owned(),
+            ];
+            for s in &open {
+                let seats = if s.free_seats() > 0 {
+                    match lang {
+                        Lang::Tr => format!("{} boş yer", s.free_seats()),
+                        Lang::En => format!("{} seats free", s.free_seats()),
+                    }
+                } else {
+                    t(lang, "dolu, yedek liste", "full, waitlist").to_owned()
+                };
+                lines.push(format!(
+                    "\n<b>{}</b>\n{}\n👥 {seats}",
+                    title(s, lang),
+                    when_and_where(s, lang)
+                ));
+                let date = crate::trainings::time::local(s.details.starts);
+                let label: String = format!("📝 {} · {}", s.title(lang), &date[..10])
+                    .chars()
+                    .take(60)
+                    .collect();
+                keyboard.push(vec![to(&label, Callback::Session(s.id))]);
+            }
+            lines.join("\n")
+        };
+        keyboard.push(vec![to(
+            t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+            Callback::MyRegistrations,
+        )]);
+        keyboard.push(vec![self.main_button(lang)]);
+        Ok(vec![Reply::new(html, keyboard).placed(placement)])
+    }
+
+    /// Starts booking a session, or shows the person's registration if they have one.
+    pub(super) async fn start_booking(
+        &self,
+        turn: &mut Turn,
+        id: SessionId,
+        placement: Placement,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let now = self.clock.now();
+        let Some(session) = self.store.session(id).await?.filter(|s| s.bookable(now)) else {
+            let mut replies = self.trainings(turn, placement).await?;
+            replies[0] = replies[0].clone().with_notice(t(
+                lang,
+                "Bu eğitim kayda açık değil (kapanmış, iptal edilmiş ya da geçmiş olabilir).",
+                "That training is not open for booking (it may be closed, cancelled or past).",
+            ));
+            return Ok(replies);
+        };
+        if let Some(r) = self.store.live_registration(id, turn.user).await? {
+            let html = format!(
+                "{}\n\n<b>{}</b>\n{}\n\n{}",
+                t(
+                    lang,
+                    "Bu eğitime zaten kaydınız var:",
+                    "You are already registered for this training:"
+                ),
+                title(&session, lang),
+                when_and_where(&session, lang),
+                standing(&r, &session, lang)
+            );
+            let keyboard = vec![
+                vec![to(
+                    t(lang, "✖️ Kaydımı iptal et", "✖️ Cancel my registration"),
+                    Callback::CancelAsk(r.id),
+                )],
+                vec![self.main_button(lang)],
+            ];
+            return Ok(vec![Reply::new(html, keyboard).placed(placement)]);
+        }
+        turn.flow = Some(Flow::Booking(Booking::new(id.0)));
+        let full = if session.free_seats() == 0 {
+            t(
+                lang,
+                "\n\n⏳ Bu eğitim dolu; kaydolursanız yedek listeye alınırsınız ve yer açılınca hemen haber veririm.",
+                "\n\n⏳ This training is full; if you book, you join the waitlist and I will tell you at once when a seat opens.",
+            )
+        } else {
+            ""
+        };
+        let intro = format!(
+            "<b>{}</b>\n{}{full}\n\n{}",
+            title(&session, lang),
+            when_and_where(&session, lang),
+            t(
+                lang,
+                "Kayıt birkaç kısa sorudan oluşur; istediğiniz an /cancel ile vazgeçebilirsiniz.",
+                "Booking takes a few short questions; you can stop at any time with /cancel."
+            )
+        );
+        let mut replies = vec![Reply::new(intro, Vec::new()).placed(placement)];
+        replies.extend(self.flow_prompt(turn).await?);
+        Ok(replies)
+    }
+
+    /// The question of the current step, with its buttons.
+    pub(super) async fn flow_prompt(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(Flow::Booking(b)) = turn.flow.clone() else {
+            return Ok(Vec::new());
+        };
+        let step = match lang {
+            Lang::Tr => format!("Adım {}/6 — ", b.number()),
+            Lang::En => format!("Step {} of 6 — ", b.number()),
+        };
+        let reply = match b.step {
+            Step::Name => Reply::new(
+                step + t(
+                    lang,
+                    "Adınız ve soyadınız nedir?",
+                    "What is your full name?",
+                ),
+                vec![cancel_row(lang)],
+            ),
+            Step::OrgType => {
+                let mut keyboard: Vec<Vec<Button>> = OrgType::ALL
+                    .chunks(2)
+                    .map(|pair| {
+                        pair.iter()
+                            .map(|o| flow_button(o.label(lang), &format!("org:{}", o.code())))
+                            .collect()
+                    })
+                    .collect();
+                keyboard.push(cancel_row(lang));
+                Reply::new(
+                    step + t(
+                        lang,
+                        "Hangi tür bir kurumdan katılıyorsunuz?",
+                        "What kind of organisation are you from?",
+                    ),
+                    keyboard,
+                )
+            }
+            Step::Organisation => Reply::new(
+                step + t(
+                    lang,
+                    "Kurumunuzun adı nedir?",
+                    "What is the name of your organisation?",
+                ),
+                vec![cancel_row(lang)],
+            ),
+            Step::Email => Reply::new(
+                step + t(
+                    lang,
+                    "E-posta adresiniz nedir? Eğitimle ilgili bilgiler bu adrese de gönderilebilir.",
+                    "What is your e-mail address? Information about the training may also be sent there.",
+                ),
+                vec![cancel_row(lang)],
+            ),
+            Step::Phone => Reply::new(
+                step + t(
+                    lang,
+                    "Telefon numaranız (isteğe bağlı)? Yazın ya da «Atla»ya basın.",
+                    "Your phone number (optional)? Type it, or press «Skip».",
+                ),
+                vec![
+                    vec![flow_button(t(lang, "Atla »", "Skip »"), "skip")],
+                    cancel_row(lang),
+                ],
+            ),
+            Step::Consent => {
+                let consent = self
+                    .tree
+                    .consent()
+                    .map(|c| c.html.get(lang).clone())
+                    .unwrap_or_default();
+                Reply::new(
+                    format!(
+                        "{step}{}\n\n{consent}",
+                        t(
+                            lang,
+                            "Kişisel verilerin korunması (KVKK)",
+                            "Personal data protection (KVKK)"
+                        )
+                    ),
+                    vec![vec![
+                        flow_button(t(lang, "✅ Onaylıyorum", "✅ I agree"), "yes"),
+                        flow_button(t(lang, "Onaylamıyorum", "I do not agree"), "no"),
+                    ]],
+                )
+            }
+            Step::Summary => self.summary(&b, lang).await?,
+            Step::Edit => {
+                let fields: [(&str, &str, &str); 5] = [
+                    ("name", "Ad soyad", "Full name"),
+                    ("org_type", "Kurum türü", "Organisation type"),
+                    ("organisation", "Kurum adı", "Organisation"),
+                    ("email", "E-posta", "E-mail"),
+                    ("phone", "Telefon", "Phone"),
+                ];
+                let mut keyboard: Vec<Vec<Button>> = fields
+                    .iter()
+                    .filter(|(code, _, _)| {
+                        *code != "organisation" || b.org_type != Some(OrgType::Individual)
+                    })
+                    .map(|(code, tr, en)| {
+                        vec![flow_button(t(lang, tr, en), &format!("edit:{code}"))]
+                    })
+                    .collect();
+                keyboard.push(vec![flow_button(
+                    t(lang, "« Özete dön", "« Back to the summary"),
+                    "summary",
+                )]);
+                Reply::new(
+                    t(
+                        lang,
+                        "Hangi bilgiyi düzeltmek istersiniz?",
+                        "Which answer would you like to change?",
+                    ),
+                    keyboard,
+                )
+            }
+        };
+        Ok(vec![reply])
+    }
+
+    async fn summary(&self, b: &Booking, lang: Lang) -> Result<Reply, EngineError> {
+        let session = self.store.session(SessionId(b.session)).await?;
+        let dash = "—".to_owned();
+        let field = |v: Option<&str>| v.map_or_else(|| dash.clone(), escape_html);
+        let mut lines = vec![
+            t(
+                lang,
+                "<b>Lütfen bilgilerinizi kontrol edin</b>",
+                "<b>Please check your details</b>",
+            )
+            .to_owned(),
+        ];
+        if let Some(s) = &session {
+            lines.push(format!(
+                "\n<b>{}</b>\n{}\n",
+                title(s, lang),
+                when_and_where(s, lang)
+            ));
+        }
+        let rows: [(&str, &str, String); 5] = [
+            (
+                "Ad soyad",
+                "Full name",
+                field(b.name.as_ref().map(|v| v.as_str())),
+            ),
+            (
+                "Kurum türü",
+                "Organisation type",
+                field(b.org_type.map(|o| o.label(lang))),
+            ),
+            (
+                "Kurum",
+                "Organisation",
+                field(b.organisation.as_ref().map(|v| v.as_str())),
+            ),
+            (
+                "E-posta",
+                "E-mail",
+                field(b.email.as_ref().map(|v| v.as_str())),
+            ),
+            (
+                "Telefon",
+                "Phone",
+                field(b.phone.as_ref().map(|v| v.as_str())),
+            ),
+        ];
+        for (tr, en, value) in rows {
+            lines.push(format!("{}: {value}", t(lang, tr, en)));
+        }
+        let keyboard = vec![
+            vec![flow_button(
+                t(lang, "✅ Onayla ve kaydol", "✅ Confirm and book"),
+                "confirm",
+            )],
+            vec![
+                flow_button(t(lang, "✏️ Düzenle", "✏️ Edit"), "edit"),
+                flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel"),
+            ],
+        ];
+        Ok(Reply::new(lines.join("\n"), keyboard))
+    }
+
+    /// Typed text during a booking: the answer to the current step.
+    pub(super) async fn flow_text(
+        &self,
+        turn: &mut Turn,
+        text: &str,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
+            return Ok(Vec::new());
+        };
+        let parsed: Result<(), FieldError> = match b.step {
+            Step::Name => PersonName::parse(text).map(|v| b.name = Some(v)),
+            Step::Organisation => Organisation::parse(text).map(|v| b.organisation = Some(v)),
+            Step::Email => Email::parse(text).map(|v| b.email = Some(v)),
+            Step::Phone => Phone::parse(text).map(|v| {
+                b.phone = Some(v);
+                b.phone_skipped = false;
+            }),
+            Step::OrgType | Step::Consent | Step::Summary | Step::Edit => {
+                let mut replies = vec![Reply::new(
+                    t(
+                        lang,
+                        "Lütfen aşağıdaki düğmelerden birini seçin.",
+                        "Please choose one of the buttons below.",
+                    ),
+                    Vec::new(),
+                )];
+                replies.extend(self.flow_prompt(turn).await?);
+                return Ok(replies);
+            }
+        };
+        match parsed {
+            Ok(()) => {
+                b.advance();
+                turn.flow = Some(Flow::Booking(b));
+                self.flow_prompt(turn).await
+            }
+            Err(e) => {
+                let mut replies = vec![Reply::new(e.explain(lang), Vec::new())];
+                replies.extend(self.flow_prompt(turn).await?);
+                Ok(replies)
+            }
+        }
+    }
+
+    /// A button pressed during a booking.
+    pub(super) async fn flow_press(
+        &self,
+        turn: &mut Turn,
+        value: &str,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
+            // A button of a booking that has ended (or never began here).
+            let mut replies = self.trainings(turn, Placement::Replace).await?;
+            replies[0] = replies[0].clone().with_notice(t(
+                lang,
+                "O kayıt işlemi artık sürmüyor.",
+                "That booking is no longer in progress.",
+            ));
+            return Ok(replies);
+        };
+        match (b.step, value) {
+            (_, "cancel") => {
+                turn.flow = None;
+                return Ok(vec![
+                    self.notice(lang, super::ui::booking_cancelled(lang))
+                        .placed(Placement::Replace),
+                ]);
+            }
+            (Step::OrgType, v) if v.starts_with("org:") => {
+                match OrgType::parse(&v[4..]) {
+                    Some(o) => {
+                        b.org_type = Some(o);
+                        if o == OrgType::Individual {
+                            b.organisation = Organisation::parse(o.label(lang)).ok();
+                        } else if b.organisation.as_ref().is_some_and(|x| {
+                            Some(x.as_str()) == Some(OrgType::Individual.label(lang))
+                        }) {
+                            b.organisation = None;
+                        }
+                        b.advance();
+                        // Changing the type to one with a name, while editing, asks the name.
+                        if b.step == Step::Summary && b.organisation.is_none() {
+                            b.step = Step::Organisation;
+                            b.editing = true;
+                        }
+                    }
+                    None => return self.flow_prompt(turn).await,
+                }
+            }
+            (Step::Phone, "skip") => {
+                b.phone = None;
+                b.phone_skipped = true;
+                b.advance();
+            }
+            (Step::Consent, "yes") => {
+                b.consented = true;
+                b.advance();
+            }
+            (Step::Consent, "no") => {
+                turn.flow = None;
+                let html = t(
+                    lang,
+                    "Kişisel verilerinizin işlenmesine onay vermeden kaydınızı alamıyoruz. Hiçbir bilginiz saklanmadı. Fikrinizi değiştirirseniz /trainings ile yeniden başlayabilirsiniz.",
+                    "Without your consent to the processing of your personal data we cannot register you. Nothing you typed was stored. If you change your mind, start again with /trainings.",
+                );
+                return Ok(vec![self.notice(lang, html)]);
+            }
+            (Step::Summary, "confirm") => return self.confirm(turn, b).await,
+            (Step::Summary, "edit") => b.step = Step::Edit,
+            (Step::Edit, "summary") => b.step = Step::Summary,
+            (Step::Edit, v) if v.starts_with("edit:") => {
+                b.editing = true;
+                b.step = match &v[5..] {
+                    "name" => Step::Name,
+                    "org_type" => Step::OrgType,
+                    "organisation" => Step::Organisation,
+                    "email" => Step::Email,
+                    "phone" => Step::Phone,
+                    _ => Step::Edit,
+                };
+            }
+            // A button from an earlier step, pressed again: ask the current one.
+            _ => return self.flow_prompt(turn).await,
+        }
+        turn.flow = Some(Flow::Booking(b));
+        self.flow_prompt(turn).await
+    }
+
+    async fn confirm(&self, turn: &mut Turn, b: Booking) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let (Some(name), Some(org_type), Some(organisation), Some(email), true) = (
+            b.name.clone(),
+            b.org_type,
+            b.organisation.clone(),
+            b.email.clone(),
+            b.consented,
+        ) else {
+            // Cannot happen through the buttons; a hand-made press lands back on a step.
+            let mut b = b;
+            b.step = Step::Name;
+            turn.flow = Some(Flow::Booking(b));
+            return self.flow_prompt(turn).await;
+        };
+        let Some(consent) = self.tree.consent() else {
+            turn.flow = None;
+            return Ok(vec![
+                self.notice(lang, super::ui::registration_unavailable(lang)),
+            ]);
+        };
+        let attendee = Attendee {
+            name,
+            organisation,
+            org_type,
+            email,
+            phone: b.phone.clone(),
+        };
+        let now = self.clock.now();
+        let session_id = SessionId(b.session);
+        let booked = self
+            .store
+            .book(
+                session_id,
+                turn.user,
+                lang,
+                &attendee,
+                &consent.version,
+                now,
+            )
+            .await?;
+        turn.flow = None;
+        let session = self.store.session(session_id).await?;
+        Ok(match (booked, session) {
+            (Booked::New(r), Some(session)) => {
+                let head = match r.status {
+                    Status::Confirmed => t(lang, "🎉 Kaydınız tamamlandı!", "🎉 You are booked!"),
+                    _ => t(lang, "Kaydınızı aldım.", "I have your booking."),
+                };
+                let tail = match r.status {
+                    Status::Waitlisted => t(
+                        lang,
+                        "Bir yer açılırsa sizi hemen otomatik olarak kesin kayda alır ve haber veririm.",
+                        "If a seat opens you move up automatically, and I will tell you at once.",
+                    ),
+                    _ => t(
+                        lang,
+                        "Katılamayacak olursanız lütfen /myregistrations ile iptal edin; yeriniz yedek listedeki kişiye geçer.",
+                        "If you cannot come, please cancel with /myregistrations so that your seat goes to the next person on the waitlist.",
+                    ),
+                };
+                let html = format!(
+                    "{head}\n\n<b>{}</b>\n{}\n\n{}\n\n{tail}",
+                    title(&session, lang),
+                    when_and_where(&session, lang),
+                    standing(&r, &session, lang)
+                );
+                let keyboard = vec![
+                    vec![to(
+                        t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+                        Callback::MyRegistrations,
+                    )],
+                    vec![self.main_button(lang)],
+                ];
+                let mut replies = vec![Reply::new(html, keyboard).placed(Placement::Replace)];
+                if r.status == Status::Confirmed {
+                    replies.push(calendar_reply(&session, lang, now));
+                }
+                replies
+            }
+            (Booked::Already(r), Some(session)) => vec![Reply::new(
+                format!(
+                    "{}\n\n<b>{}</b>\n{}",
+                    t(
+                        lang,
+                        "Bu eğitime zaten kaydınız var.",
+                        "You are already registered for this training."
+                    ),
+                    title(&session, lang),
+                    standing(&r, &session, lang)
+                ),
+                vec![vec![self.main_button(lang)]],
+            )],
+            _ => {
+                let mut replies = self.trainings(turn, Placement::New).await?;
+                replies[0] = replies[0].clone().with_notice(t(
+                    lang,
+                    "Üzgünüm, bu eğitimin kaydı siz bilgileri girerken kapandı. Bilgileriniz saklanmadı.",
+                    "Sorry, booking for this training closed while you were filling in the form. Nothing was stored.",
+                ));
+                replies
+            }
+        })
+    }
+
+    /// The person's upcoming registrations, each with a Cancel button.
+    pub(super) async fn my_registrations(
+        &self,
+        turn: &mut Turn,
+        placement: Placement,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let mine = self
+            .store
+            .registrations_of(turn.user, self.clock.now())
+            .await?;
+        let mut keyboard = Vec::new();
+        let html = if mine.is_empty() {
+            t(
+                lang,
+                "Yaklaşan bir eğitim kaydınız yok.",
+                "You have no upcoming training registrations.",
+            )
+            .to_owned()
+        } else {
+            let mut lines = vec![
+                t(
+                    lang,
+                    "<b>Eğitim kayıtlarınız</b>",
+                    "<b>Your training registrations</b>",
+                )
+                .to_owned(),
+            ];
+            for (r, s) in &mine {
+                lines.push(format!(
+                    "\n<b>{}</b>\n{}\n{}",
+                    title(s, lang),
+                    when_and_where(s, lang),
+                    standing(r, s, lang)
+                ));
+                let label: String =
+                    format!("✖️ {} {}", t(lang, "İptal:", "Cancel:"), s.title(lang))
+                        .chars()
+                        .take(60)
+                        .collect();
+                keyboard.push(vec![to(&label, Callback::CancelAsk(r.id))]);
+            }
+            lines.join("\n")
+        };
+        keyboard.push(vec![to(
+            t(lang, "📝 Eğitimler", "📝 Trainings"),
+            Callback::Trainings,
+        )]);
+        keyboard.push(vec![self.main_button(lang)]);
+        Ok(vec![Reply::new(html, keyboard).placed(placement)])
+    }
+
+    pub(super) async fn cancel_ask(
+        &self,
+        turn: &mut Turn,
+        id: RegistrationId,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let mine = self
+            .store
+            .registrations_of(turn.user, self.clock.now())
+            .await?;
+        let Some((_, session)) = mine.iter().find(|(r, _)| r.id == id) else {
+            return self.not_yours(turn).await;
+        };
+        let html = format!(
+            "{}\n\n<b>{}</b>\n{}",
+            t(
+                lang,
+                "Bu kaydı iptal etmek istediğinize emin misiniz?",
+                "Are you sure you want to cancel this registration?"
+            ),
+            title(session, lang),
+            when_and_where(session, lang)
+        );
+        let keyboard = vec![
+            vec![to(
+                t(lang, "Evet, iptal et", "Yes, cancel it"),
+                Callback::CancelDo(id),
+            )],
+            vec![to(
+                t(lang, "Hayır, kalsın", "No, keep it"),
+                Callback::MyRegistrations,
+            )],
+        ];
+        Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
+    }
+
+    pub(super) async fn cancel_do(
+        &self,
+        turn: &mut Turn,
+        id: RegistrationId,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let now = self.clock.now();
+        let outcome = self
+            .store
+            .cancel_registration(id, turn.user, now, |p, s| self.promoted_notice(p, s, now))
+            .await?;
+        match outcome {
+            Cancelled::Done { session, .. } => {
+                let html = format!(
+                    "{}\n\n<b>{}</b>",
+                    t(
+                        lang,
+                        "Kaydınız iptal edildi. Haber verdiğiniz için teşekkürler.",
+                        "Your registration is cancelled. Thank you for letting us know."
+                    ),
+                    title(&session, lang)
+                );
+                let keyboard = vec![
+                    vec![to(
+                        t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+                        Callback::MyRegistrations,
+                    )],
+                    vec![self.main_button(lang)],
+                ];
+                Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
+            }
+            Cancelled::NotFound => self.not_yours(turn).await,
+        }
+    }
+
+    /// A registration id that is not the person's, or no longer live: the list again.
+    async fn not_yours(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let mut replies = self.my_registrations(turn, Placement::Replace).await?;
+        replies[0] = replies[0].clone().with_notice(t(
+            lang,
+            "Bu kayıt bulunamadı ya da zaten iptal edilmiş.",
+            "That registration cannot be found, or is already cancelled.",
+        ));
+        Ok(replies)
+    }
+
+    /// Told at once to the person who moves up from the waitlist.
+    fn promoted_notice(&self, r: &Registration, s: &Session, now: jiff::Timestamp) -> OutMessage {
+        let lang = r.lang;
+        let html = format!(
+            "{}\n\n<b>{}</b>\n{}\n\n{}",
+            t(
+                lang,
+                "🎉 Yer açıldı! Yedek listeden kesin kayda geçtiniz.",
+                "🎉 A seat opened! You have moved up from the waitlist and are now registered."
+            ),
+            title(s, lang),
+            when_and_where(s, lang),
+            standing(r, s, lang)
+        );
+        OutMessage {
+            chat: r.user,
+            html,
+            keyboard: vec![vec![to(
+                t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+                Callback::MyRegistrations,
+            )]],
+            document: Some(calendar(s, lang, now)),
+        }
+    }
+
+    /// Queues the reminders that are due now (see `Store::queue_due_reminders`).
+    pub async fn queue_due_reminders(&self) -> Result<usize, EngineError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .queue_due_reminders(now, |r, s, kind| {
+                let lang = r.lang;
+                let head = match kind {
+                    Reminder::DayBefore => t(
+                        lang,
+                        "⏰ Hatırlatma: PCM eğitiminiz yarın.",
+                        "⏰ Reminder: your PCM training is tomorrow.",
+                    ),
+                    Reminder::Second => t(
+                        lang,
+                        "⏰ Hatırlatma: PCM eğitiminiz yaklaşıyor.",
+                        "⏰ Reminder: your PCM training is coming up.",
+                    ),
+                };
+                OutMessage {
+                    chat: r.user,
+                    html: format!(
+                        "{head}\n\n<b>{}</b>\n{}\n\n{}",
+                        title(s, lang),
+                        when_and_where(s, lang),
+                        t(
+                            lang,
+                            "Katılamayacaksanız lütfen /myregistrations ile kaydınızı iptal edin.",
+                            "If you cannot come, please cancel with /myregistrations."
+                        )
+                    ),
+                    keyboard: Vec::new(),
+                    document: None,
+                }
+            })
+            .await?)
+    }
+
+    /// Cancels a session (staff, from the command line) and queues a notice to every
+    /// registrant in their language. `None` when there is no such open session.
+    pub async fn cancel_session(&self, id: SessionId) -> Result<Option<usize>, EngineError> {
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .cancel_session(id, now, |r, s| {
+                let lang = r.lang;
+                OutMessage {
+                    chat: r.user,
+                    html: format!(
+                        "{}\n\n<b>{}</b>\n{}\n\n{}",
+                        t(
+                            lang,
+                            "❗ Kayıtlı olduğunuz eğitim iptal edildi; özür dileriz.",
+                            "❗ The training you registered for has been cancelled; we are sorry."
+                        ),
+                        title(s, lang),
+                        when_and_where(s, lang),
+                        t(
+                            lang,
+                            "Yeni tarihler için /trainings.",
+                            "For new dates: /trainings."
+                        )
+                    ),
+                    keyboard: Vec::new(),
+                    document: None,
+                }
+            })
+            .await?)
+    }
+}

@@ -1,0 +1,176 @@
+//! Staff commands in the chat: sessions, attendee lists, a message to attendees. Only
+//! user ids in STAFF_USER_IDS reach these (checked in `Engine::command`).
+
+use super::{Engine, EngineError, Reply};
+use crate::dialogue::render::escape_html;
+use crate::lang::Lang;
+use crate::message::{Document, OutMessage};
+use crate::trainings::{SessionId, Status, export, time};
+
+fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Tr => tr,
+        Lang::En => en,
+    }
+}
+
+fn session_id(arg: &str) -> Option<SessionId> {
+    arg.split_whitespace()
+        .next()?
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .map(SessionId)
+}
+
+impl Engine {
+    pub(super) async fn staff_sessions(&self, lang: Lang) -> Result<Vec<Reply>, EngineError> {
+        let sessions = self.store.sessions().await?;
+        let html = if sessions.is_empty() {
+            t(
+                lang,
+                "Henüz oturum yok. Sunucuda: eudesk sessions add …",
+                "No sessions yet. On the server: eudesk sessions add …",
+            )
+            .to_owned()
+        } else {
+            let lines: Vec<String> = sessions
+                .iter()
+                .map(|s| {
+                    format!(
+                        "#{} <b>{}</b>\n{} · {} · {}/{} {} · {} {}",
+                        s.id,
+                        escape_html(s.title(lang)),
+                        time::local(s.details.starts),
+                        s.state.code(),
+                        s.confirmed,
+                        s.details.capacity,
+                        t(lang, "kesin", "confirmed"),
+                        s.waitlisted,
+                        t(lang, "yedek", "waitlisted"),
+                    )
+                })
+                .collect();
+            lines.join("\n\n")
+        };
+        Ok(vec![self.notice(lang, &html)])
+    }
+
+    pub(super) async fn staff_attendees(
+        &self,
+        lang: Lang,
+        arg: &str,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let Some(id) = session_id(arg) else {
+            return Ok(vec![self.notice(
+                lang,
+                t(
+                    lang,
+                    "Kullanım: /attendees N (oturum numarası, /sessions listesinde)",
+                    "Usage: /attendees N (the session number, from /sessions)",
+                ),
+            )]);
+        };
+        let Some(session) = self.store.session(id).await? else {
+            return Ok(vec![self.notice(
+                lang,
+                &format!(
+                    "{} #{id}",
+                    t(lang, "Böyle bir oturum yok:", "No such session:")
+                ),
+            )]);
+        };
+        let registrations = self.store.registrations(id).await?;
+        let mut reply = Reply::new(
+            format!(
+                "<b>{}</b> — {} {} · {} {}",
+                escape_html(session.title(lang)),
+                session.confirmed,
+                t(lang, "kesin", "confirmed"),
+                session.waitlisted,
+                t(lang, "yedek", "waitlisted")
+            ),
+            Vec::new(),
+        );
+        reply.document = Some(Document {
+            name: format!("attendees-session-{id}.csv"),
+            bytes: export::csv(&registrations),
+        });
+        Ok(vec![reply])
+    }
+
+    /// `/broadcast N text`: the text, escaped, to every confirmed attendee, through the
+    /// outbox so that nobody is skipped when Telegram hiccups.
+    pub(super) async fn staff_broadcast(
+        &self,
+        lang: Lang,
+        arg: &str,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let usage = t(
+            lang,
+            "Kullanım: /broadcast N mesaj (N: oturum numarası)",
+            "Usage: /broadcast N message (N: the session number)",
+        );
+        let (Some(id), Some(text)) = (
+            session_id(arg),
+            arg.split_once(char::is_whitespace).map(|(_, t)| t.trim()),
+        ) else {
+            return Ok(vec![self.notice(lang, usage)]);
+        };
+        if text.is_empty() {
+            return Ok(vec![self.notice(lang, usage)]);
+        }
+        let Some(session) = self.store.session(id).await? else {
+            return Ok(vec![self.notice(
+                lang,
+                &format!(
+                    "{} #{id}",
+                    t(lang, "Böyle bir oturum yok:", "No such session:")
+                ),
+            )]);
+        };
+        let now = self.clock.now();
+        let confirmed: Vec<_> = self
+            .store
+            .registrations(id)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == Status::Confirmed)
+            .collect();
+        for r in &confirmed {
+            let html = format!(
+                "{} <b>{}</b>:\n\n{}",
+                t(
+                    r.lang,
+                    "📢 AB ve Dış İlişkiler Bürosu'ndan, eğitiminizle ilgili:",
+                    "📢 From the EU and Foreign Relations Office, about your training"
+                ),
+                escape_html(session.title(r.lang)),
+                escape_html(text)
+            );
+            self.store
+                .enqueue(
+                    &OutMessage {
+                        chat: r.user,
+                        html,
+                        keyboard: Vec::new(),
+                        document: None,
+                    },
+                    now,
+                )
+                .await?;
+        }
+        let html = match lang {
+            Lang::Tr => format!(
+                "Mesaj {} kesin katılımcıya gönderilmek üzere sıraya alındı.",
+                confirmed.len()
+            ),
+            Lang::En => format!(
+                "The message is queued for {} confirmed attendee(s).",
+                confirmed.len()
+            ),
+        };
+        Ok(vec![self.notice(lang, &html)])
+    }
+}

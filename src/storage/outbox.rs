@@ -1,0 +1,145 @@
+//! The outbox: messages owed to people, written in the same transaction as the change
+//! that caused them, and sent by a worker until Telegram accepts or refuses them.
+
+use super::{Store, StoreError, parse_ts, ts};
+use crate::message::{Button, Document, OutMessage};
+use jiff::Timestamp;
+use sqlx::{Row, SqliteConnection};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OutboxId(pub i64);
+
+/// A message waiting to be sent, with how often sending it has failed.
+#[derive(Clone, Debug)]
+pub struct Pending {
+    pub id: OutboxId,
+    pub message: OutMessage,
+    pub attempts: u32,
+}
+
+pub(super) async fn enqueue_in(
+    conn: &mut SqliteConnection,
+    m: &OutMessage,
+    now: Timestamp,
+) -> Result<OutboxId, StoreError> {
+    let keyboard = (!m.keyboard.is_empty())
+        .then(|| serde_json::to_string(&m.keyboard))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (chat_id, html, keyboard, file_name, file_bytes, next_attempt, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(m.chat)
+    .bind(&m.html)
+    .bind(keyboard)
+    .bind(m.document.as_ref().map(|d| d.name.clone()))
+    .bind(m.document.as_ref().map(|d| d.bytes.clone()))
+    .bind(ts(now))
+    .bind(ts(now))
+    .fetch_one(conn)
+    .await?;
+    Ok(OutboxId(id))
+}
+
+impl Store {
+    /// Queues one message on its own.
+    pub async fn enqueue(&self, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        enqueue_in(&mut conn, m, now).await
+    }
+
+    /// Messages whose time to (re)try has come, oldest first.
+    pub async fn due_messages(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Pending>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, chat_id, html, keyboard, file_name, file_bytes, attempts FROM outbox
+             WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
+        )
+        .bind(ts(now))
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let keyboard: Option<String> = row.try_get("keyboard")?;
+                let keyboard: Vec<Vec<Button>> = match keyboard {
+                    Some(k) => serde_json::from_str(&k)
+                        .map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?,
+                    None => Vec::new(),
+                };
+                let name: Option<String> = row.try_get("file_name")?;
+                let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
+                Ok(Pending {
+                    id: OutboxId(row.try_get("id")?),
+                    attempts: row.try_get::<i64, _>("attempts")? as u32,
+                    message: OutMessage {
+                        chat: row.try_get("chat_id")?,
+                        html: row.try_get("html")?,
+                        keyboard,
+                        document: name
+                            .zip(bytes)
+                            .map(|(name, bytes)| Document { name, bytes }),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    pub async fn message_sent(&self, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+        )
+        .bind(ts(now))
+        .bind(id.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A passing failure: try again at `next`.
+    pub async fn message_retry(
+        &self,
+        id: OutboxId,
+        next: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
+            .bind(ts(next))
+            .bind(error)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// A final refusal (the person blocked the bot, the chat is gone): never retried.
+    pub async fn message_failed(&self, id: OutboxId, error: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How many messages are still waiting to be sent.
+    pub async fn outbox_backlog(&self) -> Result<u64, StoreError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n as u64)
+    }
+
+    /// When the next pending message is due, if any: how long the worker may sleep.
+    pub async fn next_message_due(&self) -> Result<Option<Timestamp>, StoreError> {
+        let next: Option<String> =
+            sqlx::query_scalar("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'")
+                .fetch_one(&self.pool)
+                .await?;
+        next.map(|t| parse_ts(t)).transpose()
+    }
+}

@@ -1,0 +1,13 @@
+//! PCM training sessions and registrations: the domain, free of Telegram and SQL.
+
+pub mod export;
+pub mod fields;
+pub mod ics;
+pub mod session;
+pub mod time;
+
+pub use fields::{Email, FieldError, OrgType, Organisation, PersonName, Phone};
+pub use session::{
+    Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState,
+    Status,
+};

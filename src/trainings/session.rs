@@ -1,0 +1,166 @@
+//! A PCM training session and a person's registration for it.
+
+use super::fields::{Email, OrgType, Organisation, PersonName, Phone};
+use super::time;
+use crate::lang::{Lang, Localized};
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct SessionId(pub i64);
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionState {
+    Open,
+    Closed,
+    Cancelled,
+}
+
+impl SessionState {
+    pub fn code(self) -> &'static str {
+        match self {
+            SessionState::Open => "open",
+            SessionState::Closed => "closed",
+            SessionState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SessionState> {
+        [
+            SessionState::Open,
+            SessionState::Closed,
+            SessionState::Cancelled,
+        ]
+        .into_iter()
+        .find(|x| x.code() == s)
+    }
+}
+
+/// What staff give to create a session (or, all optional, to edit one).
+#[derive(Clone, Debug)]
+pub struct SessionDetails {
+    pub title: Localized<String>,
+    pub starts: Timestamp,
+    pub ends: Timestamp,
+    pub place: String,
+    pub capacity: u32,
+    /// Registration closes here; by default at the start.
+    pub deadline: Timestamp,
+    /// A second reminder this long before the start, besides the one a day before.
+    pub second_reminder: Option<SignedDuration>,
+}
+
+impl SessionDetails {
+    /// The rules a session must keep, worded for the staff member at the command line.
+    pub fn check(&self) -> Result<(), String> {
+        if self.title.tr.trim().is_empty() || self.title.en.trim().is_empty() {
+            return Err(
+                "a session needs a title in Turkish and in English (--title-tr, --title-en)".into(),
+            );
+        }
+        if self.ends <= self.starts {
+            return Err("the session must end after it starts (--ends later than --starts)".into());
+        }
+        if self.deadline > self.starts {
+            return Err(
+                "the registration deadline must not be after the start (--deadline)".into(),
+            );
+        }
+        if self.capacity == 0 {
+            return Err("the capacity must be at least 1 (--capacity)".into());
+        }
+        if self.place.trim().is_empty() {
+            return Err("a session needs a place or an online link (--place)".into());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: SessionId,
+    pub details: SessionDetails,
+    pub state: SessionState,
+    pub confirmed: u32,
+    pub waitlisted: u32,
+}
+
+impl Session {
+    /// Whether people may book now: open, before the deadline and the start.
+    pub fn bookable(&self, now: Timestamp) -> bool {
+        self.state == SessionState::Open && now < self.details.deadline && now < self.details.starts
+    }
+
+    pub fn free_seats(&self) -> u32 {
+        self.details.capacity.saturating_sub(self.confirmed)
+    }
+
+    pub fn title(&self, lang: Lang) -> &str {
+        self.details.title.get(lang)
+    }
+
+    pub fn when(&self, lang: Lang) -> String {
+        time::span(self.details.starts, self.details.ends, lang)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct RegistrationId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Confirmed,
+    Waitlisted,
+    Cancelled,
+}
+
+impl Status {
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Confirmed => "confirmed",
+            Status::Waitlisted => "waitlisted",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Confirmed, Status::Waitlisted, Status::Cancelled]
+            .into_iter()
+            .find(|x| x.code() == s)
+    }
+}
+
+/// Everything a booking collects, complete and valid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attendee {
+    pub name: PersonName,
+    pub organisation: Organisation,
+    pub org_type: OrgType,
+    pub email: Email,
+    pub phone: Option<Phone>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Registration {
+    pub id: RegistrationId,
+    pub session: SessionId,
+    pub user: i64,
+    pub lang: Lang,
+    pub attendee: Attendee,
+    pub status: Status,
+    /// Seat number among the confirmed, or place in the waitlist, in order of arrival.
+    pub position: u32,
+    pub registered_at: Timestamp,
+    pub consent_version: String,
+}
