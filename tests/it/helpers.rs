@@ -3,12 +3,17 @@
 
 #![allow(dead_code)]
 
+use crate::fake_api::FakeApi;
+use eudesk::clock::ManualClock;
+use eudesk::config::Config;
 use eudesk::dialogue;
-use eudesk::engine::{Engine, Event, Person, Reply, Target};
+use eudesk::engine::{Engine, Event, Options, Person, Reply, Target};
 use eudesk::lang::Lang;
 use eudesk::storage::Store;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
 use tempfile::TempDir;
 
 /// A small but complete tree: menus, answers, a link, both actions, a contact block.
@@ -133,6 +138,15 @@ impl Sandbox {
         Engine::new(loaded.tree, store)
     }
 
+    /// An engine on a clock the test moves, with these staff user ids.
+    pub async fn engine_with(&self, clock: Arc<ManualClock>, staff: Vec<i64>) -> Engine {
+        let loaded = dialogue::load(&self.dialogues()).expect("the test tree is valid");
+        let store = Store::open(&self.database_url())
+            .await
+            .expect("database opens");
+        Engine::with_options(loaded.tree, store, Options { staff, clock })
+    }
+
     /// The real binary, run in this folder with a clean environment of our own.
     pub fn eudesk(&self, args: &[&str], stdin: &str) -> Output {
         eudesk_in(
@@ -214,4 +228,44 @@ pub fn labels(reply: &Reply) -> Vec<String> {
         .flatten()
         .map(|b| b.label.clone())
         .collect()
+}
+
+/// How long a test waits for the bot to answer before failing: generous, since CI
+/// machines are shared; a passing test does not wait for it.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// The real Telegram adapter (`telegram::run`) running against a fresh fake Bot API,
+/// stopped when dropped.
+pub struct Running {
+    pub api: FakeApi,
+    pub engine: Engine,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    pub sandbox: Sandbox,
+}
+
+impl Running {
+    pub async fn start(sandbox: Sandbox, engine: Engine, throttle: bool) -> Running {
+        let api = FakeApi::start().await;
+        let config = Config::from_lookup(|name| match name {
+            "TELOXIDE_TOKEN" => Some("123:TEST".to_owned()),
+            "TELOXIDE_API_URL" => Some(api.url()),
+            "EUDESK_THROTTLE" => Some(if throttle { "on" } else { "off" }.to_owned()),
+            _ => None,
+        })
+        .unwrap();
+        let running = engine.clone();
+        let task = tokio::spawn(async move { eudesk::telegram::run(&config, running).await });
+        Running {
+            api,
+            engine,
+            task,
+            sandbox,
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }

@@ -1,43 +1,13 @@
 //! The real Telegram adapter (`telegram::run`) end to end, against the loopback fake Bot
 //! API: nothing here reaches Telegram.
 
-use crate::fake_api::{Call, FakeApi};
-use crate::helpers::Sandbox;
-use eudesk::config::Config;
-use std::time::Duration;
-
-const WAIT: Duration = Duration::from_secs(10);
-
-/// A running bot: the adapter's task, stopped when the test ends.
-struct Running {
-    api: FakeApi,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _sandbox: Sandbox,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
+use crate::fake_api::Call;
+use crate::helpers::{Running, Sandbox, WAIT};
 
 async fn start(throttle: bool) -> Running {
     let sandbox = Sandbox::new();
-    let api = FakeApi::start().await;
-    let config = Config::from_lookup(|name| match name {
-        "TELOXIDE_TOKEN" => Some("123:TEST".to_owned()),
-        "TELOXIDE_API_URL" => Some(api.url()),
-        "EUDESK_THROTTLE" => Some(if throttle { "on" } else { "off" }.to_owned()),
-        _ => None,
-    })
-    .unwrap();
     let engine = sandbox.engine().await;
-    let task = tokio::spawn(async move { eudesk::telegram::run(&config, engine).await });
-    Running {
-        api,
-        task,
-        _sandbox: sandbox,
-    }
+    Running::start(sandbox, engine, throttle).await
 }
 
 fn to(chat: i64, needle: &'static str) -> impl Fn(&Call) -> bool {
