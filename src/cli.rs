@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::dialogue::{self, LoadError, Loaded};
+use crate::engine::notices;
 use crate::engine::{Engine, Options, Person};
 use crate::lang::{Lang, Localized};
 use crate::matching::Matcher;
@@ -9,7 +10,7 @@ use crate::storage::Store;
 use crate::trainings::{SessionDetails, SessionId, SessionState, export, time};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -321,7 +322,14 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
         |id: i64| anyhow::anyhow!("there is no session {id}; `eudesk sessions list` shows the ids");
     match command {
         SessionsCommand::Add(args) => {
-            let id = store.create_session(&details(&args, None)?).await?;
+            let details = details(&args, None)?;
+            if details.starts <= Timestamp::now() {
+                eprintln!(
+                    "warning: the start {} is in the past: the session will not be offered for booking",
+                    time::local(details.starts)
+                );
+            }
+            let id = store.create_session(&details).await?;
             println!("{id}");
         }
         SessionsCommand::List { json } => {
@@ -372,10 +380,22 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
                 .session(SessionId(id))
                 .await?
                 .ok_or_else(|| missing(id))?;
-            store
-                .update_session(SessionId(id), &details(&changes, Some(&session.details))?)
-                .await?;
-            println!("session {id} updated");
+            if session.state == SessionState::Cancelled {
+                bail!(
+                    "session {id} is cancelled and can no longer be changed; add a new one instead"
+                );
+            }
+            let details = details(&changes, Some(&session.details))?;
+            match store
+                .update_session(SessionId(id), &details, Timestamp::now(), notices::promoted)
+                .await?
+            {
+                Some(0) => println!("session {id} updated"),
+                Some(n) => println!(
+                    "session {id} updated; {n} person(s) moved up from the waitlist and will be told by the running bot"
+                ),
+                None => bail!("session {id} was cancelled meanwhile; nothing changed"),
+            }
         }
         SessionsCommand::Close { id } => {
             if !store
@@ -395,15 +415,15 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
             }
             println!("session {id} open for bookings");
         }
-        SessionsCommand::Cancel { id } => {
-            let engine = engine(config).await?;
-            match engine.cancel_session(SessionId(id)).await? {
-                Some(n) => println!(
-                    "session {id} cancelled; {n} registrant(s) will be told by the running bot"
-                ),
-                None => bail!("session {id} does not exist or is already cancelled"),
-            }
-        }
+        SessionsCommand::Cancel { id } => match store
+            .cancel_session(SessionId(id), Timestamp::now(), notices::session_cancelled)
+            .await?
+        {
+            Some(n) => println!(
+                "session {id} cancelled; {n} registrant(s) will be told by the running bot"
+            ),
+            None => bail!("session {id} does not exist or is already cancelled"),
+        },
         SessionsCommand::Link { id } => {
             store
                 .session(SessionId(id))

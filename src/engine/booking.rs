@@ -3,14 +3,15 @@
 //! outbox carries for them (promotions, reminders).
 
 use super::flow::{Booking, Flow, Step};
+use super::notices::{self, calendar, standing, title, when_and_where};
 use super::{Callback, Engine, EngineError, Placement, Reply, Turn, to};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
-use crate::message::{Button, Document, OutMessage};
-use crate::storage::{Booked, Cancelled, Reminder};
+use crate::message::Button;
+use crate::storage::{Booked, Cancelled};
 use crate::trainings::{
-    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, Registration,
-    RegistrationId, Session, SessionId, Status, ics,
+    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, RegistrationId, Session,
+    SessionId, Status,
 };
 
 fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
@@ -24,48 +25,20 @@ fn flow_button(label: &str, value: &str) -> Button {
     to(label, Callback::Flow(value.to_owned()))
 }
 
-fn cancel_row(lang: Lang) -> Vec<Button> {
-    vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]
-}
-
-/// "📅 when\n📍 place", escaped.
-fn when_and_where(session: &Session, lang: Lang) -> String {
-    format!(
-        "📅 {}\n📍 {}",
-        escape_html(&session.when(lang)),
-        escape_html(&session.details.place)
+fn my_registrations_button(lang: Lang) -> Button {
+    to(
+        t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+        Callback::MyRegistrations,
     )
 }
 
-fn title(session: &Session, lang: Lang) -> String {
-    escape_html(session.title(lang))
+/// Session titles make long button labels: Telegram shows about a phone's width.
+fn button_label(label: String) -> String {
+    label.chars().take(60).collect()
 }
 
-/// The line that says where a registration stands.
-fn standing(r: &Registration, session: &Session, lang: Lang) -> String {
-    match (r.status, lang) {
-        (Status::Confirmed, Lang::Tr) => format!(
-            "✅ Kaydınız kesin: koltuk {} / {}",
-            r.position, session.details.capacity
-        ),
-        (Status::Confirmed, Lang::En) => format!(
-            "✅ You are registered: seat {} of {}",
-            r.position, session.details.capacity
-        ),
-        (Status::Waitlisted, Lang::Tr) => format!("⏳ Yedek listedesiniz: sıranız {}", r.position),
-        (Status::Waitlisted, Lang::En) => {
-            format!("⏳ You are on the waitlist: position {}", r.position)
-        }
-        (Status::Cancelled, Lang::Tr) => "İptal edildi".to_owned(),
-        (Status::Cancelled, Lang::En) => "Cancelled".to_owned(),
-    }
-}
-
-fn calendar(session: &Session, lang: Lang, now: jiff::Timestamp) -> Document {
-    Document {
-        name: format!("pcm-training-{}.ics", session.id),
-        bytes: ics::event(session, lang, now).into_bytes(),
-    }
+fn cancel_row(lang: Lang) -> Vec<Button> {
+    vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]
 }
 
 /// The message that carries the calendar file.
@@ -131,18 +104,12 @@ impl Engine {
                     when_and_where(s, lang)
                 ));
                 let date = crate::trainings::time::local(s.details.starts);
-                let label: String = format!("📝 {} · {}", s.title(lang), &date[..10])
-                    .chars()
-                    .take(60)
-                    .collect();
+                let label = button_label(format!("📝 {} · {}", s.title(lang), &date[..10]));
                 keyboard.push(vec![to(&label, Callback::Session(s.id))]);
             }
             lines.join("\n")
         };
-        keyboard.push(vec![to(
-            t(lang, "📋 Kayıtlarım", "📋 My registrations"),
-            Callback::MyRegistrations,
-        )]);
+        keyboard.push(vec![my_registrations_button(lang)]);
         keyboard.push(vec![self.main_button(lang)]);
         Ok(vec![Reply::new(html, keyboard).placed(placement)])
     }
@@ -592,10 +559,7 @@ impl Engine {
                     standing(&r, &session, lang)
                 );
                 let keyboard = vec![
-                    vec![to(
-                        t(lang, "📋 Kayıtlarım", "📋 My registrations"),
-                        Callback::MyRegistrations,
-                    )],
+                    vec![my_registrations_button(lang)],
                     vec![self.main_button(lang)],
                 ];
                 let mut replies = vec![Reply::new(html, keyboard).placed(Placement::Replace)];
@@ -664,11 +628,11 @@ impl Engine {
                     when_and_where(s, lang),
                     standing(r, s, lang)
                 ));
-                let label: String =
-                    format!("✖️ {} {}", t(lang, "İptal:", "Cancel:"), s.title(lang))
-                        .chars()
-                        .take(60)
-                        .collect();
+                let label = button_label(format!(
+                    "✖️ {} {}",
+                    t(lang, "İptal:", "Cancel:"),
+                    s.title(lang)
+                ));
                 keyboard.push(vec![to(&label, Callback::CancelAsk(r.id))]);
             }
             lines.join("\n")
@@ -726,7 +690,7 @@ impl Engine {
         let now = self.clock.now();
         let outcome = self
             .store
-            .cancel_registration(id, turn.user, now, |p, s| self.promoted_notice(p, s, now))
+            .cancel_registration(id, turn.user, now, notices::promoted)
             .await?;
         match outcome {
             Cancelled::Done { session, .. } => {
@@ -740,10 +704,7 @@ impl Engine {
                     title(&session, lang)
                 );
                 let keyboard = vec![
-                    vec![to(
-                        t(lang, "📋 Kayıtlarım", "📋 My registrations"),
-                        Callback::MyRegistrations,
-                    )],
+                    vec![my_registrations_button(lang)],
                     vec![self.main_button(lang)],
                 ];
                 Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
@@ -764,98 +725,20 @@ impl Engine {
         Ok(replies)
     }
 
-    /// Told at once to the person who moves up from the waitlist.
-    fn promoted_notice(&self, r: &Registration, s: &Session, now: jiff::Timestamp) -> OutMessage {
-        let lang = r.lang;
-        let html = format!(
-            "{}\n\n<b>{}</b>\n{}\n\n{}",
-            t(
-                lang,
-                "🎉 Yer açıldı! Yedek listeden kesin kayda geçtiniz.",
-                "🎉 A seat opened! You have moved up from the waitlist and are now registered."
-            ),
-            title(s, lang),
-            when_and_where(s, lang),
-            standing(r, s, lang)
-        );
-        OutMessage {
-            chat: r.user,
-            html,
-            keyboard: vec![vec![to(
-                t(lang, "📋 Kayıtlarım", "📋 My registrations"),
-                Callback::MyRegistrations,
-            )]],
-            document: Some(calendar(s, lang, now)),
-        }
-    }
-
     /// Queues the reminders that are due now (see `Store::queue_due_reminders`).
     pub async fn queue_due_reminders(&self) -> Result<usize, EngineError> {
-        let now = self.clock.now();
         Ok(self
             .store
-            .queue_due_reminders(now, |r, s, kind| {
-                let lang = r.lang;
-                let head = match kind {
-                    Reminder::DayBefore => t(
-                        lang,
-                        "⏰ Hatırlatma: PCM eğitiminiz yarın.",
-                        "⏰ Reminder: your PCM training is tomorrow.",
-                    ),
-                    Reminder::Second => t(
-                        lang,
-                        "⏰ Hatırlatma: PCM eğitiminiz yaklaşıyor.",
-                        "⏰ Reminder: your PCM training is coming up.",
-                    ),
-                };
-                OutMessage {
-                    chat: r.user,
-                    html: format!(
-                        "{head}\n\n<b>{}</b>\n{}\n\n{}",
-                        title(s, lang),
-                        when_and_where(s, lang),
-                        t(
-                            lang,
-                            "Katılamayacaksanız lütfen /myregistrations ile kaydınızı iptal edin.",
-                            "If you cannot come, please cancel with /myregistrations."
-                        )
-                    ),
-                    keyboard: Vec::new(),
-                    document: None,
-                }
-            })
+            .queue_due_reminders(self.clock.now(), notices::reminder)
             .await?)
     }
 
-    /// Cancels a session (staff, from the command line) and queues a notice to every
-    /// registrant in their language. `None` when there is no such open session.
+    /// Cancels a session and queues a notice to every registrant in their language.
+    /// `None` when there is no such session or it was already cancelled.
     pub async fn cancel_session(&self, id: SessionId) -> Result<Option<usize>, EngineError> {
-        let now = self.clock.now();
         Ok(self
             .store
-            .cancel_session(id, now, |r, s| {
-                let lang = r.lang;
-                OutMessage {
-                    chat: r.user,
-                    html: format!(
-                        "{}\n\n<b>{}</b>\n{}\n\n{}",
-                        t(
-                            lang,
-                            "❗ Kayıtlı olduğunuz eğitim iptal edildi; özür dileriz.",
-                            "❗ The training you registered for has been cancelled; we are sorry."
-                        ),
-                        title(s, lang),
-                        when_and_where(s, lang),
-                        t(
-                            lang,
-                            "Yeni tarihler için /trainings.",
-                            "For new dates: /trainings."
-                        )
-                    ),
-                    keyboard: Vec::new(),
-                    document: None,
-                }
-            })
+            .cancel_session(id, self.clock.now(), notices::session_cancelled)
             .await?)
     }
 }

@@ -6,6 +6,7 @@ mod booking;
 mod callback;
 mod command;
 mod flow;
+pub mod notices;
 mod staff;
 pub mod ui;
 

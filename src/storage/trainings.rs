@@ -121,6 +121,46 @@ async fn session_in(
     row.as_ref().map(session_from).transpose()
 }
 
+/// Moves the waitlist up into free seats, first come first served, while the session
+/// takes bookings (nobody moves up after the deadline); queues each promoted person's
+/// notice. Returns who moved up.
+async fn promote_waitlist(
+    conn: &mut SqliteConnection,
+    id: SessionId,
+    now: Timestamp,
+    notice: &(dyn Fn(&Registration, &Session, Timestamp) -> OutMessage + Sync),
+) -> Result<Vec<Registration>, StoreError> {
+    let mut promoted = Vec::new();
+    loop {
+        let Some(session) = session_in(conn, id).await? else {
+            return Ok(promoted);
+        };
+        if !session.bookable(now)
+            || session.confirmed >= session.details.capacity
+            || session.waitlisted == 0
+        {
+            return Ok(promoted);
+        }
+        let next: i64 = sqlx::query_scalar(
+            "UPDATE registrations SET status = 'confirmed', promoted_at = ?
+             WHERE id = (SELECT id FROM registrations WHERE session_id = ? AND status = 'waitlisted' ORDER BY id LIMIT 1)
+             RETURNING id",
+        )
+        .bind(ts(now))
+        .bind(id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        let p = registration_in(conn, next)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("promoted registration vanished".into()))?;
+        let session = session_in(conn, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("session vanished".into()))?;
+        outbox::enqueue_in(conn, &notice(&p, &session, now), now).await?;
+        promoted.push(p);
+    }
+}
+
 async fn registration_in(
     conn: &mut SqliteConnection,
     id: i64,
@@ -155,15 +195,23 @@ impl Store {
         Ok(SessionId(id))
     }
 
-    #[tracing::instrument(skip(self, d))]
+    /// Changes a session. When the change frees seats (a larger capacity) before the
+    /// deadline, the waitlist moves up into them in the same transaction, each person
+    /// told through the outbox: otherwise the next booking would take a seat ahead of
+    /// people already waiting. `None` if there is no such session or it is cancelled;
+    /// else how many moved up.
+    #[tracing::instrument(skip(self, d, promoted_notice))]
     pub async fn update_session(
         &self,
         id: SessionId,
         d: &SessionDetails,
-    ) -> Result<bool, StoreError> {
+        now: Timestamp,
+        promoted_notice: impl Fn(&Registration, &Session, Timestamp) -> OutMessage + Sync,
+    ) -> Result<Option<usize>, StoreError> {
+        let mut tx = self.immediate().await?;
         let done = sqlx::query(
             "UPDATE sessions SET title_tr = ?, title_en = ?, starts_at = ?, ends_at = ?, place = ?, capacity = ?, deadline = ?,
-                 second_reminder_minutes = ? WHERE id = ?",
+                 second_reminder_minutes = ? WHERE id = ? AND state != 'cancelled'",
         )
         .bind(&d.title.tr)
         .bind(&d.title.en)
@@ -174,9 +222,14 @@ impl Store {
         .bind(ts(d.deadline))
         .bind(d.second_reminder.map(|r| r.as_mins()))
         .bind(id.0)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
+        let promoted = promote_waitlist(&mut tx, id, now, &promoted_notice).await?;
+        tx.commit().await?;
+        Ok(Some(promoted.len()))
     }
 
     pub async fn session(&self, id: SessionId) -> Result<Option<Session>, StoreError> {
@@ -360,7 +413,7 @@ impl Store {
         id: RegistrationId,
         user: i64,
         now: Timestamp,
-        promoted_notice: impl Fn(&Registration, &Session) -> OutMessage,
+        promoted_notice: impl Fn(&Registration, &Session, Timestamp) -> OutMessage + Sync,
     ) -> Result<Cancelled, StoreError> {
         let mut tx = self.immediate().await?;
         let Some(registration) = registration_in(&mut tx, id.0).await? else {
@@ -374,37 +427,18 @@ impl Store {
             .bind(id.0)
             .execute(&mut *tx)
             .await?;
+        // Only a confirmed seat frees a place; a waitlisted person leaving frees none.
+        let promoted = if registration.status == Status::Confirmed {
+            promote_waitlist(&mut tx, registration.session, now, &promoted_notice)
+                .await?
+                .into_iter()
+                .next()
+        } else {
+            None
+        };
         let session = session_in(&mut tx, registration.session)
             .await?
             .ok_or_else(|| StoreError::Corrupt("registration without session".into()))?;
-        let mut promoted = None;
-        if registration.status == Status::Confirmed
-            && session.bookable(now)
-            && session.confirmed < session.details.capacity
-        {
-            let next: Option<i64> = sqlx::query_scalar(
-                "UPDATE registrations SET status = 'confirmed', promoted_at = ?
-                 WHERE id = (SELECT id FROM registrations WHERE session_id = ? AND status = 'waitlisted' ORDER BY id LIMIT 1)
-                 RETURNING id",
-            )
-            .bind(ts(now))
-            .bind(session.id.0)
-            .fetch_optional(&mut *tx)
-            .await?;
-            if let Some(next) = next {
-                let p = registration_in(&mut tx, next)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt("promoted vanished".into()))?;
-                let session = session_in(&mut tx, p.session)
-                    .await?
-                    .expect("session exists");
-                outbox::enqueue_in(&mut tx, &promoted_notice(&p, &session), now).await?;
-                promoted = Some(p);
-            }
-        }
-        let session = session_in(&mut tx, registration.session)
-            .await?
-            .expect("session exists");
         tx.commit().await?;
         Ok(Cancelled::Done { session, promoted })
     }

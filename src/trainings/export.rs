@@ -16,6 +16,17 @@ pub const HEADER: [&str; 9] = [
     "consent_version",
 ];
 
+/// A cell that starts with `=`, `+`, `-` or `@` is a formula to Excel: a name typed as
+/// `=HYPERLINK(...)` would run when staff open the list (CSV injection). Such cells get a
+/// leading apostrophe, which Excel hides and which makes the cell text; it also keeps
+/// E.164 phone numbers (`+90…`) from being turned into numbers that lose their `+`.
+fn cell(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
 pub fn csv(registrations: &[Registration]) -> Vec<u8> {
     let mut out = "\u{FEFF}".as_bytes().to_vec();
     {
@@ -27,11 +38,11 @@ pub fn csv(registrations: &[Registration]) -> Vec<u8> {
                 .write_record([
                     r.status.code(),
                     &r.position.to_string(),
-                    a.name.as_str(),
-                    a.organisation.as_str(),
+                    &cell(a.name.as_str()),
+                    &cell(a.organisation.as_str()),
                     a.org_type.code(),
-                    a.email.as_str(),
-                    a.phone.as_ref().map_or("", |p| p.as_str()),
+                    &cell(a.email.as_str()),
+                    &cell(a.phone.as_ref().map_or("", |p| p.as_str())),
                     &time::local(r.registered_at),
                     &r.consent_version,
                 ])
@@ -40,4 +51,17 @@ pub fn csv(registrations: &[Registration]) -> Vec<u8> {
         writer.flush().expect("writing to memory");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formulas_and_phone_numbers_stay_text_in_excel() {
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(cell("+905321234567"), "'+905321234567");
+        assert_eq!(cell("@sum"), "'@sum");
+        assert_eq!(cell("Ayşe"), "Ayşe");
+    }
 }

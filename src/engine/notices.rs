@@ -1,0 +1,142 @@
+//! Messages about trainings that reach people outside their own conversation (through
+//! the outbox): moving up from the waitlist, reminders, a cancelled session. Plain
+//! functions of the registration, so the command line can queue them without loading
+//! the dialogues.
+
+use super::{Callback, to};
+use crate::dialogue::render::escape_html;
+use crate::lang::Lang;
+use crate::message::{Document, OutMessage};
+use crate::storage::Reminder;
+use crate::trainings::{Registration, Session, Status, ics};
+use jiff::Timestamp;
+
+fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Tr => tr,
+        Lang::En => en,
+    }
+}
+
+/// "📅 when\n📍 place", escaped.
+pub(super) fn when_and_where(session: &Session, lang: Lang) -> String {
+    format!(
+        "📅 {}\n📍 {}",
+        escape_html(&session.when(lang)),
+        escape_html(&session.details.place)
+    )
+}
+
+pub(super) fn title(session: &Session, lang: Lang) -> String {
+    escape_html(session.title(lang))
+}
+
+/// The line that says where a registration stands.
+pub(super) fn standing(r: &Registration, session: &Session, lang: Lang) -> String {
+    match (r.status, lang) {
+        (Status::Confirmed, Lang::Tr) => format!(
+            "✅ Kaydınız kesin: koltuk {} / {}",
+            r.position, session.details.capacity
+        ),
+        (Status::Confirmed, Lang::En) => format!(
+            "✅ You are registered: seat {} of {}",
+            r.position, session.details.capacity
+        ),
+        (Status::Waitlisted, Lang::Tr) => format!("⏳ Yedek listedesiniz: sıranız {}", r.position),
+        (Status::Waitlisted, Lang::En) => {
+            format!("⏳ You are on the waitlist: position {}", r.position)
+        }
+        (Status::Cancelled, Lang::Tr) => "İptal edildi".to_owned(),
+        (Status::Cancelled, Lang::En) => "Cancelled".to_owned(),
+    }
+}
+
+/// The "Add to calendar" file of a session.
+pub(super) fn calendar(session: &Session, lang: Lang, now: Timestamp) -> Document {
+    Document {
+        name: format!("pcm-training-{}.ics", session.id),
+        bytes: ics::event(session, lang, now).into_bytes(),
+    }
+}
+
+/// Told at once to the person who moves up from the waitlist, with the calendar file.
+pub fn promoted(r: &Registration, s: &Session, now: Timestamp) -> OutMessage {
+    let lang = r.lang;
+    let html = format!(
+        "{}\n\n<b>{}</b>\n{}\n\n{}",
+        t(
+            lang,
+            "🎉 Yer açıldı! Yedek listeden kesin kayda geçtiniz.",
+            "🎉 A seat opened! You have moved up from the waitlist and are now registered."
+        ),
+        title(s, lang),
+        when_and_where(s, lang),
+        standing(r, s, lang)
+    );
+    OutMessage {
+        chat: r.user,
+        html,
+        keyboard: vec![vec![to(
+            t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+            Callback::MyRegistrations,
+        )]],
+        document: Some(calendar(s, lang, now)),
+    }
+}
+
+/// A reminder before the training.
+pub fn reminder(r: &Registration, s: &Session, kind: Reminder) -> OutMessage {
+    let lang = r.lang;
+    let head = match kind {
+        Reminder::DayBefore => t(
+            lang,
+            "⏰ Hatırlatma: PCM eğitiminiz yarın.",
+            "⏰ Reminder: your PCM training is tomorrow.",
+        ),
+        Reminder::Second => t(
+            lang,
+            "⏰ Hatırlatma: PCM eğitiminiz yaklaşıyor.",
+            "⏰ Reminder: your PCM training is coming up.",
+        ),
+    };
+    OutMessage {
+        chat: r.user,
+        html: format!(
+            "{head}\n\n<b>{}</b>\n{}\n\n{}",
+            title(s, lang),
+            when_and_where(s, lang),
+            t(
+                lang,
+                "Katılamayacaksanız lütfen /myregistrations ile kaydınızı iptal edin.",
+                "If you cannot come, please cancel with /myregistrations."
+            )
+        ),
+        keyboard: Vec::new(),
+        document: None,
+    }
+}
+
+/// Told to every registrant when staff cancel a session.
+pub fn session_cancelled(r: &Registration, s: &Session) -> OutMessage {
+    let lang = r.lang;
+    OutMessage {
+        chat: r.user,
+        html: format!(
+            "{}\n\n<b>{}</b>\n{}\n\n{}",
+            t(
+                lang,
+                "❗ Kayıtlı olduğunuz eğitim iptal edildi; özür dileriz.",
+                "❗ The training you registered for has been cancelled; we are sorry."
+            ),
+            title(s, lang),
+            when_and_where(s, lang),
+            t(
+                lang,
+                "Yeni tarihler için /trainings.",
+                "For new dates: /trainings."
+            )
+        ),
+        keyboard: Vec::new(),
+        document: None,
+    }
+}
