@@ -65,12 +65,7 @@ fn generated_tree(dir: &Path, n: usize) {
     let mut toml = String::from(
         "reviewed = 2026-11-28\n\n[[node]]\nid = \"main\"\nlabel = { tr = \"Ana\", en = \"Main\" }\ntext = { tr = \"a\", en = \"a\" }\nchildren = [",
     );
-    toml.push_str(
-        &(0..menus)
-            .map(|m| format!("\"m{m}\""))
-            .collect::<Vec<_>>()
-            .join(", "),
-    );
+    toml.push_str(&(0..menus).map(|m| format!("\"m{m}\"")).collect::<Vec<_>>().join(", "));
     toml.push_str("]\n");
     for m in 0..menus {
         let children: Vec<String> = (m..n).step_by(menus).map(|i| format!("\"n{i}\"")).collect();
@@ -124,9 +119,7 @@ fn bench(c: &mut Criterion) {
 
     let dir = tempfile::tempdir().unwrap();
     generated_tree(dir.path(), 5000);
-    let tree = dialogue::load(dir.path())
-        .expect("the generated tree is valid")
-        .tree;
+    let tree = dialogue::load(dir.path()).expect("the generated tree is valid").tree;
     let matcher = Matcher::new(&tree);
     c.bench_function("match/generated_5000", |b| {
         let mut i = 0;

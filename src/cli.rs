@@ -2,11 +2,13 @@
 
 use crate::config::Config;
 use crate::dialogue::{self, LoadError, Loaded};
-use crate::engine::notices;
 use crate::engine::{Engine, Options, Person};
+use crate::engine::{notices, ticket_messages};
 use crate::lang::{Lang, Localized};
 use crate::matching::Matcher;
+use crate::storage::Actor;
 use crate::storage::Store;
+use crate::tickets::{TicketId, TicketStatus};
 use crate::trainings::{SessionDetails, SessionId, SessionState, export, time};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -61,6 +63,47 @@ pub enum Command {
     /// Registrations of a session.
     #[command(subcommand)]
     Registrations(RegistrationsCommand),
+    /// Questions for staff: list, show, answer, close.
+    #[command(subcommand)]
+    Tickets(TicketsCommand),
+    /// What the office learns from the bot: people, questions, tickets, what it could not answer.
+    Stats {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TicketsCommand {
+    /// Tickets, oldest first.
+    List {
+        #[arg(long, value_parser = parse_status)]
+        status: Option<TicketStatus>,
+        /// One JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A ticket's whole history.
+    Show { id: i64 },
+    /// Answer a ticket; the running bot delivers the answer.
+    Answer {
+        id: i64,
+        /// The answer (several words need no quotes).
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Close a ticket; the person is told.
+    Close {
+        id: i64,
+        /// A closing note for the person.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+fn parse_status(s: &str) -> Result<TicketStatus, String> {
+    TicketStatus::parse(s).ok_or_else(|| format!("'{s}' is not a ticket status; use open, answered or closed"))
 }
 
 #[derive(Subcommand)]
@@ -133,11 +176,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
     let config = Config::from_env()?;
     match command {
         Command::Check { dir } => Ok(check(dir.as_deref().unwrap_or(&config.dialogues_dir))),
-        Command::Match {
-            lang,
-            json,
-            question,
-        } => {
+        Command::Match { lang, json, question } => {
             let loaded = load(&config.dialogues_dir)?;
             print_match(&loaded, lang, json, &question.join(" "));
             Ok(ExitCode::SUCCESS)
@@ -170,6 +209,16 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Sessions(command) => sessions(&config, command).await,
+        Command::Tickets(command) => tickets(&config, command).await,
+        Command::Stats { json } => {
+            let stats = Store::open(&config.database_url).await?.stats().await?;
+            if json {
+                println!("{}", serde_json::to_string(&stats)?);
+            } else {
+                println!("{}", crate::engine::stats_text(&stats));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Registrations(RegistrationsCommand::Export { id, output }) => {
             let store = Store::open(&config.database_url).await?;
             if store.session(SessionId(id)).await?.is_none() {
@@ -177,8 +226,9 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             let csv = export::csv(&store.registrations(SessionId(id)).await?);
             match output {
-                Some(path) => std::fs::write(&path, csv)
-                    .with_context(|| format!("could not write '{}'", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, csv).with_context(|| format!("could not write '{}'", path.display()))?
+                }
                 None => {
                     use std::io::Write;
                     std::io::stdout().write_all(&csv)?;
@@ -198,7 +248,8 @@ fn print_match(loaded: &Loaded, lang: Lang, json: bool, question: &str) {
             .iter()
             .map(|m| serde_json::json!({"id": m.id.as_str(), "score": round(m.score)}))
             .collect();
-        let object = serde_json::json!({"query": question, "lang": lang.code(), "decision": decision, "matches": matches});
+        let object =
+            serde_json::json!({"query": question, "lang": lang.code(), "decision": decision, "matches": matches});
         println!("{object}");
     } else {
         println!("decision: {}", decision.as_str().unwrap_or_default());
@@ -222,6 +273,9 @@ async fn engine(config: &Config) -> anyhow::Result<Engine> {
     let store = Store::open(&config.database_url).await?;
     let options = Options {
         staff: config.staff_user_ids.clone(),
+        staff_chat: config.staff_chat_id,
+        tickets_per_day: config.tickets_per_day,
+        staff_remind_after: SignedDuration::from_hours(config.staff_remind_hours as i64),
         ..Options::default()
     };
     Ok(Engine::with_options(loaded.tree, store, options))
@@ -318,8 +372,7 @@ fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<
 
 async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.database_url).await?;
-    let missing =
-        |id: i64| anyhow::anyhow!("there is no session {id}; `eudesk sessions list` shows the ids");
+    let missing = |id: i64| anyhow::anyhow!("there is no session {id}; `eudesk sessions list` shows the ids");
     match command {
         SessionsCommand::Add(args) => {
             let details = details(&args, None)?;
@@ -376,14 +429,9 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
             }
         }
         SessionsCommand::Edit { id, changes } => {
-            let session = store
-                .session(SessionId(id))
-                .await?
-                .ok_or_else(|| missing(id))?;
+            let session = store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
             if session.state == SessionState::Cancelled {
-                bail!(
-                    "session {id} is cancelled and can no longer be changed; add a new one instead"
-                );
+                bail!("session {id} is cancelled and can no longer be changed; add a new one instead");
             }
             let details = details(&changes, Some(&session.details))?;
             match store
@@ -398,19 +446,13 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
             }
         }
         SessionsCommand::Close { id } => {
-            if !store
-                .set_session_state(SessionId(id), SessionState::Closed)
-                .await?
-            {
+            if !store.set_session_state(SessionId(id), SessionState::Closed).await? {
                 bail!("session {id} does not exist or is cancelled");
             }
             println!("session {id} closed to new bookings");
         }
         SessionsCommand::Reopen { id } => {
-            if !store
-                .set_session_state(SessionId(id), SessionState::Open)
-                .await?
-            {
+            if !store.set_session_state(SessionId(id), SessionState::Open).await? {
                 bail!("session {id} does not exist or is cancelled");
             }
             println!("session {id} open for bookings");
@@ -419,16 +461,11 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
             .cancel_session(SessionId(id), Timestamp::now(), notices::session_cancelled)
             .await?
         {
-            Some(n) => println!(
-                "session {id} cancelled; {n} registrant(s) will be told by the running bot"
-            ),
+            Some(n) => println!("session {id} cancelled; {n} registrant(s) will be told by the running bot"),
             None => bail!("session {id} does not exist or is already cancelled"),
         },
         SessionsCommand::Link { id } => {
-            store
-                .session(SessionId(id))
-                .await?
-                .ok_or_else(|| missing(id))?;
+            store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
             let username = bot_username(config).await?;
             println!("https://t.me/{username}?start=training_{id}");
         }
@@ -439,9 +476,118 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
 /// The bot's username, asked of Telegram with the configured token.
 async fn bot_username(config: &Config) -> anyhow::Result<String> {
     use teloxide::prelude::Requester;
-    let bot = crate::telegram::bot(config).context(
-        "the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN",
-    )?;
-    let me = bot.get_me().await.context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
+    let bot = crate::telegram::bot(config)
+        .context("the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN")?;
+    let me = bot
+        .get_me()
+        .await
+        .context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
     Ok(me.username().to_owned())
+}
+
+/// The staff member at the command line, as tickets record them.
+fn console_staff() -> Actor {
+    Actor {
+        id: 0,
+        name: std::env::var("USER")
+            .map(|u| format!("{u} (command line)"))
+            .unwrap_or_else(|_| "command line".to_owned()),
+    }
+}
+
+async fn tickets(config: &Config, command: TicketsCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.database_url).await?;
+    let missing = |id: i64| anyhow::anyhow!("there is no ticket {id}; `eudesk tickets list` shows them");
+    match command {
+        TicketsCommand::List { status, json } => {
+            let tickets = store.tickets(status).await?;
+            if json {
+                let rows: Vec<serde_json::Value> = tickets
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({
+                            "id": t.id,
+                            "status": t.status,
+                            "user": t.user,
+                            "first_name": t.first_name,
+                            "lang": t.lang.code(),
+                            "question": t.question,
+                            "created": time::local(t.created_at),
+                            "taken_by": t.taken_by.as_ref().map(|(_, n)| n.clone()),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else if tickets.is_empty() {
+                println!("no tickets");
+            } else {
+                for t in &tickets {
+                    let question: String = t.question.chars().take(70).collect();
+                    println!(
+                        "#{:<5} {:<9} {}  {:<16} {}",
+                        t.id,
+                        t.status.code(),
+                        time::local(t.created_at),
+                        t.first_name,
+                        question.replace('\n', " ")
+                    );
+                }
+            }
+        }
+        TicketsCommand::Show { id } => {
+            let t = store.ticket(TicketId(id)).await?.ok_or_else(|| missing(id))?;
+            println!(
+                "#{} · {} · {} · {} · asked {}",
+                t.id,
+                t.status.code(),
+                t.first_name,
+                t.lang.code(),
+                time::local(t.created_at)
+            );
+            if let Some(node) = &t.context_node {
+                let tried: Vec<String> = t
+                    .context_matches
+                    .iter()
+                    .map(|c| format!("{} {:.2}", c.id, c.score))
+                    .collect();
+                println!("context: {node}; matcher: {}", tried.join(", "));
+            }
+            for e in store.ticket_events(TicketId(id)).await? {
+                let who = e.author.map(|(_, n)| n).unwrap_or_default();
+                println!(
+                    "{}  {:<13} {who}: {}",
+                    time::local(e.at),
+                    e.kind.code(),
+                    e.text.unwrap_or_default()
+                );
+            }
+        }
+        TicketsCommand::Answer { id, text } => {
+            let text = text.join(" ");
+            store
+                .answer_ticket(TicketId(id), &console_staff(), &text, Timestamp::now(), |t| {
+                    ticket_messages::answer(t, &text)
+                })
+                .await?
+                .ok_or_else(|| missing(id))?;
+            println!("answer to #{id} queued; the running bot delivers it and tells the staff chat");
+        }
+        TicketsCommand::Close { id, note } => {
+            let staff = console_staff();
+            store
+                .close_ticket(TicketId(id), &staff, false, note.as_deref(), Timestamp::now(), |t| {
+                    vec![
+                        ticket_messages::closed_by_staff(t, note.as_deref()),
+                        ticket_messages::staff_note(
+                            t.id,
+                            format!("✅ <b>Talep #{}</b> komut satırından kapatıldı.", t.id),
+                        ),
+                    ]
+                })
+                .await?
+                .ok_or_else(|| missing(id))?;
+            println!("ticket #{id} closed; the person will be told");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

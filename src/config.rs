@@ -25,6 +25,8 @@ pub enum ConfigError {
         "EUDESK_THROTTLE is '{0}'; write on (respect Telegram's rate limits) or off (local Bot API server, benchmarks)"
     )]
     BadThrottle(String),
+    #[error("{0} is '{1}'; it is a whole number of {2}, such as {3}")]
+    BadNumber(&'static str, String, &'static str, u32),
 }
 
 #[derive(Clone, Debug)]
@@ -36,6 +38,11 @@ pub struct Config {
     pub staff_chat_id: Option<i64>,
     pub staff_user_ids: Vec<i64>,
     pub throttle: bool,
+    /// EUDESK_TICKETS_PER_DAY: new questions for staff one person may send per day.
+    pub tickets_per_day: u32,
+    /// EUDESK_STAFF_REMIND_HOURS: office hours a ticket nobody took may wait before it
+    /// is brought up again in the staff chat.
+    pub staff_remind_hours: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://eudesk.db";
@@ -49,23 +56,14 @@ impl Config {
 
     /// Reads through `get`, so tests need not touch the process environment.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let var = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let api_url = match var("TELOXIDE_API_URL") {
             None => None,
-            Some(u) => {
-                Some(reqwest::Url::parse(&u).map_err(|_| ConfigError::BadApiUrl(u.clone()))?)
-            }
+            Some(u) => Some(reqwest::Url::parse(&u).map_err(|_| ConfigError::BadApiUrl(u.clone()))?),
         };
         let staff_chat_id = match var("STAFF_CHAT_ID") {
             None => None,
-            Some(v) => Some(
-                v.parse()
-                    .map_err(|_| ConfigError::BadStaffChat(v.clone()))?,
-            ),
+            Some(v) => Some(v.parse().map_err(|_| ConfigError::BadStaffChat(v.clone()))?),
         };
         let staff_user_ids = match var("STAFF_USER_IDS") {
             None => Vec::new(),
@@ -90,12 +88,23 @@ impl Config {
             Some("off") => false,
             Some(other) => return Err(ConfigError::BadThrottle(other.to_owned())),
         };
+        let number = |name: &'static str, unit: &'static str, default: u32| -> Result<u32, ConfigError> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or(ConfigError::BadNumber(name, v, unit, default)),
+            }
+        };
         Ok(Config {
+            tickets_per_day: number("EUDESK_TICKETS_PER_DAY", "questions", 5)?,
+            staff_remind_hours: number("EUDESK_STAFF_REMIND_HOURS", "office hours", 4)?,
             token: var("TELOXIDE_TOKEN"),
             api_url,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            dialogues_dir: var("DIALOGUES_DIR")
-                .map_or_else(|| PathBuf::from(DEFAULT_DIALOGUES_DIR), PathBuf::from),
+            dialogues_dir: var("DIALOGUES_DIR").map_or_else(|| PathBuf::from(DEFAULT_DIALOGUES_DIR), PathBuf::from),
             staff_chat_id,
             staff_user_ids,
             throttle,
@@ -114,10 +123,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -139,13 +145,8 @@ mod tests {
 
     #[test]
     fn a_malformed_staff_list_names_the_bad_entry() {
-        let err = config(&[("STAFF_USER_IDS", "12,abc")])
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("STAFF_USER_IDS") && err.contains("'abc'"),
-            "{err}"
-        );
+        let err = config(&[("STAFF_USER_IDS", "12,abc")]).unwrap_err().to_string();
+        assert!(err.contains("STAFF_USER_IDS") && err.contains("'abc'"), "{err}");
     }
 
     #[test]

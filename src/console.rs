@@ -16,11 +16,7 @@ pub async fn run(engine: Engine, person: Person) -> anyhow::Result<()> {
         )?;
     }
     let mut buttons = Vec::new();
-    show(
-        &mut out,
-        engine.handle(person, Event::Resume).await?,
-        &mut buttons,
-    )?;
+    show(&mut out, engine.handle(person, Event::Resume).await?, &mut buttons)?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
         if interactive {
@@ -57,20 +53,11 @@ pub async fn run(engine: Engine, person: Person) -> anyhow::Result<()> {
 
 /// Prints replies as plain text with numbered buttons; the last keyboard shown is the
 /// one numbers refer to.
-fn show(
-    out: &mut impl Write,
-    replies: Vec<Reply>,
-    buttons: &mut Vec<Target>,
-) -> std::io::Result<()> {
+fn show(out: &mut impl Write, replies: Vec<Reply>, buttons: &mut Vec<Target>) -> std::io::Result<()> {
     for reply in replies {
         writeln!(out, "{}\n", plain(&reply.html))?;
         if let Some(document) = &reply.document {
-            writeln!(
-                out,
-                "📎 {} ({} bytes)\n",
-                document.name,
-                document.bytes.len()
-            )?;
+            writeln!(out, "📎 {} ({} bytes)\n", document.name, document.bytes.len())?;
         }
         if reply.keyboard.is_empty() {
             continue;
@@ -104,9 +91,7 @@ pub fn plain(html: &str) -> String {
             _ => {}
         }
     }
-    out.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 #[cfg(test)]

@@ -13,4 +13,5 @@ pub mod matching;
 pub mod message;
 pub mod storage;
 pub mod telegram;
+pub mod tickets;
 pub mod trainings;

@@ -33,12 +33,69 @@ pub struct Document {
     pub bytes: Vec<u8>,
 }
 
-/// A message owed to a chat outside the current conversation turn: to a promoted
-/// person, a reminder, a cancellation notice. Stored in the outbox before it is sent.
+/// Who an outbox message is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recipient {
+    /// A person's private chat (its id is the person's user id).
+    Chat(i64),
+    /// The staff chat, whatever its id is when the message is sent.
+    Staff,
+}
+
+/// What to record once Telegram has accepted or refused a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Purpose {
+    /// A ticket's post in the staff chat: staff replies to it answer the ticket.
+    TicketPost { ticket: i64 },
+    /// Staff's answer to the person: staff are told whether it arrived, and the
+    /// person's reply to it is a follow-up.
+    TicketAnswer { ticket: i64 },
+}
+
+/// A message owed to someone outside the current conversation turn: to a promoted
+/// person, a reminder, a ticket's post or answer. Stored in the outbox before it is
+/// sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutMessage {
-    pub chat: i64,
+    pub to: Recipient,
     pub html: String,
     pub keyboard: Vec<Vec<Button>>,
     pub document: Option<Document>,
+    /// Sent as a reply to this ticket's first post in the staff chat.
+    pub reply_to_ticket: Option<i64>,
+    pub purpose: Option<Purpose>,
+}
+
+impl OutMessage {
+    pub fn new(to: Recipient, html: impl Into<String>) -> OutMessage {
+        OutMessage {
+            to,
+            html: html.into(),
+            keyboard: Vec::new(),
+            document: None,
+            reply_to_ticket: None,
+            purpose: None,
+        }
+    }
+
+    pub fn with_keyboard(mut self, keyboard: Vec<Vec<Button>>) -> OutMessage {
+        self.keyboard = keyboard;
+        self
+    }
+
+    pub fn with_document(mut self, document: Document) -> OutMessage {
+        self.document = Some(document);
+        self
+    }
+
+    pub fn replying_to_ticket(mut self, ticket: i64) -> OutMessage {
+        self.reply_to_ticket = Some(ticket);
+        self
+    }
+
+    pub fn with_purpose(mut self, purpose: Purpose) -> OutMessage {
+        self.purpose = Some(purpose);
+        self
+    }
 }

@@ -54,10 +54,7 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read the dialogue files in '{}': {source}; check DIALOGUES_DIR and the folder's permissions", path.display())]
-    Unreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Unreadable { path: PathBuf, source: std::io::Error },
     #[error("no dialogue files (*.toml) in '{}'; point DIALOGUES_DIR at the dialogues folder", .0.display())]
     NoFiles(PathBuf),
     #[error("the dialogue files have {} problem(s):\n{}", .0.len(), list(.0))]
@@ -65,11 +62,7 @@ pub enum LoadError {
 }
 
 fn list(problems: &[Problem]) -> String {
-    problems
-        .iter()
-        .map(|p| format!("  {p}"))
-        .collect::<Vec<_>>()
-        .join("\n")
+    problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
 }
 
 /// A valid tree, and what is allowed but worth a look.
@@ -132,10 +125,7 @@ impl Checker {
         let table: toml::Table = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                let (line, column) = e
-                    .span()
-                    .map(|s| line_column(text, s.start))
-                    .unwrap_or((1, 1));
+                let (line, column) = e.span().map(|s| line_column(text, s.start)).unwrap_or((1, 1));
                 let message = format!("TOML syntax error: {}", e.message().trim_end());
                 self.problem(path, Location::Line { line, column }, message);
                 return;
@@ -159,11 +149,7 @@ impl Checker {
         };
         if let Some(value) = table.get("contact") {
             match value.clone().try_into::<RawContact>() {
-                Err(e) => self.problem(
-                    path,
-                    Location::File,
-                    format!("[contact]: {}", e.message().trim_end()),
-                ),
+                Err(e) => self.problem(path, Location::File, format!("[contact]: {}", e.message().trim_end())),
                 Ok(contact) => match &self.contact {
                     Some((first, _)) => {
                         let message = format!(
@@ -178,17 +164,10 @@ impl Checker {
         }
         if let Some(value) = table.get("consent") {
             match value.clone().try_into::<RawConsent>() {
-                Err(e) => self.problem(
-                    path,
-                    Location::File,
-                    format!("[consent]: {}", e.message().trim_end()),
-                ),
+                Err(e) => self.problem(path, Location::File, format!("[consent]: {}", e.message().trim_end())),
                 Ok(consent) => match &self.consent {
                     Some((first, _)) => {
-                        let message = format!(
-                            "[consent] is also in {}; keep one consent text",
-                            first.display()
-                        );
+                        let message = format!("[consent] is also in {}; keep one consent text", first.display());
                         self.problem(path, Location::File, message);
                     }
                     None => self.consent = Some((path.to_owned(), consent)),
@@ -212,11 +191,7 @@ impl Checker {
 
     fn read_node(&mut self, path: &Path, reviewed: Option<Date>, i: usize, value: &toml::Value) {
         let Some(table) = value.as_table() else {
-            self.problem(
-                path,
-                Location::File,
-                format!("node #{} is not a [[node]] block", i + 1),
-            );
+            self.problem(path, Location::File, format!("node #{} is not a [[node]] block", i + 1));
             return;
         };
         let name = match table.get("id") {
@@ -250,12 +225,19 @@ impl Checker {
         let contact = self
             .contact
             .take()
-            .map(|(_, c)| Contact {
-                address: c.address,
-                phone: c.phone,
-                email: c.email,
-                hours: c.hours,
-                web: c.web,
+            .map(|(file, c)| {
+                let response_time = c.response_time.as_ref().map(|r| {
+                    let id = NodeId::parse("contact").expect("valid id");
+                    self.localized(&file, &id, "response_time", Some(r))
+                });
+                Contact {
+                    address: c.address,
+                    phone: c.phone,
+                    email: c.email,
+                    hours: c.hours,
+                    web: c.web,
+                    response_time,
+                }
             })
             .unwrap_or_default();
         let contact_block = Localized::new(contact.render(Lang::Tr), contact.render(Lang::En));
@@ -300,10 +282,7 @@ impl Checker {
     /// personal data may be taken without it.
     fn consent(&mut self, nodes: &[Node]) -> Option<Consent> {
         let Some((file, raw)) = self.consent.take() else {
-            if let Some(n) = nodes
-                .iter()
-                .find(|n| n.action == Some(Action::RegisterTraining))
-            {
+            if let Some(n) = nodes.iter().find(|n| n.action == Some(Action::RegisterTraining)) {
                 let message = "starts a registration, but no file has a [consent] table (version and text.tr/text.en of the KVKK consent)";
                 self.problem(&n.file.clone(), Location::Node(n.id.to_string()), message);
             }
@@ -320,11 +299,7 @@ impl Checker {
         let text = self.localized(&file, &id, "text", Some(&raw.text));
         for lang in Lang::ALL {
             for m in render::markup_problems(text.get(lang)) {
-                self.problem(
-                    &file,
-                    Location::File,
-                    format!("[consent] {} text: {m}", lang.name()),
-                );
+                self.problem(&file, Location::File, format!("[consent] {} text: {m}", lang.name()));
             }
             if render::telegram_len(text.get(lang)) > MAX_TEXT {
                 self.problem(
@@ -397,10 +372,7 @@ impl Checker {
             };
             let label = self.localized(file, &id, &what, Some(&link_label));
             if !(raw_link.url.starts_with("https://") || raw_link.url.starts_with("http://")) {
-                let message = format!(
-                    "{what}: url \"{}\" must start with https:// (or http://)",
-                    raw_link.url
-                );
+                let message = format!("{what}: url \"{}\" must start with https:// (or http://)", raw_link.url);
                 self.problem(file, at(), message);
             }
             for lang in Lang::ALL {
@@ -479,23 +451,10 @@ impl Checker {
     }
 
     /// Both languages of a label or text; each missing or empty one is a problem.
-    fn localized(
-        &mut self,
-        file: &Path,
-        id: &NodeId,
-        what: &str,
-        raw: Option<&RawLocalized>,
-    ) -> Localized<String> {
+    fn localized(&mut self, file: &Path, id: &NodeId, what: &str, raw: Option<&RawLocalized>) -> Localized<String> {
         let get = |lang: Lang| -> Option<String> {
-            let v = raw.and_then(|r| {
-                if lang == Lang::Tr {
-                    r.tr.clone()
-                } else {
-                    r.en.clone()
-                }
-            });
-            v.filter(|s| !s.trim().is_empty())
-                .map(|s| s.trim().to_owned())
+            let v = raw.and_then(|r| if lang == Lang::Tr { r.tr.clone() } else { r.en.clone() });
+            v.filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_owned())
         };
         let mut out = Localized::new(String::new(), String::new());
         for lang in Lang::ALL {
@@ -508,11 +467,7 @@ impl Checker {
                     }
                 }
                 None => {
-                    let message = format!(
-                        "missing {} {what}; add {what}.{} = \"...\"",
-                        lang.name(),
-                        lang.code()
-                    );
+                    let message = format!("missing {} {what}; add {what}.{} = \"...\"", lang.name(), lang.code());
                     self.problem(file, Location::Node(id.to_string()), message);
                 }
             }
@@ -580,10 +535,7 @@ impl Checker {
                 }
             }
         }
-        let parent_ids: Vec<Option<NodeId>> = parent
-            .iter()
-            .map(|p| p.map(|p| nodes[p].id.clone()))
-            .collect();
+        let parent_ids: Vec<Option<NodeId>> = parent.iter().map(|p| p.map(|p| nodes[p].id.clone())).collect();
         for (i, node) in nodes.iter_mut().enumerate() {
             node.parent = parent_ids[i].clone();
             if !reached[i] {
@@ -604,9 +556,7 @@ fn date(value: &toml::Value) -> Result<Date, String> {
         return Err(err());
     };
     match (dt.date, dt.time, dt.offset) {
-        (Some(d), None, None) => {
-            Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|_| err())
-        }
+        (Some(d), None, None) => Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|_| err()),
         _ => Err(err()),
     }
 }

@@ -5,8 +5,5 @@ mod raw;
 pub mod render;
 mod tree;
 
-pub use load::{
-    COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, load,
-    suggestion,
-};
+pub use load::{COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, load, suggestion};
 pub use tree::{Action, Consent, Contact, Link, MAIN, MAX_ID_BYTES, Node, NodeId, Tree};

@@ -33,7 +33,7 @@ pub struct RawNode {
     pub reviewed: Option<Datetime>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLocalized {
     pub tr: Option<String>,
@@ -71,6 +71,8 @@ pub struct RawContact {
     pub hours: String,
     #[serde(default)]
     pub web: String,
+    /// What people are told about when staff usually answer a question.
+    pub response_time: Option<RawLocalized>,
 }
 
 /// The personal-data consent shown before a training registration (KVKK), versioned:

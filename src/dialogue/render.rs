@@ -25,16 +25,12 @@ pub fn escape_html(s: &str) -> String {
 pub fn markup_problems(text: &str) -> Vec<String> {
     let mut problems = Vec::new();
     if text.matches("**").count() % 2 == 1 {
-        problems.push(
-            "a '**' has no partner: bold text is written **like this**, with two stars on each side"
-                .to_owned(),
-        );
+        problems
+            .push("a '**' has no partner: bold text is written **like this**, with two stars on each side".to_owned());
     }
     for name in placeholders(text) {
         if !PLACEHOLDERS.contains(&name) {
-            problems.push(format!(
-                "unknown placeholder {{{name}}}; the only one is {{contact}}"
-            ));
+            problems.push(format!("unknown placeholder {{{name}}}; the only one is {{contact}}"));
         }
     }
     problems
@@ -45,8 +41,7 @@ fn placeholders(text: &str) -> impl Iterator<Item = &str> {
     text.split('{').skip(1).filter_map(|rest| {
         let end = rest.find('}')?;
         let name = &rest[..end];
-        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-            .then_some(name)
+        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
     })
 }
 

@@ -25,9 +25,10 @@ impl NodeId {
         if s.is_empty() {
             return Err("the id is empty; give the node a name such as \"pcm.logframe\"".into());
         }
-        if let Some(bad) = s.chars().find(|c| {
-            !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-        }) {
+        if let Some(bad) = s
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')))
+        {
             return Err(format!(
                 "id \"{s}\" contains '{bad}'; use only lowercase letters a-z, digits and . _ - (no Turkish letters or spaces)"
             ));
@@ -108,6 +109,8 @@ pub struct Contact {
     pub email: String,
     pub hours: String,
     pub web: String,
+    /// When staff usually answer a question sent through the bot, if the office said.
+    pub response_time: Option<Localized<String>>,
 }
 
 impl Contact {

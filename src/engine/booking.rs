@@ -10,8 +10,7 @@ use crate::lang::Lang;
 use crate::message::Button;
 use crate::storage::{Booked, Cancelled};
 use crate::trainings::{
-    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, RegistrationId, Session,
-    SessionId, Status,
+    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, RegistrationId, Session, SessionId, Status,
 };
 
 fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
@@ -43,10 +42,7 @@ fn cancel_row(lang: Lang) -> Vec<Button> {
 
 /// The message that carries the calendar file.
 fn calendar_reply(session: &Session, lang: Lang, now: jiff::Timestamp) -> Reply {
-    let mut reply = Reply::new(
-        t(lang, "📅 Takviminize ekleyin", "📅 Add to calendar"),
-        Vec::new(),
-    );
+    let mut reply = Reply::new(t(lang, "📅 Takviminize ekleyin", "📅 Add to calendar"), Vec::new());
     reply.document = Some(calendar(session, lang, now));
     reply
 }
@@ -58,11 +54,7 @@ impl Engine {
     }
 
     /// The sessions open for booking, each a button.
-    pub(super) async fn trainings(
-        &self,
-        turn: &mut Turn,
-        placement: Placement,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn trainings(&self, turn: &mut Turn, placement: Placement) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let open: Vec<Session> = self
@@ -190,11 +182,7 @@ impl Engine {
         };
         let reply = match b.step {
             Step::Name => Reply::new(
-                step + t(
-                    lang,
-                    "Adınız ve soyadınız nedir?",
-                    "What is your full name?",
-                ),
+                step + t(lang, "Adınız ve soyadınız nedir?", "What is your full name?"),
                 vec![cancel_row(lang)],
             ),
             Step::OrgType => {
@@ -217,11 +205,7 @@ impl Engine {
                 )
             }
             Step::Organisation => Reply::new(
-                step + t(
-                    lang,
-                    "Kurumunuzun adı nedir?",
-                    "What is the name of your organisation?",
-                ),
+                step + t(lang, "Kurumunuzun adı nedir?", "What is the name of your organisation?"),
                 vec![cancel_row(lang)],
             ),
             Step::Email => Reply::new(
@@ -238,10 +222,7 @@ impl Engine {
                     "Telefon numaranız (isteğe bağlı)? Yazın ya da «Atla»ya basın.",
                     "Your phone number (optional)? Type it, or press «Skip».",
                 ),
-                vec![
-                    vec![flow_button(t(lang, "Atla »", "Skip »"), "skip")],
-                    cancel_row(lang),
-                ],
+                vec![vec![flow_button(t(lang, "Atla »", "Skip »"), "skip")], cancel_row(lang)],
             ),
             Step::Consent => {
                 let consent = self
@@ -275,12 +256,8 @@ impl Engine {
                 ];
                 let mut keyboard: Vec<Vec<Button>> = fields
                     .iter()
-                    .filter(|(code, _, _)| {
-                        *code != "organisation" || b.org_type != Some(OrgType::Individual)
-                    })
-                    .map(|(code, tr, en)| {
-                        vec![flow_button(t(lang, tr, en), &format!("edit:{code}"))]
-                    })
+                    .filter(|(code, _, _)| *code != "organisation" || b.org_type != Some(OrgType::Individual))
+                    .map(|(code, tr, en)| vec![flow_button(t(lang, tr, en), &format!("edit:{code}"))])
                     .collect();
                 keyboard.push(vec![flow_button(
                     t(lang, "« Özete dön", "« Back to the summary"),
@@ -312,18 +289,10 @@ impl Engine {
             .to_owned(),
         ];
         if let Some(s) = &session {
-            lines.push(format!(
-                "\n<b>{}</b>\n{}\n",
-                title(s, lang),
-                when_and_where(s, lang)
-            ));
+            lines.push(format!("\n<b>{}</b>\n{}\n", title(s, lang), when_and_where(s, lang)));
         }
         let rows: [(&str, &str, String); 5] = [
-            (
-                "Ad soyad",
-                "Full name",
-                field(b.name.as_ref().map(|v| v.as_str())),
-            ),
+            ("Ad soyad", "Full name", field(b.name.as_ref().map(|v| v.as_str()))),
             (
                 "Kurum türü",
                 "Organisation type",
@@ -334,16 +303,8 @@ impl Engine {
                 "Organisation",
                 field(b.organisation.as_ref().map(|v| v.as_str())),
             ),
-            (
-                "E-posta",
-                "E-mail",
-                field(b.email.as_ref().map(|v| v.as_str())),
-            ),
-            (
-                "Telefon",
-                "Phone",
-                field(b.phone.as_ref().map(|v| v.as_str())),
-            ),
+            ("E-posta", "E-mail", field(b.email.as_ref().map(|v| v.as_str()))),
+            ("Telefon", "Phone", field(b.phone.as_ref().map(|v| v.as_str()))),
         ];
         for (tr, en, value) in rows {
             lines.push(format!("{}: {value}", t(lang, tr, en)));
@@ -362,11 +323,7 @@ impl Engine {
     }
 
     /// Typed text during a booking: the answer to the current step.
-    pub(super) async fn flow_text(
-        &self,
-        turn: &mut Turn,
-        text: &str,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn flow_text(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -407,11 +364,7 @@ impl Engine {
     }
 
     /// A button pressed during a booking.
-    pub(super) async fn flow_press(
-        &self,
-        turn: &mut Turn,
-        value: &str,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn flow_press(&self, turn: &mut Turn, value: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
             // A button of a booking that has ended (or never began here).
@@ -437,9 +390,11 @@ impl Engine {
                         b.org_type = Some(o);
                         if o == OrgType::Individual {
                             b.organisation = Organisation::parse(o.label(lang)).ok();
-                        } else if b.organisation.as_ref().is_some_and(|x| {
-                            Some(x.as_str()) == Some(OrgType::Individual.label(lang))
-                        }) {
+                        } else if b
+                            .organisation
+                            .as_ref()
+                            .is_some_and(|x| Some(x.as_str()) == Some(OrgType::Individual.label(lang)))
+                        {
                             b.organisation = None;
                         }
                         b.advance();
@@ -508,9 +463,7 @@ impl Engine {
         };
         let Some(consent) = self.tree.consent() else {
             turn.flow = None;
-            return Ok(vec![
-                self.notice(lang, super::ui::registration_unavailable(lang)),
-            ]);
+            return Ok(vec![self.notice(lang, super::ui::registration_unavailable(lang))]);
         };
         let attendee = Attendee {
             name,
@@ -523,14 +476,7 @@ impl Engine {
         let session_id = SessionId(b.session);
         let booked = self
             .store
-            .book(
-                session_id,
-                turn.user,
-                lang,
-                &attendee,
-                &consent.version,
-                now,
-            )
+            .book(session_id, turn.user, lang, &attendee, &consent.version, now)
             .await?;
         turn.flow = None;
         let session = self.store.session(session_id).await?;
@@ -558,10 +504,7 @@ impl Engine {
                     when_and_where(&session, lang),
                     standing(&r, &session, lang)
                 );
-                let keyboard = vec![
-                    vec![my_registrations_button(lang)],
-                    vec![self.main_button(lang)],
-                ];
+                let keyboard = vec![vec![my_registrations_button(lang)], vec![self.main_button(lang)]];
                 let mut replies = vec![Reply::new(html, keyboard).placed(Placement::Replace)];
                 if r.status == Status::Confirmed {
                     replies.push(calendar_reply(&session, lang, now));
@@ -600,10 +543,7 @@ impl Engine {
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
-        let mine = self
-            .store
-            .registrations_of(turn.user, self.clock.now())
-            .await?;
+        let mine = self.store.registrations_of(turn.user, self.clock.now()).await?;
         let mut keyboard = Vec::new();
         let html = if mine.is_empty() {
             t(
@@ -613,14 +553,8 @@ impl Engine {
             )
             .to_owned()
         } else {
-            let mut lines = vec![
-                t(
-                    lang,
-                    "<b>Eğitim kayıtlarınız</b>",
-                    "<b>Your training registrations</b>",
-                )
-                .to_owned(),
-            ];
+            let mut lines =
+                vec![t(lang, "<b>Eğitim kayıtlarınız</b>", "<b>Your training registrations</b>").to_owned()];
             for (r, s) in &mine {
                 lines.push(format!(
                     "\n<b>{}</b>\n{}\n{}",
@@ -628,33 +562,19 @@ impl Engine {
                     when_and_where(s, lang),
                     standing(r, s, lang)
                 ));
-                let label = button_label(format!(
-                    "✖️ {} {}",
-                    t(lang, "İptal:", "Cancel:"),
-                    s.title(lang)
-                ));
+                let label = button_label(format!("✖️ {} {}", t(lang, "İptal:", "Cancel:"), s.title(lang)));
                 keyboard.push(vec![to(&label, Callback::CancelAsk(r.id))]);
             }
             lines.join("\n")
         };
-        keyboard.push(vec![to(
-            t(lang, "📝 Eğitimler", "📝 Trainings"),
-            Callback::Trainings,
-        )]);
+        keyboard.push(vec![to(t(lang, "📝 Eğitimler", "📝 Trainings"), Callback::Trainings)]);
         keyboard.push(vec![self.main_button(lang)]);
         Ok(vec![Reply::new(html, keyboard).placed(placement)])
     }
 
-    pub(super) async fn cancel_ask(
-        &self,
-        turn: &mut Turn,
-        id: RegistrationId,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn cancel_ask(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
-        let mine = self
-            .store
-            .registrations_of(turn.user, self.clock.now())
-            .await?;
+        let mine = self.store.registrations_of(turn.user, self.clock.now()).await?;
         let Some((_, session)) = mine.iter().find(|(r, _)| r.id == id) else {
             return self.not_yours(turn).await;
         };
@@ -669,23 +589,13 @@ impl Engine {
             when_and_where(session, lang)
         );
         let keyboard = vec![
-            vec![to(
-                t(lang, "Evet, iptal et", "Yes, cancel it"),
-                Callback::CancelDo(id),
-            )],
-            vec![to(
-                t(lang, "Hayır, kalsın", "No, keep it"),
-                Callback::MyRegistrations,
-            )],
+            vec![to(t(lang, "Evet, iptal et", "Yes, cancel it"), Callback::CancelDo(id))],
+            vec![to(t(lang, "Hayır, kalsın", "No, keep it"), Callback::MyRegistrations)],
         ];
         Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
     }
 
-    pub(super) async fn cancel_do(
-        &self,
-        turn: &mut Turn,
-        id: RegistrationId,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn cancel_do(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let outcome = self
@@ -703,10 +613,7 @@ impl Engine {
                     ),
                     title(&session, lang)
                 );
-                let keyboard = vec![
-                    vec![my_registrations_button(lang)],
-                    vec![self.main_button(lang)],
-                ];
+                let keyboard = vec![vec![my_registrations_button(lang)], vec![self.main_button(lang)]];
                 Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
             }
             Cancelled::NotFound => self.not_yours(turn).await,

@@ -4,6 +4,7 @@
 
 use crate::dialogue::NodeId;
 use crate::lang::Lang;
+use crate::tickets::TicketId;
 use crate::trainings::{RegistrationId, SessionId};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +27,44 @@ pub enum Callback {
     CancelAsk(RegistrationId),
     /// …and, confirmed, cancel it.
     CancelDo(RegistrationId),
+    /// Pass a question to staff (the last unanswered one, if any).
+    AskStaff,
+    /// Something done to a ticket, by staff or by its person.
+    Ticket(TicketVerb, TicketId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TicketVerb {
+    /// Staff: the next text answers the ticket.
+    Answer,
+    Take,
+    Close,
+    /// The person: it is solved, close it.
+    Solved,
+    /// The person: the next text is a follow-up.
+    FollowUp,
+}
+
+impl TicketVerb {
+    const ALL: [(TicketVerb, &'static str); 5] = [
+        (TicketVerb::Answer, "answer"),
+        (TicketVerb::Take, "take"),
+        (TicketVerb::Close, "close"),
+        (TicketVerb::Solved, "solved"),
+        (TicketVerb::FollowUp, "follow"),
+    ];
+
+    fn code(self) -> &'static str {
+        TicketVerb::ALL
+            .iter()
+            .find(|(v, _)| *v == self)
+            .map(|(_, c)| *c)
+            .expect("every verb has a code")
+    }
+
+    fn parse(s: &str) -> Option<TicketVerb> {
+        TicketVerb::ALL.iter().find(|(_, c)| *c == s).map(|(v, _)| *v)
+    }
 }
 
 impl Callback {
@@ -40,6 +79,8 @@ impl Callback {
             Callback::MyRegistrations => "m:".to_owned(),
             Callback::CancelAsk(id) => format!("r:{}", id.0),
             Callback::CancelDo(id) => format!("rc:{}", id.0),
+            Callback::AskStaff => "q:".to_owned(),
+            Callback::Ticket(verb, id) => format!("k:{}:{}", verb.code(), id.0),
         }
     }
 
@@ -54,15 +95,18 @@ impl Callback {
             "l" => Lang::parse(rest).map(Callback::Lang),
             "t" if rest.is_empty() => Some(Callback::Trainings),
             "s" => number().map(|n| Callback::Session(SessionId(n))),
-            "f" if !rest.is_empty()
-                && rest.len() <= 40
-                && rest.bytes().all(|b| b.is_ascii_graphic()) =>
-            {
+            "f" if !rest.is_empty() && rest.len() <= 40 && rest.bytes().all(|b| b.is_ascii_graphic()) => {
                 Some(Callback::Flow(rest.to_owned()))
             }
             "m" if rest.is_empty() => Some(Callback::MyRegistrations),
             "r" => number().map(|n| Callback::CancelAsk(RegistrationId(n))),
             "rc" => number().map(|n| Callback::CancelDo(RegistrationId(n))),
+            "q" if rest.is_empty() => Some(Callback::AskStaff),
+            "k" => {
+                let (verb, id) = rest.split_once(':')?;
+                let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
+                Some(Callback::Ticket(TicketVerb::parse(verb)?, TicketId(id)))
+            }
             _ => None,
         }
     }
@@ -84,6 +128,9 @@ mod tests {
             Callback::MyRegistrations,
             Callback::CancelAsk(RegistrationId(7)),
             Callback::CancelDo(RegistrationId(7)),
+            Callback::AskStaff,
+            Callback::Ticket(TicketVerb::FollowUp, TicketId(3)),
+            Callback::Ticket(TicketVerb::Close, TicketId(3)),
         ] {
             assert_eq!(Callback::decode(&c.encode()), Some(c));
         }
@@ -91,17 +138,7 @@ mod tests {
 
     #[test]
     fn foreign_data_is_not_a_callback() {
-        for bad in [
-            "x:1",
-            "n:DROP TABLE",
-            "",
-            "s:-1",
-            "s:abc",
-            "r:",
-            "f:",
-            "f:a b",
-            "t:x",
-        ] {
+        for bad in ["x:1", "n:DROP TABLE", "", "s:-1", "s:abc", "r:", "f:", "f:a b", "t:x"] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
     }

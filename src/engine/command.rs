@@ -11,6 +11,17 @@ pub enum Command {
     Cancel,
     Trainings,
     MyRegistrations,
+    /// Ask staff, with the question if typed after the command.
+    Ask(String),
+    MyTickets,
+    /// Staff: open tickets, one ticket's history, take, close, reply, statistics, FAQ draft.
+    Tickets,
+    Ticket(String),
+    Take(String),
+    Close(String),
+    Reply(String),
+    Stats,
+    Faq(String),
     /// Staff: the sessions with their counts.
     Sessions,
     /// Staff: the attendee list of a session as CSV.
@@ -25,40 +36,45 @@ pub enum Command {
 pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("start", "Başla: ana menü", "Start: the main menu"),
     ("menu", "Ana menü", "Main menu"),
-    (
-        "help",
-        "Yardım: bot nasıl kullanılır",
-        "Help: how to use the bot",
-    ),
+    ("help", "Yardım: bot nasıl kullanılır", "Help: how to use the bot"),
     (
         "language",
         "Dil seçimi (Türkçe / English)",
         "Choose the language (Türkçe / English)",
     ),
-    (
-        "trainings",
-        "PCM eğitimleri ve kayıt",
-        "PCM trainings and booking",
-    ),
-    (
-        "myregistrations",
-        "Eğitim kayıtlarım",
-        "My training registrations",
-    ),
-    (
-        "cancel",
-        "Yapılan işlemi iptal et",
-        "Cancel what you are doing",
-    ),
+    ("trainings", "PCM eğitimleri ve kayıt", "PCM trainings and booking"),
+    ("myregistrations", "Eğitim kayıtlarım", "My training registrations"),
+    ("ask", "Büro personeline soru sor", "Ask the office's staff a question"),
+    ("mytickets", "Personele sorduğum sorular", "My questions to staff"),
+    ("cancel", "Yapılan işlemi iptal et", "Cancel what you are doing"),
 ];
 
 /// Staff commands, shown in /help to staff only.
 pub const STAFF_COMMANDS: &[(&str, &str, &str)] = &[
     (
-        "sessions",
-        "Oturumlar ve kayıt sayıları",
-        "Sessions and their counts",
+        "tickets",
+        "Açık talepler (eskiden yeniye)",
+        "Open tickets, oldest first",
     ),
+    ("ticket N", "Bir talebin tüm geçmişi", "A ticket's whole history"),
+    (
+        "reply N metin",
+        "Talebi yanıtla (ya da talep mesajını yanıtlayın)",
+        "Answer a ticket (or reply to its message)",
+    ),
+    ("take N", "Talebi üstlen", "Take a ticket"),
+    (
+        "close N [not]",
+        "Talebi kapat; kişiye bildirilir",
+        "Close a ticket; the person is told",
+    ),
+    ("stats", "İstatistikler", "Statistics"),
+    (
+        "faq N",
+        "Yanıtlanmış talepten SSS taslağı",
+        "A draft FAQ node from an answered ticket",
+    ),
+    ("sessions", "Oturumlar ve kayıt sayıları", "Sessions and their counts"),
     (
         "attendees N",
         "N numaralı oturumun katılımcı listesi (CSV)",
@@ -91,6 +107,15 @@ impl Command {
             "cancel" | "iptal" => Command::Cancel,
             "trainings" | "egitimler" | "eğitimler" => Command::Trainings,
             "myregistrations" | "kayitlarim" | "kayıtlarım" => Command::MyRegistrations,
+            "ask" | "sor" => Command::Ask(arg.to_owned()),
+            "mytickets" | "sorularim" | "sorularım" => Command::MyTickets,
+            "tickets" => Command::Tickets,
+            "ticket" => Command::Ticket(arg.to_owned()),
+            "take" => Command::Take(arg.to_owned()),
+            "close" => Command::Close(arg.to_owned()),
+            "reply" => Command::Reply(arg.to_owned()),
+            "stats" => Command::Stats,
+            "faq" => Command::Faq(arg.to_owned()),
             "sessions" => Command::Sessions,
             "attendees" => Command::Attendees(arg.to_owned()),
             "broadcast" => Command::Broadcast(arg.to_owned()),

@@ -1,14 +1,44 @@
 //! Multi-step flows, saved with the conversation between messages (and restarts).
 
+use crate::tickets::{Candidate, QuestionText};
 use crate::trainings::{Email, OrgType, Organisation, PersonName, Phone};
 use serde::{Deserialize, Serialize};
 
 /// A flow in progress. Saved as JSON; what an older release saved and this one cannot
 /// read is dropped with a notice (`Flow::from_json` → `None`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Flow {
     Booking(Booking),
+    /// Writing a question for staff; with the question written, waiting for Send.
+    Ask(Ask),
+    /// The next text is a follow-up to this ticket.
+    FollowUp {
+        ticket: i64,
+    },
+    /// Staff: the next text is the answer to this ticket. Kept per staff member, so two
+    /// people answering at once in the same group never cross.
+    StaffAnswer {
+        ticket: i64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ask {
+    pub question: Option<QuestionText>,
+    /// The node the person was at, and what the matcher offered: context for staff.
+    pub node: String,
+    #[serde(default)]
+    pub matches: Vec<Candidate>,
+}
+
+/// The last question the bot could not answer, kept so that "Ask staff" passes it on
+/// without the person typing it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LastQuestion {
+    pub text: String,
+    pub matches: Vec<Candidate>,
 }
 
 impl Flow {

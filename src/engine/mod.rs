@@ -8,11 +8,15 @@ mod command;
 mod flow;
 pub mod notices;
 mod staff;
+pub mod ticket_messages;
+mod tickets;
 pub mod ui;
 
-pub use callback::Callback;
+pub use callback::{Callback, TicketVerb};
 pub use command::{COMMANDS, Command, STAFF_COMMANDS};
 pub use flow::Flow;
+use flow::LastQuestion;
+pub use tickets::{STAFF_CHAT_SETTING, stats_text};
 
 use crate::clock::{Clock, SystemClock};
 use crate::dialogue::{Action, MAIN, Node, NodeId, Tree, render::escape_html};
@@ -20,6 +24,8 @@ use crate::lang::Lang;
 use crate::matching::{Decision, MAX_SUGGESTIONS, Matcher};
 pub use crate::message::{Button, Document, OutMessage, Target};
 use crate::storage::{Conversation, Store, StoreError};
+use crate::tickets::TicketId;
+use jiff::SignedDuration;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -29,6 +35,34 @@ use std::sync::Arc;
 pub struct Person {
     pub user: i64,
     pub lang_hint: Lang,
+}
+
+/// Where an event happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The person's private chat with the bot (or the console).
+    Private,
+    /// The staff group, whose id this is.
+    StaffChat(i64),
+}
+
+/// What an adapter knows about an event besides the person: where it happened, the
+/// person's first name (shown to staff on tickets), and which message it replies to.
+#[derive(Clone, Debug)]
+pub struct Context {
+    pub place: Place,
+    pub first_name: String,
+    pub reply_to: Option<i64>,
+}
+
+impl Default for Context {
+    fn default() -> Context {
+        Context {
+            place: Place::Private,
+            first_name: String::new(),
+            reply_to: None,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,6 +129,12 @@ pub struct Options {
     /// Telegram user ids allowed to use staff commands.
     pub staff: Vec<i64>,
     pub clock: Arc<dyn Clock>,
+    /// STAFF_CHAT_ID: where tickets are posted (until Telegram moves the group).
+    pub staff_chat: Option<i64>,
+    /// New tickets a person may open per office day.
+    pub tickets_per_day: u32,
+    /// Office hours an untaken ticket may wait before staff are reminded of it.
+    pub staff_remind_after: SignedDuration,
 }
 
 impl Default for Options {
@@ -102,8 +142,18 @@ impl Default for Options {
         Options {
             staff: Vec::new(),
             clock: Arc::new(SystemClock),
+            staff_chat: None,
+            tickets_per_day: 5,
+            staff_remind_after: SignedDuration::from_hours(4),
         }
     }
+}
+
+/// The options that stay fixed while the engine runs.
+struct Settings {
+    staff_chat: Option<i64>,
+    tickets_per_day: u32,
+    staff_remind_after: SignedDuration,
 }
 
 /// The engine; cheap to clone (everything inside is shared).
@@ -114,6 +164,7 @@ pub struct Engine {
     store: Store,
     staff: Arc<HashSet<i64>>,
     clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
 }
 
 fn to(label: &str, callback: Callback) -> Button {
@@ -127,6 +178,9 @@ struct Turn {
     chosen: Option<Lang>,
     node: String,
     flow: Option<Flow>,
+    last_question: Option<LastQuestion>,
+    place: Place,
+    first_name: String,
     /// Said once above the first reply (a reset of unreadable saved state).
     notice: Option<&'static str>,
 }
@@ -145,6 +199,11 @@ impl Engine {
             store,
             staff: Arc::new(options.staff.into_iter().collect()),
             clock: options.clock,
+            settings: Arc::new(Settings {
+                staff_chat: options.staff_chat,
+                tickets_per_day: options.tickets_per_day,
+                staff_remind_after: options.staff_remind_after,
+            }),
         }
     }
 
@@ -169,18 +228,33 @@ impl Engine {
         self.staff.contains(&user)
     }
 
-    /// Handles one event and saves the person's new state before returning what to say.
-    #[tracing::instrument(skip(self, event), fields(user = person.user))]
+    /// Handles one event in a private chat (see `handle_in`).
     pub async fn handle(&self, person: Person, event: Event) -> Result<Vec<Reply>, EngineError> {
+        self.handle_in(person, Context::default(), event).await
+    }
+
+    /// Handles one event and saves the person's new state before returning what to say.
+    #[tracing::instrument(skip(self, ctx, event), fields(user = person.user))]
+    pub async fn handle_in(&self, person: Person, ctx: Context, event: Event) -> Result<Vec<Reply>, EngineError> {
+        // In the staff chat only staff are heard; others' commands and presses are
+        // refused, and their messages are neither answered nor relayed.
+        if let Place::StaffChat(_) = ctx.place
+            && !self.is_staff(person.user)
+        {
+            return Ok(match &event {
+                Event::Text(t) if Command::parse(t).is_some() => {
+                    vec![Reply::new(ui::staff_only(person.lang_hint), Vec::new())]
+                }
+                Event::Press(_) => vec![Reply::new(ui::staff_only(person.lang_hint), Vec::new())],
+                _ => Vec::new(),
+            });
+        }
         let saved = self.store.conversation(person.user).await?;
-        let mut turn = self.turn(person, saved.as_ref());
+        let mut turn = self.turn(person, &ctx, saved.as_ref());
         let mut replies = match event {
-            Event::Text(text) => match Command::parse(&text) {
-                Some(command) => self.command(&mut turn, command).await?,
-                None if turn.flow.is_some() => self.flow_text(&mut turn, &text).await?,
-                None => self.question(&mut turn, &text),
-            },
+            Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to).await?,
             Event::Press(data) => self.press(&mut turn, &data).await?,
+            Event::Unsupported if turn.place != Place::Private => Vec::new(),
             Event::Unsupported => vec![self.notice(turn.lang, ui::text_only(turn.lang))],
             Event::Resume => self.resume(&mut turn).await?,
         };
@@ -192,6 +266,7 @@ impl Engine {
             lang: turn.chosen,
             node: turn.node,
             flow: turn.flow.as_ref().map(Flow::to_json),
+            last_question: turn.last_question.as_ref().and_then(|q| serde_json::to_string(q).ok()),
         };
         if saved.as_ref() != Some(&conv) {
             self.store.save_conversation(&conv).await?;
@@ -199,7 +274,34 @@ impl Engine {
         Ok(replies)
     }
 
-    fn turn(&self, person: Person, saved: Option<&Conversation>) -> Turn {
+    /// Typed text: a command, a reply to a ticket message, the next answer of a flow,
+    /// or a question.
+    async fn text(&self, turn: &mut Turn, text: &str, reply_to: Option<i64>) -> Result<Vec<Reply>, EngineError> {
+        if let Some(command) = Command::parse(text) {
+            return self.command(turn, command).await;
+        }
+        if let Some(message) = reply_to {
+            let handled = match turn.place {
+                Place::StaffChat(_) => self.staff_reply_to(turn, message, text).await?,
+                Place::Private => self.person_reply_to(turn, message, text).await?,
+            };
+            if let Some(replies) = handled {
+                return Ok(replies);
+            }
+        }
+        match turn.flow.clone() {
+            Some(Flow::Booking(_)) => self.flow_text(turn, text).await,
+            Some(Flow::Ask(_)) => Ok(self.ask_text(turn, text)),
+            Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), text).await,
+            Some(Flow::StaffAnswer { ticket }) => self.staff_answer(turn, TicketId(ticket), text).await,
+            // In the staff chat, staff talk among themselves: only commands and replies
+            // to tickets are for the bot.
+            None if turn.place != Place::Private => Ok(Vec::new()),
+            None => self.question(turn, text).await,
+        }
+    }
+
+    fn turn(&self, person: Person, ctx: &Context, saved: Option<&Conversation>) -> Turn {
         let chosen = saved.and_then(|c| c.lang);
         let lang = chosen.unwrap_or(person.lang_hint);
         let (flow, notice) = match saved.and_then(|c| c.flow.as_deref()) {
@@ -216,6 +318,15 @@ impl Engine {
             chosen,
             node: saved.map_or_else(|| MAIN.to_owned(), |c| c.node.clone()),
             flow,
+            last_question: saved
+                .and_then(|c| c.last_question.as_deref())
+                .and_then(|q| serde_json::from_str(q).ok()),
+            place: ctx.place,
+            first_name: if ctx.first_name.trim().is_empty() {
+                format!("#{}", person.user)
+            } else {
+                ctx.first_name.clone()
+            },
             notice,
         }
     }
@@ -275,11 +386,35 @@ impl Engine {
                 self.abandon_flow(turn);
                 self.my_registrations(turn, Placement::New).await?
             }
-            Command::Sessions | Command::Attendees(_) | Command::Broadcast(_)
+            Command::Ask(question) => {
+                self.abandon_flow(turn);
+                self.start_ask(turn, Some(&question))
+            }
+            Command::MyTickets => {
+                self.abandon_flow(turn);
+                self.my_tickets(turn).await?
+            }
+            Command::Sessions
+            | Command::Attendees(_)
+            | Command::Broadcast(_)
+            | Command::Tickets
+            | Command::Ticket(_)
+            | Command::Take(_)
+            | Command::Close(_)
+            | Command::Reply(_)
+            | Command::Stats
+            | Command::Faq(_)
                 if !self.is_staff(turn.user) =>
             {
                 vec![self.notice(lang, ui::staff_only(lang))]
             }
+            Command::Tickets
+            | Command::Ticket(_)
+            | Command::Take(_)
+            | Command::Close(_)
+            | Command::Reply(_)
+            | Command::Stats
+            | Command::Faq(_) => self.ticket_command(turn, &command).await?,
             Command::Sessions => self.staff_sessions(lang).await?,
             Command::Attendees(arg) => self.staff_attendees(lang, &arg).await?,
             Command::Broadcast(arg) => self.staff_broadcast(lang, &arg).await?,
@@ -307,17 +442,19 @@ impl Engine {
                     reply
                 }]
             }
-            Some(Callback::Action(id)) => match self
-                .tree
-                .get(id.as_str())
-                .and_then(|n| n.action.map(|a| (n, a)))
-            {
+            Some(Callback::Action(id)) => match self.tree.get(id.as_str()).and_then(|n| n.action.map(|a| (n, a))) {
                 Some((node, Action::RegisterTraining)) => {
                     turn.node = node.id.to_string();
                     self.abandon_flow(turn);
                     self.trainings(turn, Placement::New).await?
                 }
-                Some((node, Action::AskStaff)) => self.ask_staff_placeholder(turn, node),
+                Some((node, Action::AskStaff)) => {
+                    // From the menu: a new question, not the last unanswered one.
+                    turn.node = node.id.to_string();
+                    turn.last_question = None;
+                    self.abandon_flow(turn);
+                    self.start_ask(turn, None)
+                }
                 None => vec![
                     self.show(turn, self.tree.main(), replace)
                         .with_notice(ui::node_gone(lang)),
@@ -339,7 +476,19 @@ impl Engine {
                 self.abandon_flow(turn);
                 self.start_booking(turn, id, replace).await?
             }
-            Some(Callback::Flow(value)) => self.flow_press(turn, &value).await?,
+            Some(Callback::Flow(value)) => match turn.flow {
+                Some(Flow::Ask(_)) => self.ask_press(turn, &value).await?,
+                Some(Flow::FollowUp { .. } | Flow::StaffAnswer { .. }) if value == "cancel" => {
+                    turn.flow = None;
+                    vec![self.notice(lang, ui::nothing_sent(lang)).placed(replace)]
+                }
+                _ => self.flow_press(turn, &value).await?,
+            },
+            Some(Callback::AskStaff) => {
+                self.abandon_flow(turn);
+                self.start_ask(turn, None)
+            }
+            Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await?,
             Some(Callback::MyRegistrations) => self.my_registrations(turn, replace).await?,
             Some(Callback::CancelAsk(id)) => self.cancel_ask(turn, id).await?,
             Some(Callback::CancelDo(id)) => self.cancel_do(turn, id).await?,
@@ -350,36 +499,44 @@ impl Engine {
         })
     }
 
-    /// Until staff tickets exist, the person is told plainly and pointed at the office's
-    /// contact details.
-    fn ask_staff_placeholder(&self, turn: &mut Turn, node: &Node) -> Vec<Reply> {
-        turn.node = node.id.to_string();
-        let lang = turn.lang;
-        let mut keyboard = Vec::new();
-        if let Some(contact) = self.tree.get("office.contact") {
-            keyboard.push(vec![to(
-                ui::contact_button(lang),
-                Callback::Node(contact.id.clone()),
-            )]);
-        }
-        keyboard.push(self.nav_row(node, lang));
-        vec![Reply::new(ui::ask_staff_not_open(lang), keyboard)]
-    }
-
-    fn question(&self, turn: &mut Turn, text: &str) -> Vec<Reply> {
+    async fn question(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         // Only greetings, emoji or punctuation: nothing to look up.
-        if crate::matching::normalize::words(text).is_empty() {
-            return vec![self.notice(lang, ui::nothing_to_read(lang))];
+        let words = crate::matching::normalize::words(text);
+        if words.is_empty() {
+            return Ok(vec![self.notice(lang, ui::nothing_to_read(lang))]);
         }
         let outcome = self.matcher.find(text, lang);
-        let found = |i: usize| {
-            outcome
-                .matches
-                .get(i)
-                .and_then(|m| self.tree.get(m.id.as_str()))
+        let decision = serde_json::to_value(outcome.decision).ok();
+        let top = outcome.matches.first().map(|m| (m.id.as_str(), m.score));
+        self.store
+            .log_question(
+                self.clock.now(),
+                turn.user,
+                lang,
+                text,
+                &words.join(" "),
+                decision.as_ref().and_then(|d| d.as_str()).unwrap_or(""),
+                top,
+            )
+            .await?;
+        // Kept so "Ask staff" can pass the question on as typed.
+        turn.last_question = match outcome.decision {
+            Decision::Answer => None,
+            Decision::Suggest | Decision::Escalate => Some(LastQuestion {
+                text: shorten(text, crate::tickets::MAX_QUESTION_CHARS),
+                matches: outcome
+                    .matches
+                    .iter()
+                    .map(|m| crate::tickets::Candidate {
+                        id: m.id.to_string(),
+                        score: m.score,
+                    })
+                    .collect(),
+            }),
         };
-        match outcome.decision {
+        let found = |i: usize| outcome.matches.get(i).and_then(|m| self.tree.get(m.id.as_str()));
+        Ok(match outcome.decision {
             Decision::Answer => match found(0) {
                 Some(node) => vec![self.show(turn, node, Placement::New)],
                 None => vec![self.no_answer(lang, text)],
@@ -394,23 +551,18 @@ impl Engine {
                 vec![Reply::new(ui::did_you_mean(lang), keyboard)]
             }
             Decision::Escalate => vec![self.no_answer(lang, text)],
-        }
+        })
     }
 
     fn no_answer(&self, lang: Lang, text: &str) -> Reply {
         let mut keyboard = self.ask_staff_row(lang);
         keyboard.push(vec![self.main_button(lang)]);
-        Reply::new(
-            ui::no_answer(lang, &escape_html(&shorten(text, 200))),
-            keyboard,
-        )
+        Reply::new(ui::no_answer(lang, &escape_html(&shorten(text, 200))), keyboard)
     }
 
+    /// "Ask staff", passing on the question just asked.
     fn ask_staff_row(&self, lang: Lang) -> Vec<Vec<Button>> {
-        self.tree
-            .node_with_action(Action::AskStaff)
-            .map(|n| vec![vec![to(ui::ask_staff(lang), Callback::Node(n.id.clone()))]])
-            .unwrap_or_default()
+        vec![vec![to(ui::ask_staff(lang), Callback::AskStaff)]]
     }
 
     async fn resume(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
@@ -489,4 +641,23 @@ fn shorten(text: &str, max: usize) -> String {
         let cut: String = text.chars().take(max).collect();
         format!("{cut}…")
     }
+}
+
+/// Cuts a long HTML text (made of escaped lines) at a line boundary so that it fits one
+/// Telegram message.
+pub(crate) fn fit_message(html: String) -> String {
+    const LIMIT: usize = 3900;
+    if html.encode_utf16().count() <= LIMIT {
+        return html;
+    }
+    let mut out = String::new();
+    for line in html.lines() {
+        if (out.encode_utf16().count() + line.encode_utf16().count() + 2) > LIMIT {
+            out.push_str("\n…");
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }

@@ -6,7 +6,7 @@
 use super::{Callback, to};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
-use crate::message::{Document, OutMessage};
+use crate::message::{Document, OutMessage, Recipient};
 use crate::storage::Reminder;
 use crate::trainings::{Registration, Session, Status, ics};
 use jiff::Timestamp;
@@ -73,15 +73,13 @@ pub fn promoted(r: &Registration, s: &Session, now: Timestamp) -> OutMessage {
         when_and_where(s, lang),
         standing(r, s, lang)
     );
-    OutMessage {
-        chat: r.user,
-        html,
-        keyboard: vec![vec![to(
-            t(lang, "📋 Kayıtlarım", "📋 My registrations"),
-            Callback::MyRegistrations,
-        )]],
-        document: Some(calendar(s, lang, now)),
-    }
+    let button = to(
+        t(lang, "📋 Kayıtlarım", "📋 My registrations"),
+        Callback::MyRegistrations,
+    );
+    OutMessage::new(Recipient::Chat(r.user), html)
+        .with_keyboard(vec![vec![button]])
+        .with_document(calendar(s, lang, now))
 }
 
 /// A reminder before the training.
@@ -99,44 +97,32 @@ pub fn reminder(r: &Registration, s: &Session, kind: Reminder) -> OutMessage {
             "⏰ Reminder: your PCM training is coming up.",
         ),
     };
-    OutMessage {
-        chat: r.user,
-        html: format!(
-            "{head}\n\n<b>{}</b>\n{}\n\n{}",
-            title(s, lang),
-            when_and_where(s, lang),
-            t(
-                lang,
-                "Katılamayacaksanız lütfen /myregistrations ile kaydınızı iptal edin.",
-                "If you cannot come, please cancel with /myregistrations."
-            )
-        ),
-        keyboard: Vec::new(),
-        document: None,
-    }
+    let html = format!(
+        "{head}\n\n<b>{}</b>\n{}\n\n{}",
+        title(s, lang),
+        when_and_where(s, lang),
+        t(
+            lang,
+            "Katılamayacaksanız lütfen /myregistrations ile kaydınızı iptal edin.",
+            "If you cannot come, please cancel with /myregistrations."
+        )
+    );
+    OutMessage::new(Recipient::Chat(r.user), html)
 }
 
 /// Told to every registrant when staff cancel a session.
 pub fn session_cancelled(r: &Registration, s: &Session) -> OutMessage {
     let lang = r.lang;
-    OutMessage {
-        chat: r.user,
-        html: format!(
-            "{}\n\n<b>{}</b>\n{}\n\n{}",
-            t(
-                lang,
-                "❗ Kayıtlı olduğunuz eğitim iptal edildi; özür dileriz.",
-                "❗ The training you registered for has been cancelled; we are sorry."
-            ),
-            title(s, lang),
-            when_and_where(s, lang),
-            t(
-                lang,
-                "Yeni tarihler için /trainings.",
-                "For new dates: /trainings."
-            )
+    let html = format!(
+        "{}\n\n<b>{}</b>\n{}\n\n{}",
+        t(
+            lang,
+            "❗ Kayıtlı olduğunuz eğitim iptal edildi; özür dileriz.",
+            "❗ The training you registered for has been cancelled; we are sorry."
         ),
-        keyboard: Vec::new(),
-        document: None,
-    }
+        title(s, lang),
+        when_and_where(s, lang),
+        t(lang, "Yeni tarihler için /trainings.", "For new dates: /trainings.")
+    );
+    OutMessage::new(Recipient::Chat(r.user), html)
 }

@@ -4,7 +4,7 @@
 use super::{Engine, EngineError, Reply};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
-use crate::message::{Document, OutMessage};
+use crate::message::{Document, OutMessage, Recipient};
 use crate::trainings::{SessionId, Status, export, time};
 
 fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
@@ -57,11 +57,7 @@ impl Engine {
         Ok(vec![self.notice(lang, &html)])
     }
 
-    pub(super) async fn staff_attendees(
-        &self,
-        lang: Lang,
-        arg: &str,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_attendees(&self, lang: Lang, arg: &str) -> Result<Vec<Reply>, EngineError> {
         let Some(id) = session_id(arg) else {
             return Ok(vec![self.notice(
                 lang,
@@ -75,10 +71,7 @@ impl Engine {
         let Some(session) = self.store.session(id).await? else {
             return Ok(vec![self.notice(
                 lang,
-                &format!(
-                    "{} #{id}",
-                    t(lang, "Böyle bir oturum yok:", "No such session:")
-                ),
+                &format!("{} #{id}", t(lang, "Böyle bir oturum yok:", "No such session:")),
             )]);
         };
         let registrations = self.store.registrations(id).await?;
@@ -102,11 +95,7 @@ impl Engine {
 
     /// `/broadcast N text`: the text, escaped, to every confirmed attendee, through the
     /// outbox so that nobody is skipped when Telegram hiccups.
-    pub(super) async fn staff_broadcast(
-        &self,
-        lang: Lang,
-        arg: &str,
-    ) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_broadcast(&self, lang: Lang, arg: &str) -> Result<Vec<Reply>, EngineError> {
         let usage = t(
             lang,
             "Kullanım: /broadcast N mesaj (N: oturum numarası)",
@@ -124,10 +113,7 @@ impl Engine {
         let Some(session) = self.store.session(id).await? else {
             return Ok(vec![self.notice(
                 lang,
-                &format!(
-                    "{} #{id}",
-                    t(lang, "Böyle bir oturum yok:", "No such session:")
-                ),
+                &format!("{} #{id}", t(lang, "Böyle bir oturum yok:", "No such session:")),
             )]);
         };
         let now = self.clock.now();
@@ -150,15 +136,7 @@ impl Engine {
                 escape_html(text)
             );
             self.store
-                .enqueue(
-                    &OutMessage {
-                        chat: r.user,
-                        html,
-                        keyboard: Vec::new(),
-                        document: None,
-                    },
-                    now,
-                )
+                .enqueue(&OutMessage::new(Recipient::Chat(r.user), html), now)
                 .await?;
         }
         let html = match lang {
@@ -166,10 +144,7 @@ impl Engine {
                 "Mesaj {} kesin katılımcıya gönderilmek üzere sıraya alındı.",
                 confirmed.len()
             ),
-            Lang::En => format!(
-                "The message is queued for {} confirmed attendee(s).",
-                confirmed.len()
-            ),
+            Lang::En => format!("The message is queued for {} confirmed attendee(s).", confirmed.len()),
         };
         Ok(vec![self.notice(lang, &html)])
     }

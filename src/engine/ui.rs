@@ -85,11 +85,7 @@ pub fn language_set(lang: Lang) -> &'static str {
 }
 
 pub fn nothing_to_cancel(lang: Lang) -> &'static str {
-    pick(
-        lang,
-        "İptal edilecek bir işlem yok.",
-        "There is nothing to cancel.",
-    )
+    pick(lang, "İptal edilecek bir işlem yok.", "There is nothing to cancel.")
 }
 
 pub fn unknown_command(lang: Lang, name_html: &str) -> String {
@@ -112,14 +108,6 @@ pub fn help(lang: Lang) -> String {
         "Press the buttons of the menus, or type your question in your own words (for example \"what is a logical framework?\"). Questions I cannot answer can be passed to the office's staff.",
     );
     format!("{intro}\n\n{}", commands.join("\n"))
-}
-
-pub fn ask_staff_not_open(lang: Lang) -> &'static str {
-    pick(
-        lang,
-        "Soruları bot üzerinden personele iletme özelliği henüz açılmadı; hazırlanıyor. Şimdilik büroyla doğrudan iletişime geçin.",
-        "Passing questions to staff through the bot is not open yet; it is being prepared. For now, please contact the office directly.",
-    )
 }
 
 pub fn contact_button(lang: Lang) -> &'static str {
@@ -176,4 +164,8 @@ pub fn registration_unavailable(lang: Lang) -> &'static str {
         "Kayıt şu anda yapılamıyor; lütfen büroyla iletişime geçin.",
         "Booking is not available right now; please contact the office.",
     )
+}
+
+pub fn nothing_sent(lang: Lang) -> &'static str {
+    pick(lang, "Tamam, hiçbir şey gönderilmedi.", "All right, nothing was sent.")
 }

@@ -131,11 +131,7 @@ impl Matcher {
                 for (t, w) in fields {
                     b.postings[t as usize].push((doc, w));
                 }
-                b.docs.push(Doc {
-                    node: n,
-                    lang,
-                    phrases,
-                });
+                b.docs.push(Doc { node: n, lang, phrases });
             }
         }
         b.finish()
@@ -262,11 +258,7 @@ impl Matcher {
         let chars: Vec<char> = word.chars().collect();
         let len = chars.len();
         // Byte offsets of each character boundary, to slice `word` without allocating.
-        let bounds: Vec<usize> = word
-            .char_indices()
-            .map(|(i, _)| i)
-            .chain([word.len()])
-            .collect();
+        let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
         // A Turkish suffix on the question word: "erasmusa", "projeyi", "basvurusu".
         for k in (MIN_STEM..len).rev() {
             if let Some(&t) = self.vocab.get(&word[..bounds[k]]) {
@@ -283,11 +275,7 @@ impl Matcher {
                 .take_while(|(s, _)| s.starts_with(prefix))
                 .take(64)
             {
-                let common = term
-                    .chars()
-                    .zip(&chars)
-                    .take_while(|(a, b)| a == *b)
-                    .count();
+                let common = term.chars().zip(&chars).take_while(|(a, b)| a == *b).count();
                 let tlen = term.chars().count();
                 if common == len.min(tlen) || common >= SHARED_STEM {
                     add(*t, stem_similarity(common, len.max(tlen)));
@@ -302,12 +290,7 @@ impl Matcher {
             keys.sort_unstable();
             keys.dedup();
             for key in keys {
-                for &t in self
-                    .deletes
-                    .get(&key)
-                    .map(Vec::as_slice)
-                    .unwrap_or_default()
-                {
+                for &t in self.deletes.get(&key).map(Vec::as_slice).unwrap_or_default() {
                     let term = self.terms[t as usize].text.as_str();
                     let allowed = max_edits(len.min(term.chars().count()));
                     let d = strsim::osa_distance(word, term);
@@ -406,10 +389,7 @@ impl Builder {
     }
 
     fn phrase(&mut self, text: &str) -> Vec<TermId> {
-        let mut terms: Vec<TermId> = normalize::words(text)
-            .iter()
-            .map(|w| self.term(w))
-            .collect();
+        let mut terms: Vec<TermId> = normalize::words(text).iter().map(|w| self.term(w)).collect();
         terms.dedup();
         terms
     }
@@ -431,8 +411,7 @@ impl Builder {
             })
             .collect();
         let unknown_weight = terms.iter().map(|t| t.idf).fold(1.0, f32::max);
-        let mut sorted: Vec<(String, TermId)> =
-            self.vocab.iter().map(|(s, &t)| (s.clone(), t)).collect();
+        let mut sorted: Vec<(String, TermId)> = self.vocab.iter().map(|(s, &t)| (s.clone(), t)).collect();
         sorted.sort();
         let mut deletes: HashMap<u64, Vec<TermId>> = HashMap::new();
         for (word, t) in &sorted {

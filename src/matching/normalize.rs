@@ -260,10 +260,7 @@ mod tests {
 
     #[test]
     fn greetings_and_question_words_are_dropped() {
-        assert_eq!(
-            words("Merhaba, mantıksal çerçeve nedir?"),
-            ["mantiksal", "cerceve"]
-        );
+        assert_eq!(words("Merhaba, mantıksal çerçeve nedir?"), ["mantiksal", "cerceve"]);
         assert_eq!(words("Hi, what is a logframe please"), ["logframe"]);
         assert!(words("😀 !!").is_empty());
     }

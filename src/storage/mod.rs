@@ -1,31 +1,27 @@
 //! Every SQL query eudesk runs, and nothing else.
 
 pub mod outbox;
+pub mod tickets;
 pub mod trainings;
 
 pub use outbox::{OutboxId, Pending};
+pub use tickets::{Actor, Created, Stats};
 pub use trainings::{Booked, Cancelled, Reminder};
 
 use crate::lang::Lang;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use std::str::FromStr;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "DATABASE_URL '{url}' is not a SQLite URL ({source}); write it like sqlite://eudesk.db"
-    )]
+    #[error("DATABASE_URL '{url}' is not a SQLite URL ({source}); write it like sqlite://eudesk.db")]
     BadUrl { url: String, source: sqlx::Error },
     #[error(
         "cannot open the database '{url}' ({source}); check that its folder exists and is writable, or set DATABASE_URL"
     )]
     Open { url: String, source: sqlx::Error },
-    #[error(
-        "cannot bring the database '{url}' up to date ({source}); was it made by a newer eudesk?"
-    )]
+    #[error("cannot bring the database '{url}' up to date ({source}); was it made by a newer eudesk?")]
     Migrate {
         url: String,
         source: sqlx::migrate::MigrateError,
@@ -43,8 +39,7 @@ pub(crate) fn ts(t: jiff::Timestamp) -> String {
 }
 
 pub(crate) fn parse_ts(s: String) -> Result<jiff::Timestamp, StoreError> {
-    s.parse()
-        .map_err(|_| StoreError::Corrupt(format!("timestamp '{s}'")))
+    s.parse().map_err(|_| StoreError::Corrupt(format!("timestamp '{s}'")))
 }
 
 /// The SQLite database. Cheap to clone: the pool is shared.
@@ -62,6 +57,8 @@ pub struct Conversation {
     pub node: String,
     /// A multi-step flow in progress, as the engine serialised it.
     pub flow: Option<String>,
+    /// The last question the bot could not answer, as the engine serialised it.
+    pub last_question: Option<String>,
 }
 
 impl Store {
@@ -99,30 +96,34 @@ impl Store {
 
     #[tracing::instrument(skip(self))]
     pub async fn conversation(&self, user: i64) -> Result<Option<Conversation>, StoreError> {
-        let row: Option<(i64, Option<String>, String, Option<String>)> =
-            sqlx::query_as("SELECT user_id, lang, node, flow FROM conversations WHERE user_id = ?")
+        type Row = (i64, Option<String>, String, Option<String>, Option<String>);
+        let row: Option<Row> =
+            sqlx::query_as("SELECT user_id, lang, node, flow, last_question FROM conversations WHERE user_id = ?")
                 .bind(user)
                 .fetch_optional(&self.pool)
                 .await?;
-        Ok(row.map(|(user, lang, node, flow)| Conversation {
+        Ok(row.map(|(user, lang, node, flow, last_question)| Conversation {
             user,
             lang: lang.as_deref().and_then(Lang::parse),
             node,
             flow,
+            last_question,
         }))
     }
 
     #[tracing::instrument(skip(self, c), fields(user = c.user))]
     pub async fn save_conversation(&self, c: &Conversation) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO conversations (user_id, lang, node, flow) VALUES (?, ?, ?, ?)
+            "INSERT INTO conversations (user_id, lang, node, flow, last_question) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
-                 flow = excluded.flow, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                 flow = excluded.flow, last_question = excluded.last_question,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
         )
         .bind(c.user)
         .bind(c.lang.map(Lang::code))
         .bind(&c.node)
         .bind(&c.flow)
+        .bind(&c.last_question)
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -130,9 +131,7 @@ impl Store {
 
     /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), for
     /// read-then-write work that must not interleave with another writer.
-    pub(crate) async fn immediate(
-        &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
+    pub(crate) async fn immediate(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 

@@ -2,7 +2,7 @@
 //! that caused them, and sent by a worker until Telegram accepts or refuses them.
 
 use super::{Store, StoreError, parse_ts, ts};
-use crate::message::{Button, Document, OutMessage};
+use crate::message::{Button, Document, OutMessage, Purpose, Recipient};
 use jiff::Timestamp;
 use sqlx::{Row, SqliteConnection};
 
@@ -17,24 +17,61 @@ pub struct Pending {
     pub attempts: u32,
 }
 
+/// Queues a message. A message with a file becomes two rows, the text and then the
+/// file, each sent and retried on its own: otherwise a failed file would send the text
+/// again on retry.
 pub(super) async fn enqueue_in(
     conn: &mut SqliteConnection,
     m: &OutMessage,
     now: Timestamp,
 ) -> Result<OutboxId, StoreError> {
+    match &m.document {
+        None => insert(conn, m, now).await,
+        Some(document) => {
+            let text = OutMessage {
+                document: None,
+                ..m.clone()
+            };
+            let id = insert(conn, &text, now).await?;
+            let file = OutMessage {
+                html: String::new(),
+                keyboard: Vec::new(),
+                purpose: None,
+                document: Some(document.clone()),
+                ..m.clone()
+            };
+            insert(conn, &file, now).await?;
+            Ok(id)
+        }
+    }
+}
+
+async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
     let keyboard = (!m.keyboard.is_empty())
         .then(|| serde_json::to_string(&m.keyboard))
         .transpose()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let purpose = m
+        .purpose
+        .map(|p| serde_json::to_string(&p))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (chat, to_staff) = match m.to {
+        Recipient::Chat(chat) => (chat, false),
+        Recipient::Staff => (0, true),
+    };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outbox (chat_id, html, keyboard, file_name, file_bytes, next_attempt, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
-    .bind(m.chat)
+    .bind(chat)
+    .bind(to_staff)
     .bind(&m.html)
     .bind(keyboard)
     .bind(m.document.as_ref().map(|d| d.name.clone()))
     .bind(m.document.as_ref().map(|d| d.bytes.clone()))
+    .bind(m.reply_to_ticket)
+    .bind(purpose)
     .bind(ts(now))
     .bind(ts(now))
     .fetch_one(conn)
@@ -50,13 +87,9 @@ impl Store {
     }
 
     /// Messages whose time to (re)try has come, oldest first.
-    pub async fn due_messages(
-        &self,
-        now: Timestamp,
-        limit: u32,
-    ) -> Result<Vec<Pending>, StoreError> {
+    pub async fn due_messages(&self, now: Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, chat_id, html, keyboard, file_name, file_bytes, attempts FROM outbox
+            "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts FROM outbox
              WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
         )
         .bind(ts(now))
@@ -67,9 +100,20 @@ impl Store {
             .map(|row| {
                 let keyboard: Option<String> = row.try_get("keyboard")?;
                 let keyboard: Vec<Vec<Button>> = match keyboard {
-                    Some(k) => serde_json::from_str(&k)
-                        .map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?,
+                    Some(k) => {
+                        serde_json::from_str(&k).map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?
+                    }
                     None => Vec::new(),
+                };
+                let purpose: Option<String> = row.try_get("purpose")?;
+                let purpose: Option<Purpose> = purpose
+                    .map(|p| serde_json::from_str(&p))
+                    .transpose()
+                    .map_err(|e| StoreError::Corrupt(format!("outbox purpose: {e}")))?;
+                let to = if row.try_get::<bool, _>("to_staff")? {
+                    Recipient::Staff
+                } else {
+                    Recipient::Chat(row.try_get("chat_id")?)
                 };
                 let name: Option<String> = row.try_get("file_name")?;
                 let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
@@ -77,12 +121,12 @@ impl Store {
                     id: OutboxId(row.try_get("id")?),
                     attempts: row.try_get::<i64, _>("attempts")? as u32,
                     message: OutMessage {
-                        chat: row.try_get("chat_id")?,
+                        to,
                         html: row.try_get("html")?,
                         keyboard,
-                        document: name
-                            .zip(bytes)
-                            .map(|(name, bytes)| Document { name, bytes }),
+                        document: name.zip(bytes).map(|(name, bytes)| Document { name, bytes }),
+                        reply_to_ticket: row.try_get("reply_to_ticket")?,
+                        purpose,
                     },
                 })
             })
@@ -90,23 +134,16 @@ impl Store {
     }
 
     pub async fn message_sent(&self, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-        )
-        .bind(ts(now))
-        .bind(id.0)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+            .bind(ts(now))
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
     /// A passing failure: try again at `next`.
-    pub async fn message_retry(
-        &self,
-        id: OutboxId,
-        next: Timestamp,
-        error: &str,
-    ) -> Result<(), StoreError> {
+    pub async fn message_retry(&self, id: OutboxId, next: Timestamp, error: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
             .bind(ts(next))
             .bind(error)
@@ -136,10 +173,9 @@ impl Store {
 
     /// When the next pending message is due, if any: how long the worker may sleep.
     pub async fn next_message_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let next: Option<String> =
-            sqlx::query_scalar("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'")
-                .fetch_one(&self.pool)
-                .await?;
-        next.map(|t| parse_ts(t)).transpose()
+        let next: Option<String> = sqlx::query_scalar("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'")
+            .fetch_one(&self.pool)
+            .await?;
+        next.map(parse_ts).transpose()
     }
 }

@@ -4,8 +4,8 @@ use super::{Store, StoreError, outbox, parse_ts, ts};
 use crate::lang::{Lang, Localized};
 use crate::message::OutMessage;
 use crate::trainings::{
-    Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, RegistrationId,
-    Session, SessionDetails, SessionId, SessionState, Status,
+    Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, RegistrationId, Session, SessionDetails,
+    SessionId, SessionState, Status,
 };
 use jiff::{SignedDuration, Timestamp};
 use sqlx::sqlite::SqliteRow;
@@ -27,7 +27,7 @@ pub enum Cancelled {
     Done {
         session: Session,
         /// Who moved up from the waitlist into the freed seat, if anyone.
-        promoted: Option<Registration>,
+        promoted: Option<Box<Registration>>,
     },
     /// No live registration with that id belongs to this person.
     NotFound,
@@ -71,10 +71,9 @@ fn session_from(row: &SqliteRow) -> Result<Session, StoreError> {
             place: row.try_get("place")?,
             capacity: row.try_get::<i64, _>("capacity")? as u32,
             deadline: parse_ts(row.try_get("deadline")?)?,
-            second_reminder: minutes.map(|m| SignedDuration::from_mins(m)),
+            second_reminder: minutes.map(SignedDuration::from_mins),
         },
-        state: SessionState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("session state '{state}'")))?,
+        state: SessionState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("session state '{state}'")))?,
         confirmed: row.try_get::<i64, _>("confirmed")? as u32,
         waitlisted: row.try_get::<i64, _>("waitlisted")? as u32,
     })
@@ -93,8 +92,7 @@ fn registration_from(row: &SqliteRow) -> Result<Registration, StoreError> {
         lang: Lang::parse(&lang).ok_or_else(|| corrupt("language"))?,
         attendee: Attendee {
             name: PersonName::parse(row.try_get("name")?).map_err(|_| corrupt("name"))?,
-            organisation: Organisation::parse(row.try_get("organisation")?)
-                .map_err(|_| corrupt("organisation"))?,
+            organisation: Organisation::parse(row.try_get("organisation")?).map_err(|_| corrupt("organisation"))?,
             org_type: OrgType::parse(&org_type).ok_or_else(|| corrupt("organisation type"))?,
             email: Email::parse(row.try_get("email")?).map_err(|_| corrupt("e-mail"))?,
             phone: phone
@@ -108,16 +106,11 @@ fn registration_from(row: &SqliteRow) -> Result<Registration, StoreError> {
     })
 }
 
-async fn session_in(
-    conn: &mut SqliteConnection,
-    id: SessionId,
-) -> Result<Option<Session>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?"
-    ))
-    .bind(id.0)
-    .fetch_optional(conn)
-    .await?;
+async fn session_in(conn: &mut SqliteConnection, id: SessionId) -> Result<Option<Session>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions s WHERE s.id = ?"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(session_from).transpose()
 }
 
@@ -135,10 +128,7 @@ async fn promote_waitlist(
         let Some(session) = session_in(conn, id).await? else {
             return Ok(promoted);
         };
-        if !session.bookable(now)
-            || session.confirmed >= session.details.capacity
-            || session.waitlisted == 0
-        {
+        if !session.bookable(now) || session.confirmed >= session.details.capacity || session.waitlisted == 0 {
             return Ok(promoted);
         }
         let next: i64 = sqlx::query_scalar(
@@ -161,10 +151,7 @@ async fn promote_waitlist(
     }
 }
 
-async fn registration_in(
-    conn: &mut SqliteConnection,
-    id: i64,
-) -> Result<Option<Registration>, StoreError> {
+async fn registration_in(conn: &mut SqliteConnection, id: i64) -> Result<Option<Registration>, StoreError> {
     let row = sqlx::query(&format!(
         "SELECT * FROM ({REGISTRATION_SELECT} WHERE session_id = (SELECT session_id FROM registrations WHERE id = ?)) WHERE id = ?"
     ))
@@ -249,17 +236,12 @@ impl Store {
 
     /// Closes a session to new bookings (or reopens it); `false` if there is no such
     /// session or it was cancelled.
-    pub async fn set_session_state(
-        &self,
-        id: SessionId,
-        state: SessionState,
-    ) -> Result<bool, StoreError> {
-        let done =
-            sqlx::query("UPDATE sessions SET state = ? WHERE id = ? AND state != 'cancelled'")
-                .bind(state.code())
-                .bind(id.0)
-                .execute(&self.pool)
-                .await?;
+    pub async fn set_session_state(&self, id: SessionId, state: SessionState) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE sessions SET state = ? WHERE id = ? AND state != 'cancelled'")
+            .bind(state.code())
+            .bind(id.0)
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -290,10 +272,7 @@ impl Store {
         .bind(id.0)
         .fetch_all(&mut *tx)
         .await?;
-        let registrations: Vec<Registration> = rows
-            .iter()
-            .map(registration_from)
-            .collect::<Result<_, _>>()?;
+        let registrations: Vec<Registration> = rows.iter().map(registration_from).collect::<Result<_, _>>()?;
         for r in &registrations {
             outbox::enqueue_in(&mut tx, &notice(r, &session), now).await?;
         }
@@ -302,11 +281,7 @@ impl Store {
     }
 
     /// The person's registration for a session, unless cancelled.
-    pub async fn live_registration(
-        &self,
-        session: SessionId,
-        user: i64,
-    ) -> Result<Option<Registration>, StoreError> {
+    pub async fn live_registration(&self, session: SessionId, user: i64) -> Result<Option<Registration>, StoreError> {
         let row = sqlx::query(&format!(
             "SELECT * FROM ({REGISTRATION_SELECT} WHERE session_id = ?) WHERE user_id = ? AND status != 'cancelled'"
         ))
@@ -440,17 +415,18 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt("registration without session".into()))?;
         tx.commit().await?;
-        Ok(Cancelled::Done { session, promoted })
+        Ok(Cancelled::Done {
+            session,
+            promoted: promoted.map(Box::new),
+        })
     }
 
     /// Every registration of a session, cancelled ones included, in order of arrival.
     pub async fn registrations(&self, session: SessionId) -> Result<Vec<Registration>, StoreError> {
-        let rows = sqlx::query(&format!(
-            "{REGISTRATION_SELECT} WHERE session_id = ? ORDER BY id"
-        ))
-        .bind(session.0)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = sqlx::query(&format!("{REGISTRATION_SELECT} WHERE session_id = ? ORDER BY id"))
+            .bind(session.0)
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter().map(registration_from).collect()
     }
 

@@ -3,7 +3,7 @@
 mod outbox;
 
 use crate::config::{Config, ConfigError};
-use crate::engine::{COMMANDS, Engine, Event, Person, Placement, Reply, Target};
+use crate::engine::{COMMANDS, Context, Engine, Event, Person, Place, Placement, Reply, Target};
 use crate::lang::Lang;
 use crate::message::{Button, Document};
 use teloxide::adaptors::Throttle;
@@ -11,7 +11,7 @@ use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ParseMode,
+    BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyParameters,
 };
 use teloxide::{ApiError, RequestError};
 
@@ -49,13 +49,28 @@ impl Sender {
         chat: ChatId,
         html: &str,
         markup: Option<InlineKeyboardMarkup>,
-    ) -> Result<(), RequestError> {
+    ) -> Result<MessageId, RequestError> {
+        self.send_reply(chat, html, markup, None).await
+    }
+
+    /// Sends a message, as a reply to `reply_to` when given (and anyway if that message
+    /// is gone).
+    async fn send_reply(
+        &self,
+        chat: ChatId,
+        html: &str,
+        markup: Option<InlineKeyboardMarkup>,
+        reply_to: Option<MessageId>,
+    ) -> Result<MessageId, RequestError> {
         with_bot!(self, b => {
             let mut request = b.send_message(chat, html).parse_mode(ParseMode::Html);
             if let Some(m) = markup {
                 request = request.reply_markup(m);
             }
-            request.await.map(|_| ())
+            if let Some(id) = reply_to {
+                request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+            }
+            request.await.map(|m| m.id)
         })
     }
 
@@ -75,26 +90,18 @@ impl Sender {
         })
     }
 
-    async fn send_document(
-        &self,
-        chat: ChatId,
-        document: &Document,
-        caption: &str,
-    ) -> Result<(), RequestError> {
+    async fn send_document(&self, chat: ChatId, document: &Document, caption: &str) -> Result<MessageId, RequestError> {
         let file = InputFile::memory(document.bytes.clone()).file_name(document.name.clone());
         with_bot!(self, b => {
             let mut request = b.send_document(chat, file).parse_mode(ParseMode::Html);
             if !caption.is_empty() {
                 request = request.caption(caption);
             }
-            request.await.map(|_| ())
+            request.await.map(|m| m.id)
         })
     }
 
-    async fn answer_callback(
-        &self,
-        id: teloxide::types::CallbackQueryId,
-    ) -> Result<(), RequestError> {
+    async fn answer_callback(&self, id: teloxide::types::CallbackQueryId) -> Result<(), RequestError> {
         with_bot!(self, b => b.answer_callback_query(id).await.map(|_| ()))
     }
 }
@@ -118,11 +125,7 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 /// A dispatcher over `schema`, ready to `dispatch()`; tests stop it with its shutdown
 /// token. It polls with the plain bot (getUpdates is not rate-limited) and answers
 /// through `sender`.
-pub fn dispatcher(
-    bot: Bot,
-    sender: Sender,
-    engine: Engine,
-) -> Dispatcher<Bot, anyhow::Error, DefaultKey> {
+pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine) -> Dispatcher<Bot, anyhow::Error, DefaultKey> {
     Dispatcher::builder(bot, schema())
         .dependencies(dptree::deps![engine, sender])
         .default_handler(|_| async {})
@@ -133,14 +136,16 @@ pub fn dispatcher(
 pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
     use anyhow::Context;
     let bot = bot(config)?;
-    let me = bot.get_me().await.context(
-        "could not reach Telegram with TELOXIDE_TOKEN (is the token right, and is the network up?)",
-    )?;
+    let me = bot
+        .get_me()
+        .await
+        .context("could not reach Telegram with TELOXIDE_TOKEN (is the token right, and is the network up?)")?;
     tracing::info!(username = %me.username(), "connected to Telegram");
     register_commands(&bot).await;
     let sender = Sender::new(bot.clone(), config.throttle);
-    let outbox = tokio::spawn(outbox::deliver(sender.clone(), engine.clone()));
-    let reminders = tokio::spawn(outbox::remind(engine.clone()));
+    // Stopped with `run`, however it ends (even when its task is dropped).
+    let _outbox = AbortOnDrop(tokio::spawn(outbox::deliver(sender.clone(), engine.clone())));
+    let _reminders = AbortOnDrop(tokio::spawn(outbox::remind(engine.clone())));
     let mut dispatcher = dispatcher(bot, sender, engine);
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -151,9 +156,16 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
         }
     });
     dispatcher.dispatch().await;
-    outbox.abort();
-    reminders.abort();
     Ok(())
+}
+
+/// A background task that ends when this handle is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 async fn shutdown_signal() {
@@ -176,9 +188,7 @@ pub async fn register_commands(bot: &Bot) {
     for lang in [Some(Lang::Tr), None] {
         let commands: Vec<BotCommand> = COMMANDS
             .iter()
-            .map(|(name, tr, en)| {
-                BotCommand::new(*name, if lang == Some(Lang::Tr) { *tr } else { *en })
-            })
+            .map(|(name, tr, en)| BotCommand::new(*name, if lang == Some(Lang::Tr) { *tr } else { *en }))
             .collect();
         let mut request = bot.set_my_commands(commands);
         if let Some(lang) = lang {
@@ -197,20 +207,38 @@ fn person(user: &teloxide::types::User) -> Person {
     }
 }
 
+/// Where a chat stands for the bot: a person's private chat, the staff chat, or a
+/// chat the bot does not serve (other groups it was added to).
+async fn place(engine: &Engine, chat: &teloxide::types::Chat) -> anyhow::Result<Option<Place>> {
+    if chat.is_private() {
+        return Ok(Some(Place::Private));
+    }
+    Ok((engine.staff_chat().await? == Some(chat.id.0)).then_some(Place::StaffChat(chat.id.0)))
+}
+
 async fn on_message(bot: Sender, engine: Engine, msg: Message) -> anyhow::Result<()> {
-    // Groups come with the staff tools; until then the bot talks in private chats only.
-    if !msg.chat.is_private() {
+    // A group upgraded to a supergroup moves to a new id: follow the staff chat there.
+    if let Some(to) = msg.migrate_to_chat_id() {
+        engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
         return Ok(());
     }
+    let Some(place) = place(&engine, &msg.chat).await? else {
+        return Ok(());
+    };
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
     let person = person(user);
+    let ctx = Context {
+        place,
+        first_name: user.first_name.clone(),
+        reply_to: msg.reply_to_message().map(|r| r.id.0 as i64),
+    };
     let event = match msg.text() {
         Some(text) => Event::Text(text.to_owned()),
         None => Event::Unsupported,
     };
-    respond(&bot, &engine, person, event, msg.chat.id, None).await
+    respond(&bot, &engine, person, ctx, event, msg.chat.id, None).await
 }
 
 async fn on_callback(bot: Sender, engine: Engine, q: CallbackQuery) -> anyhow::Result<()> {
@@ -220,22 +248,39 @@ async fn on_callback(bot: Sender, engine: Engine, q: CallbackQuery) -> anyhow::R
     }
     let person = person(&q.from);
     let (chat, pressed) = match &q.message {
-        Some(m) => (m.chat().id, Some(m.id())),
-        None => (ChatId(person.user), None),
+        Some(m) => (m.chat().clone(), Some(m.id())),
+        None => {
+            let event = Event::Press(q.data.clone().unwrap_or_default());
+            let ctx = Context {
+                first_name: q.from.first_name.clone(),
+                ..Context::default()
+            };
+            return respond(&bot, &engine, person, ctx, event, ChatId(person.user), None).await;
+        }
     };
+    let Some(place) = place(&engine, &chat).await? else {
+        return Ok(());
+    };
+    let ctx = Context {
+        place,
+        first_name: q.from.first_name.clone(),
+        reply_to: None,
+    };
+    let chat = chat.id;
     let event = Event::Press(q.data.clone().unwrap_or_default());
-    respond(&bot, &engine, person, event, chat, pressed).await
+    respond(&bot, &engine, person, ctx, event, chat, pressed).await
 }
 
 async fn respond(
     bot: &Sender,
     engine: &Engine,
     person: Person,
+    ctx: Context,
     event: Event,
     chat: ChatId,
     pressed: Option<MessageId>,
 ) -> anyhow::Result<()> {
-    match engine.handle(person, event).await {
+    match engine.handle_in(person, ctx, event).await {
         Ok(replies) => deliver(bot, chat, pressed, replies).await,
         Err(err) => {
             tracing::error!(error = %err, user = person.user, "could not handle an update");
@@ -249,12 +294,7 @@ async fn respond(
     }
 }
 
-async fn deliver(
-    bot: &Sender,
-    chat: ChatId,
-    pressed: Option<MessageId>,
-    replies: Vec<Reply>,
-) -> anyhow::Result<()> {
+async fn deliver(bot: &Sender, chat: ChatId, pressed: Option<MessageId>, replies: Vec<Reply>) -> anyhow::Result<()> {
     for reply in replies {
         if let Some(document) = &reply.document {
             bot.send_document(chat, document, &reply.html).await?;
@@ -282,10 +322,7 @@ fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
     let rows = rows.iter().map(|row| {
         row.iter()
             .filter_map(|b| match &b.target {
-                Target::Callback(data) => Some(InlineKeyboardButton::callback(
-                    b.label.clone(),
-                    data.clone(),
-                )),
+                Target::Callback(data) => Some(InlineKeyboardButton::callback(b.label.clone(), data.clone())),
                 Target::Url(url) => reqwest::Url::parse(url)
                     .ok()
                     .map(|u| InlineKeyboardButton::url(b.label.clone(), u)),

@@ -1,12 +1,15 @@
 //! The background work of `eudesk run`: sending what the outbox holds, and queueing
-//! reminders when they fall due.
+//! reminders (to attendees, and to staff about waiting tickets) when they fall due.
 
 use super::{Sender, keyboard};
 use crate::engine::Engine;
+use crate::message::Recipient;
 use crate::storage::Pending;
+use crate::tickets::TicketId;
 use jiff::SignedDuration;
 use std::time::Duration;
 use teloxide::prelude::*;
+use teloxide::types::MessageId;
 use teloxide::{ApiError, RequestError};
 
 /// How often the outbox is looked at when it is empty. Messages are also queued by
@@ -14,12 +17,15 @@ use teloxide::{ApiError, RequestError};
 /// query is one indexed look-up.
 const POLL: Duration = Duration::from_millis(500);
 
-/// How often due reminders are looked for: they are due "the day before", so a minute
-/// late is on time.
+/// How often due reminders are looked for: they are due "the day before" or after
+/// hours of waiting, so a minute late is on time.
 const REMINDER_TICK: Duration = Duration::from_secs(60);
 
 /// The longest wait between two attempts at one message.
 const MAX_BACKOFF: SignedDuration = SignedDuration::from_mins(15);
+
+/// While STAFF_CHAT_ID is not set, staff messages wait this long between looks.
+const NO_STAFF_CHAT_RETRY: SignedDuration = SignedDuration::from_mins(1);
 
 /// What to do after a failed send.
 enum Failure {
@@ -31,38 +37,49 @@ enum Failure {
 
 fn classify(err: &RequestError, attempts: u32) -> Failure {
     match err {
-        RequestError::RetryAfter(wait) => {
-            Failure::Retry(SignedDuration::from_secs(wait.seconds() as i64))
-        }
-        RequestError::Api(
-            ApiError::BotBlocked
-            | ApiError::ChatNotFound
-            | ApiError::UserDeactivated
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::CantInitiateConversation,
-        ) => Failure::Final,
-        // Other API errors are answers about the request itself: sending it again
-        // would get the same answer.
-        RequestError::Api(_) | RequestError::MigrateToChatId(_) => Failure::Final,
+        RequestError::RetryAfter(wait) => Failure::Retry(SignedDuration::from_secs(wait.seconds() as i64)),
+        // Answers about the request itself (blocked, chat not found, bad request):
+        // sending it again would get the same answer.
+        RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated) => Failure::Final,
+        RequestError::Api(_) => Failure::Final,
         // The network, a proxy's error page, a Telegram outage: try again, waiting longer
         // each time (5 s, 10 s, 20 s … up to 15 minutes).
-        _ => Failure::Retry(
-            SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF),
-        ),
+        _ => Failure::Retry(SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF)),
     }
 }
 
-async fn send(sender: &Sender, pending: &Pending) -> Result<(), RequestError> {
+/// Why a message could not be sent this time.
+enum SendError {
+    /// STAFF_CHAT_ID is not known yet.
+    NoStaffChat,
+    Telegram(RequestError),
+}
+
+async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<(i64, MessageId), SendError> {
     let m = &pending.message;
-    let chat = ChatId(m.chat);
-    match &m.document {
-        Some(document) => {
-            sender.send(chat, &m.html, keyboard(&m.keyboard)).await?;
-            sender.send_document(chat, document, "").await
+    let chat = match m.to {
+        Recipient::Chat(chat) => chat,
+        Recipient::Staff => engine.staff_chat().await.ok().flatten().ok_or(SendError::NoStaffChat)?,
+    };
+    let reply_to = match m.reply_to_ticket {
+        Some(ticket) => engine
+            .store()
+            .first_message_of(TicketId(ticket), chat)
+            .await
+            .ok()
+            .flatten()
+            .map(|id| MessageId(id as i32)),
+        None => None,
+    };
+    let sent = match &m.document {
+        Some(document) => sender.send_document(ChatId(chat), document, &m.html).await,
+        None => {
+            sender
+                .send_reply(ChatId(chat), &m.html, keyboard(&m.keyboard), reply_to)
+                .await
         }
-        None => sender.send(chat, &m.html, keyboard(&m.keyboard)).await,
-    }
+    };
+    sent.map(|id| (chat, id)).map_err(SendError::Telegram)
 }
 
 /// Sends due outbox messages until the task is stopped. A message leaves the outbox
@@ -70,8 +87,7 @@ async fn send(sender: &Sender, pending: &Pending) -> Result<(), RequestError> {
 pub async fn deliver(sender: Sender, engine: Engine) {
     let store = engine.store().clone();
     loop {
-        let now = engine.now();
-        let due = match store.due_messages(now, 32).await {
+        let due = match store.due_messages(engine.now(), 32).await {
             Ok(due) => due,
             Err(err) => {
                 tracing::error!(%err, "could not read the outbox");
@@ -84,29 +100,58 @@ pub async fn deliver(sender: Sender, engine: Engine) {
             continue;
         }
         for pending in due {
-            let result = send(&sender, &pending).await;
-            let now = engine.now();
-            let saved = match result {
-                Ok(()) => store.message_sent(pending.id, now).await,
-                Err(err) => match classify(&err, pending.attempts) {
-                    Failure::Retry(wait) => {
-                        tracing::warn!(%err, id = pending.id.0, attempts = pending.attempts + 1, "sending failed; will retry");
-                        let next = now.checked_add(wait).unwrap_or(now);
-                        store
-                            .message_retry(pending.id, next, &err.to_string())
-                            .await
-                    }
-                    Failure::Final => {
-                        tracing::warn!(%err, id = pending.id.0, chat = pending.message.chat, "Telegram refused a message for good");
-                        store.message_failed(pending.id, &err.to_string()).await
-                    }
-                },
-            };
-            if let Err(err) = saved {
+            if let Err(err) = deliver_one(&sender, &engine, &pending).await {
                 tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
             }
         }
     }
+}
+
+async fn deliver_one(sender: &Sender, engine: &Engine, pending: &Pending) -> anyhow::Result<()> {
+    let store = engine.store();
+    let result = send(sender, engine, pending).await;
+    let now = engine.now();
+    match result {
+        Ok((chat, message)) => {
+            store.message_sent(pending.id, now).await?;
+            engine.delivered(pending, chat, message.0 as i64).await?;
+        }
+        Err(SendError::NoStaffChat) => {
+            tracing::warn!(
+                id = pending.id.0,
+                "a message for the staff chat waits: STAFF_CHAT_ID is not set"
+            );
+            let next = now.checked_add(NO_STAFF_CHAT_RETRY).unwrap_or(now);
+            store
+                .message_retry(pending.id, next, "STAFF_CHAT_ID is not set")
+                .await?;
+        }
+        Err(SendError::Telegram(RequestError::MigrateToChatId(to))) => {
+            // The group became a supergroup: follow it and send again at once.
+            // Only groups move, and the only group the bot writes to is the staff chat.
+            if pending.message.to == Recipient::Staff
+                && let Some(from) = engine.staff_chat().await?
+            {
+                engine.staff_chat_moved(from, to.0).await?;
+            }
+            store
+                .message_retry(pending.id, now, "the chat moved to a supergroup")
+                .await?;
+        }
+        Err(SendError::Telegram(err)) => match classify(&err, pending.attempts) {
+            Failure::Retry(wait) => {
+                tracing::warn!(%err, id = pending.id.0, attempts = pending.attempts + 1, "sending failed; will retry");
+                let next = now.checked_add(wait).unwrap_or(now);
+                store.message_retry(pending.id, next, &err.to_string()).await?;
+            }
+            Failure::Final => {
+                tracing::warn!(%err, id = pending.id.0, "Telegram refused a message for good");
+                store.message_failed(pending.id, &err.to_string()).await?;
+                engine.undeliverable(pending, &err.to_string()).await?;
+            }
+        },
+    }
+    Ok(())
 }
 
 /// Queues due reminders every `REMINDER_TICK`, starting at once (a restart catches up
@@ -117,6 +162,11 @@ pub async fn remind(engine: Engine) {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminders = n, "reminders queued"),
             Err(err) => tracing::error!(%err, "could not queue reminders"),
+        }
+        match engine.remind_staff().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tickets = n, "staff reminded of waiting tickets"),
+            Err(err) => tracing::error!(%err, "could not remind staff of waiting tickets"),
         }
         tokio::time::sleep(REMINDER_TICK).await;
     }

@@ -20,22 +20,12 @@ impl FieldError {
     pub fn explain(self, lang: Lang) -> &'static str {
         match (self, lang) {
             (FieldError::TooShort, Lang::Tr) => "Bu çok kısa; en az 2 karakter yazın.",
-            (FieldError::TooShort, Lang::En) => {
-                "That is too short; please write at least 2 characters."
-            }
+            (FieldError::TooShort, Lang::En) => "That is too short; please write at least 2 characters.",
             (FieldError::TooLong, Lang::Tr) => "Bu çok uzun; en fazla 100 karakter yazın.",
-            (FieldError::TooLong, Lang::En) => {
-                "That is too long; please keep it to 100 characters."
-            }
-            (FieldError::Link, Lang::Tr) => {
-                "Burada bağlantı (link) kullanılamaz; yalnızca adı yazın."
-            }
-            (FieldError::Link, Lang::En) => {
-                "Links are not accepted here; please write the name only."
-            }
-            (FieldError::ControlCharacter, Lang::Tr) => {
-                "Bu metinde geçersiz karakterler var; lütfen düz metin yazın."
-            }
+            (FieldError::TooLong, Lang::En) => "That is too long; please keep it to 100 characters.",
+            (FieldError::Link, Lang::Tr) => "Burada bağlantı (link) kullanılamaz; yalnızca adı yazın.",
+            (FieldError::Link, Lang::En) => "Links are not accepted here; please write the name only.",
+            (FieldError::ControlCharacter, Lang::Tr) => "Bu metinde geçersiz karakterler var; lütfen düz metin yazın.",
             (FieldError::ControlCharacter, Lang::En) => {
                 "That text contains invalid characters; please type plain text."
             }
@@ -60,7 +50,11 @@ impl FieldError {
 /// would reach staff lists and exports as spam.
 fn short_text(input: &str) -> Result<String, FieldError> {
     let text = input.split_whitespace().collect::<Vec<_>>().join(" ");
-    if input.chars().any(|c| c.is_control() && !c.is_whitespace()) || text.chars().any(|c| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+    if input.chars().any(|c| c.is_control() && !c.is_whitespace())
+        || text
+            .chars()
+            .any(|c| matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+    {
         return Err(FieldError::ControlCharacter);
     }
     let n = text.chars().count();
@@ -128,11 +122,7 @@ impl Email {
         {
             return Err(FieldError::Email);
         }
-        Ok(Email(format!(
-            "{}@{}",
-            parsed.local_part(),
-            domain.to_lowercase()
-        )))
+        Ok(Email(format!("{}@{}", parsed.local_part(), domain.to_lowercase())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -152,14 +142,11 @@ impl Phone {
         if input.len() > 32 {
             return Err(FieldError::Phone);
         }
-        let number = phonenumber::parse(Some(phonenumber::country::Id::TR), input)
-            .map_err(|_| FieldError::Phone)?;
+        let number = phonenumber::parse(Some(phonenumber::country::Id::TR), input).map_err(|_| FieldError::Phone)?;
         if !phonenumber::is_valid(&number) {
             return Err(FieldError::Phone);
         }
-        Ok(Phone(
-            number.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        Ok(Phone(number.format().mode(phonenumber::Mode::E164).to_string()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -250,15 +237,9 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            PersonName::parse("  Ayşe   Yılmaz ").unwrap().as_str(),
-            "Ayşe Yılmaz"
-        );
+        assert_eq!(PersonName::parse("  Ayşe   Yılmaz ").unwrap().as_str(), "Ayşe Yılmaz");
         assert_eq!(PersonName::parse("A"), Err(FieldError::TooShort));
-        assert_eq!(
-            PersonName::parse(&"a".repeat(101)),
-            Err(FieldError::TooLong)
-        );
+        assert_eq!(PersonName::parse(&"a".repeat(101)), Err(FieldError::TooLong));
         assert!(PersonName::parse(&"ş".repeat(100)).is_ok());
     }
 
@@ -266,14 +247,8 @@ mod tests {
     fn names_refuse_links_and_control_characters() {
         assert_eq!(PersonName::parse("Ali www.spam.com"), Err(FieldError::Link));
         assert_eq!(PersonName::parse("https://x.y"), Err(FieldError::Link));
-        assert_eq!(
-            PersonName::parse("Ali\u{0007}Veli"),
-            Err(FieldError::ControlCharacter)
-        );
-        assert_eq!(
-            PersonName::parse("Ali\u{202E}Veli"),
-            Err(FieldError::ControlCharacter)
-        );
+        assert_eq!(PersonName::parse("Ali\u{0007}Veli"), Err(FieldError::ControlCharacter));
+        assert_eq!(PersonName::parse("Ali\u{202E}Veli"), Err(FieldError::ControlCharacter));
     }
 
     #[test]
@@ -282,32 +257,16 @@ mod tests {
             Email::parse(" Ayse.Yilmaz@Izmir.GOV.tr ").unwrap().as_str(),
             "Ayse.Yilmaz@izmir.gov.tr"
         );
-        for bad in [
-            "ayse",
-            "ayse@",
-            "@x.org",
-            "ayse@localhost",
-            "a b@x.org",
-            "ayse@@x.org",
-        ] {
+        for bad in ["ayse", "ayse@", "@x.org", "ayse@localhost", "a b@x.org", "ayse@@x.org"] {
             assert_eq!(Email::parse(bad), Err(FieldError::Email), "{bad}");
         }
     }
 
     #[test]
     fn phones_become_e164() {
-        assert_eq!(
-            Phone::parse("0532 123 45 67").unwrap().as_str(),
-            "+905321234567"
-        );
-        assert_eq!(
-            Phone::parse("+90 (232) 455 00 00").unwrap().as_str(),
-            "+902324550000"
-        );
-        assert_eq!(
-            Phone::parse("+49 30 901820").unwrap().as_str(),
-            "+4930901820"
-        );
+        assert_eq!(Phone::parse("0532 123 45 67").unwrap().as_str(), "+905321234567");
+        assert_eq!(Phone::parse("+90 (232) 455 00 00").unwrap().as_str(), "+902324550000");
+        assert_eq!(Phone::parse("+49 30 901820").unwrap().as_str(), "+4930901820");
         for bad in ["123", "abc", "0532 123", "+90 000 000 00 00"] {
             assert_eq!(Phone::parse(bad), Err(FieldError::Phone), "{bad}");
         }

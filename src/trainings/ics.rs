@@ -25,12 +25,7 @@ pub fn event(session: &Session, lang: Lang, now: Timestamp) -> String {
         "END:VEVENT".to_owned(),
         "END:VCALENDAR".to_owned(),
     ];
-    lines
-        .iter()
-        .map(|l| fold(l))
-        .collect::<Vec<_>>()
-        .join("\r\n")
-        + "\r\n"
+    lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("\r\n") + "\r\n"
 }
 
 /// Text values escape backslash, semicolon, comma and newlines (RFC 5545 §3.3.11).
@@ -65,10 +60,7 @@ mod tests {
 
     #[test]
     fn special_characters_are_escaped() {
-        assert_eq!(
-            escape("İzmir; Konak, 1\\2\nkat"),
-            "İzmir\\; Konak\\, 1\\\\2\\nkat"
-        );
+        assert_eq!(escape("İzmir; Konak, 1\\2\nkat"), "İzmir\\; Konak\\, 1\\\\2\\nkat");
     }
 
     #[test]
@@ -77,9 +69,6 @@ mod tests {
         for line in folded.split("\r\n") {
             assert!(line.len() <= 75, "{line}");
         }
-        assert_eq!(
-            folded.replace("\r\n ", ""),
-            format!("SUMMARY:{}", "ş".repeat(60))
-        );
+        assert_eq!(folded.replace("\r\n ", ""), format!("SUMMARY:{}", "ş".repeat(60)));
     }
 }

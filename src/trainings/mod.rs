@@ -7,7 +7,4 @@ pub mod session;
 pub mod time;
 
 pub use fields::{Email, FieldError, OrgType, Organisation, PersonName, Phone};
-pub use session::{
-    Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState,
-    Status,
-};
+pub use session::{Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status};

@@ -35,13 +35,9 @@ impl SessionState {
     }
 
     pub fn parse(s: &str) -> Option<SessionState> {
-        [
-            SessionState::Open,
-            SessionState::Closed,
-            SessionState::Cancelled,
-        ]
-        .into_iter()
-        .find(|x| x.code() == s)
+        [SessionState::Open, SessionState::Closed, SessionState::Cancelled]
+            .into_iter()
+            .find(|x| x.code() == s)
     }
 }
 
@@ -63,17 +59,13 @@ impl SessionDetails {
     /// The rules a session must keep, worded for the staff member at the command line.
     pub fn check(&self) -> Result<(), String> {
         if self.title.tr.trim().is_empty() || self.title.en.trim().is_empty() {
-            return Err(
-                "a session needs a title in Turkish and in English (--title-tr, --title-en)".into(),
-            );
+            return Err("a session needs a title in Turkish and in English (--title-tr, --title-en)".into());
         }
         if self.ends <= self.starts {
             return Err("the session must end after it starts (--ends later than --starts)".into());
         }
         if self.deadline > self.starts {
-            return Err(
-                "the registration deadline must not be after the start (--deadline)".into(),
-            );
+            return Err("the registration deadline must not be after the start (--deadline)".into());
         }
         if self.capacity == 0 {
             return Err("the capacity must be at least 1 (--capacity)".into());

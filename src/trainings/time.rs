@@ -18,7 +18,9 @@ pub fn parse_local(s: &str) -> Result<Timestamp, String> {
     let s = s.trim();
     let civil: DateTime = DateTime::strptime("%Y-%m-%d %H:%M", s)
         .or_else(|_| s.parse::<DateTime>())
-        .map_err(|_| format!("'{s}' is not a date and time; write it like 2026-12-10 10:00 (office time, {OFFICE_TZ})"))?;
+        .map_err(|_| {
+            format!("'{s}' is not a date and time; write it like 2026-12-10 10:00 (office time, {OFFICE_TZ})")
+        })?;
     civil
         .to_zoned(office_tz())
         .map(|z| z.timestamp())
@@ -27,14 +29,11 @@ pub fn parse_local(s: &str) -> Result<Timestamp, String> {
 
 /// `2026-12-10 10:00`, office time: for the command line.
 pub fn local(t: Timestamp) -> String {
-    t.to_zoned(office_tz())
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
+    t.to_zoned(office_tz()).strftime("%Y-%m-%d %H:%M").to_string()
 }
 
 const MONTHS_TR: [&str; 12] = [
-    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim",
-    "Kasım", "Aralık",
+    "Ocak", "Şubat", "Mart", "Nisan", "Mayıs", "Haziran", "Temmuz", "Ağustos", "Eylül", "Ekim", "Kasım", "Aralık",
 ];
 const MONTHS_EN: [&str; 12] = [
     "January",
@@ -76,20 +75,8 @@ pub fn span(starts: Timestamp, ends: Timestamp, lang: Lang) -> String {
     let month = (s.month() - 1) as usize;
     let day = s.weekday().to_monday_zero_offset() as usize;
     let date = match lang {
-        Lang::Tr => format!(
-            "{} {} {} {}",
-            s.day(),
-            MONTHS_TR[month],
-            s.year(),
-            DAYS_TR[day]
-        ),
-        Lang::En => format!(
-            "{} {} {} {}",
-            DAYS_EN[day],
-            s.day(),
-            MONTHS_EN[month],
-            s.year()
-        ),
+        Lang::Tr => format!("{} {} {} {}", s.day(), MONTHS_TR[month], s.year(), DAYS_TR[day]),
+        Lang::En => format!("{} {} {} {}", DAYS_EN[day], s.day(), MONTHS_EN[month], s.year()),
     };
     let end = if e.date() == s.date() {
         e.strftime("%H:%M").to_string()
@@ -112,11 +99,7 @@ mod tests {
 
     #[test]
     fn bad_times_say_how_to_write_them() {
-        assert!(
-            parse_local("10/12/2026")
-                .unwrap_err()
-                .contains("2026-12-10 10:00")
-        );
+        assert!(parse_local("10/12/2026").unwrap_err().contains("2026-12-10 10:00"));
     }
 
     #[test]
@@ -126,9 +109,6 @@ mod tests {
             parse_local("2026-12-10 17:00").unwrap(),
         );
         assert_eq!(span(a, b, Lang::Tr), "10 Aralık 2026 Perşembe, 10:00–17:00");
-        assert_eq!(
-            span(a, b, Lang::En),
-            "Thursday 10 December 2026, 10:00–17:00"
-        );
+        assert_eq!(span(a, b, Lang::En), "Thursday 10 December 2026, 10:00–17:00");
     }
 }

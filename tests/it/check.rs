@@ -8,11 +8,7 @@ fn problems_after(edit: impl Fn(&str) -> String) -> String {
     let sandbox = Sandbox::with_files(&[("tree.toml", &edit(TREE))]);
     let output = sandbox.eudesk(&["check", "dialogues"], "");
     let out = stdout(&output);
-    assert_eq!(
-        output.status.code(),
-        Some(1),
-        "expected exit 1, got:\n{out}"
-    );
+    assert_eq!(output.status.code(), Some(1), "expected exit 1, got:\n{out}");
     out
 }
 
@@ -31,10 +27,7 @@ fn a_valid_tree_passes_with_exit_0() {
 #[test]
 fn a_toml_syntax_error_gives_file_line_and_column() {
     let sandbox = Sandbox::new();
-    sandbox.write(
-        "broken.toml",
-        "reviewed = 2026-11-28\n\n[[node]]\nid = = \"x\"\n",
-    );
+    sandbox.write("broken.toml", "reviewed = 2026-11-28\n\n[[node]]\nid = = \"x\"\n");
     let output = sandbox.eudesk(&["check", "dialogues"], "");
     assert_eq!(output.status.code(), Some(1));
     assert_has(&stdout(&output), "broken.toml:4:6: TOML syntax error");
@@ -42,8 +35,7 @@ fn a_toml_syntax_error_gives_file_line_and_column() {
 
 #[test]
 fn an_unknown_key_is_named_with_the_likely_one() {
-    let out =
-        problems_after(|t| t.replace(r#"id = "pcm.budget""#, "id = \"pcm.budget\"\nlabl = \"x\""));
+    let out = problems_after(|t| t.replace(r#"id = "pcm.budget""#, "id = \"pcm.budget\"\nlabl = \"x\""));
     assert_has(
         &out,
         r#"tree.toml: pcm.budget: unknown key 'labl' in a node; did you mean "label"?"#,
@@ -80,10 +72,7 @@ fn a_duplicate_id_names_both_files() {
     let output = sandbox.eudesk(&["check", "dialogues"], "");
     assert_eq!(output.status.code(), Some(1));
     let out = stdout(&output);
-    assert_has(
-        &out,
-        "zz_more.toml: pcm.budget: duplicate id: also defined in",
-    );
+    assert_has(&out, "zz_more.toml: pcm.budget: duplicate id: also defined in");
     assert_has(&out, "tree.toml; give one of them another id");
 }
 
@@ -108,10 +97,7 @@ fn a_node_no_menu_lists_is_unreachable() {
             "{t}\n[[node]]\nid = \"orphan\"\nlabel = {{ tr = \"a\", en = \"a\" }}\ntext = {{ tr = \"a\", en = \"a\" }}\n"
         )
     });
-    assert_has(
-        &out,
-        "tree.toml: orphan: cannot be reached from the main menu",
-    );
+    assert_has(&out, "tree.toml: orphan: cannot be reached from the main menu");
 }
 
 #[test]
@@ -132,10 +118,7 @@ fn missing_translations_are_named_by_language() {
             r#"label = { en = "Budget" }"#,
         )
     });
-    assert_has(
-        &out,
-        r#"tree.toml: office: missing English text; add text.en = "...""#,
-    );
+    assert_has(&out, r#"tree.toml: office: missing English text; add text.en = "...""#);
     assert_has(
         &out,
         r#"tree.toml: pcm.budget: missing Turkish label; add label.tr = "...""#,
@@ -188,12 +171,7 @@ fn an_id_with_turkish_letters_is_refused() {
 
 #[test]
 fn an_unknown_action_suggests_the_right_one() {
-    let out = problems_after(|t| {
-        t.replace(
-            r#"action = "register_training""#,
-            r#"action = "register_trainig""#,
-        )
-    });
+    let out = problems_after(|t| t.replace(r#"action = "register_training""#, r#"action = "register_trainig""#));
     assert_has(
         &out,
         r#"tree.toml: training.register: unknown action "register_trainig"; did you mean "register_training"?"#,
@@ -202,16 +180,8 @@ fn an_unknown_action_suggests_the_right_one() {
 
 #[test]
 fn unbalanced_bold_markers_are_refused() {
-    let out = problems_after(|t| {
-        t.replace(
-            "**Mantıksal çerçeve matrisi**",
-            "**Mantıksal çerçeve matrisi",
-        )
-    });
-    assert_has(
-        &out,
-        "tree.toml: pcm.logframe: Turkish text: a '**' has no partner",
-    );
+    let out = problems_after(|t| t.replace("**Mantıksal çerçeve matrisi**", "**Mantıksal çerçeve matrisi"));
+    assert_has(&out, "tree.toml: pcm.logframe: Turkish text: a '**' has no partner");
 }
 
 #[test]
@@ -220,10 +190,7 @@ fn contact_details_in_two_places_are_refused() {
     sandbox.write("other.toml", "[contact]\nphone = \"1\"\n");
     let output = sandbox.eudesk(&["check", "dialogues"], "");
     assert_eq!(output.status.code(), Some(1));
-    assert_has(
-        &stdout(&output),
-        "keep the office's contact details in one place only",
-    );
+    assert_has(&stdout(&output), "keep the office's contact details in one place only");
 }
 
 #[test]
@@ -250,10 +217,7 @@ fn a_folder_that_cannot_be_read_exits_2() {
     let sandbox = Sandbox::new();
     let output = sandbox.eudesk(&["check", "no-such-folder"], "");
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        crate::helpers::stderr(&output)
-            .contains("cannot read the dialogue files in 'no-such-folder'")
-    );
+    assert!(crate::helpers::stderr(&output).contains("cannot read the dialogue files in 'no-such-folder'"));
     let empty = tempfile::tempdir().unwrap();
     let output = eudesk_in(empty.path(), &["check", "."], "", &[]);
     assert_eq!(output.status.code(), Some(2));

@@ -6,11 +6,7 @@ use crate::helpers::{Sandbox, stdout};
 fn numbers_press_buttons_and_text_asks_questions() {
     let sandbox = Sandbox::new();
     let output = sandbox.eudesk(&["console", "--lang", "en"], "2\n1\nwhat is co-financing\n");
-    assert!(
-        output.status.success(),
-        "{}",
-        crate::helpers::stderr(&output)
-    );
+    assert!(output.status.success(), "{}", crate::helpers::stderr(&output));
     let out = stdout(&output);
     assert!(out.contains("Hello! How can I help?"), "{out}");
     assert!(out.contains("[2] Project writing"), "{out}");

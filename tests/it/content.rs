@@ -66,11 +66,7 @@ fn the_shipped_dialogues_load_and_every_node_is_reachable_from_main() {
 #[test]
 fn every_faq_topic_exists_in_turkish_and_english() {
     let tree = shipped();
-    let missing: Vec<&str> = FAQ_IDS
-        .iter()
-        .copied()
-        .filter(|id| tree.get(id).is_none())
-        .collect();
+    let missing: Vec<&str> = FAQ_IDS.iter().copied().filter(|id| tree.get(id).is_none()).collect();
     assert!(missing.is_empty(), "missing FAQ nodes: {missing:?}");
     for id in FAQ_IDS {
         let node = tree.get(id).unwrap();
@@ -89,10 +85,7 @@ fn the_workflow_nodes_carry_their_actions() {
         tree.get("training.register").unwrap().action,
         Some(Action::RegisterTraining)
     );
-    assert_eq!(
-        tree.get("help.ask_staff").unwrap().action,
-        Some(Action::AskStaff)
-    );
+    assert_eq!(tree.get("help.ask_staff").unwrap().action, Some(Action::AskStaff));
 }
 
 /// One question of `tests/fixtures/questions.tsv`.
@@ -153,8 +146,7 @@ fn the_matcher_answers_the_question_list_at_least_as_well_as_measured() {
                     "the list expects a node that does not exist: {expected}"
                 );
                 in_scope += 1;
-                let right =
-                    top == Some(expected.as_str()) && outcome.decision != Decision::Escalate;
+                let right = top == Some(expected.as_str()) && outcome.decision != Decision::Escalate;
                 top1 += right as usize;
                 if outcome.decision == Decision::Answer {
                     if right {
@@ -196,14 +188,8 @@ fn the_matcher_answers_the_question_list_at_least_as_well_as_measured() {
         "the list must stay realistic: {report}"
     );
     assert!(ratio(top1, in_scope) >= MIN_TOP1, "{report}");
-    assert!(
-        ratio(answered_right, in_scope) >= MIN_ANSWERED_RIGHT,
-        "{report}"
-    );
-    assert!(
-        ratio(confident_wrong, in_scope) <= MAX_CONFIDENT_WRONG,
-        "{report}"
-    );
+    assert!(ratio(answered_right, in_scope) >= MIN_ANSWERED_RIGHT, "{report}");
+    assert!(ratio(confident_wrong, in_scope) <= MAX_CONFIDENT_WRONG, "{report}");
     assert!(
         ratio(out_answered, out_of_scope) <= MAX_OUT_OF_SCOPE_ANSWERED,
         "{report}"
@@ -218,31 +204,22 @@ const MAX_REVIEW_AGE_DAYS: i64 = 396;
 
 #[test]
 fn no_node_is_older_than_a_yearly_review() {
-    let today = jiff::Zoned::now()
-        .with_time_zone(jiff::tz::TimeZone::UTC)
-        .date();
+    let today = jiff::Zoned::now().with_time_zone(jiff::tz::TimeZone::UTC).date();
     let tree = shipped();
     let mut stale = Vec::new();
     for node in tree.nodes() {
         match node.reviewed {
-            None => stale.push(format!(
-                "{}: {}: no reviewed date",
-                node.file.display(),
-                node.id
-            )),
+            None => stale.push(format!("{}: {}: no reviewed date", node.file.display(), node.id)),
             Some(date) => {
-                let days = date
-                    .until(today)
-                    .expect("dates within jiff's range")
-                    .get_days() as i64;
+                let days = date.until(today).expect("dates within jiff's range").get_days() as i64;
                 if days > MAX_REVIEW_AGE_DAYS {
-                    stale.push(format!("{}: {}: reviewed {date}, {days} days ago; re-check its sources and update reviewed", node.file.display(), node.id));
+                    stale.push(format!(
+                        "{}: {}: reviewed {date}, {days} days ago; re-check its sources and update reviewed",
+                        node.file.display(),
+                        node.id
+                    ));
                 }
-                assert!(
-                    date <= today,
-                    "{}: reviewed date {date} is in the future",
-                    node.id
-                );
+                assert!(date <= today, "{}: reviewed date {date} is in the future", node.id);
             }
         }
     }
@@ -263,8 +240,5 @@ fn every_answer_node_names_its_sources() {
         })
         .map(|n| n.id.to_string())
         .collect();
-    assert!(
-        missing.is_empty(),
-        "answer nodes without sources: {missing:?}"
-    );
+    assert!(missing.is_empty(), "answer nodes without sources: {missing:?}");
 }

@@ -188,10 +188,7 @@ impl Call {
 
     /// `message_id` parameter (edits, deletions), as a number.
     pub fn message_id(&self) -> Option<i32> {
-        self.params
-            .get("message_id")
-            .and_then(as_i64)
-            .map(|n| n as i32)
+        self.params.get("message_id").and_then(as_i64).map(|n| n as i32)
     }
 
     /// `message_id` of the message the fake returned for this call, e.g. the
@@ -287,9 +284,7 @@ impl FakeApi {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("fake Telegram API: bind 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("fake Telegram API: local_addr");
+        let addr = listener.local_addr().expect("fake Telegram API: local_addr");
         let api = FakeApi {
             inner: Arc::new(Inner {
                 addr,
@@ -384,15 +379,11 @@ impl FakeApi {
     pub fn push_callback(&self, user_id: i64, message_id: i32, data: &str) -> i64 {
         let message = {
             let state = self.lock();
-            state
-                .messages
-                .get(&(user_id, message_id))
-                .cloned()
-                .unwrap_or_else(|| {
-                    let mut m = base_message(message_id, bot_user(), chat_json(user_id));
-                    m.insert("text".into(), json!("(message not seen by the fake)"));
-                    Value::Object(m)
-                })
+            state.messages.get(&(user_id, message_id)).cloned().unwrap_or_else(|| {
+                let mut m = base_message(message_id, bot_user(), chat_json(user_id));
+                m.insert("text".into(), json!("(message not seen by the fake)"));
+                Value::Object(m)
+            })
         };
         let n = self.next_file_id();
         let query = json!({
@@ -449,12 +440,7 @@ impl FakeApi {
     /// Waits for the first call (over the whole history, so one made before
     /// this was called counts) to `method` (case-insensitive) matching
     /// `pred`. Panics after `timeout` listing the calls seen.
-    pub async fn wait_for(
-        &self,
-        method: &str,
-        pred: impl Fn(&Call) -> bool,
-        timeout: Duration,
-    ) -> Call {
+    pub async fn wait_for(&self, method: &str, pred: impl Fn(&Call) -> bool, timeout: Duration) -> Call {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let mut changed = self.inner.calls_changed.subscribe();
@@ -466,10 +452,7 @@ impl FakeApi {
             {
                 return call.clone();
             }
-            if tokio::time::timeout_at(deadline, changed.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
                 break;
             }
         }
@@ -507,10 +490,7 @@ impl FakeApi {
             if found.len() >= n {
                 return found;
             }
-            if tokio::time::timeout_at(deadline, changed.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, changed.changed()).await.is_err() {
                 break;
             }
         }
@@ -587,17 +567,9 @@ impl FakeApi {
     /// Records the call and computes its answer. Runs under the state lock
     /// so the recorded response and the state change are atomic; returns
     /// `None` for `getUpdates`, which is answered by [`Self::poll_updates`].
-    fn record_and_answer(
-        &self,
-        method: String,
-        params: Value,
-        token: String,
-    ) -> Option<(u16, Value)> {
+    fn record_and_answer(&self, method: String, params: Value, token: String) -> Option<(u16, Value)> {
         let mut state = self.lock();
-        let failure = state
-            .failures
-            .get_mut(&method)
-            .and_then(VecDeque::pop_front);
+        let failure = state.failures.get_mut(&method).and_then(VecDeque::pop_front);
         let answer = match failure {
             Some(f) => Some(f),
             None if method == "getUpdates" => None,
@@ -607,10 +579,7 @@ impl FakeApi {
             method,
             params,
             token,
-            response: answer
-                .as_ref()
-                .map(|(_, body)| body.clone())
-                .unwrap_or(Value::Null),
+            response: answer.as_ref().map(|(_, body)| body.clone()).unwrap_or(Value::Null),
         });
         drop(state);
         self.inner.calls_changed.send_modify(|n| *n += 1);
@@ -622,14 +591,9 @@ impl FakeApi {
     /// `min(timeout, MAX_POLL_WAIT)`.
     async fn poll_updates(&self, params: &Value) -> Value {
         let offset = params.get("offset").and_then(as_i64).unwrap_or(0);
-        let limit = params
-            .get("limit")
-            .and_then(as_i64)
-            .unwrap_or(100)
-            .clamp(1, 100) as usize;
+        let limit = params.get("limit").and_then(as_i64).unwrap_or(100).clamp(1, 100) as usize;
         let timeout = params.get("timeout").and_then(as_i64).unwrap_or(0).max(0) as u64;
-        let deadline =
-            tokio::time::Instant::now() + Duration::from_secs(timeout).min(MAX_POLL_WAIT);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout).min(MAX_POLL_WAIT);
         loop {
             let mut changed = self.inner.updates_changed.subscribe();
             {
@@ -681,12 +645,7 @@ async fn handle(AxumState(api): AxumState<FakeApi>, req: Request) -> Response {
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match body {
-        Value::String(raw) => (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            raw,
-        )
-            .into_response(),
+        Value::String(raw) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], raw).into_response(),
         json => (
             status,
             [(header::CONTENT_TYPE, "application/json")],
@@ -794,10 +753,7 @@ fn answer(state: &mut State, method: &str, params: &Value) -> (u16, Value) {
         "getMyShortDescription" => ok(json!({ "short_description": "" })),
         "getChatMenuButton" => ok(json!({ "type": "default" })),
         "getFile" => {
-            let file_id = params
-                .get("file_id")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown");
+            let file_id = params.get("file_id").and_then(Value::as_str).unwrap_or("unknown");
             ok(json!({
                 "file_id": file_id,
                 "file_unique_id": format!("uniq-{file_id}"),
@@ -811,10 +767,7 @@ fn answer(state: &mut State, method: &str, params: &Value) -> (u16, Value) {
         }
         "sendMediaGroup" => {
             // One message per album item, each with the item's caption.
-            let media = params
-                .get("media")
-                .and_then(json_or_string)
-                .unwrap_or(json!([]));
+            let media = params.get("media").and_then(json_or_string).unwrap_or(json!([]));
             let items = media.as_array().cloned().unwrap_or_default();
             let messages: Vec<Value> = items
                 .iter()
@@ -853,10 +806,7 @@ fn send_message(state: &mut State, method: &str, params: &Value) -> Value {
     state.next_file_id += 1;
     match method {
         "sendMessage" => {
-            m.insert(
-                "text".into(),
-                params.get("text").cloned().unwrap_or(json!("")),
-            );
+            m.insert("text".into(), params.get("text").cloned().unwrap_or(json!("")));
         }
         "sendDocument" => {
             let mut doc = json!({
@@ -929,18 +879,12 @@ fn edit_message(state: &mut State, method: &str, params: &Value) -> Value {
     m.insert("edit_date".into(), json!(now()));
     match method {
         "editMessageText" => {
-            m.insert(
-                "text".into(),
-                params.get("text").cloned().unwrap_or(json!("")),
-            );
+            m.insert("text".into(), params.get("text").cloned().unwrap_or(json!("")));
             m.remove("entities");
             m.remove("reply_markup");
         }
         "editMessageCaption" => {
-            m.insert(
-                "caption".into(),
-                params.get("caption").cloned().unwrap_or(json!("")),
-            );
+            m.insert("caption".into(), params.get("caption").cloned().unwrap_or(json!("")));
             m.remove("reply_markup");
         }
         "editMessageReplyMarkup" => {
@@ -1048,12 +992,7 @@ fn strip_nulls(v: &mut Value) {
 fn error_response(status: u16, description: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let body = json!({ "ok": false, "error_code": status.as_u16(), "description": description });
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 /// Parameters from a JSON, urlencoded or multipart body.
@@ -1079,15 +1018,9 @@ fn parse_body(content_type: &str, body: &[u8]) -> Result<Map<String, Value>, Str
         }
         "application/x-www-form-urlencoded" => {
             let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-            let uri: Uri = format!("/?{text}")
-                .parse()
-                .map_err(|e| format!("bad form body: {e}"))?;
-            let Query(form) =
-                Query::<HashMap<String, String>>::try_from_uri(&uri).map_err(|e| e.to_string())?;
-            Ok(form
-                .into_iter()
-                .map(|(k, v)| (k, Value::String(v)))
-                .collect())
+            let uri: Uri = format!("/?{text}").parse().map_err(|e| format!("bad form body: {e}"))?;
+            let Query(form) = Query::<HashMap<String, String>>::try_from_uri(&uri).map_err(|e| e.to_string())?;
+            Ok(form.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
         }
         // teloxide always sets application/json; be lenient with others.
         _ => match serde_json::from_slice(body) {
@@ -1131,16 +1064,10 @@ fn parse_multipart(boundary: &str, body: &[u8]) -> Result<Map<String, Value>, St
         let name = disposition_param(disposition, "name").ok_or("multipart part without name")?;
         match disposition_param(disposition, "filename") {
             Some(filename) => {
-                files.insert(
-                    name,
-                    json!({ "filename": filename, "bytes_len": content.len() }),
-                );
+                files.insert(name, json!({ "filename": filename, "bytes_len": content.len() }));
             }
             None => {
-                fields.insert(
-                    name,
-                    Value::String(String::from_utf8_lossy(content).into_owned()),
-                );
+                fields.insert(name, Value::String(String::from_utf8_lossy(content).into_owned()));
             }
         }
     }
@@ -1206,10 +1133,7 @@ async fn raw_post(api: &FakeApi, method: &str, body: Value) -> (u16, Value) {
         .expect("POST to fake API");
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.expect("fake API body");
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
 
 /// Parses an update like teloxide does: from JSON *text*. (teloxide's
@@ -1218,8 +1142,7 @@ async fn raw_post(api: &FakeApi, method: &str, body: Value) -> (u16, Value) {
 /// also becomes `UpdateKind::Error`, so re-parse the payload to show why.
 fn parse_update(u: Value) -> teloxide::types::Update {
     use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
-    let update: Update =
-        serde_json::from_str(&u.to_string()).unwrap_or_else(|e| panic!("{e}: {u}"));
+    let update: Update = serde_json::from_str(&u.to_string()).unwrap_or_else(|e| panic!("{e}: {u}"));
     if let UpdateKind::Error(_) = update.kind {
         let why = if let Some(m) = u.get("message") {
             serde_json::from_value::<Message>(m.clone()).err()
@@ -1272,15 +1195,8 @@ async fn fake_updates_deserialize_as_teloxide_updates() {
     assert!(!from.is_bot);
     let m = msg(&parsed[1]);
     assert_eq!(m.text(), Some("hello"));
-    assert_eq!(
-        m.from.as_ref().unwrap().language_code.as_deref(),
-        Some("en")
-    );
-    assert!(
-        msg(&parsed[2]).sticker().is_some(),
-        "sticker: {:?}",
-        parsed[2]
-    );
+    assert_eq!(m.from.as_ref().unwrap().language_code.as_deref(), Some("en"));
+    assert!(msg(&parsed[2]).sticker().is_some(), "sticker: {:?}", parsed[2]);
     assert_eq!(msg(&parsed[3]).photo().map(<[_]>::len), Some(2));
     match &parsed[4].kind {
         UpdateKind::CallbackQuery(q) => {
@@ -1309,12 +1225,7 @@ async fn fake_updates_deserialize_as_teloxide_updates() {
         pusher.push_text(111, "late");
     });
     let started = std::time::Instant::now();
-    let (_, body) = raw_post(
-        &api,
-        "getUpdates",
-        json!({ "offset": r + 1, "timeout": 30 }),
-    )
-    .await;
+    let (_, body) = raw_post(&api, "getUpdates", json!({ "offset": r + 1, "timeout": 30 })).await;
     assert!(
         started.elapsed() < Duration::from_millis(900),
         "{:?}",
@@ -1348,13 +1259,7 @@ async fn fake_api_serves_teloxide_bot() {
     let me = bot.get_me().await.expect("getMe");
     assert_eq!(me.id.0, BOT_ID as u64);
     assert_eq!(me.username(), BOT_USERNAME);
-    assert!(
-        bot.get_webhook_info()
-            .await
-            .expect("getWebhookInfo")
-            .url
-            .is_none()
-    );
+    assert!(bot.get_webhook_info().await.expect("getWebhookInfo").url.is_none());
     bot.delete_webhook().await.expect("deleteWebhook");
 
     let keyboard = InlineKeyboardMarkup::new([
@@ -1374,11 +1279,7 @@ async fn fake_api_serves_teloxide_bot() {
     assert!(sent.reply_markup().is_some());
 
     let call = api
-        .wait_for(
-            "sendMessage",
-            |c| c.chat_id() == Some(555),
-            Duration::from_secs(5),
-        )
+        .wait_for("sendMessage", |c| c.chat_id() == Some(555), Duration::from_secs(5))
         .await;
     assert_eq!(call.token, "TEST:TOKEN");
     assert_eq!(call.text(), Some("Dil seçin"));
@@ -1424,13 +1325,8 @@ async fn fake_api_serves_teloxide_bot() {
         .caption("Rehber")
         .await
         .expect("sendDocument");
-    assert_eq!(
-        doc.document().unwrap().file_name.as_deref(),
-        Some("guide.pdf")
-    );
-    let call = api
-        .wait_for("sendDocument", |_| true, Duration::from_secs(5))
-        .await;
+    assert_eq!(doc.document().unwrap().file_name.as_deref(), Some("guide.pdf"));
+    let call = api.wait_for("sendDocument", |_| true, Duration::from_secs(5)).await;
     assert_eq!(call.chat_id(), Some(555));
     assert_eq!(call.text(), Some("Rehber"));
     assert_eq!(
@@ -1465,21 +1361,13 @@ async fn fake_api_serves_teloxide_bot() {
         Err(RequestError::Api(ApiError::BotBlocked)) => {}
         other => panic!("expected BotBlocked, got {other:?}"),
     }
-    bot.send_message(ChatId(555), "c")
-        .await
-        .expect("third send succeeds");
-    let sends = api
-        .wait_calls("sendMessage", 4, Duration::from_secs(5))
-        .await;
+    bot.send_message(ChatId(555), "c").await.expect("third send succeeds");
+    let sends = api.wait_calls("sendMessage", 4, Duration::from_secs(5)).await;
     assert_eq!(sends.len(), 4);
     assert_eq!(sends[1].response["error_code"], 429);
 
     // A proxy's HTML error page is passed through verbatim.
-    api.fail_next(
-        "getMe",
-        502,
-        json!("<html><body>502 Bad Gateway</body></html>"),
-    );
+    api.fail_next("getMe", 502, json!("<html><body>502 Bad Gateway</body></html>"));
     let resp = reqwest::Client::new()
         .post(format!("{}botTEST:TOKEN/getMe", api.url()))
         .send()
@@ -1498,12 +1386,8 @@ async fn fake_api_serves_teloxide_bot() {
 async fn fake_wait_for_panics_listing_calls() {
     let api = FakeApi::start().await;
     let _ = raw_post(&api, "sendMessage", json!({ "chat_id": 1, "text": "hi" })).await;
-    api.wait_for(
-        "sendMessage",
-        |c| c.text() == Some("bye"),
-        Duration::from_millis(200),
-    )
-    .await;
+    api.wait_for("sendMessage", |c| c.text() == Some("bye"), Duration::from_millis(200))
+        .await;
 }
 
 #[tokio::test]

@@ -132,29 +132,28 @@ impl Sandbox {
 
     pub async fn engine(&self) -> Engine {
         let loaded = dialogue::load(&self.dialogues()).expect("the test tree is valid");
-        let store = Store::open(&self.database_url())
-            .await
-            .expect("database opens");
+        let store = Store::open(&self.database_url()).await.expect("database opens");
         Engine::new(loaded.tree, store)
     }
 
     /// An engine on a clock the test moves, with these staff user ids.
     pub async fn engine_with(&self, clock: Arc<ManualClock>, staff: Vec<i64>) -> Engine {
         let loaded = dialogue::load(&self.dialogues()).expect("the test tree is valid");
-        let store = Store::open(&self.database_url())
-            .await
-            .expect("database opens");
-        Engine::with_options(loaded.tree, store, Options { staff, clock })
+        let store = Store::open(&self.database_url()).await.expect("database opens");
+        Engine::with_options(
+            loaded.tree,
+            store,
+            Options {
+                staff,
+                clock,
+                ..Options::default()
+            },
+        )
     }
 
     /// The real binary, run in this folder with a clean environment of our own.
     pub fn eudesk(&self, args: &[&str], stdin: &str) -> Output {
-        eudesk_in(
-            self.dir.path(),
-            args,
-            stdin,
-            &[("DATABASE_URL", &self.database_url())],
-        )
+        eudesk_in(self.dir.path(), args, stdin, &[("DATABASE_URL", &self.database_url())])
     }
 }
 
@@ -175,12 +174,7 @@ pub fn eudesk_in(dir: &Path, args: &[&str], stdin: &str, vars: &[(&str, &str)]) 
         command.env(k, v);
     }
     let mut child = command.spawn().expect("the eudesk binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -193,10 +187,7 @@ pub fn stderr(output: &Output) -> String {
 }
 
 pub fn person(user: i64, lang: Lang) -> Person {
-    Person {
-        user,
-        lang_hint: lang,
-    }
+    Person { user, lang_hint: lang }
 }
 
 pub fn text(s: &str) -> Event {
@@ -222,12 +213,7 @@ pub fn button(reply: &Reply, label: &str) -> String {
 }
 
 pub fn labels(reply: &Reply) -> Vec<String> {
-    reply
-        .keyboard
-        .iter()
-        .flatten()
-        .map(|b| b.label.clone())
-        .collect()
+    reply.keyboard.iter().flatten().map(|b| b.label.clone()).collect()
 }
 
 /// How long a test waits for the bot to answer before failing: generous, since CI

@@ -1,5 +1,7 @@
 //! eudesk's integration tests: one binary, one module per feature.
 
+mod booking;
+mod booking_telegram;
 mod check;
 mod cli;
 mod console;
@@ -8,4 +10,5 @@ mod conversation;
 mod fake_api;
 mod helpers;
 mod matching;
+mod sessions_cli;
 mod telegram;

@@ -13,33 +13,15 @@ fn matcher() -> Matcher {
 
 fn answers(m: &Matcher, lang: Lang, question: &str, id: &str) {
     let outcome = m.find(question, lang);
-    assert_eq!(
-        outcome.decision,
-        Decision::Answer,
-        "«{question}»: {outcome:?}"
-    );
-    assert_eq!(
-        outcome.matches[0].id.as_str(),
-        id,
-        "«{question}»: {outcome:?}"
-    );
+    assert_eq!(outcome.decision, Decision::Answer, "«{question}»: {outcome:?}");
+    assert_eq!(outcome.matches[0].id.as_str(), id, "«{question}»: {outcome:?}");
 }
 
 #[test]
 fn turkish_questions_are_answered_with_and_without_turkish_letters() {
     let m = matcher();
-    answers(
-        &m,
-        Lang::Tr,
-        "mantıksal çerçeve matrisi nedir",
-        "pcm.logframe",
-    );
-    answers(
-        &m,
-        Lang::Tr,
-        "mantiksal cerceve matrisi nedir",
-        "pcm.logframe",
-    );
+    answers(&m, Lang::Tr, "mantıksal çerçeve matrisi nedir", "pcm.logframe");
+    answers(&m, Lang::Tr, "mantiksal cerceve matrisi nedir", "pcm.logframe");
     answers(&m, Lang::Tr, "MANTIKSAL ÇERÇEVE", "pcm.logframe");
     answers(&m, Lang::Tr, "Bütçe nasıl hazırlanır?", "pcm.budget");
     answers(&m, Lang::Tr, "butce nasil hazirlanir", "pcm.budget");
@@ -94,10 +76,7 @@ fn greetings_alone_match_nothing() {
 fn navigation_menus_marked_match_false_are_never_answers() {
     let m = matcher();
     let outcome = m.find("proje yazma", Lang::Tr);
-    assert!(
-        outcome.matches.iter().all(|x| x.id.as_str() != "pcm"),
-        "{outcome:?}"
-    );
+    assert!(outcome.matches.iter().all(|x| x.id.as_str() != "pcm"), "{outcome:?}");
 }
 
 #[test]
@@ -115,10 +94,7 @@ fn scores_are_best_first_within_0_and_1_and_at_most_5() {
             "{outcome:?}"
         );
         assert!(
-            outcome
-                .matches
-                .iter()
-                .all(|x| (0.0..=1.0).contains(&x.score)),
+            outcome.matches.iter().all(|x| (0.0..=1.0).contains(&x.score)),
             "{outcome:?}"
         );
     }
@@ -127,17 +103,8 @@ fn scores_are_best_first_within_0_and_1_and_at_most_5() {
 #[test]
 fn match_json_prints_exactly_the_documented_object() {
     let sandbox = Sandbox::new();
-    let output = sandbox.eudesk(
-        &[
-            "match", "--json", "--lang", "en", "what", "is", "a", "logframe",
-        ],
-        "",
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        crate::helpers::stderr(&output)
-    );
+    let output = sandbox.eudesk(&["match", "--json", "--lang", "en", "what", "is", "a", "logframe"], "");
+    assert!(output.status.success(), "{}", crate::helpers::stderr(&output));
     let out = stdout(&output);
     assert_eq!(out.lines().count(), 1, "one line: {out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -6,11 +6,10 @@
 use crate::fake_api::{BOT_USERNAME, FakeApi};
 use crate::helpers::{Sandbox, eudesk_in, stderr, stdout};
 use eudesk::lang::Lang;
-use eudesk::message::OutMessage;
+use eudesk::message::{OutMessage, Recipient};
 use eudesk::storage::{Booked, Cancelled, Store};
 use eudesk::trainings::{
-    Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, Session, SessionId,
-    Status,
+    Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, Session, SessionId, Status,
 };
 use jiff::Timestamp;
 use serde_json::{Value, json};
@@ -57,16 +56,10 @@ fn ok(output: &Output) -> String {
 fn assert_clean_failure(output: &Output, expected: &str) {
     let err = stderr(output);
     assert_eq!(output.status.code(), Some(1), "stderr: {err}");
-    assert!(
-        !err.contains("panicked") && !err.contains("backtrace"),
-        "{err}"
-    );
+    assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error: ")).collect();
     assert_eq!(errors.len(), 1, "exactly one error line expected in: {err}");
-    assert!(
-        errors[0].contains(expected),
-        "expected «{expected}» in: {err}"
-    );
+    assert!(errors[0].contains(expected), "expected «{expected}» in: {err}");
 }
 
 /// `sessions add` with the given options; returns the printed id.
@@ -113,13 +106,7 @@ async fn store(sandbox: &Sandbox) -> Store {
         .expect("the database the binary made opens")
 }
 
-fn attendee(
-    name: &str,
-    organisation: &str,
-    org_type: OrgType,
-    email: &str,
-    phone: Option<&str>,
-) -> Attendee {
+fn attendee(name: &str, organisation: &str, org_type: OrgType, email: &str, phone: Option<&str>) -> Attendee {
     Attendee {
         name: PersonName::parse(name).unwrap(),
         organisation: Organisation::parse(organisation).unwrap(),
@@ -129,14 +116,7 @@ fn attendee(
     }
 }
 
-async fn book(
-    store: &Store,
-    session: i64,
-    user: i64,
-    lang: Lang,
-    who: &Attendee,
-    now: Timestamp,
-) -> Registration {
+async fn book(store: &Store, session: i64, user: i64, lang: Lang, who: &Attendee, now: Timestamp) -> Registration {
     match store
         .book(SessionId(session), user, lang, who, "test-1", now)
         .await
@@ -148,12 +128,7 @@ async fn book(
 }
 
 fn promoted_notice(r: &Registration, _: &Session, _: Timestamp) -> OutMessage {
-    OutMessage {
-        chat: r.user,
-        html: "promoted".to_owned(),
-        keyboard: Vec::new(),
-        document: None,
-    }
+    OutMessage::new(Recipient::Chat(r.user), "promoted")
 }
 
 async fn cancel(store: &Store, r: &Registration, now: Timestamp) {
@@ -185,16 +160,10 @@ fn sessions_add_prints_the_new_id_and_a_second_add_prints_the_next() {
     let first = add(&sandbox, &PCM_DECEMBER);
     let second = add_with(
         &sandbox,
-        &[
-            ("--starts", "2027-01-14 10:00"),
-            ("--ends", "2027-01-14 17:00"),
-        ],
+        &[("--starts", "2027-01-14 10:00"), ("--ends", "2027-01-14 17:00")],
     );
     assert_eq!(second, first + 1);
-    let ids: Vec<Value> = list_json(&sandbox)
-        .iter()
-        .map(|s| s["id"].clone())
-        .collect();
+    let ids: Vec<Value> = list_json(&sandbox).iter().map(|s| s["id"].clone()).collect();
     assert_eq!(ids, vec![json!(first), json!(second)]);
 }
 
@@ -236,15 +205,7 @@ async fn sessions_list_shows_every_session_soonest_first_as_a_table_and_as_json(
     let header: Vec<&str> = lines[0].split_whitespace().collect();
     assert_eq!(
         header,
-        [
-            "id",
-            "starts",
-            "capacity",
-            "confirmed",
-            "waitlisted",
-            "state",
-            "title"
-        ]
+        ["id", "starts", "capacity", "confirmed", "waitlisted", "state", "title"]
     );
     let row = |line: &str| -> Vec<String> { line.split_whitespace().map(str::to_owned).collect() };
     assert_eq!(
@@ -368,13 +329,7 @@ fn sessions_edit_moves_a_deadline_that_equalled_the_start_with_the_start() {
 
     // Moving it earlier (the end stays) takes the deadline along too.
     ok(&sandbox.eudesk(
-        &[
-            "sessions",
-            "edit",
-            &id.to_string(),
-            "--starts",
-            "2026-12-11 09:00",
-        ],
+        &["sessions", "edit", &id.to_string(), "--starts", "2026-12-11 09:00"],
         "",
     ));
     let s = session_json(&sandbox, id);
@@ -555,14 +510,7 @@ async fn sessions_close_stops_bookings_and_reopen_takes_them_again() {
     assert_eq!(session_json(&sandbox, id)["state"], "closed");
     let store = store(&sandbox).await;
     let refused = store
-        .book(
-            SessionId(id),
-            7,
-            Lang::Tr,
-            &some_person(7),
-            "test-1",
-            booking_time(),
-        )
+        .book(SessionId(id), 7, Lang::Tr, &some_person(7), "test-1", booking_time())
         .await
         .unwrap();
     assert!(matches!(refused, Booked::NotBookable), "{refused:?}");
@@ -586,13 +534,7 @@ async fn sessions_cancel_tells_every_registrant_in_their_language() {
     assert_eq!(turkish.status, Status::Confirmed);
     assert_eq!(english.status, Status::Waitlisted);
     cancel(&store, &gone, now).await;
-    assert!(
-        store
-            .due_messages(far_future(), 100)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.due_messages(far_future(), 100).await.unwrap().is_empty());
 
     let out = ok(&sandbox.eudesk(&["sessions", "cancel", &id.to_string()], ""));
     assert_eq!(
@@ -602,13 +544,9 @@ async fn sessions_cancel_tells_every_registrant_in_their_language() {
     assert_eq!(session_json(&sandbox, id)["state"], "cancelled");
 
     let mut queued = store.due_messages(far_future(), 100).await.unwrap();
-    queued.sort_by_key(|p| p.message.chat);
-    let chats: Vec<i64> = queued.iter().map(|p| p.message.chat).collect();
-    assert_eq!(
-        chats,
-        [101, 102],
-        "one notice each, none for who had cancelled"
-    );
+    queued.sort_by_key(|p| chat_of(&p.message));
+    let chats: Vec<i64> = queued.iter().map(|p| chat_of(&p.message)).collect();
+    assert_eq!(chats, [101, 102], "one notice each, none for who had cancelled");
     let tr = &queued[0].message.html;
     assert!(tr.contains("iptal edildi"), "{tr}");
     assert!(tr.contains("PCM Temel Eğitimi"), "{tr}");
@@ -631,16 +569,12 @@ async fn sessions_cancel_tells_every_registrant_in_their_language() {
         );
     }
     assert_eq!(session_json(&sandbox, id)["state"], "cancelled");
-    assert_eq!(
-        store.due_messages(far_future(), 100).await.unwrap().len(),
-        2
-    );
+    assert_eq!(store.due_messages(far_future(), 100).await.unwrap().len(), 2);
 }
 
 // ---- export -------------------------------------------------------------------------
 
-const HEADER: &str =
-    "status,position,name,organisation,organisation_type,email,phone,registered_at,consent_version";
+const HEADER: &str = "status,position,name,organisation,organisation_type,email,phone,registered_at,consent_version";
 
 /// A session with capacity 2 and four bookings, the first of them cancelled (which
 /// promotes the first on the waitlist): one row of each status.
@@ -749,15 +683,8 @@ async fn registrations_export_writes_a_csv_with_bom_one_row_per_registration() {
     assert!(text.ends_with('\n'), "the last row ends its line");
 
     // A CSV reader gets the fields back, the quoted organisation in one piece.
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
     assert_eq!(header.join(","), HEADER);
     let rows: Vec<Vec<String>> = reader
         .records()
@@ -769,10 +696,7 @@ async fn registrations_export_writes_a_csv_with_bom_one_row_per_registration() {
     assert_eq!(rows[0][2], "Şükrü Öztürk");
     assert_eq!(rows[1][2], "İlknur Çağlar");
     let statuses: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(
-        statuses,
-        ["cancelled", "confirmed", "confirmed", "waitlisted"]
-    );
+    assert_eq!(statuses, ["cancelled", "confirmed", "confirmed", "waitlisted"]);
 }
 
 #[tokio::test]
@@ -782,13 +706,7 @@ async fn registrations_export_without_output_writes_the_csv_to_standard_output()
     let file = sandbox.dir.path().join("list.csv");
     let id_s = id.to_string();
     ok(&sandbox.eudesk(
-        &[
-            "registrations",
-            "export",
-            &id_s,
-            "--output",
-            file.to_str().unwrap(),
-        ],
+        &["registrations", "export", &id_s, "--output", file.to_str().unwrap()],
         "",
     ));
     let output = sandbox.eudesk(&["registrations", "export", &id_s], "");
@@ -815,10 +733,7 @@ fn registrations_export_to_an_unwritable_file_says_which() {
     let file = sandbox.dir.path().join("no-such-folder").join("list.csv");
     let file = file.to_str().unwrap();
     assert_clean_failure(
-        &sandbox.eudesk(
-            &["registrations", "export", &id.to_string(), "--output", file],
-            "",
-        ),
+        &sandbox.eudesk(&["registrations", "export", &id.to_string(), "--output", file], ""),
         &format!("could not write '{file}'"),
     );
 }
@@ -830,11 +745,7 @@ async fn sessions_link_prints_the_deep_link_with_the_bot_username() {
     let sandbox = Sandbox::new();
     let id = add(&sandbox, &PCM_DECEMBER);
     let api = FakeApi::start().await;
-    let (dir, db, url) = (
-        sandbox.dir.path().to_owned(),
-        sandbox.database_url(),
-        api.url(),
-    );
+    let (dir, db, url) = (sandbox.dir.path().to_owned(), sandbox.database_url(), api.url());
     let output = tokio::task::spawn_blocking(move || {
         eudesk_in(
             &dir,
@@ -857,9 +768,7 @@ async fn sessions_link_prints_the_deep_link_with_the_bot_username() {
     assert_eq!(BOT_USERNAME, "eudesk_test_bot");
     let calls = api.calls();
     assert!(
-        calls
-            .iter()
-            .any(|c| c.method == "getMe" && c.token == "123:TEST"),
+        calls.iter().any(|c| c.method == "getMe" && c.token == "123:TEST"),
         "{:?}",
         calls.iter().map(|c| &c.method).collect::<Vec<_>>()
     );
@@ -886,17 +795,10 @@ async fn sessions_edit_raising_the_capacity_seats_the_waitlist_first() {
     let waiting = book(&store, id, 302, Lang::Tr, &some_person(302), now).await;
     assert_eq!(waiting.status, Status::Waitlisted);
 
-    ok(&sandbox.eudesk(
-        &["sessions", "edit", &id.to_string(), "--capacity", "2"],
-        "",
-    ));
+    ok(&sandbox.eudesk(&["sessions", "edit", &id.to_string(), "--capacity", "2"], ""));
     let late = book(&store, id, 303, Lang::Tr, &some_person(303), now).await;
 
-    let waiting_now = store
-        .live_registration(SessionId(id), 302)
-        .await
-        .unwrap()
-        .unwrap();
+    let waiting_now = store.live_registration(SessionId(id), 302).await.unwrap().unwrap();
     assert_eq!(
         (waiting_now.status, late.status),
         (Status::Confirmed, Status::Waitlisted),
@@ -947,17 +849,10 @@ fn a_cancelled_session_can_no_longer_be_edited() {
         "",
     );
     let id = String::from_utf8_lossy(&add.stdout).trim().to_owned();
-    assert!(
-        sandbox
-            .eudesk(&["sessions", "cancel", &id], "")
-            .status
-            .success()
-    );
+    assert!(sandbox.eudesk(&["sessions", "cancel", &id], "").status.success());
     let edit = sandbox.eudesk(&["sessions", "edit", &id, "--capacity", "9"], "");
     assert_eq!(edit.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&edit.stderr).contains("is cancelled and can no longer be changed")
-    );
+    assert!(String::from_utf8_lossy(&edit.stderr).contains("is cancelled and can no longer be changed"));
 }
 
 #[test]
@@ -983,8 +878,12 @@ fn a_session_starting_in_the_past_is_created_with_a_warning() {
         "",
     );
     assert!(add.status.success());
-    assert!(
-        String::from_utf8_lossy(&add.stderr)
-            .contains("warning: the start 2020-01-10 10:00 is in the past")
-    );
+    assert!(String::from_utf8_lossy(&add.stderr).contains("warning: the start 2020-01-10 10:00 is in the past"));
+}
+
+fn chat_of(m: &OutMessage) -> i64 {
+    match m.to {
+        Recipient::Chat(c) => c,
+        Recipient::Staff => panic!("a training notice goes to a person, not the staff chat"),
+    }
 }

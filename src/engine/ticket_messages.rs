@@ -1,0 +1,162 @@
+//! The messages a ticket produces: its post in the staff chat, the answer to the
+//! person, the notes staff see. Plain functions, so the command line can queue them
+//! too. Staff-chat texts are in Turkish, the office's language; people get theirs.
+
+use super::{Callback, TicketVerb, to};
+use crate::dialogue::render::escape_html;
+use crate::lang::Lang;
+use crate::message::{OutMessage, Purpose, Recipient};
+use crate::tickets::{Ticket, TicketId};
+
+fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Tr => tr,
+        Lang::En => en,
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(max).collect::<String>())
+    }
+}
+
+fn staff_buttons(id: TicketId) -> Vec<Vec<crate::message::Button>> {
+    vec![vec![
+        to("✍️ Yanıtla", Callback::Ticket(TicketVerb::Answer, id)),
+        to("🙋 Üstlen", Callback::Ticket(TicketVerb::Take, id)),
+        to("✅ Kapat", Callback::Ticket(TicketVerb::Close, id)),
+    ]]
+}
+
+/// A new ticket in the staff chat: who, in which language, what the bot already tried,
+/// and the question shown literally whatever it contains.
+pub fn staff_post(ticket: &Ticket) -> OutMessage {
+    let tried = if ticket.context_matches.is_empty() {
+        "—".to_owned()
+    } else {
+        ticket
+            .context_matches
+            .iter()
+            .map(|c| format!("{} ({:.2})", escape_html(&c.id), c.score))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let html = format!(
+        "🎫 <b>Talep #{}</b> · {} · {}\n📍 Bulunduğu menü: {}\n🔎 Botun önerdikleri: {tried}\n\n<blockquote>{}</blockquote>\n\n<i>Yanıtlamak için bu mesajı yanıtlayın ya da /reply {} metin</i>",
+        ticket.id,
+        escape_html(&ticket.first_name),
+        ticket.lang.code().to_uppercase(),
+        escape_html(ticket.context_node.as_deref().unwrap_or("—")),
+        escape_html(&ticket.question),
+        ticket.id
+    );
+    OutMessage::new(Recipient::Staff, html)
+        .with_keyboard(staff_buttons(ticket.id))
+        .with_purpose(Purpose::TicketPost { ticket: ticket.id.0 })
+}
+
+/// A follow-up in the staff chat, as a reply to the ticket's post.
+pub fn staff_follow_up(ticket: &Ticket, text: &str) -> OutMessage {
+    let html = format!(
+        "💬 <b>Talep #{}</b> · {} ek soru yazdı:\n\n<blockquote>{}</blockquote>",
+        ticket.id,
+        escape_html(&ticket.first_name),
+        escape_html(text)
+    );
+    OutMessage::new(Recipient::Staff, html)
+        .with_keyboard(staff_buttons(ticket.id))
+        .replying_to_ticket(ticket.id.0)
+        .with_purpose(Purpose::TicketPost { ticket: ticket.id.0 })
+}
+
+/// A short note about a ticket in the staff chat, as a reply to its post.
+pub fn staff_note(ticket: TicketId, html: String) -> OutMessage {
+    OutMessage::new(Recipient::Staff, html).replying_to_ticket(ticket.0)
+}
+
+/// Staff's answer, to the person, in one message that says it comes from the office.
+pub fn answer(ticket: &Ticket, text: &str) -> OutMessage {
+    let lang = ticket.lang;
+    let html = format!(
+        "✉️ <b>{}</b> ({} #{})\n\n{}\n\n<i>{}: {}</i>",
+        t(
+            lang,
+            "AB ve Dış İlişkiler Bürosu'ndan yanıt",
+            "An answer from the EU and Foreign Relations Office"
+        ),
+        t(lang, "talep", "ticket"),
+        ticket.id,
+        escape_html(text),
+        t(lang, "Sorunuz", "Your question"),
+        escape_html(&shorten(&ticket.question, 300))
+    );
+    let keyboard = vec![vec![
+        to(
+            t(lang, "✅ Çözüldü, teşekkürler", "✅ Solved, thanks"),
+            Callback::Ticket(TicketVerb::Solved, ticket.id),
+        ),
+        to(
+            t(lang, "💬 Ek sorum var", "💬 I have a follow-up"),
+            Callback::Ticket(TicketVerb::FollowUp, ticket.id),
+        ),
+    ]];
+    OutMessage::new(Recipient::Chat(ticket.user), html)
+        .with_keyboard(keyboard)
+        .with_purpose(Purpose::TicketAnswer { ticket: ticket.id.0 })
+}
+
+/// Told to the person when staff close their ticket.
+pub fn closed_by_staff(ticket: &Ticket, note: Option<&str>) -> OutMessage {
+    let lang = ticket.lang;
+    let mut html = match lang {
+        Lang::Tr => format!(
+            "#{} numaralı talebiniz büro personeli tarafından kapatıldı. Bize yazdığınız için teşekkür ederiz.",
+            ticket.id
+        ),
+        Lang::En => format!(
+            "Your ticket #{} has been closed by the office's staff. Thank you for writing to us.",
+            ticket.id
+        ),
+    };
+    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+        html.push_str(&format!("\n\n<i>{}</i>", escape_html(note)));
+    }
+    html.push_str(t(
+        lang,
+        "\n\nYeni bir sorunuz olursa /ask yazabilirsiniz.",
+        "\n\nIf you have another question, type /ask.",
+    ));
+    OutMessage::new(Recipient::Chat(ticket.user), html)
+}
+
+/// A reminder to staff of a ticket still waiting.
+pub fn staff_reminder(ticket: &Ticket, office_hours: i64) -> OutMessage {
+    staff_note(
+        ticket.id,
+        format!(
+            "⏰ <b>Talep #{}</b> {} mesai saatidir yanıt bekliyor. Yanıtlamak için bu mesajı yanıtlayın ya da üstlenin.",
+            ticket.id, office_hours
+        ),
+    )
+    .with_keyboard(staff_buttons(ticket.id))
+}
+
+/// An answered ticket as a draft FAQ node, ready to paste into `dialogues/`.
+pub fn faq_snippet(ticket: &Ticket, answer: &str, today: jiff::civil::Date) -> String {
+    let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
+    let multiline = |s: &str| s.replace("\"\"\"", "\"\"\\\"");
+    let (ask_lang, other) = match ticket.lang {
+        Lang::Tr => ("tr", "en"),
+        Lang::En => ("en", "tr"),
+    };
+    format!(
+        "[[node]]\nid = \"faq.ticket_{id}\"   # choose a lasting id, and list it in a menu's children\nlabel = {{ tr = \"…\", en = \"…\" }}\ntext.{ask_lang} = \"\"\"\n{answer}\"\"\"\ntext.{other} = \"\"\"\n…\"\"\"\nask.{ask_lang} = [\"{question}\"]\nsources = []\nreviewed = {today}\n",
+        id = ticket.id,
+        answer = multiline(answer),
+        question = escape(&ticket.question.replace('\n', " ")),
+        today = today
+    )
+}

@@ -1,0 +1,205 @@
+//! Questions for the office's staff: tickets, their history, and office hours.
+
+pub mod hours;
+
+use crate::lang::Lang;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TicketId(pub i64);
+
+impl fmt::Display for TicketId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TicketStatus {
+    /// Waiting for staff (new, or a follow-up arrived).
+    Open,
+    /// Staff answered; the person may follow up.
+    Answered,
+    Closed,
+}
+
+impl TicketStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Answered => "answered",
+            TicketStatus::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<TicketStatus> {
+        [TicketStatus::Open, TicketStatus::Answered, TicketStatus::Closed]
+            .into_iter()
+            .find(|x| x.code() == s)
+    }
+
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (TicketStatus::Open, Lang::Tr) => "yanıt bekliyor",
+            (TicketStatus::Open, Lang::En) => "waiting for an answer",
+            (TicketStatus::Answered, Lang::Tr) => "yanıtlandı",
+            (TicketStatus::Answered, Lang::En) => "answered",
+            (TicketStatus::Closed, Lang::Tr) => "kapatıldı",
+            (TicketStatus::Closed, Lang::En) => "closed",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Question,
+    Answer,
+    FollowUp,
+    Take,
+    Close,
+    Delivered,
+    Undeliverable,
+}
+
+impl EventKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            EventKind::Question => "question",
+            EventKind::Answer => "answer",
+            EventKind::FollowUp => "follow_up",
+            EventKind::Take => "take",
+            EventKind::Close => "close",
+            EventKind::Delivered => "delivered",
+            EventKind::Undeliverable => "undeliverable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EventKind> {
+        [
+            EventKind::Question,
+            EventKind::Answer,
+            EventKind::FollowUp,
+            EventKind::Take,
+            EventKind::Close,
+            EventKind::Delivered,
+            EventKind::Undeliverable,
+        ]
+        .into_iter()
+        .find(|x| x.code() == s)
+    }
+}
+
+/// A question as a person may send it: 1–2,000 characters of text. Longer questions are
+/// asked to be shortened: staff answer better when the question is to the point, and
+/// the staff post must fit one Telegram message with its context.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct QuestionText(String);
+
+pub const MAX_QUESTION_CHARS: usize = 2000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuestionError {
+    Empty,
+    TooLong(usize),
+}
+
+impl QuestionText {
+    pub fn parse(input: &str) -> Result<QuestionText, QuestionError> {
+        // Control characters other than line breaks would only garble the staff post.
+        let cleaned: String = input.chars().filter(|c| !c.is_control() || *c == '\n').collect();
+        let text = cleaned.trim();
+        let n = text.chars().count();
+        if n == 0 {
+            return Err(QuestionError::Empty);
+        }
+        if n > MAX_QUESTION_CHARS {
+            return Err(QuestionError::TooLong(n));
+        }
+        Ok(QuestionText(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for QuestionText {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        QuestionText::parse(&s).map_err(|e| format!("{e:?}"))
+    }
+}
+
+impl From<QuestionText> for String {
+    fn from(q: QuestionText) -> String {
+        q.0
+    }
+}
+
+/// A matcher candidate kept with a ticket, so staff see what the bot already tried.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub id: String,
+    pub score: f32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Ticket {
+    pub id: TicketId,
+    pub user: i64,
+    pub first_name: String,
+    pub lang: Lang,
+    pub question: String,
+    pub context_node: Option<String>,
+    pub context_matches: Vec<Candidate>,
+    pub status: TicketStatus,
+    pub taken_by: Option<(i64, String)>,
+    pub created_at: Timestamp,
+    pub last_activity_at: Timestamp,
+    pub first_answered_at: Option<Timestamp>,
+    pub staff_reminded_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TicketEvent {
+    pub at: Timestamp,
+    pub kind: EventKind,
+    pub author: Option<(i64, String)>,
+    pub text: Option<String>,
+}
+
+/// What a person asks, with what the bot knew when they asked.
+#[derive(Clone, Debug)]
+pub struct NewTicket {
+    pub user: i64,
+    pub first_name: String,
+    pub lang: Lang,
+    pub question: QuestionText,
+    pub context_node: Option<String>,
+    pub context_matches: Vec<Candidate>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_are_bounded_and_cleaned() {
+        assert_eq!(
+            QuestionText::parse("  soru \u{7}\n devam ").unwrap().as_str(),
+            "soru \n devam"
+        );
+        assert_eq!(QuestionText::parse(" \n "), Err(QuestionError::Empty));
+        assert_eq!(
+            QuestionText::parse(&"a".repeat(2001)),
+            Err(QuestionError::TooLong(2001))
+        );
+        assert!(QuestionText::parse(&"ş".repeat(2000)).is_ok());
+    }
+}
