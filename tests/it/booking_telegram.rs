@@ -525,7 +525,10 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
     const SOON: &str = "Hatırlatma: PCM eğitiminiz yaklaşıyor";
 
     clock.set(at("2026-12-10 10:00") - SignedDuration::from_hours(23));
-    assert_eq!(bot.engine.queue_due_reminders().await.unwrap(), 1);
+    // The bot's own reminder ticker makes its first pass as it starts, possibly after
+    // the clock moved: either it or this call queues the reminder. The counts of sent
+    // messages below prove it went out once.
+    assert!(bot.engine.queue_due_reminders().await.unwrap() <= 1);
     let reminder = bot
         .api
         .wait_for(
