@@ -134,8 +134,8 @@ impl Contact {
             .collect();
         if known.is_empty() {
             match lang {
-                Lang::Tr => "Büronun iletişim bilgileri bu bota henüz eklenmedi. Sorunuzu ana menüdeki «Personele sor» bölümünden büro personeline iletebilirsiniz.".into(),
-                Lang::En => "The office's contact details have not been added to this bot yet. You can pass your question to the office's staff from «Ask staff» in the main menu.".into(),
+                Lang::Tr => "Büronun iletişim bilgileri bu bota henüz eklenmedi. Sorunuzu /ask yazarak bu bot üzerinden büro personeline iletebilirsiniz; yanıt bu sohbete gelir.".into(),
+                Lang::En => "The office's contact details have not been added to this bot yet. You can pass your question to the office's staff through this bot by typing /ask; the answer comes to this chat.".into(),
             }
         } else {
             known.join("\n")
@@ -240,7 +240,7 @@ mod tests {
     #[test]
     fn unknown_contact_details_point_to_the_staff() {
         let c = Contact::default();
-        assert!(c.render(Lang::Tr).contains("Personele sor"));
+        assert!(c.render(Lang::Tr).contains("/ask"));
         let c = Contact {
             phone: "+90 232 000 00 00".into(),
             ..Contact::default()
