@@ -195,6 +195,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Run => {
             config.require_token()?;
+            let _lock = run_lock(&config.database_url)?;
             let engine = engine(&config).await?;
             let sessions = engine.store().sessions().await?.len();
             tracing::info!(
@@ -211,7 +212,10 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Sessions(command) => sessions(&config, command).await,
         Command::Tickets(command) => tickets(&config, command).await,
         Command::Stats { json } => {
-            let stats = Store::open(&config.database_url).await?.stats().await?;
+            let stats = Store::open(&config.database_url)
+                .await?
+                .stats(&config.staff_user_ids)
+                .await?;
             if json {
                 println!("{}", serde_json::to_string(&stats)?);
             } else {
@@ -574,7 +578,7 @@ async fn tickets(config: &Config, command: TicketsCommand) -> anyhow::Result<Exi
         }
         TicketsCommand::Close { id, note } => {
             let staff = console_staff();
-            store
+            let closed = store
                 .close_ticket(TicketId(id), &staff, false, note.as_deref(), Timestamp::now(), |t| {
                     vec![
                         ticket_messages::closed_by_staff(t, note.as_deref()),
@@ -586,8 +590,40 @@ async fn tickets(config: &Config, command: TicketsCommand) -> anyhow::Result<Exi
                 })
                 .await?
                 .ok_or_else(|| missing(id))?;
-            println!("ticket #{id} closed; the person will be told");
+            match closed {
+                crate::storage::Closed::Now(_) => println!("ticket #{id} closed; the person will be told"),
+                crate::storage::Closed::Already(_) => println!("ticket #{id} was already closed; nothing was sent"),
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Only one `eudesk run` per database: a second one would fight the first over
+/// Telegram's updates (409 Conflict) and answer every message twice. The lock is an
+/// operating-system lock on a file beside the database, released when the process ends
+/// however it ends, so a crash never leaves a stale lock behind.
+fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let path = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+        .unwrap_or(database_url);
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Ok(None);
+    }
+    let lock_path = format!("{path}.run-lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .with_context(|| format!("could not create the lock file '{lock_path}' beside the database"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another `eudesk run` is already using the database '{path}'; stop it first (two bots on one token fight over Telegram's updates)"
+        ),
+        Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("could not lock '{lock_path}'")),
+    }
 }

@@ -13,7 +13,9 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     let cli = Cli::parse();
-    init_tracing(matches!(cli.command, Command::Console { .. }));
+    let token = std::env::var("TELOXIDE_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    let console = matches!(cli.command, Command::Console { .. });
+    eudesk::telemetry::init(if console { "warn" } else { "info" }, token.clone());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(err) => {
@@ -24,20 +26,9 @@ fn main() -> ExitCode {
     match runtime.block_on(eudesk::cli::run(cli.command)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            let message = format!("error: {err:#}");
+            eprintln!("{}", eudesk::telemetry::redact(&message, token.as_deref()));
             ExitCode::FAILURE
         }
     }
-}
-
-/// Logs go to stderr, filtered by RUST_LOG (default `info`; `warn` in the console, where
-/// they would mix with the conversation). teloxide logs through `log`; `init` bridges it.
-fn init_tracing(console: bool) {
-    use tracing_subscriber::EnvFilter;
-    let default = if console { "warn" } else { "info" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }

@@ -212,6 +212,18 @@ impl Checker {
                 known.remove(key);
             }
         }
+        // A date does not survive toml's value-to-struct route (it arrives as a string),
+        // so the node's own review date is read here, from the value itself.
+        let reviewed = match known.remove("reviewed") {
+            None => reviewed,
+            Some(v) => match date(&v) {
+                Ok(d) => Some(d),
+                Err(m) => {
+                    self.problem(path, Location::Node(name.clone()), format!("'reviewed': {m}"));
+                    reviewed
+                }
+            },
+        };
         match toml::Value::Table(known).try_into::<RawNode>() {
             Ok(node) => self.raw.push((path.to_owned(), reviewed, node)),
             Err(e) => {
@@ -412,16 +424,8 @@ impl Checker {
                 }
             },
         };
-        let reviewed = match &raw.reviewed {
-            None => file_reviewed,
-            Some(v) => match date(&toml::Value::Datetime(*v)) {
-                Ok(d) => Some(d),
-                Err(m) => {
-                    self.problem(file, at(), format!("'reviewed': {m}"));
-                    None
-                }
-            },
-        };
+        // The node's own date, else its file's (resolved in `read_node`).
+        let reviewed = file_reviewed;
         let mut children = Vec::new();
         for child in &raw.children {
             match NodeId::parse(child) {

@@ -4,7 +4,6 @@
 //! problem report naming the node ("missing English text") instead of a serde error.
 
 use serde::Deserialize;
-use toml::value::Datetime;
 
 /// Keys allowed at the top of a file; used to suggest the right one for a typo.
 pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "node"];
@@ -30,7 +29,7 @@ pub struct RawNode {
     pub matchable: Option<bool>,
     #[serde(default)]
     pub sources: Vec<String>,
-    pub reviewed: Option<Datetime>,
+    // `reviewed` is read by `load` from the value itself: see `read_node`.
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

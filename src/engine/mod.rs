@@ -135,6 +135,8 @@ pub struct Options {
     pub tickets_per_day: u32,
     /// Office hours an untaken ticket may wait before staff are reminded of it.
     pub staff_remind_after: SignedDuration,
+    /// Per-person flood control.
+    pub flood: crate::flood::Limits,
 }
 
 impl Default for Options {
@@ -145,6 +147,7 @@ impl Default for Options {
             staff_chat: None,
             tickets_per_day: 5,
             staff_remind_after: SignedDuration::from_hours(4),
+            flood: crate::flood::Limits::default(),
         }
     }
 }
@@ -165,6 +168,7 @@ pub struct Engine {
     staff: Arc<HashSet<i64>>,
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
+    flood: Arc<crate::flood::FloodGuard>,
 }
 
 fn to(label: &str, callback: Callback) -> Button {
@@ -199,6 +203,7 @@ impl Engine {
             store,
             staff: Arc::new(options.staff.into_iter().collect()),
             clock: options.clock,
+            flood: Arc::new(crate::flood::FloodGuard::new(options.flood)),
             settings: Arc::new(Settings {
                 staff_chat: options.staff_chat,
                 tickets_per_day: options.tickets_per_day,
@@ -248,6 +253,16 @@ impl Engine {
                 Event::Press(_) => vec![Reply::new(ui::staff_only(person.lang_hint), Vec::new())],
                 _ => Vec::new(),
             });
+        }
+        // Staff are never slowed: they may answer many tickets in a row.
+        if !self.is_staff(person.user) {
+            match self.flood.check(person.user, self.clock.now()) {
+                crate::flood::Verdict::Allow => {}
+                crate::flood::Verdict::Warn => {
+                    return Ok(vec![Reply::new(ui::slow_down(person.lang_hint), Vec::new())]);
+                }
+                crate::flood::Verdict::Ignore => return Ok(Vec::new()),
+            }
         }
         let saved = self.store.conversation(person.user).await?;
         let mut turn = self.turn(person, &ctx, saved.as_ref());

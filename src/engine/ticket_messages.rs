@@ -147,7 +147,8 @@ pub fn staff_reminder(ticket: &Ticket, office_hours: i64) -> OutMessage {
 /// An answered ticket as a draft FAQ node, ready to paste into `dialogues/`.
 pub fn faq_snippet(ticket: &Ticket, answer: &str, today: jiff::civil::Date) -> String {
     let escape = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
-    let multiline = |s: &str| s.replace("\"\"\"", "\"\"\\\"");
+    // A TOML basic multi-line string: backslashes and runs of three quotes escaped.
+    let multiline = |s: &str| s.replace('\\', "\\\\").replace("\"\"\"", "\"\"\\\"");
     let (ask_lang, other) = match ticket.lang {
         Lang::Tr => ("tr", "en"),
         Lang::En => ("en", "tr"),

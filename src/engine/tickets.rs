@@ -7,7 +7,7 @@ use super::{Callback, Engine, EngineError, Place, Placement, Reply, TicketVerb, 
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::{Purpose, Recipient};
-use crate::storage::{Actor, Created, Pending};
+use crate::storage::{Actor, Closed, Created, Pending};
 use crate::tickets::{EventKind, NewTicket, QuestionError, QuestionText, Ticket, TicketId, TicketStatus, hours};
 use crate::trainings::time::{local, office_tz};
 
@@ -366,7 +366,7 @@ impl Engine {
                     })
                     .await?;
                 Ok(vec![match closed {
-                    Some(t) => {
+                    Some(Closed::Now(t) | Closed::Already(t)) => {
                         let html = match lang {
                             Lang::Tr => format!("Yardımcı olabildiysek ne mutlu! #{} numaralı talebi kapattım.", t.id),
                             Lang::En => format!("Glad we could help! I have closed ticket #{}.", t.id),
@@ -488,10 +488,17 @@ impl Engine {
             })
             .await?;
         Ok(vec![match closed {
-            Some(t) => {
+            Some(Closed::Now(t)) => {
                 let html = match lang {
                     Lang::Tr => format!("#{} kapatıldı; kişiye bildirilecek.", t.id),
                     Lang::En => format!("#{} is closed; the person will be told.", t.id),
+                };
+                self.staff_reply(lang, &html)
+            }
+            Some(Closed::Already(t)) => {
+                let html = match lang {
+                    Lang::Tr => format!("#{} zaten kapalıydı.", t.id),
+                    Lang::En => format!("#{} was already closed.", t.id),
                 };
                 self.staff_reply(lang, &html)
             }
@@ -596,7 +603,8 @@ impl Engine {
     }
 
     async fn stats(&self, lang: Lang) -> Result<Vec<Reply>, EngineError> {
-        let s = self.store.stats().await?;
+        let staff: Vec<i64> = self.staff.iter().copied().collect();
+        let s = self.store.stats(&staff).await?;
         Ok(vec![self.staff_reply(lang, &escape_html(&stats_text(&s)))])
     }
 

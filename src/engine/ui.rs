@@ -169,3 +169,11 @@ pub fn registration_unavailable(lang: Lang) -> &'static str {
 pub fn nothing_sent(lang: Lang) -> &'static str {
     pick(lang, "Tamam, hiçbir şey gönderilmedi.", "All right, nothing was sent.")
 }
+
+pub fn slow_down(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Çok hızlı mesaj gönderiyorsunuz; lütfen birkaç dakika bekleyip yeniden yazın.",
+        "You are sending messages very fast; please wait a few minutes and write again.",
+    )
+}

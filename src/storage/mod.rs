@@ -5,7 +5,7 @@ pub mod tickets;
 pub mod trainings;
 
 pub use outbox::{OutboxId, Pending};
-pub use tickets::{Actor, Created, Stats};
+pub use tickets::{Actor, Closed, Created, Stats};
 pub use trainings::{Booked, Cancelled, Reminder};
 
 use crate::lang::Lang;
@@ -137,5 +137,29 @@ impl Store {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+impl Store {
+    /// Claims an update for handling: `false` when it was handled before (Telegram
+    /// delivered it again). The claim is made before the update's effects, so an update
+    /// whose handler was cut short by a crash is not run twice: the person sees no
+    /// answer and writes again, rather than, say, booking twice.
+    pub async fn claim_update(&self, update: u32, now: jiff::Timestamp) -> Result<bool, StoreError> {
+        let done = sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)")
+            .bind(update as i64)
+            .bind(ts(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Forgets update ids older than `before` (Telegram reuses ids after a quiet week).
+    pub async fn prune_updates(&self, before: jiff::Timestamp) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM processed_updates WHERE at < ?")
+            .bind(ts(before))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 }

@@ -16,6 +16,14 @@ pub enum Created {
     LimitReached,
 }
 
+/// The result of closing a ticket.
+#[derive(Debug)]
+pub enum Closed {
+    Now(Box<Ticket>),
+    /// It was closed before; nothing was done.
+    Already(Box<Ticket>),
+}
+
 /// Who acts on a ticket.
 #[derive(Clone, Debug)]
 pub struct Actor {
@@ -283,7 +291,7 @@ impl Store {
 
     /// Closes a ticket (by staff, or by its own person) and queues the notices that
     /// `notices` gives for it. `None` when there is no such ticket, or it is another
-    /// person's.
+    /// person's; `Closed::Already` (nothing queued) when it was closed before.
     pub async fn close_ticket(
         &self,
         id: TicketId,
@@ -292,7 +300,7 @@ impl Store {
         note: Option<&str>,
         now: Timestamp,
         notices: impl Fn(&Ticket) -> Vec<OutMessage>,
-    ) -> Result<Option<Ticket>, StoreError> {
+    ) -> Result<Option<Closed>, StoreError> {
         let mut tx = self.immediate().await?;
         let Some(before) = ticket_in(&mut tx, id).await? else {
             return Ok(None);
@@ -301,7 +309,7 @@ impl Store {
             return Ok(None);
         }
         if before.status == TicketStatus::Closed {
-            return Ok(Some(before));
+            return Ok(Some(Closed::Already(Box::new(before))));
         }
         sqlx::query("UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ?")
             .bind(ts(now))
@@ -316,7 +324,7 @@ impl Store {
             outbox::enqueue_in(&mut tx, &m, now).await?;
         }
         tx.commit().await?;
-        Ok(Some(ticket))
+        Ok(Some(Closed::Now(Box::new(ticket))))
     }
 
     /// Records what happened to a message about a ticket (delivered, undeliverable),
@@ -428,11 +436,12 @@ impl Store {
         Ok(())
     }
 
-    /// Figures for /stats.
-    pub async fn stats(&self) -> Result<Stats, StoreError> {
-        let people: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM conversations")
-            .fetch_one(&self.pool)
+    /// Figures for /stats; `staff` are not counted among the people served.
+    pub async fn stats(&self, staff: &[i64]) -> Result<Stats, StoreError> {
+        let users: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM conversations")
+            .fetch_all(&self.pool)
             .await?;
+        let people = users.iter().filter(|u| !staff.contains(u)).count() as i64;
         let by_decision: Vec<(String, i64)> =
             sqlx::query_as("SELECT decision, COUNT(*) FROM questions GROUP BY decision")
                 .fetch_all(&self.pool)

@@ -143,9 +143,15 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
     tracing::info!(username = %me.username(), "connected to Telegram");
     register_commands(&bot).await;
     let sender = Sender::new(bot.clone(), config.throttle);
-    // Stopped with `run`, however it ends (even when its task is dropped).
-    let _outbox = AbortOnDrop(tokio::spawn(outbox::deliver(sender.clone(), engine.clone())));
-    let _reminders = AbortOnDrop(tokio::spawn(outbox::remind(engine.clone())));
+    // Stopped with `run`, however it ends (even when its task is dropped); on a
+    // graceful stop the outbox worker finishes the message it is sending first.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let outbox = AbortOnDrop(Some(tokio::spawn(outbox::deliver(
+        sender.clone(),
+        engine.clone(),
+        stopped,
+    ))));
+    let _reminders = AbortOnDrop(Some(tokio::spawn(outbox::remind(engine.clone()))));
     let mut dispatcher = dispatcher(bot, sender, engine);
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -156,15 +162,33 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
         }
     });
     dispatcher.dispatch().await;
+    let _ = stop.send(true);
+    outbox.finish(std::time::Duration::from_secs(10)).await;
+    tracing::info!("stopped");
     Ok(())
 }
 
 /// A background task that ends when this handle is dropped.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl AbortOnDrop {
+    /// Waits for the task to end by itself, at most `limit`.
+    async fn finish(mut self, limit: std::time::Duration) {
+        if let Some(handle) = self.0.take()
+            && tokio::time::timeout(limit, handle).await.is_err()
+        {
+            tracing::warn!(
+                "the outbox worker did not stop in time; what it was sending is sent again at the next start"
+            );
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
-        self.0.abort();
+        if let Some(handle) = &self.0 {
+            handle.abort();
+        }
     }
 }
 
@@ -216,7 +240,20 @@ async fn place(engine: &Engine, chat: &teloxide::types::Chat) -> anyhow::Result<
     Ok((engine.staff_chat().await? == Some(chat.id.0)).then_some(Place::StaffChat(chat.id.0)))
 }
 
-async fn on_message(bot: Sender, engine: Engine, msg: Message) -> anyhow::Result<()> {
+/// Whether this update is new; a re-delivered one (Telegram resends a batch the bot did
+/// not confirm before it died) is skipped.
+async fn first_time(engine: &Engine, update: &Update) -> anyhow::Result<bool> {
+    let new = engine.store().claim_update(update.id.0, engine.now()).await?;
+    if !new {
+        tracing::info!(update = update.id.0, "skipping an update handled before");
+    }
+    Ok(new)
+}
+
+async fn on_message(bot: Sender, engine: Engine, update: Update, msg: Message) -> anyhow::Result<()> {
+    if !first_time(&engine, &update).await? {
+        return Ok(());
+    }
     // A group upgraded to a supergroup moves to a new id: follow the staff chat there.
     if let Some(to) = msg.migrate_to_chat_id() {
         engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
@@ -238,10 +275,13 @@ async fn on_message(bot: Sender, engine: Engine, msg: Message) -> anyhow::Result
         Some(text) => Event::Text(text.to_owned()),
         None => Event::Unsupported,
     };
-    respond(&bot, &engine, person, ctx, event, msg.chat.id, None).await
+    respond(&bot, &engine, update.id.0, person, ctx, event, msg.chat.id, None).await
 }
 
-async fn on_callback(bot: Sender, engine: Engine, q: CallbackQuery) -> anyhow::Result<()> {
+async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQuery) -> anyhow::Result<()> {
+    if !first_time(&engine, &update).await? {
+        return Ok(());
+    }
     // Answer first: until then the person's client shows a spinner on the button.
     if let Err(err) = bot.answer_callback(q.id.clone()).await {
         tracing::debug!(%err, "could not answer a callback query (probably too old)");
@@ -255,7 +295,17 @@ async fn on_callback(bot: Sender, engine: Engine, q: CallbackQuery) -> anyhow::R
                 first_name: q.from.first_name.clone(),
                 ..Context::default()
             };
-            return respond(&bot, &engine, person, ctx, event, ChatId(person.user), None).await;
+            return respond(
+                &bot,
+                &engine,
+                update.id.0,
+                person,
+                ctx,
+                event,
+                ChatId(person.user),
+                None,
+            )
+            .await;
         }
     };
     let Some(place) = place(&engine, &chat).await? else {
@@ -268,30 +318,46 @@ async fn on_callback(bot: Sender, engine: Engine, q: CallbackQuery) -> anyhow::R
     };
     let chat = chat.id;
     let event = Event::Press(q.data.clone().unwrap_or_default());
-    respond(&bot, &engine, person, ctx, event, chat, pressed).await
+    respond(&bot, &engine, update.id.0, person, ctx, event, chat, pressed).await
 }
 
+/// Runs the engine for one update and delivers what it says. A panic in one
+/// conversation is caught here: logged with the update's id, answered with an apology,
+/// and every other chat goes on.
+#[allow(clippy::too_many_arguments)]
 async fn respond(
     bot: &Sender,
     engine: &Engine,
+    update: u32,
     person: Person,
     ctx: Context,
     event: Event,
     chat: ChatId,
     pressed: Option<MessageId>,
 ) -> anyhow::Result<()> {
-    match engine.handle_in(person, ctx, event).await {
-        Ok(replies) => deliver(bot, chat, pressed, replies).await,
-        Err(err) => {
-            tracing::error!(error = %err, user = person.user, "could not handle an update");
-            let sorry = match person.lang_hint {
-                Lang::Tr => "Bir sorun oluştu; lütfen birazdan tekrar deneyin.",
-                Lang::En => "Something went wrong; please try again in a moment.",
-            };
-            bot.send(chat, sorry, None).await?;
-            Ok(())
+    use futures::FutureExt;
+    let handled = std::panic::AssertUnwindSafe(engine.handle_in(person, ctx, event))
+        .catch_unwind()
+        .await;
+    let failure = match handled {
+        Ok(Ok(replies)) => return deliver(bot, chat, pressed, replies).await,
+        Ok(Err(err)) => err.to_string(),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            format!("panic: {what}")
         }
-    }
+    };
+    tracing::error!(update, user = person.user, error = %failure, "could not handle an update");
+    let sorry = match person.lang_hint {
+        Lang::Tr => "Bir sorun oluştu; lütfen birazdan tekrar deneyin.",
+        Lang::En => "Something went wrong; please try again in a moment.",
+    };
+    bot.send(chat, sorry, None).await?;
+    Ok(())
 }
 
 async fn deliver(bot: &Sender, chat: ChatId, pressed: Option<MessageId>, replies: Vec<Reply>) -> anyhow::Result<()> {

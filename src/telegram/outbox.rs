@@ -84,9 +84,9 @@ async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<(i6
 
 /// Sends due outbox messages until the task is stopped. A message leaves the outbox
 /// only when Telegram accepted it or refused it for good.
-pub async fn deliver(sender: Sender, engine: Engine) {
+pub async fn deliver(sender: Sender, engine: Engine, mut stop: tokio::sync::watch::Receiver<bool>) {
     let store = engine.store().clone();
-    loop {
+    while !*stop.borrow() {
         let due = match store.due_messages(engine.now(), 32).await {
             Ok(due) => due,
             Err(err) => {
@@ -96,10 +96,17 @@ pub async fn deliver(sender: Sender, engine: Engine) {
             }
         };
         if due.is_empty() {
-            tokio::time::sleep(POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(POLL) => {}
+                _ = stop.changed() => {}
+            }
             continue;
         }
         for pending in due {
+            // Stopping: between messages, never in the middle of one.
+            if *stop.borrow() {
+                return;
+            }
             if let Err(err) = deliver_one(&sender, &engine, &pending).await {
                 tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
             }
@@ -162,6 +169,13 @@ pub async fn remind(engine: Engine) {
             Ok(0) => {}
             Ok(n) => tracing::info!(reminders = n, "reminders queued"),
             Err(err) => tracing::error!(%err, "could not queue reminders"),
+        }
+        let two_days_ago = engine
+            .now()
+            .checked_sub(SignedDuration::from_hours(48))
+            .unwrap_or(engine.now());
+        if let Err(err) = engine.store().prune_updates(two_days_ago).await {
+            tracing::error!(%err, "could not prune old update ids");
         }
         match engine.remind_staff().await {
             Ok(0) => {}

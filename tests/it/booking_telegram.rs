@@ -36,6 +36,7 @@ async fn engine_with(sandbox: &Sandbox, clock: Arc<ManualClock>, staff: Vec<i64>
         Options {
             staff,
             clock,
+            flood: crate::helpers::lenient_flood(),
             ..Options::default()
         },
     )

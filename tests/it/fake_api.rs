@@ -281,6 +281,13 @@ impl FakeApi {
     /// Binds `127.0.0.1:0` and serves the fake on the current tokio runtime
     /// (the server dies with the test's runtime).
     pub async fn start() -> FakeApi {
+        FakeApi::start_at(1).await
+    }
+
+    /// A fake whose update ids begin at `first_update_id`. Telegram never reuses an
+    /// update id within days, and the bot skips ids it already handled, so a bot
+    /// restarted against a new fake needs ids the first fake did not give out.
+    pub async fn start_at(first_update_id: i64) -> FakeApi {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("fake Telegram API: bind 127.0.0.1:0");
@@ -290,7 +297,7 @@ impl FakeApi {
                 addr,
                 state: Mutex::new(State {
                     updates: Vec::new(),
-                    next_update_id: 1,
+                    next_update_id: first_update_id,
                     next_message_id: FIRST_MESSAGE_ID,
                     next_file_id: 1,
                     calls: Vec::new(),

@@ -12,3 +12,5 @@ mod helpers;
 mod matching;
 mod sessions_cli;
 mod telegram;
+mod tickets;
+mod tickets_telegram;
