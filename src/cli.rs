@@ -280,6 +280,11 @@ async fn engine(config: &Config) -> anyhow::Result<Engine> {
         staff_chat: config.staff_chat_id,
         tickets_per_day: config.tickets_per_day,
         staff_remind_after: SignedDuration::from_hours(config.staff_remind_hours as i64),
+        flood: crate::flood::Limits {
+            per_window: config.flood_per_minute,
+            ..crate::flood::Limits::default()
+        },
+        retention_days: config.retention_days,
         ..Options::default()
     };
     Ok(Engine::with_options(loaded.tree, store, options))

@@ -43,6 +43,10 @@ pub struct Config {
     /// EUDESK_STAFF_REMIND_HOURS: office hours a ticket nobody took may wait before it
     /// is brought up again in the staff chat.
     pub staff_remind_hours: u32,
+    /// EUDESK_FLOOD_PER_MINUTE: messages and presses one person may send per minute.
+    pub flood_per_minute: u32,
+    /// EUDESK_RETENTION_DAYS: closed tickets and past registrations are anonymised after this.
+    pub retention_days: u32,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://eudesk.db";
@@ -101,6 +105,8 @@ impl Config {
         Ok(Config {
             tickets_per_day: number("EUDESK_TICKETS_PER_DAY", "questions", 5)?,
             staff_remind_hours: number("EUDESK_STAFF_REMIND_HOURS", "office hours", 4)?,
+            flood_per_minute: number("EUDESK_FLOOD_PER_MINUTE", "messages", 20)?,
+            retention_days: number("EUDESK_RETENTION_DAYS", "days", 365)?,
             token: var("TELOXIDE_TOKEN"),
             api_url,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),

@@ -29,6 +29,8 @@ pub enum Callback {
     CancelDo(RegistrationId),
     /// Pass a question to staff (the last unanswered one, if any).
     AskStaff,
+    /// Confirmed: erase everything about me.
+    Forget,
     /// Something done to a ticket, by staff or by its person.
     Ticket(TicketVerb, TicketId),
 }
@@ -80,6 +82,7 @@ impl Callback {
             Callback::CancelAsk(id) => format!("r:{}", id.0),
             Callback::CancelDo(id) => format!("rc:{}", id.0),
             Callback::AskStaff => "q:".to_owned(),
+            Callback::Forget => "x:forget".to_owned(),
             Callback::Ticket(verb, id) => format!("k:{}:{}", verb.code(), id.0),
         }
     }
@@ -102,6 +105,7 @@ impl Callback {
             "r" => number().map(|n| Callback::CancelAsk(RegistrationId(n))),
             "rc" => number().map(|n| Callback::CancelDo(RegistrationId(n))),
             "q" if rest.is_empty() => Some(Callback::AskStaff),
+            "x" if rest == "forget" => Some(Callback::Forget),
             "k" => {
                 let (verb, id) = rest.split_once(':')?;
                 let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
@@ -129,6 +133,7 @@ mod tests {
             Callback::CancelAsk(RegistrationId(7)),
             Callback::CancelDo(RegistrationId(7)),
             Callback::AskStaff,
+            Callback::Forget,
             Callback::Ticket(TicketVerb::FollowUp, TicketId(3)),
             Callback::Ticket(TicketVerb::Close, TicketId(3)),
         ] {

@@ -22,6 +22,10 @@ pub enum Command {
     Reply(String),
     Stats,
     Faq(String),
+    /// What the bot keeps about a person, and their rights.
+    Privacy,
+    /// Erase everything about me (asks for confirmation).
+    Forget,
     /// Staff: the sessions with their counts.
     Sessions,
     /// Staff: the attendee list of a session as CSV.
@@ -46,6 +50,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("myregistrations", "Eğitim kayıtlarım", "My training registrations"),
     ("ask", "Büro personeline soru sor", "Ask the office's staff a question"),
     ("mytickets", "Personele sorduğum sorular", "My questions to staff"),
+    ("privacy", "Kişisel verileriniz (KVKK)", "Your personal data (KVKK)"),
+    ("forget", "Hakkımdaki tüm verileri sil", "Erase all my data"),
     ("cancel", "Yapılan işlemi iptal et", "Cancel what you are doing"),
 ];
 
@@ -108,6 +114,8 @@ impl Command {
             "trainings" | "egitimler" | "eğitimler" => Command::Trainings,
             "myregistrations" | "kayitlarim" | "kayıtlarım" => Command::MyRegistrations,
             "ask" | "sor" => Command::Ask(arg.to_owned()),
+            "privacy" | "gizlilik" | "kvkk" => Command::Privacy,
+            "forget" | "unut" => Command::Forget,
             "mytickets" | "sorularim" | "sorularım" => Command::MyTickets,
             "tickets" => Command::Tickets,
             "ticket" => Command::Ticket(arg.to_owned()),

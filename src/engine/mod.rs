@@ -137,6 +137,8 @@ pub struct Options {
     pub staff_remind_after: SignedDuration,
     /// Per-person flood control.
     pub flood: crate::flood::Limits,
+    /// Days after which closed tickets and past registrations are anonymised.
+    pub retention_days: u32,
 }
 
 impl Default for Options {
@@ -148,12 +150,14 @@ impl Default for Options {
             tickets_per_day: 5,
             staff_remind_after: SignedDuration::from_hours(4),
             flood: crate::flood::Limits::default(),
+            retention_days: 365,
         }
     }
 }
 
 /// The options that stay fixed while the engine runs.
 struct Settings {
+    retention_days: u32,
     staff_chat: Option<i64>,
     tickets_per_day: u32,
     staff_remind_after: SignedDuration,
@@ -183,6 +187,8 @@ struct Turn {
     node: String,
     flow: Option<Flow>,
     last_question: Option<LastQuestion>,
+    /// The person asked to be forgotten: nothing about them is saved after this turn.
+    forgotten: bool,
     place: Place,
     first_name: String,
     /// Said once above the first reply (a reset of unreadable saved state).
@@ -205,6 +211,7 @@ impl Engine {
             clock: options.clock,
             flood: Arc::new(crate::flood::FloodGuard::new(options.flood)),
             settings: Arc::new(Settings {
+                retention_days: options.retention_days,
                 staff_chat: options.staff_chat,
                 tickets_per_day: options.tickets_per_day,
                 staff_remind_after: options.staff_remind_after,
@@ -283,7 +290,7 @@ impl Engine {
             flow: turn.flow.as_ref().map(Flow::to_json),
             last_question: turn.last_question.as_ref().and_then(|q| serde_json::to_string(q).ok()),
         };
-        if saved.as_ref() != Some(&conv) {
+        if saved.as_ref() != Some(&conv) && !turn.forgotten {
             self.store.save_conversation(&conv).await?;
         }
         Ok(replies)
@@ -336,6 +343,7 @@ impl Engine {
             last_question: saved
                 .and_then(|c| c.last_question.as_deref())
                 .and_then(|q| serde_json::from_str(q).ok()),
+            forgotten: false,
             place: ctx.place,
             first_name: if ctx.first_name.trim().is_empty() {
                 format!("#{}", person.user)
@@ -408,6 +416,14 @@ impl Engine {
             Command::MyTickets => {
                 self.abandon_flow(turn);
                 self.my_tickets(turn).await?
+            }
+            Command::Privacy => vec![self.notice(lang, &ui::privacy(lang, self.settings.retention_days))],
+            Command::Forget => {
+                let keyboard = vec![
+                    vec![to(ui::forget_yes(lang), Callback::Forget)],
+                    vec![self.main_button(lang)],
+                ];
+                vec![Reply::new(ui::forget_confirm(lang), keyboard)]
             }
             Command::Sessions
             | Command::Attendees(_)
@@ -499,6 +515,15 @@ impl Engine {
                 }
                 _ => self.flow_press(turn, &value).await?,
             },
+            Some(Callback::Forget) => {
+                let erased = self
+                    .store
+                    .forget(turn.user, self.clock.now(), notices::promoted)
+                    .await?;
+                tracing::info!(?erased, "a person's data was erased at their request");
+                turn.forgotten = true;
+                vec![Reply::new(ui::forgotten(lang), Vec::new()).placed(replace)]
+            }
             Some(Callback::AskStaff) => {
                 self.abandon_flow(turn);
                 self.start_ask(turn, None)

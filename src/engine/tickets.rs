@@ -8,7 +8,7 @@ use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::{Purpose, Recipient};
 use crate::storage::{Actor, Closed, Created, Pending};
-use crate::tickets::{EventKind, NewTicket, QuestionError, QuestionText, Ticket, TicketId, TicketStatus, hours};
+use crate::tickets::{EventKind, NewTicket, QuestionError, QuestionText, TicketId, TicketStatus, hours};
 use crate::trainings::time::{local, office_tz};
 
 fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
@@ -683,6 +683,17 @@ impl Engine {
         Ok(())
     }
 
+    /// Anonymises closed tickets and past registrations older than the retention
+    /// period (KVKK: data kept no longer than needed).
+    pub async fn apply_retention(&self) -> Result<(u64, u64), EngineError> {
+        let now = self.clock.now();
+        let days = self.settings.retention_days as i64;
+        let before = now
+            .checked_sub(jiff::SignedDuration::from_hours(24 * days))
+            .unwrap_or(now);
+        Ok(self.store.apply_retention(before, now).await?)
+    }
+
     /// Brings up again, in the staff chat, open tickets nobody has taken that have
     /// waited longer than the configured office hours since the question, the last
     /// follow-up or the last reminder.
@@ -781,6 +792,3 @@ pub fn stats_text(s: &crate::storage::Stats) -> String {
     }
     lines.join("\n")
 }
-
-#[allow(dead_code)]
-fn _ticket_is_used(_: &Ticket) {}

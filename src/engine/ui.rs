@@ -177,3 +177,52 @@ pub fn slow_down(lang: Lang) -> &'static str {
         "You are sending messages very fast; please wait a few minutes and write again.",
     )
 }
+
+pub fn privacy(lang: Lang, retention_days: u32) -> String {
+    match lang {
+        Lang::Tr => format!(
+            "<b>Kişisel verileriniz (KVKK)</b>\n\n\
+Veri sorumlusu: İzmir Valiliği (AB ve Dış İlişkiler Bürosu).\n\n\
+<b>Ne saklıyoruz, neden?</b>\n\
+• Telegram kimlik numaranız, dil seçiminiz ve menüde nerede kaldığınız: sohbeti sürdürebilmek için\n\
+• Yazdığınız sorular: yanıtlamak ve hangi konuların eksik olduğunu görmek için\n\
+• Personele sorduğunuz sorular ve yanıtları: size yanıt verebilmek için\n\
+• Eğitim kaydınızda verdiğiniz ad, kurum, e-posta ve telefon: kaydınızı yürütmek için, açık rızanızla\n\n\
+<b>Ne kadar süre?</b> Kapanan talepler ve geçmiş eğitim kayıtları {retention_days} gün sonra anonimleştirilir.\n\n\
+<b>Haklarınız:</b> KVKK'nın 11. maddesindeki haklarınızı (bilgi alma, düzeltme, silme vb.) Büroya başvurarak kullanabilirsiniz. \
+Hakkınızdaki tüm verileri hemen silmek için /forget yazın."
+        ),
+        Lang::En => format!(
+            "<b>Your personal data (KVKK)</b>\n\n\
+Data controller: Izmir Governorship (EU and Foreign Relations Office).\n\n\
+<b>What we keep, and why</b>\n\
+• Your Telegram id, your language and where you are in the menus: to carry on the conversation\n\
+• The questions you type: to answer them and to see which topics are missing\n\
+• Questions you send to staff and their answers: to answer you\n\
+• The name, organisation, e-mail and phone you give when booking a training: to run your registration, with your explicit consent\n\n\
+<b>For how long?</b> Closed tickets and past training registrations are anonymised after {retention_days} days.\n\n\
+<b>Your rights:</b> you can use your rights under Article 11 of the KVKK (to be informed, to have data corrected or deleted, etc.) by contacting the office. \
+To erase everything about you now, type /forget."
+        ),
+    }
+}
+
+pub fn forget_confirm(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Hakkınızdaki tüm veriler silinecek: sohbet geçmişiniz, sorularınız, personele gönderdiğiniz talepler ve eğitim kayıtlarınız (yaklaşan kayıtlarınız iptal edilir). Bu geri alınamaz. Emin misiniz?",
+        "Everything about you will be erased: your conversation, your questions, your tickets to staff and your training registrations (upcoming ones are cancelled). This cannot be undone. Are you sure?",
+    )
+}
+
+pub fn forget_yes(lang: Lang) -> &'static str {
+    pick(lang, "🗑 Evet, verilerimi sil", "🗑 Yes, erase my data")
+}
+
+pub fn forgotten(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Hakkınızdaki tüm veriler silindi. Botu yeniden kullanmak isterseniz /start yazmanız yeterli.",
+        "Everything about you has been erased. To use the bot again, just type /start.",
+    )
+}

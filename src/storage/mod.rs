@@ -1,10 +1,12 @@
 //! Every SQL query eudesk runs, and nothing else.
 
 pub mod outbox;
+pub mod privacy;
 pub mod tickets;
 pub mod trainings;
 
 pub use outbox::{OutboxId, Pending};
+pub use privacy::Erased;
 pub use tickets::{Actor, Closed, Created, Stats};
 pub use trainings::{Booked, Cancelled, Reminder};
 

@@ -2,7 +2,7 @@
 //! that caused them, and sent by a worker until Telegram accepts or refuses them.
 
 use super::{Store, StoreError, parse_ts, ts};
-use crate::message::{Button, Document, OutMessage, Purpose, Recipient};
+use crate::message::{Button, Document, OutMessage, Purpose, Recipient, TELEGRAM_LIMIT, split_html};
 use jiff::Timestamp;
 use sqlx::{Row, SqliteConnection};
 
@@ -25,6 +25,20 @@ pub(super) async fn enqueue_in(
     m: &OutMessage,
     now: Timestamp,
 ) -> Result<OutboxId, StoreError> {
+    // Too long for one message: the leading pieces go first as plain rows, and the
+    // last piece carries the buttons, the file and what to record.
+    let pieces = split_html(&m.html, TELEGRAM_LIMIT);
+    if pieces.len() > 1 {
+        let last = pieces.len() - 1;
+        for piece in &pieces[..last] {
+            insert(conn, &OutMessage::new(m.to, piece.clone()), now).await?;
+        }
+        let tail = OutMessage {
+            html: pieces[last].clone(),
+            ..m.clone()
+        };
+        return Box::pin(enqueue_in(conn, &tail, now)).await;
+    }
     match &m.document {
         None => insert(conn, m, now).await,
         Some(document) => {

@@ -117,7 +117,7 @@ async fn session_in(conn: &mut SqliteConnection, id: SessionId) -> Result<Option
 /// Moves the waitlist up into free seats, first come first served, while the session
 /// takes bookings (nobody moves up after the deadline); queues each promoted person's
 /// notice. Returns who moved up.
-async fn promote_waitlist(
+pub(super) async fn promote_waitlist(
     conn: &mut SqliteConnection,
     id: SessionId,
     now: Timestamp,

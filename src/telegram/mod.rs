@@ -5,7 +5,7 @@ mod outbox;
 use crate::config::{Config, ConfigError};
 use crate::engine::{COMMANDS, Context, Engine, Event, Person, Place, Placement, Reply, Target};
 use crate::lang::Lang;
-use crate::message::{Button, Document};
+use crate::message::{Button, Document, TELEGRAM_LIMIT, split_html};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::{DefaultKey, UpdateHandler};
@@ -81,13 +81,16 @@ impl Sender {
         html: &str,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), RequestError> {
-        with_bot!(self, b => {
-            let mut request = b.edit_message_text(chat, message, html).parse_mode(ParseMode::Html);
-            if let Some(m) = markup {
-                request = request.reply_markup(m);
-            }
-            request.await.map(|_| ())
+        retrying(|| async {
+            with_bot!(self, b => {
+                let mut request = b.edit_message_text(chat, message, html).parse_mode(ParseMode::Html);
+                if let Some(m) = markup.clone() {
+                    request = request.reply_markup(m);
+                }
+                request.await.map(|_| ())
+            })
         })
+        .await
     }
 
     async fn send_document(&self, chat: ChatId, document: &Document, caption: &str) -> Result<MessageId, RequestError> {
@@ -102,7 +105,27 @@ impl Sender {
     }
 
     async fn answer_callback(&self, id: teloxide::types::CallbackQueryId) -> Result<(), RequestError> {
-        with_bot!(self, b => b.answer_callback_query(id).await.map(|_| ()))
+        retrying(|| async { with_bot!(self, b => b.answer_callback_query(id.clone()).await.map(|_| ())) }).await
+    }
+}
+
+/// Edits and callback answers, which teloxide's `Throttle` does not pace, and replies
+/// in the conversation: when Telegram answers 429, wait as long as it asks (at most
+/// 30 seconds, at most twice) and try again, rather than losing the reply.
+async fn retrying<T, F, Fut>(mut call: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, RequestError>>,
+{
+    let mut attempts = 0;
+    loop {
+        match call().await {
+            Err(RequestError::RetryAfter(wait)) if attempts < 2 => {
+                attempts += 1;
+                tokio::time::sleep(wait.duration().min(std::time::Duration::from_secs(30))).await;
+            }
+            other => return other,
+        }
     }
 }
 
@@ -367,6 +390,16 @@ async fn deliver(bot: &Sender, chat: ChatId, pressed: Option<MessageId>, replies
             continue;
         }
         let markup = keyboard(&reply.keyboard);
+        // Too long for one message: several, the buttons under the last.
+        let pieces = split_html(&reply.html, TELEGRAM_LIMIT);
+        if pieces.len() > 1 {
+            let last = pieces.len() - 1;
+            for (i, piece) in pieces.iter().enumerate() {
+                let markup = if i == last { markup.clone() } else { None };
+                retrying(|| bot.send(chat, piece, markup.clone())).await?;
+            }
+            continue;
+        }
         if let (Placement::Replace, Some(message)) = (reply.placement, pressed) {
             match bot.edit(chat, message, &reply.html, markup.clone()).await {
                 Ok(()) | Err(RequestError::Api(ApiError::MessageNotModified)) => continue,
@@ -376,7 +409,7 @@ async fn deliver(bot: &Sender, chat: ChatId, pressed: Option<MessageId>, replies
                 }
             }
         }
-        bot.send(chat, &reply.html, markup).await?;
+        retrying(|| bot.send(chat, &reply.html, markup.clone())).await?;
     }
     Ok(())
 }

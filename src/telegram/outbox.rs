@@ -177,6 +177,11 @@ pub async fn remind(engine: Engine) {
         if let Err(err) = engine.store().prune_updates(two_days_ago).await {
             tracing::error!(%err, "could not prune old update ids");
         }
+        match engine.apply_retention().await {
+            Ok((0, 0)) => {}
+            Ok((registrations, tickets)) => tracing::info!(registrations, tickets, "old records anonymised"),
+            Err(err) => tracing::error!(%err, "could not anonymise old records"),
+        }
         match engine.remind_staff().await {
             Ok(0) => {}
             Ok(n) => tracing::info!(tickets = n, "staff reminded of waiting tickets"),
