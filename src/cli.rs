@@ -29,8 +29,24 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Run the Telegram bot (long polling); needs TELOXIDE_TOKEN.
-    Run,
+    /// Run the Telegram bot (long polling, or a webhook with --webhook); needs TELOXIDE_TOKEN.
+    Run {
+        /// Receive updates by webhook at this public HTTPS URL (behind a reverse proxy)
+        /// instead of polling; the process listens on the URL's path.
+        #[arg(long)]
+        webhook: Option<reqwest::Url>,
+        /// Where the webhook server listens (the reverse proxy forwards to it).
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: std::net::SocketAddr,
+    },
+    /// Copy the live database consistently into FILE (safe while the bot runs).
+    Backup { file: PathBuf },
+    /// Database reachable, migrations current, outbox backlog, open tickets, last update received.
+    Status {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Chat with the bot in this terminal: same engine, same database, no Telegram.
     Console {
         /// The language to start in (until /language).
@@ -193,23 +209,49 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Run => {
+        Command::Run { webhook, listen } => {
             config.require_token()?;
             let _lock = run_lock(&config.database_url)?;
             let engine = engine(&config).await?;
+            let mode = match webhook {
+                None => crate::telegram::Mode::Polling,
+                Some(url) => crate::telegram::Mode::Webhook {
+                    url,
+                    listen,
+                    secret: std::env::var("EUDESK_WEBHOOK_SECRET")
+                        .ok()
+                        .filter(|s| !s.trim().is_empty()),
+                },
+            };
             let sessions = engine.store().sessions().await?.len();
             tracing::info!(
                 version = env!("CARGO_PKG_VERSION"),
                 nodes = engine.tree().len(),
                 sessions,
                 database = %config.database_url,
-                mode = "polling",
+                mode = if matches!(mode, crate::telegram::Mode::Polling) { "polling" } else { "webhook" },
                 "eudesk starting"
             );
-            crate::telegram::run(&config, engine).await?;
+            crate::telegram::run_in(&config, engine, mode).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sessions(command) => sessions(&config, command).await,
+        Command::Backup { file } => {
+            if file.exists() {
+                bail!(
+                    "'{}' exists already; choose a new file name (a backup never overwrites)",
+                    file.display()
+                );
+            }
+            let store = Store::open(&config.database_url).await?;
+            store
+                .backup(&file)
+                .await
+                .with_context(|| format!("could not write the backup to '{}'", file.display()))?;
+            println!("backup written to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { json } => status(&config, json).await,
         Command::Tickets(command) => tickets(&config, command).await,
         Command::Stats { json } => {
             let stats = Store::open(&config.database_url)
@@ -631,4 +673,52 @@ fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
         ),
         Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("could not lock '{lock_path}'")),
     }
+}
+
+/// `eudesk status`: exit 0 when all is well, 1 when something needs a look.
+async fn status(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
+    let store = match Store::connect(&config.database_url).await {
+        Ok(store) => store,
+        Err(err) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"database": "unreachable", "error": err.to_string()})
+                );
+            } else {
+                println!("database: unreachable ({err})");
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let h = store.health().await?;
+    let current = h.migrations_applied == h.migrations_known;
+    if json {
+        let mut v = serde_json::to_value(&h)?;
+        v["database"] = "ok".into();
+        v["migrations_current"] = current.into();
+        println!("{v}");
+    } else {
+        println!("database: ok ({})", config.database_url);
+        println!(
+            "migrations: {}/{}{}",
+            h.migrations_applied,
+            h.migrations_known,
+            if current {
+                " (current)"
+            } else {
+                " (behind: the next `eudesk run` applies them)"
+            }
+        );
+        println!(
+            "outbox: {} waiting, {} undeliverable",
+            h.outbox_backlog, h.outbox_failed
+        );
+        println!("open tickets: {}", h.open_tickets);
+        println!(
+            "last update received: {}",
+            h.last_update.as_deref().unwrap_or("none in the last two days")
+        );
+    }
+    Ok(if current { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

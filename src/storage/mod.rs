@@ -67,6 +67,19 @@ impl Store {
     /// Opens (creating if missing) the database and applies pending migrations.
     #[tracing::instrument]
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect(url).await?;
+        sqlx::migrate!()
+            .run(&store.pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                url: url.to_owned(),
+                source,
+            })?;
+        Ok(store)
+    }
+
+    /// Opens the database as it is, without migrating it (for `eudesk status`).
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|source| StoreError::BadUrl {
                 url: url.to_owned(),
@@ -83,13 +96,6 @@ impl Store {
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open {
-                url: url.to_owned(),
-                source,
-            })?;
-        sqlx::migrate!()
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
                 url: url.to_owned(),
                 source,
             })?;
@@ -163,5 +169,56 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected())
+    }
+}
+
+/// What `eudesk status` reports.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Health {
+    pub migrations_applied: usize,
+    pub migrations_known: usize,
+    pub outbox_backlog: u64,
+    pub outbox_failed: u64,
+    pub open_tickets: u64,
+    /// When the bot last handled an update (from the last two days).
+    pub last_update: Option<String>,
+}
+
+impl Store {
+    pub async fn health(&self) -> Result<Health, StoreError> {
+        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(0);
+        let known = sqlx::migrate!().iter().count();
+        let scalar = |sql: &'static str| async move {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&self.pool)
+                .await
+                .map(|n| n as u64)
+                .unwrap_or(0)
+        };
+        let last: Option<String> = sqlx::query_scalar("SELECT MAX(at) FROM processed_updates")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or(None);
+        Ok(Health {
+            migrations_applied: applied as usize,
+            migrations_known: known,
+            outbox_backlog: scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").await,
+            outbox_failed: scalar("SELECT COUNT(*) FROM outbox WHERE state = 'failed'").await,
+            open_tickets: scalar("SELECT COUNT(*) FROM tickets WHERE status = 'open'").await,
+            last_update: last,
+        })
+    }
+
+    /// A consistent copy of the live database, made while the bot runs (SQLite's
+    /// `VACUUM INTO` reads one snapshot, and WAL lets the bot go on writing).
+    pub async fn backup(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(path.to_string_lossy().into_owned())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 }

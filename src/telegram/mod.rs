@@ -156,7 +156,29 @@ pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine) -> Dispatcher<Bot, a
 }
 
 /// `eudesk run`: registers the command menu and polls until Ctrl-C or SIGTERM.
+/// How updates arrive.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// The bot asks Telegram for updates (getUpdates): works anywhere, no public address.
+    Polling,
+    /// Telegram posts updates to `url` (HTTPS, through a reverse proxy), which reaches
+    /// this process at `listen`; every request must carry `secret`.
+    Webhook {
+        url: reqwest::Url,
+        listen: std::net::SocketAddr,
+        secret: Option<String>,
+    },
+}
+
+/// `eudesk run`: long polling. See `run_in`.
 pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
+    run_in(config, engine, Mode::Polling).await
+}
+
+/// Registers the command menu, starts the outbox worker and the reminders, and
+/// handles updates until Ctrl-C or SIGTERM; then finishes the updates in progress and
+/// the message being sent, and returns.
+pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Result<()> {
     use anyhow::Context;
     let bot = bot(config)?;
     let me = bot
@@ -175,7 +197,7 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
         stopped,
     ))));
     let _reminders = AbortOnDrop(Some(tokio::spawn(outbox::remind(engine.clone()))));
-    let mut dispatcher = dispatcher(bot, sender, engine);
+    let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone());
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -184,11 +206,54 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
             done.await;
         }
     });
-    dispatcher.dispatch().await;
+    match mode {
+        Mode::Polling => dispatcher.dispatch().await,
+        Mode::Webhook { url, listen, secret } => {
+            let mut options = teloxide::update_listeners::webhooks::Options::new(listen, url);
+            if let Some(secret) = secret {
+                options = options.secret_token(secret);
+            }
+            // setWebhook with the secret; Telegram then sends it on every request, and
+            // a request without it is refused with 401 before it reaches the bot.
+            let (listener, stopped, router) = teloxide::update_listeners::webhooks::axum_to_router(bot, options)
+                .await
+                .context("could not register the webhook with Telegram (setWebhook)")?;
+            let health_engine = engine.clone();
+            let router = router.route("/health", axum::routing::get(move || health(health_engine.clone())));
+            let server = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("could not listen on {listen} (is the address free?)"))?;
+            tracing::info!(%listen, "webhook listening");
+            let serve = tokio::spawn(async move {
+                if let Err(err) = axum::serve(server, router).with_graceful_shutdown(stopped).await {
+                    tracing::error!(%err, "the webhook server stopped with an error");
+                }
+            });
+            dispatcher
+                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook error"))
+                .await;
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(5), serve).await;
+        }
+    }
     let _ = stop.send(true);
     outbox.finish(std::time::Duration::from_secs(10)).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// `GET /health` in webhook mode: 200 when the database answers, 503 when not, with
+/// what a monitor wants to see.
+async fn health(engine: Engine) -> (axum::http::StatusCode, axum::Json<serde_json::Value>) {
+    match engine.store().outbox_backlog().await {
+        Ok(backlog) => (
+            axum::http::StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": "ok", "outbox_backlog": backlog})),
+        ),
+        Err(err) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "error", "database": err.to_string()})),
+        ),
+    }
 }
 
 /// A background task that ends when this handle is dropped.
