@@ -139,6 +139,9 @@ pub struct Options {
     pub flood: crate::flood::Limits,
     /// Days after which closed tickets and past registrations are anonymised.
     pub retention_days: u32,
+    /// Called with each person's event before it is handled: a seam for tracing and for
+    /// fault-injection tests (which make it panic for one person).
+    pub observer: Option<Arc<dyn Fn(i64, &Event) + Send + Sync>>,
 }
 
 impl Default for Options {
@@ -151,6 +154,7 @@ impl Default for Options {
             staff_remind_after: SignedDuration::from_hours(4),
             flood: crate::flood::Limits::default(),
             retention_days: 365,
+            observer: None,
         }
     }
 }
@@ -173,6 +177,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     flood: Arc<crate::flood::FloodGuard>,
+    observer: Option<Arc<dyn Fn(i64, &Event) + Send + Sync>>,
 }
 
 fn to(label: &str, callback: Callback) -> Button {
@@ -210,6 +215,7 @@ impl Engine {
             staff: Arc::new(options.staff.into_iter().collect()),
             clock: options.clock,
             flood: Arc::new(crate::flood::FloodGuard::new(options.flood)),
+            observer: options.observer,
             settings: Arc::new(Settings {
                 retention_days: options.retention_days,
                 staff_chat: options.staff_chat,
@@ -270,6 +276,9 @@ impl Engine {
                 }
                 crate::flood::Verdict::Ignore => return Ok(Vec::new()),
             }
+        }
+        if let Some(observe) = &self.observer {
+            observe(person.user, &event);
         }
         let saved = self.store.conversation(person.user).await?;
         let mut turn = self.turn(person, &ctx, saved.as_ref());

@@ -143,3 +143,29 @@ async fn the_language_choice_changes_the_menus() {
         .wait_for("sendMessage", to(18, "Hello! How can I help?"), WAIT)
         .await;
 }
+
+#[tokio::test]
+async fn a_panic_in_one_conversation_is_answered_with_an_apology_and_every_other_chat_goes_on() {
+    use eudesk::engine::{Engine, Options};
+    use std::sync::Arc;
+    let sandbox = Sandbox::new();
+    let loaded = eudesk::dialogue::load(&sandbox.dialogues()).unwrap();
+    let store = eudesk::storage::Store::open(&sandbox.database_url()).await.unwrap();
+    let options = Options {
+        observer: Some(Arc::new(|user: i64, _: &eudesk::engine::Event| {
+            if user == 66 {
+                panic!("injected fault for person 66");
+            }
+        })),
+        ..Options::default()
+    };
+    let engine = Engine::with_options(loaded.tree, store, options);
+    let bot = Running::start(sandbox, engine, false).await;
+    bot.api.push_text(66, "/start");
+    bot.api.wait_for("sendMessage", to(66, "Bir sorun oluştu"), WAIT).await;
+    bot.api.push_text(67, "/start");
+    bot.api.wait_for("sendMessage", to(67, "Merhaba!"), WAIT).await;
+    // The dispatcher lives on for the next update.
+    bot.api.push_text(67, "/help");
+    bot.api.wait_for("sendMessage", to(67, "/language"), WAIT).await;
+}
