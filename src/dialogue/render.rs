@@ -64,6 +64,16 @@ pub fn html(text: &str, contact: &str) -> String {
     out
 }
 
+/// Text as it may be echoed or stored for others to read: control characters (other
+/// than line breaks) and the invisible characters that reverse the direction of text
+/// (which can make a message read differently from what it says) removed.
+pub fn printable(input: &str) -> String {
+    input
+        .chars()
+        .filter(|c| (!c.is_control() || *c == '\n') && !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect()
+}
+
 /// Telegram counts message length in UTF-16 code units.
 pub fn telegram_len(s: &str) -> usize {
     s.encode_utf16().count()

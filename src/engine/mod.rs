@@ -459,6 +459,7 @@ impl Engine {
             Command::Attendees(arg) => self.staff_attendees(lang, &arg).await?,
             Command::Broadcast(arg) => self.staff_broadcast(lang, &arg).await?,
             Command::Unknown(name) => {
+                let name = crate::dialogue::render::printable(&shorten(&name, 40));
                 vec![self.notice(lang, &ui::unknown_command(lang, &escape_html(&name)))]
             }
         })
@@ -606,7 +607,8 @@ impl Engine {
     fn no_answer(&self, lang: Lang, text: &str) -> Reply {
         let mut keyboard = self.ask_staff_row(lang);
         keyboard.push(vec![self.main_button(lang)]);
-        Reply::new(ui::no_answer(lang, &escape_html(&shorten(text, 200))), keyboard)
+        let echoed = crate::dialogue::render::printable(&shorten(text, 200));
+        Reply::new(ui::no_answer(lang, &escape_html(&echoed)), keyboard)
     }
 
     /// "Ask staff", passing on the question just asked.

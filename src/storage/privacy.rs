@@ -185,6 +185,17 @@ impl Store {
                 .fetch_all(&mut *tx)
                 .await?;
         anonymise_tickets(&mut tx, &tickets).await?;
+        // The outbox is a queue, not an archive: what it delivered (or gave up on) long
+        // ago goes, with the names, dates and places its texts carried.
+        sqlx::query("DELETE FROM outbox WHERE state != 'pending' AND created_at < ?")
+            .bind(ts(before))
+            .execute(&mut *tx)
+            .await?;
+        // Old questions keep how they were answered (for the statistics), not what was typed.
+        sqlx::query("UPDATE questions SET user_id = 0, text = '', normalized = '' WHERE at < ? AND user_id != 0")
+            .bind(ts(before))
+            .execute(&mut *tx)
+            .await?;
         if registrations > 0 || !tickets.is_empty() {
             let detail = format!(
                 "registrations anonymised: {registrations}; tickets anonymised: {}",

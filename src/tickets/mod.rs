@@ -111,8 +111,7 @@ pub enum QuestionError {
 
 impl QuestionText {
     pub fn parse(input: &str) -> Result<QuestionText, QuestionError> {
-        // Control characters other than line breaks would only garble the staff post.
-        let cleaned: String = input.chars().filter(|c| !c.is_control() || *c == '\n').collect();
+        let cleaned = crate::dialogue::render::printable(input);
         let text = cleaned.trim();
         let n = text.chars().count();
         if n == 0 {
