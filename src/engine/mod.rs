@@ -124,6 +124,9 @@ pub enum EngineError {
     Store(#[from] StoreError),
 }
 
+/// Sees each person's event before it is handled (user id, event).
+pub type Observer = Arc<dyn Fn(i64, &Event) + Send + Sync>;
+
 /// What the engine needs besides content and storage.
 pub struct Options {
     /// Telegram user ids allowed to use staff commands.
@@ -141,7 +144,7 @@ pub struct Options {
     pub retention_days: u32,
     /// Called with each person's event before it is handled: a seam for tracing and for
     /// fault-injection tests (which make it panic for one person).
-    pub observer: Option<Arc<dyn Fn(i64, &Event) + Send + Sync>>,
+    pub observer: Option<Observer>,
 }
 
 impl Default for Options {
@@ -177,7 +180,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     flood: Arc<crate::flood::FloodGuard>,
-    observer: Option<Arc<dyn Fn(i64, &Event) + Send + Sync>>,
+    observer: Option<Observer>,
 }
 
 fn to(label: &str, callback: Callback) -> Button {
