@@ -110,8 +110,11 @@ impl Sender {
 }
 
 /// Edits and callback answers, which teloxide's `Throttle` does not pace, and replies
-/// in the conversation: when Telegram answers 429, wait as long as it asks (at most
-/// 30 seconds, at most twice) and try again, rather than losing the reply.
+/// in the conversation (their update is already marked handled, so a lost reply would
+/// stay lost): when Telegram answers 429, wait as long as it asks (at most 30 seconds);
+/// after a dropped connection, a 5xx or an HTML error page, wait 1 s, then 2 s. At
+/// most three tries more. A connection dropped after Telegram took the message can
+/// make it arrive twice; once twice is better than never.
 async fn retrying<T, F, Fut>(mut call: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
@@ -120,9 +123,13 @@ where
     let mut attempts = 0;
     loop {
         match call().await {
-            Err(RequestError::RetryAfter(wait)) if attempts < 2 => {
+            Err(RequestError::RetryAfter(wait)) if attempts < 3 => {
                 attempts += 1;
                 tokio::time::sleep(wait.duration().min(std::time::Duration::from_secs(30))).await;
+            }
+            Err(RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. }) if attempts < 3 => {
+                attempts += 1;
+                tokio::time::sleep(std::time::Duration::from_secs(1 << (attempts - 1))).await;
             }
             other => return other,
         }

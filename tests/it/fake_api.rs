@@ -4,7 +4,9 @@
 //! (point `TELOXIDE_API_URL` or `Bot::set_api_url` at [`FakeApi::url`]), so
 //! tests can feed it updates ([`FakeApi::push_text`] & co.), observe every
 //! request it makes ([`FakeApi::calls`], [`FakeApi::wait_for`]) and inject
-//! failures ([`FakeApi::fail_next`]) without any network access.
+//! failures ([`FakeApi::fail_next`], [`FakeApi::fail_next_to`]), slow answers
+//! ([`FakeApi::delay_next`]), dropped connections ([`FakeApi::drop_next`]) and
+//! re-delivered updates ([`FakeApi::redeliver`]) without any network access.
 //!
 //! The fake speaks raw JSON on purpose: building the wire format by hand (and
 //! checking below that teloxide can parse it) catches mismatches that sharing
@@ -22,14 +24,19 @@
 use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,
-    sync::{Arc, Mutex, MutexGuard},
+    pin::Pin,
+    sync::{
+        Arc, Mutex, MutexGuard,
+        atomic::{AtomicBool, Ordering},
+    },
+    task::{Context as TaskContext, Poll},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use axum::{
     Router,
     body::Body,
-    extract::{Query, Request, State as AxumState},
+    extract::{ConnectInfo, Query, Request, State as AxumState},
     http::{StatusCode, Uri, header},
     response::{IntoResponse, Response},
 };
@@ -166,7 +173,7 @@ pub struct Call {
     pub token: String,
     /// Full JSON body the fake answered with (`{"ok":true,"result":..}` or an
     /// injected error); `Null` for `getUpdates`, whose answer is only known
-    /// after the long poll ends. Lets tests learn e.g. the `message_id` the
+    /// after the long poll ends, and for a dropped connection. Lets tests learn e.g. the `message_id` the
     /// fake assigned to a sent message.
     pub response: Value,
 }
@@ -270,8 +277,13 @@ struct State {
     next_message_id: i32,
     next_file_id: u64,
     calls: Vec<Call>,
-    /// Injected failures per canonical method, consumed first-in first-out.
-    failures: HashMap<String, VecDeque<(u16, Value)>>,
+    /// Injected faults per canonical method, consumed first-in first-out (a
+    /// fault aimed at one chat waits for a call to that chat).
+    failures: HashMap<String, VecDeque<Fault>>,
+    /// Updates handed out by `getUpdates` so far, by update id, as sent.
+    delivered: HashMap<i64, Value>,
+    /// Updates to hand out again on the next `getUpdates`, whatever its offset.
+    redeliveries: Vec<Value>,
     /// Messages the bot sent (or edited), by (chat id, message id), so edits
     /// and callback queries can carry the real message.
     messages: HashMap<(i64, i32), Value>,
@@ -302,6 +314,8 @@ impl FakeApi {
                     next_file_id: 1,
                     calls: Vec::new(),
                     failures: HashMap::new(),
+                    delivered: HashMap::new(),
+                    redeliveries: Vec::new(),
                     messages: HashMap::new(),
                 }),
                 updates_changed: watch::Sender::new(0),
@@ -310,7 +324,8 @@ impl FakeApi {
         };
         let app = Router::new().fallback(handle).with_state(api.clone());
         tokio::spawn(async move {
-            axum::serve(listener, app)
+            let listener = DroppableListener(listener);
+            axum::serve(listener, app.into_make_service_with_connect_info::<Connection>())
                 .await
                 .expect("fake Telegram API server failed");
         });
@@ -522,11 +537,64 @@ impl FakeApi {
     /// user"}`. Note teloxide sleeps 10 s after any 5xx status before
     /// reading the body.
     pub fn fail_next(&self, method: &str, status: u16, body: Value) {
+        self.inject(method, None, Action::Answer(status, body));
+    }
+
+    /// Like [`fail_next`](Self::fail_next), but only a call to `method` for
+    /// `chat_id` takes this failure; calls for other chats pass.
+    pub fn fail_next_to(&self, method: &str, chat_id: i64, status: u16, body: Value) {
+        self.inject(method, Some(chat_id), Action::Answer(status, body));
+    }
+
+    /// Answers the next call to `method` normally, but only after `delay` (a
+    /// slow Telegram). The call is recorded, and its effect (a sent message)
+    /// happens, when it arrives; only the answer waits. For `getUpdates` the
+    /// long poll starts after the delay.
+    pub fn delay_next(&self, method: &str, delay: Duration) {
+        self.inject(method, None, Action::Delay(delay));
+    }
+
+    /// Like [`delay_next`](Self::delay_next), for a call to `method` for
+    /// `chat_id` only.
+    pub fn delay_next_to(&self, method: &str, chat_id: i64, delay: Duration) {
+        self.inject(method, Some(chat_id), Action::Delay(delay));
+    }
+
+    /// Closes the connection of the next call to `method` without answering
+    /// anything (the client sees the connection drop after sending its
+    /// request). The call is recorded with a `Null` response and has no effect.
+    pub fn drop_next(&self, method: &str) {
+        self.inject(method, None, Action::Drop);
+    }
+
+    /// Hands the update with this id out again on the next `getUpdates`,
+    /// exactly as it was first delivered and whatever the offset: what
+    /// Telegram does when a bot dies before confirming a batch. `false` when
+    /// no update with this id was delivered yet.
+    pub fn redeliver(&self, update_id: i64) -> bool {
+        let found = {
+            let mut state = self.lock();
+            let update = state.delivered.get(&update_id).cloned();
+            update.map(|u| state.redeliveries.push(u)).is_some()
+        };
+        if found {
+            self.inner.updates_changed.send_modify(|n| *n += 1);
+        }
+        found
+    }
+
+    /// The update with this id as `getUpdates` handed it out, if it did:
+    /// lets a test push the very same update into another fake (a restart).
+    pub fn delivered_update(&self, update_id: i64) -> Option<Value> {
+        self.lock().delivered.get(&update_id).cloned()
+    }
+
+    fn inject(&self, method: &str, chat: Option<i64>, action: Action) {
         self.lock()
             .failures
             .entry(canonical_method(method))
             .or_default()
-            .push_back((status, body));
+            .push_back(Fault { chat, action });
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -573,24 +641,41 @@ impl FakeApi {
 
     /// Records the call and computes its answer. Runs under the state lock
     /// so the recorded response and the state change are atomic; returns
-    /// `None` for `getUpdates`, which is answered by [`Self::poll_updates`].
-    fn record_and_answer(&self, method: String, params: Value, token: String) -> Option<(u16, Value)> {
+    /// `Reply::Poll` for `getUpdates`, which is answered by
+    /// [`Self::poll_updates`].
+    fn record_and_answer(&self, method: String, params: Value, token: String) -> (Option<Duration>, Reply) {
         let mut state = self.lock();
-        let failure = state.failures.get_mut(&method).and_then(VecDeque::pop_front);
-        let answer = match failure {
-            Some(f) => Some(f),
-            None if method == "getUpdates" => None,
-            None => Some(answer(&mut state, &method, &params)),
+        let chat = params.get("chat_id").and_then(as_i64);
+        let fault = state.failures.get_mut(&method).and_then(|queue| {
+            let i = queue.iter().position(|f| f.chat.is_none() || f.chat == chat)?;
+            queue.remove(i)
+        });
+        let (delay, injected) = match fault.map(|f| f.action) {
+            Some(Action::Answer(status, body)) => (None, Some(Reply::Answer(status, body))),
+            Some(Action::Drop) => (None, Some(Reply::Drop)),
+            Some(Action::Delay(d)) => (Some(d), None),
+            None => (None, None),
+        };
+        let reply = match injected {
+            Some(reply) => reply,
+            None if method == "getUpdates" => Reply::Poll,
+            None => {
+                let (status, body) = answer(&mut state, &method, &params);
+                Reply::Answer(status, body)
+            }
         };
         state.calls.push(Call {
             method,
             params,
             token,
-            response: answer.as_ref().map(|(_, body)| body.clone()).unwrap_or(Value::Null),
+            response: match &reply {
+                Reply::Answer(_, body) => body.clone(),
+                Reply::Poll | Reply::Drop => Value::Null,
+            },
         });
         drop(state);
         self.inner.calls_changed.send_modify(|n| *n += 1);
-        answer
+        (delay, reply)
     }
 
     /// Long poll: confirms updates below `offset`, then returns pending ones
@@ -608,8 +693,13 @@ impl FakeApi {
                 if offset > 0 {
                     state.updates.retain(|u| update_id(u) >= offset);
                 }
-                if !state.updates.is_empty() || tokio::time::Instant::now() >= deadline {
-                    let batch: Vec<Value> = state.updates.iter().take(limit).cloned().collect();
+                let again = !state.redeliveries.is_empty();
+                if again || !state.updates.is_empty() || tokio::time::Instant::now() >= deadline {
+                    let mut batch: Vec<Value> = std::mem::take(&mut state.redeliveries);
+                    batch.extend(state.updates.iter().take(limit).cloned());
+                    for u in &batch {
+                        state.delivered.insert(update_id(u), u.clone());
+                    }
                     return json!({ "ok": true, "result": batch });
                 }
             }
@@ -620,8 +710,131 @@ impl FakeApi {
     }
 }
 
+/// An injected fault: for one method, optionally only for one chat.
+struct Fault {
+    chat: Option<i64>,
+    action: Action,
+}
+
+enum Action {
+    /// Answer with this status and body instead of the normal answer.
+    Answer(u16, Value),
+    /// Answer normally, after this long.
+    Delay(Duration),
+    /// Close the connection without answering.
+    Drop,
+}
+
+/// How the handler answers a call.
+enum Reply {
+    Answer(u16, Value),
+    /// `getUpdates`: a long poll.
+    Poll,
+    /// Close the connection without a word.
+    Drop,
+}
+
+/// A TCP listener whose connections the handler can cut: the fake's way to
+/// drop a connection without answering.
+struct DroppableListener(tokio::net::TcpListener);
+
+impl axum::serve::Listener for DroppableListener {
+    type Io = DroppableStream;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (DroppableStream, SocketAddr) {
+        loop {
+            match self.0.accept().await {
+                Ok((stream, addr)) => {
+                    let cut = Arc::new(AtomicBool::new(false));
+                    return (DroppableStream { stream, cut }, addr);
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.0.local_addr()
+    }
+}
+
+/// A connection that fails every read and write once cut, so the server
+/// closes it without writing the answer it was about to send.
+struct DroppableStream {
+    stream: tokio::net::TcpStream,
+    cut: Arc<AtomicBool>,
+}
+
+impl DroppableStream {
+    fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::SeqCst)
+    }
+}
+
+fn cut_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by the fake")
+}
+
+impl tokio::io::AsyncRead for DroppableStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for DroppableStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        if self.is_cut() {
+            return Poll::Ready(Err(cut_error()));
+        }
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+/// What the handler knows of its connection: the switch that cuts it.
+#[derive(Clone)]
+struct Connection {
+    cut: Arc<AtomicBool>,
+}
+
+impl Connection {
+    fn drop_now(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, DroppableListener>> for Connection {
+    fn connect_info(stream: axum::serve::IncomingStream<'_, DroppableListener>) -> Connection {
+        Connection {
+            cut: stream.io().cut.clone(),
+        }
+    }
+}
+
 /// Single handler for every path: `/bot{token}/{Method}`.
-async fn handle(AxumState(api): AxumState<FakeApi>, req: Request) -> Response {
+async fn handle(
+    AxumState(api): AxumState<FakeApi>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
+    req: Request,
+) -> Response {
     let (parts, body) = req.into_parts();
     let Some((token, method)) = parse_path(parts.uri.path()) else {
         return error_response(404, "Not Found");
@@ -646,9 +859,17 @@ async fn handle(AxumState(api): AxumState<FakeApi>, req: Request) -> Response {
         }
     }
     let params = Value::Object(params);
-    let (status, body) = match api.record_and_answer(method.clone(), params.clone(), token) {
-        Some(answer) => answer,
-        None => (200, api.poll_updates(&params).await),
+    let (delay, reply) = api.record_and_answer(method.clone(), params.clone(), token);
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
+    let (status, body) = match reply {
+        Reply::Answer(status, body) => (status, body),
+        Reply::Poll => (200, api.poll_updates(&params).await),
+        Reply::Drop => {
+            connection.drop_now();
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     match body {
@@ -1386,6 +1607,67 @@ async fn fake_api_serves_teloxide_bot() {
     let methods: Vec<String> = api.calls().into_iter().map(|c| c.method).collect();
     assert_eq!(methods.first().map(String::as_str), Some("getMe"));
     assert!(methods.contains(&"answerCallbackQuery".to_owned()));
+}
+
+#[tokio::test]
+async fn fake_api_delays_drops_and_redelivers() {
+    use teloxide::{RequestError, prelude::*};
+
+    let api = FakeApi::start().await;
+    let bot = Bot::new("TEST:TOKEN").set_api_url(api.url().parse().unwrap());
+
+    // A delay aimed at one chat slows only that chat's call.
+    api.delay_next_to("sendMessage", 1, Duration::from_millis(600));
+    let started = std::time::Instant::now();
+    bot.send_message(ChatId(2), "fast").await.expect("sendMessage to 2");
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
+    bot.send_message(ChatId(1), "slow").await.expect("sendMessage to 1");
+    assert!(
+        started.elapsed() >= Duration::from_millis(600),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A failure aimed at one chat waits for that chat.
+    api.fail_next_to(
+        "sendMessage",
+        3,
+        403,
+        json!({ "ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user" }),
+    );
+    bot.send_message(ChatId(2), "passes")
+        .await
+        .expect("chat 2 is not aimed at");
+    assert!(bot.send_message(ChatId(3), "refused").await.is_err());
+
+    // A dropped connection is a network error, recorded without a response;
+    // the next call is served normally.
+    api.drop_next("getMe");
+    match bot.get_me().await {
+        Err(RequestError::Network(_)) => {}
+        other => panic!("expected a network error, got {other:?}"),
+    }
+    bot.get_me().await.expect("getMe after the drop");
+    let gets: Vec<Call> = api.calls().into_iter().filter(|c| c.method == "getMe").collect();
+    assert_eq!(gets.len(), 2);
+    assert_eq!(gets[0].response, Value::Null);
+
+    // A delivered update can be handed out again, whatever the offset.
+    let id = api.push_text(5, "bir kez");
+    let (_, body) = raw_post(&api, "getUpdates", json!({ "offset": 0 })).await;
+    assert_eq!(body["result"][0]["update_id"], id);
+    let (_, body) = raw_post(&api, "getUpdates", json!({ "offset": id + 1, "timeout": 0 })).await;
+    assert_eq!(body["result"], json!([]));
+    assert!(api.redeliver(id));
+    assert!(!api.redeliver(id + 100));
+    let (_, body) = raw_post(&api, "getUpdates", json!({ "offset": id + 1 })).await;
+    assert_eq!(body["result"][0]["update_id"], id);
+    assert_eq!(body["result"][0]["message"]["text"], "bir kez");
+    assert_eq!(api.delivered_update(id).unwrap()["message"]["text"], "bir kez");
 }
 
 #[tokio::test]
