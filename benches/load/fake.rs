@@ -1,0 +1,642 @@
+//! A lean loopback fake of the Telegram Bot API that also drives the synthetic people.
+//!
+//! Unlike the test fake (tests/it/fake_api.rs) it keeps no history: every call does a
+//! constant amount of work under one lock (the getUpdates answer is as long as its
+//! batch). It queues updates, hands them out by long polling, answers sends and edits
+//! with a minimal message teloxide parses, and, for each person, notes the first reply
+//! after each of their updates was queued.
+//!
+//! People are closed-loop: a person's next update is queued only after the previous
+//! one got its first reply and a short "think time" has passed (so the replies a
+//! handler sends after its first one have all arrived before the next update exists;
+//! `max_spread` in the results shows the margin). A run may also cap the rate at
+//! which updates are queued and the number waiting for a reply.
+
+use super::workload::{Script, Step};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State as AxumState;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
+
+/// People's user ids (= their private chat ids) start here.
+pub const FIRST_USER: i64 = 10_000_000;
+const BOT: &str = r#"{"id":4242,"is_bot":true,"first_name":"eudesk","username":"eudesk_load_bot"}"#;
+/// Longest hold of a getUpdates long poll, whatever the bot asked for.
+const MAX_POLL: Duration = Duration::from_secs(2);
+/// An update with no reply after this long is counted lost and its person moves on.
+const LOST_AFTER: Duration = Duration::from_secs(15);
+
+#[derive(Clone)]
+pub struct Fake {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    addr: SocketAddr,
+    state: Mutex<State>,
+    /// Wakes long polls when updates are queued.
+    queued: Notify,
+}
+
+struct Person {
+    lang: &'static str,
+    steps: Vec<Step>,
+    next: usize,
+    /// When the update waiting for its first reply was queued.
+    waiting: Option<Instant>,
+    /// When the last update's first reply came.
+    last_first: Option<Instant>,
+    /// Sends without waiting for replies; not measured.
+    flooder: bool,
+}
+
+/// How a run offers its load.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    /// Pause between a reply and the person's next update.
+    pub think: Duration,
+    /// At most this many updates waiting for a reply at once.
+    pub window: usize,
+    /// Updates queued per second at most (`None`: as fast as the window allows).
+    pub rate: Option<f64>,
+    /// The people taking part (indices from `add_people`).
+    pub people: std::ops::Range<usize>,
+    /// People start in a random order (else the longest scripts first, which keeps
+    /// a run at full load to its end). The people then go on in rounds, each one's
+    /// next update after everyone else's, so the order fixes the mix of each moment.
+    pub shuffle: bool,
+    /// A flooder (person index) whose whole script is queued at once this long after
+    /// the run starts.
+    pub flood: Option<(usize, Duration)>,
+}
+
+/// What a run measured.
+#[derive(Debug, Default)]
+pub struct RunStats {
+    /// Update → first reply, microseconds, for every measured update that got one.
+    pub latencies: Vec<u32>,
+    /// (queued, microseconds after the run began; latency, microseconds; kind of
+    /// step) in reply order, for --dump.
+    pub series: Vec<(u64, u32, &'static str)>,
+    pub queued: usize,
+    pub answered: usize,
+    pub expected: usize,
+    pub lost: usize,
+    /// Replies after a handler's first one (none of them is measured).
+    pub trailing: usize,
+    /// The longest time from an update's first reply to a later reply in the same chat
+    /// while the person was thinking: must stay well under the think time.
+    pub max_spread: Duration,
+    /// First update queued → last first reply.
+    pub elapsed: Duration,
+    /// Between the first reply of the 10 % and of the 90 % mark: the steady state.
+    pub steady: Option<(usize, Duration)>,
+    pub flooder_replies: usize,
+    /// When the last flood update was confirmed by the bot's polling, after the flood.
+    pub flood_drained: Option<Duration>,
+    pub finished: bool,
+}
+
+struct Run {
+    config: RunConfig,
+    start: Instant,
+    last_tick: Instant,
+    tokens: f64,
+    outstanding: usize,
+    done: usize,
+    first_queued: Option<Instant>,
+    last_reply: Option<Instant>,
+    t10: Option<(usize, Instant)>,
+    t90: Option<(usize, Instant)>,
+    flood_queued: Option<(Instant, i64)>,
+    last_sweep: Instant,
+    stats: RunStats,
+}
+
+#[derive(Default, Clone, Debug)]
+pub struct Counters {
+    /// getUpdates requests received.
+    pub polls: u64,
+    /// getUpdates requests answered.
+    pub get_updates: u64,
+    /// Updates handed out by getUpdates (counting re-deliveries).
+    pub delivered: u64,
+    pub send_message: u64,
+    pub edit_message: u64,
+    pub send_document: u64,
+    pub answer_callback: u64,
+    pub other_methods: u64,
+    /// Sends to chats that are not people (the staff chat).
+    pub other_chats: u64,
+}
+
+struct State {
+    queue: VecDeque<(i64, String)>,
+    next_update: i64,
+    next_message: i64,
+    /// The highest offset the bot confirmed.
+    confirmed: i64,
+    people: Vec<Person>,
+    ready: VecDeque<(Instant, usize)>,
+    run: Option<Run>,
+    counters: Counters,
+}
+
+impl Fake {
+    /// Binds 127.0.0.1:0, serves on the current runtime and starts the pacing task.
+    pub async fn start() -> Fake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address");
+        let fake = Fake {
+            inner: Arc::new(Inner {
+                addr,
+                state: Mutex::new(State {
+                    queue: VecDeque::new(),
+                    next_update: 1,
+                    next_message: 1,
+                    confirmed: 0,
+                    people: Vec::new(),
+                    ready: VecDeque::new(),
+                    run: None,
+                    counters: Counters::default(),
+                }),
+                queued: Notify::new(),
+            }),
+        };
+        let app = Router::new().fallback(handle).with_state(fake.clone());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let pacer = fake.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(1));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                tick.tick().await;
+                if pacer.tick() {
+                    pacer.inner.queued.notify_waiters();
+                }
+            }
+        });
+        fake
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.inner.addr)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.lock().counters.clone()
+    }
+
+    /// Adds people; returns their indices.
+    pub fn add_people(&self, scripts: Vec<Script>, flooder: bool) -> std::ops::Range<usize> {
+        let mut state = self.lock();
+        let from = state.people.len();
+        state.people.extend(scripts.into_iter().map(|s| Person {
+            lang: s.lang,
+            steps: s.steps,
+            next: 0,
+            waiting: None,
+            last_first: None,
+            flooder,
+        }));
+        from..state.people.len()
+    }
+
+    /// Starts a run.
+    pub fn begin(&self, config: RunConfig) {
+        let mut state = self.lock();
+        let now = Instant::now();
+        let mut order: Vec<usize> = config
+            .people
+            .clone()
+            .filter(|&i| !state.people[i].steps.is_empty())
+            .collect();
+        let idle = config.people.len() - order.len();
+        if config.shuffle {
+            let mut rng = super::workload::Rng::new(7);
+            for k in (1..order.len()).rev() {
+                order.swap(k, rng.below(k + 1));
+            }
+        } else {
+            order.sort_by_key(|&i| std::cmp::Reverse(state.people[i].steps.len()));
+        }
+        let expected = order.iter().map(|&i| state.people[i].steps.len()).sum();
+        state.ready = order.into_iter().map(|i| (now, i)).collect();
+        state.run = Some(Run {
+            config,
+            start: now,
+            last_tick: now,
+            tokens: 0.0,
+            outstanding: 0,
+            done: idle,
+            first_queued: None,
+            last_reply: None,
+            t10: None,
+            t90: None,
+            flood_queued: None,
+            last_sweep: now,
+            stats: RunStats {
+                expected,
+                ..RunStats::default()
+            },
+        });
+    }
+
+    /// (updates answered, updates expected, whether every person is done).
+    pub fn progress(&self) -> (usize, usize, bool) {
+        let state = self.lock();
+        match &state.run {
+            Some(run) => {
+                let people = run.config.people.len();
+                let flood_done = run.config.flood.is_none() || run.flood_queued.is_some();
+                (run.stats.answered, run.stats.expected, run.done >= people && flood_done)
+            }
+            None => (0, 0, true),
+        }
+    }
+
+    /// Ends the run and returns what it measured.
+    pub fn finish(&self) -> RunStats {
+        let mut state = self.lock();
+        state.ready.clear();
+        let Some(run) = state.run.take() else {
+            return RunStats::default();
+        };
+        let mut stats = run.stats;
+        stats.finished = run.done >= run.config.people.len();
+        if let (Some(a), Some(b)) = (run.first_queued, run.last_reply) {
+            stats.elapsed = b.saturating_duration_since(a);
+        }
+        if let (Some((n10, a)), Some((n90, b))) = (run.t10, run.t90) {
+            stats.steady = Some((n90 - n10, b.saturating_duration_since(a)));
+        }
+        stats
+    }
+
+    /// The pacing step, every millisecond: the flood when it is due, then people whose
+    /// think time is over, within the rate and the window. True if it queued anything.
+    fn tick(&self) -> bool {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let Some(run) = state.run.as_mut() else {
+            return false;
+        };
+        let now = Instant::now();
+        let date = unix_now();
+        let mut queued = false;
+        if let Some((flooder, after)) = run.config.flood
+            && run.flood_queued.is_none()
+            && now >= run.start + after
+        {
+            let p = &mut state.people[flooder];
+            while p.next < p.steps.len() {
+                let json = update_json(state.next_update, &mut state.next_message, p, flooder, date);
+                p.next += 1;
+                state.queue.push_back((state.next_update, json));
+                state.next_update += 1;
+            }
+            run.flood_queued = Some((now, state.next_update - 1));
+            queued = true;
+        }
+        if let Some((_, last)) = run.flood_queued
+            && run.stats.flood_drained.is_none()
+            && state.confirmed > last
+        {
+            run.stats.flood_drained = Some(now.saturating_duration_since(run.start + run.config.flood.unwrap().1));
+        }
+        let dt = now.saturating_duration_since(run.last_tick).as_secs_f64();
+        run.last_tick = now;
+        let mut budget = match run.config.rate {
+            Some(rate) => {
+                // A token bucket holding at most 5 ms of the rate: a pause in the
+                // supply does not turn into a burst afterwards.
+                run.tokens = (run.tokens + rate * dt).min((rate * 0.005).max(1.0));
+                run.tokens.floor() as usize
+            }
+            None => usize::MAX,
+        };
+        while budget > 0
+            && run.outstanding < run.config.window
+            && let Some(&(at, i)) = state.ready.front()
+            && at <= now
+        {
+            state.ready.pop_front();
+            let p = &mut state.people[i];
+            let json = update_json(state.next_update, &mut state.next_message, p, i, date);
+            p.next += 1;
+            p.waiting = Some(now);
+            state.queue.push_back((state.next_update, json));
+            state.next_update += 1;
+            run.outstanding += 1;
+            run.stats.queued += 1;
+            run.first_queued.get_or_insert(now);
+            budget -= 1;
+            if run.config.rate.is_some() {
+                run.tokens -= 1.0;
+            }
+            queued = true;
+        }
+        if now.saturating_duration_since(run.last_sweep) >= Duration::from_secs(1) {
+            run.last_sweep = now;
+            for i in run.config.people.clone() {
+                let p = &mut state.people[i];
+                if let Some(at) = p.waiting
+                    && now.saturating_duration_since(at) > LOST_AFTER
+                {
+                    p.waiting = None;
+                    run.stats.lost += 1;
+                    run.outstanding -= 1;
+                    if p.next < p.steps.len() {
+                        state.ready.push_back((now, i));
+                    } else {
+                        run.done += 1;
+                    }
+                }
+            }
+        }
+        queued
+    }
+
+    /// A send or edit reached `chat`: if it is the first reply to that person's update,
+    /// record its latency and let the person think about the next one.
+    fn reply(&self, chat: i64) {
+        let now = Instant::now();
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        let index = chat - FIRST_USER;
+        if index < 0 || index as usize >= state.people.len() {
+            state.counters.other_chats += 1;
+            return;
+        }
+        let i = index as usize;
+        let Some(run) = state.run.as_mut() else {
+            return;
+        };
+        let p = &mut state.people[i];
+        if p.flooder {
+            run.stats.flooder_replies += 1;
+            return;
+        }
+        if !run.config.people.contains(&i) {
+            // A late reply to a person of an earlier run.
+            return;
+        }
+        match p.waiting.take() {
+            Some(at) => {
+                let micros = now.saturating_duration_since(at).as_micros().min(u32::MAX as u128) as u32;
+                run.stats.latencies.push(micros);
+                let kind = p.steps.get(p.next.wrapping_sub(1)).map_or("?", kind_of);
+                let queued = at.saturating_duration_since(run.start).as_micros() as u64;
+                run.stats.series.push((queued, micros, kind));
+                run.stats.answered += 1;
+                run.outstanding = run.outstanding.saturating_sub(1);
+                run.last_reply = Some(now);
+                p.last_first = Some(now);
+                let n = run.stats.answered;
+                if run.t10.is_none() && n * 10 >= run.stats.expected {
+                    run.t10 = Some((n, now));
+                }
+                if run.t90.is_none() && n * 10 >= run.stats.expected * 9 {
+                    run.t90 = Some((n, now));
+                }
+                if p.next < p.steps.len() {
+                    state.ready.push_back((now + run.config.think, i));
+                } else {
+                    run.done += 1;
+                }
+            }
+            None => {
+                run.stats.trailing += 1;
+                if let Some(first) = p.last_first {
+                    run.stats.max_spread = run.stats.max_spread.max(now.saturating_duration_since(first));
+                }
+            }
+        }
+    }
+
+    /// getUpdates: confirms what is below `offset`, then answers with up to `limit`
+    /// queued updates as soon as there are any, or nothing after the timeout.
+    async fn poll(&self, params: &Params) -> String {
+        let offset = params.offset.unwrap_or(0);
+        let limit = params.limit.unwrap_or(100).clamp(1, 100) as usize;
+        let wait = Duration::from_secs(params.timeout.unwrap_or(0)).min(MAX_POLL);
+        let deadline = tokio::time::Instant::now() + wait;
+        self.lock().counters.polls += 1;
+        loop {
+            let notified = self.inner.queued.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let mut state = self.lock();
+                if offset > state.confirmed {
+                    state.confirmed = offset;
+                }
+                while state.queue.front().is_some_and(|(id, _)| *id < offset) {
+                    state.queue.pop_front();
+                }
+                if !state.queue.is_empty() || tokio::time::Instant::now() >= deadline {
+                    let n = state.queue.len().min(limit);
+                    state.counters.get_updates += 1;
+                    state.counters.delivered += n as u64;
+                    let mut out = String::with_capacity(32 + n * 400);
+                    out.push_str(r#"{"ok":true,"result":["#);
+                    for (k, (_, json)) in state.queue.iter().take(n).enumerate() {
+                        if k > 0 {
+                            out.push(',');
+                        }
+                        out.push_str(json);
+                    }
+                    out.push_str("]}");
+                    return out;
+                }
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+
+    fn new_message_id(&self) -> i64 {
+        let mut state = self.lock();
+        state.next_message += 1;
+        state.next_message
+    }
+}
+
+/// What kind of step this is, for the latency series.
+pub fn kind_of(step: &Step) -> &'static str {
+    match step {
+        Step::Text(t) if t == "/start" => "/start",
+        Step::Text(t) if t.starts_with("/ask") => "/ask",
+        Step::Text(t) if t.starts_with('/') => "command",
+        Step::Text(_) => "text",
+        Step::Press(d) if d.starts_with("n:") => "menu",
+        Step::Press(d) if d.starts_with("s:") => "book",
+        Step::Press(d) => match d.as_str() {
+            "f:org:ngo" => "f:org",
+            "f:skip" => "f:skip",
+            "f:yes" => "f:yes",
+            "f:confirm" => "f:confirm",
+            "f:send" => "f:send",
+            _ => "press",
+        },
+    }
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serialises")
+}
+
+/// The person's next step as a Bot API update.
+fn update_json(update_id: i64, next_message: &mut i64, p: &Person, index: usize, date: i64) -> String {
+    let user = FIRST_USER + index as i64;
+    let from = format!(
+        r#"{{"id":{user},"is_bot":false,"first_name":"Kisi{index}","language_code":"{}"}}"#,
+        p.lang
+    );
+    let chat = format!(r#"{{"id":{user},"type":"private","first_name":"Kisi{index}"}}"#);
+    *next_message += 1;
+    let message_id = *next_message;
+    match &p.steps[p.next] {
+        Step::Text(text) => format!(
+            r#"{{"update_id":{update_id},"message":{{"message_id":{message_id},"from":{from},"chat":{chat},"date":{date},"text":{}}}}}"#,
+            json_str(text)
+        ),
+        Step::Press(data) => format!(
+            r#"{{"update_id":{update_id},"callback_query":{{"id":"q{update_id}","from":{from},"message":{{"message_id":{message_id},"from":{BOT},"chat":{chat},"date":{date},"text":"menu"}},"chat_instance":"ci{user}","data":{}}}}}"#,
+            json_str(data)
+        ),
+    }
+}
+
+/// The parameters the fake looks at; everything else in the body is skipped.
+#[derive(Deserialize, Default)]
+struct Params {
+    chat_id: Option<serde_json::Value>,
+    message_id: Option<i64>,
+    offset: Option<i64>,
+    limit: Option<i64>,
+    timeout: Option<u64>,
+}
+
+/// `chat_id` of a multipart body (sendDocument), without parsing the whole form.
+fn multipart_chat_id(body: &[u8]) -> Option<i64> {
+    let key = b"name=\"chat_id\"";
+    let at = body.windows(key.len()).position(|w| w == key)? + key.len();
+    let rest = &body[at..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value: String = rest[start..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || **b == b'-')
+        .map(|&b| b as char)
+        .collect();
+    value.parse().ok()
+}
+
+fn message_json(id: i64, chat: i64) -> String {
+    let chat_json = if chat >= 0 {
+        format!(r#"{{"id":{chat},"type":"private","first_name":"Kisi"}}"#)
+    } else if chat <= -1_000_000_000_000 {
+        format!(r#"{{"id":{chat},"type":"supergroup","title":"Staff"}}"#)
+    } else {
+        format!(r#"{{"id":{chat},"type":"group","title":"Staff"}}"#)
+    };
+    format!(
+        r#"{{"ok":true,"result":{{"message_id":{id},"from":{BOT},"chat":{chat_json},"date":{},"text":"ok"}}}}"#,
+        unix_now()
+    )
+}
+
+fn json(status: StatusCode, body: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Every path: `/bot{token}/{Method}`.
+async fn handle(AxumState(fake): AxumState<Fake>, uri: Uri, body: Bytes) -> Response {
+    let method = uri.path().rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+    let multipart = body.first() != Some(&b'{') && !body.is_empty();
+    let params: Params = if multipart || body.is_empty() {
+        Params::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(p) => p,
+            Err(e) => {
+                return json(
+                    StatusCode::BAD_REQUEST,
+                    format!(
+                        r#"{{"ok":false,"error_code":400,"description":{}}}"#,
+                        json_str(&format!("Bad Request: {e}"))
+                    ),
+                );
+            }
+        }
+    };
+    let chat = if multipart {
+        multipart_chat_id(&body)
+    } else {
+        params
+            .chat_id
+            .as_ref()
+            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
+    };
+    let ok_true = || json(StatusCode::OK, r#"{"ok":true,"result":true}"#.to_owned());
+    match method.as_str() {
+        "getupdates" => json(StatusCode::OK, fake.poll(&params).await),
+        "getme" => json(
+            StatusCode::OK,
+            r#"{"ok":true,"result":{"id":4242,"is_bot":true,"first_name":"eudesk","username":"eudesk_load_bot","can_join_groups":true,"can_read_all_group_messages":false,"supports_inline_queries":false,"can_connect_to_business":false,"has_main_web_app":false}}"#.to_owned(),
+        ),
+        "getwebhookinfo" => json(
+            StatusCode::OK,
+            r#"{"ok":true,"result":{"url":"","has_custom_certificate":false,"pending_update_count":0}}"#.to_owned(),
+        ),
+        "sendmessage" | "senddocument" => {
+            let chat = chat.unwrap_or(0);
+            {
+                let mut state = fake.lock();
+                if method == "sendmessage" {
+                    state.counters.send_message += 1;
+                } else {
+                    state.counters.send_document += 1;
+                }
+            }
+            fake.reply(chat);
+            json(StatusCode::OK, message_json(fake.new_message_id(), chat))
+        }
+        "editmessagetext" => {
+            let chat = chat.unwrap_or(0);
+            fake.lock().counters.edit_message += 1;
+            fake.reply(chat);
+            json(StatusCode::OK, message_json(params.message_id.unwrap_or(1), chat))
+        }
+        "answercallbackquery" => {
+            fake.lock().counters.answer_callback += 1;
+            ok_true()
+        }
+        "deletewebhook" | "setmycommands" => ok_true(),
+        _ => {
+            fake.lock().counters.other_methods += 1;
+            ok_true()
+        }
+    }
+}
