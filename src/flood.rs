@@ -44,26 +44,40 @@ struct Bucket {
 
 pub struct FloodGuard {
     limits: Limits,
-    buckets: Mutex<HashMap<i64, Bucket>>,
+    buckets: Mutex<Buckets>,
+}
+
+struct Buckets {
+    by_user: HashMap<i64, Bucket>,
+    last_sweep: Option<Timestamp>,
 }
 
 impl FloodGuard {
     pub fn new(limits: Limits) -> FloodGuard {
         FloodGuard {
             limits,
-            buckets: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(Buckets {
+                by_user: HashMap::new(),
+                last_sweep: None,
+            }),
         }
     }
 
     pub fn check(&self, user: i64, now: Timestamp) -> Verdict {
         let mut buckets = self.buckets.lock().expect("flood lock");
-        // Forget people who went quiet, so memory stays bounded however many write.
-        if buckets.len() > 10_000 {
-            let horizon = self.limits.window.max(self.limits.pause);
+        // Forget people who went quiet, so memory stays bounded however many write; at
+        // most once a window, so a crowd does not make every check sweep the table.
+        let horizon = self.limits.window.max(self.limits.pause);
+        let due = buckets
+            .last_sweep
+            .is_none_or(|at| now.duration_since(at) >= self.limits.window);
+        if buckets.by_user.len() > 1_000 && due {
             buckets
+                .by_user
                 .retain(|_, b| now.duration_since(b.window_start) < horizon || b.paused_until.is_some_and(|p| p > now));
+            buckets.last_sweep = Some(now);
         }
-        let bucket = buckets.entry(user).or_insert(Bucket {
+        let bucket = buckets.by_user.entry(user).or_insert(Bucket {
             window_start: now,
             count: 0,
             paused_until: None,
@@ -90,7 +104,7 @@ impl FloodGuard {
 
     /// How many people are tracked (for tests of bounded memory).
     pub fn tracked(&self) -> usize {
-        self.buckets.lock().expect("flood lock").len()
+        self.buckets.lock().expect("flood lock").by_user.len()
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Context {
     pub place: Place,
     pub first_name: String,
     pub reply_to: Option<i64>,
+    /// The adapter already let this event past flood control (`Engine::admit`).
+    pub admitted: bool,
 }
 
 impl Default for Context {
@@ -61,6 +63,7 @@ impl Default for Context {
             place: Place::Private,
             first_name: String::new(),
             reply_to: None,
+            admitted: false,
         }
     }
 }
@@ -249,6 +252,21 @@ impl Engine {
         self.staff.contains(&user)
     }
 
+    /// Flood control, before any other work (the adapter calls it before touching the
+    /// database, so a flooder costs nothing but this look-up): `None` lets the event
+    /// through; otherwise the replies to give instead (one "slow down", then nothing).
+    /// Staff are never slowed: they may answer many tickets in a row.
+    pub fn admit(&self, person: Person) -> Option<Vec<Reply>> {
+        if self.is_staff(person.user) {
+            return None;
+        }
+        match self.flood.check(person.user, self.clock.now()) {
+            crate::flood::Verdict::Allow => None,
+            crate::flood::Verdict::Warn => Some(vec![Reply::new(ui::slow_down(person.lang_hint), Vec::new())]),
+            crate::flood::Verdict::Ignore => Some(Vec::new()),
+        }
+    }
+
     /// Handles one event in a private chat (see `handle_in`).
     pub async fn handle(&self, person: Person, event: Event) -> Result<Vec<Reply>, EngineError> {
         self.handle_in(person, Context::default(), event).await
@@ -270,15 +288,10 @@ impl Engine {
                 _ => Vec::new(),
             });
         }
-        // Staff are never slowed: they may answer many tickets in a row.
-        if !self.is_staff(person.user) {
-            match self.flood.check(person.user, self.clock.now()) {
-                crate::flood::Verdict::Allow => {}
-                crate::flood::Verdict::Warn => {
-                    return Ok(vec![Reply::new(ui::slow_down(person.lang_hint), Vec::new())]);
-                }
-                crate::flood::Verdict::Ignore => return Ok(Vec::new()),
-            }
+        if !ctx.admitted
+            && let Some(replies) = self.admit(person)
+        {
+            return Ok(replies);
         }
         if let Some(observe) = &self.observer {
             observe(person.user, &event);

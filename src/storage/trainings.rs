@@ -152,10 +152,15 @@ pub(super) async fn promote_waitlist(
 }
 
 async fn registration_in(conn: &mut SqliteConnection, id: i64) -> Result<Option<Registration>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT * FROM ({REGISTRATION_SELECT} WHERE session_id = (SELECT session_id FROM registrations WHERE id = ?)) WHERE id = ?"
-    ))
-    .bind(id)
+    // One row, its position counted through the (session, status, id) index: this runs
+    // inside booking transactions, which hold the write lock.
+    let row = sqlx::query(
+        "SELECT r.id, r.session_id, r.user_id, r.lang, r.name, r.organisation, r.org_type, r.email, r.phone,
+             r.consent_version, r.status, r.registered_at,
+             (SELECT COUNT(*) FROM registrations o WHERE o.session_id = r.session_id AND o.status = r.status AND o.id <= r.id)
+                 AS position
+         FROM registrations r WHERE r.id = ?",
+    )
     .bind(id)
     .fetch_optional(conn)
     .await?;

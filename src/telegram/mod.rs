@@ -8,7 +8,7 @@ use crate::lang::Lang;
 use crate::message::{Button, Document, TELEGRAM_LIMIT, split_html};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
-use teloxide::dispatching::{DefaultKey, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyParameters,
@@ -155,14 +155,25 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 /// A dispatcher over `schema`, ready to `dispatch()`; tests stop it with its shutdown
 /// token. It polls with the plain bot (getUpdates is not rate-limited) and answers
 /// through `sender`.
-pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine) -> Dispatcher<Bot, anyhow::Error, DefaultKey> {
+pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine) -> Dispatcher<Bot, anyhow::Error, i64> {
     Dispatcher::builder(bot, schema())
         .dependencies(dptree::deps![engine, sender])
         .default_handler(|_| async {})
+        .distribution_function(worker_of)
         .build()
 }
 
-/// `eudesk run`: registers the command menu and polls until Ctrl-C or SIGTERM.
+/// How many workers handle updates at once. teloxide starts a worker (with a queue of
+/// its own) per key and keeps as many as were ever busy at once; keyed by chat, a
+/// burst from many people grows memory with the burst. Chats are spread over a fixed
+/// number of workers instead: one chat always lands on the same worker, so its updates
+/// stay in order, and memory stays bounded however many people write at once.
+const WORKERS: i64 = 64;
+
+fn worker_of(update: &Update) -> Option<i64> {
+    update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS))
+}
+
 /// How updates arrive.
 #[derive(Clone, Debug)]
 pub enum Mode {
@@ -345,7 +356,27 @@ async fn first_time(engine: &Engine, update: &Update) -> anyhow::Result<bool> {
     Ok(new)
 }
 
+/// Flood control before anything touches the database: a flooder's updates cost one
+/// in-memory look-up each. `true` when the update goes on.
+async fn admitted(bot: &Sender, engine: &Engine, user: Option<&teloxide::types::User>, chat: ChatId) -> bool {
+    let Some(user) = user else {
+        return true;
+    };
+    match engine.admit(person(user)) {
+        None => true,
+        Some(replies) => {
+            if let Err(err) = deliver(bot, chat, None, replies).await {
+                tracing::debug!(%err, "could not tell a flooding person to slow down");
+            }
+            false
+        }
+    }
+}
+
 async fn on_message(bot: Sender, engine: Engine, update: Update, msg: Message) -> anyhow::Result<()> {
+    if msg.chat.is_private() && !admitted(&bot, &engine, msg.from.as_ref(), msg.chat.id).await {
+        return Ok(());
+    }
     if !first_time(&engine, &update).await? {
         return Ok(());
     }
@@ -365,6 +396,7 @@ async fn on_message(bot: Sender, engine: Engine, update: Update, msg: Message) -
         place,
         first_name: user.first_name.clone(),
         reply_to: msg.reply_to_message().map(|r| r.id.0 as i64),
+        admitted: msg.chat.is_private(),
     };
     let event = match msg.text() {
         Some(text) => Event::Text(text.to_owned()),
@@ -374,6 +406,10 @@ async fn on_message(bot: Sender, engine: Engine, update: Update, msg: Message) -
 }
 
 async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQuery) -> anyhow::Result<()> {
+    let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
+    if private && !admitted(&bot, &engine, Some(&q.from), ChatId(q.from.id.0 as i64)).await {
+        return Ok(());
+    }
     if !first_time(&engine, &update).await? {
         return Ok(());
     }
@@ -388,6 +424,7 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
             let event = Event::Press(q.data.clone().unwrap_or_default());
             let ctx = Context {
                 first_name: q.from.first_name.clone(),
+                admitted: true,
                 ..Context::default()
             };
             return respond(
@@ -410,6 +447,7 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
         place,
         first_name: q.from.first_name.clone(),
         reply_to: None,
+        admitted: place == Place::Private,
     };
     let chat = chat.id;
     let event = Event::Press(q.data.clone().unwrap_or_default());

@@ -206,6 +206,7 @@ fn private(name: &str) -> Context {
         place: Place::Private,
         first_name: name.to_owned(),
         reply_to: None,
+        admitted: false,
     }
 }
 

@@ -94,6 +94,7 @@ async fn say(engine: &Engine, user: i64, lang: Lang, name: &str, event: Event) -
         place: Place::Private,
         first_name: name.to_owned(),
         reply_to: None,
+        admitted: false,
     };
     engine.handle_in(person(user, lang), ctx, event).await.unwrap()
 }

@@ -695,6 +695,7 @@ async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undeliverable_and_s
         place: Place::StaffChat(STAFF_CHAT),
         first_name: "Selin".to_owned(),
         reply_to: None,
+        admitted: false,
     };
     let replies = engine
         .handle_in(
