@@ -13,12 +13,7 @@ use crate::trainings::{
     Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, RegistrationId, Session, SessionId, Status,
 };
 
-fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
+use super::ui::pick as t;
 
 fn flow_button(label: &str, value: &str) -> Button {
     to(label, Callback::Flow(value.to_owned()))

@@ -11,12 +11,7 @@ use crate::storage::Reminder;
 use crate::trainings::{Registration, Session, Status, ics};
 use jiff::Timestamp;
 
-fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
+use super::ui::pick as t;
 
 /// "📅 when\n📍 place", escaped.
 pub(super) fn when_and_where(session: &Session, lang: Lang) -> String {

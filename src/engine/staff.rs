@@ -7,12 +7,7 @@ use crate::lang::Lang;
 use crate::message::{Document, OutMessage, Recipient};
 use crate::trainings::{SessionId, Status, export, time};
 
-fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
+use super::ui::pick as t;
 
 fn session_id(arg: &str) -> Option<SessionId> {
     arg.split_whitespace()

@@ -8,12 +8,7 @@ use crate::lang::Lang;
 use crate::message::{OutMessage, Purpose, Recipient};
 use crate::tickets::{Ticket, TicketId};
 
-fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
+use super::ui::pick as t;
 
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

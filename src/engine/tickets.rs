@@ -11,12 +11,7 @@ use crate::storage::{Actor, Closed, Created, Pending};
 use crate::tickets::{EventKind, NewTicket, QuestionError, QuestionText, TicketId, TicketStatus, hours};
 use crate::trainings::time::{local, office_tz};
 
-fn t(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
+use super::ui::pick as t;
 
 /// The setting that holds the staff chat's id once Telegram has moved it (a group
 /// upgraded to a supergroup).

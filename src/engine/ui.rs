@@ -2,7 +2,7 @@
 
 use crate::lang::Lang;
 
-fn pick(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+pub(crate) fn pick(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::Tr => tr,
         Lang::En => en,

@@ -4,10 +4,9 @@
 use crate::fake_api::{Call, FakeApi};
 use crate::helpers::{Running, Sandbox, WAIT};
 use eudesk::clock::{Clock, ManualClock};
-use eudesk::dialogue;
-use eudesk::engine::{Engine, Options};
+use eudesk::engine::Engine;
 use eudesk::lang::{Lang, Localized};
-use eudesk::storage::{Booked, Store};
+use eudesk::storage::Booked;
 use eudesk::trainings::time::parse_local;
 use eudesk::trainings::{
     Attendee, Email, OrgType, Organisation, PersonName, Phone, SessionDetails, SessionId, SessionState, Status, export,
@@ -28,18 +27,7 @@ fn at(local: &str) -> Timestamp {
 
 /// An engine over the sandbox's files with this clock and these staff members.
 async fn engine_with(sandbox: &Sandbox, clock: Arc<ManualClock>, staff: Vec<i64>) -> Engine {
-    let loaded = dialogue::load(&sandbox.dialogues()).expect("the test tree is valid");
-    let store = Store::open(&sandbox.database_url()).await.expect("database opens");
-    Engine::with_options(
-        loaded.tree,
-        store,
-        Options {
-            staff,
-            clock,
-            flood: crate::helpers::lenient_flood(),
-            ..Options::default()
-        },
-    )
+    sandbox.engine_with(clock, staff).await
 }
 
 fn clock() -> Arc<ManualClock> {
