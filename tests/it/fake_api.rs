@@ -1,6 +1,6 @@
 //! A loopback fake of the Telegram Bot API for integration tests.
 //!
-//! The bot under test talks to this server instead of `api.telegram.org`
+//! The bot under test talks to this server instead of Telegram's own
 //! (point `TELOXIDE_API_URL` or `Bot::set_api_url` at [`FakeApi::url`]), so
 //! tests can feed it updates ([`FakeApi::push_text`] & co.), observe every
 //! request it makes ([`FakeApi::calls`], [`FakeApi::wait_for`]) and inject
