@@ -204,12 +204,6 @@ impl Tree {
     pub fn consent(&self) -> Option<&Consent> {
         self.consent.as_ref()
     }
-
-    /// The first node (in tree order) that starts this action, for commands such as
-    /// `/trainings` that jump straight to a workflow.
-    pub fn node_with_action(&self, action: Action) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.action == Some(action))
-    }
 }
 
 #[cfg(test)]

@@ -93,6 +93,16 @@ pub const STAFF_COMMANDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The number a staff command starts with ("/ticket 12", "/attendees #3 …").
+pub(super) fn id_arg(arg: &str) -> Option<i64> {
+    arg.split_whitespace()
+        .next()?
+        .trim_start_matches('#')
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+}
+
 impl Command {
     /// `None` when the text is not a command. Accepts Telegram's `/cmd@botname` form.
     pub fn parse(text: &str) -> Option<Command> {

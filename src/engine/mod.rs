@@ -700,7 +700,7 @@ impl Engine {
 
 /// At most `max` characters, with "…" when cut: a long question echoed back in full
 /// would bury the buttons.
-fn shorten(text: &str, max: usize) -> String {
+pub(super) fn shorten(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         text.to_owned()

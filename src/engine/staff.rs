@@ -10,13 +10,7 @@ use crate::trainings::{SessionId, Status, export, time};
 use super::ui::pick as t;
 
 fn session_id(arg: &str) -> Option<SessionId> {
-    arg.split_whitespace()
-        .next()?
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(SessionId)
+    super::command::id_arg(arg).map(SessionId)
 }
 
 impl Engine {

@@ -8,15 +8,8 @@ use crate::lang::Lang;
 use crate::message::{OutMessage, Purpose, Recipient};
 use crate::tickets::{Ticket, TicketId};
 
+use super::shorten;
 use super::ui::pick as t;
-
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(max).collect::<String>())
-    }
-}
 
 fn staff_buttons(id: TicketId) -> Vec<Vec<crate::message::Button>> {
     vec![vec![

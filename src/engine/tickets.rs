@@ -2,6 +2,7 @@
 //! and what the outbox reports back about ticket messages.
 
 use super::flow::{Ask, Flow};
+use super::shorten;
 use super::ticket_messages as msg;
 use super::{Callback, Engine, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
 use crate::dialogue::render::escape_html;
@@ -18,13 +19,7 @@ use super::ui::pick as t;
 pub const STAFF_CHAT_SETTING: &str = "staff_chat_id";
 
 fn ticket_id(arg: &str) -> Option<TicketId> {
-    arg.split_whitespace()
-        .next()?
-        .trim_start_matches('#')
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .map(TicketId)
+    super::command::id_arg(arg).map(TicketId)
 }
 
 /// "3 h 20 min" / "2 days": how long ago, roughly.
@@ -303,7 +298,7 @@ impl Engine {
                 ticket.id,
                 local(ticket.created_at),
                 ticket.status.label(lang),
-                escape_html(&msg_shorten(&ticket.question))
+                escape_html(&shorten(&ticket.question, 120))
             ));
             if ticket.status != TicketStatus::Closed {
                 let label = match lang {
@@ -376,7 +371,7 @@ impl Engine {
             }
             TicketVerb::Answer => {
                 let Some(ticket) = self.store.ticket(id).await? else {
-                    return Ok(vec![self.staff_reply(lang, &missing_ticket(id, lang))]);
+                    return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
                 };
                 turn.flow = Some(Flow::StaffAnswer { ticket: ticket.id.0 });
                 let html = match lang {
@@ -391,7 +386,7 @@ impl Engine {
                         ticket.id
                     ),
                 };
-                Ok(vec![self.staff_reply(lang, &html)])
+                Ok(vec![self.staff_reply(&html)])
             }
             TicketVerb::Take => self.take(turn, id).await,
             TicketVerb::Close => self.close(turn, id, None).await,
@@ -399,7 +394,7 @@ impl Engine {
     }
 
     /// A reply to staff without the main-menu button, which means nothing in a group.
-    fn staff_reply(&self, _lang: Lang, html: &str) -> Reply {
+    fn staff_reply(&self, html: &str) -> Reply {
         Reply::new(html, Vec::new())
     }
 
@@ -413,10 +408,11 @@ impl Engine {
         turn.flow = None;
         let text = text.trim();
         if text.is_empty() {
-            return Ok(vec![self.staff_reply(
+            return Ok(vec![self.staff_reply(t(
                 lang,
-                t(lang, "Boş yanıt gönderilmez.", "An empty answer is not sent."),
-            )]);
+                "Boş yanıt gönderilmez.",
+                "An empty answer is not sent.",
+            ))]);
         }
         let me = Actor {
             id: turn.user,
@@ -435,9 +431,9 @@ impl Engine {
                         t.id
                     ),
                 };
-                self.staff_reply(lang, &html)
+                self.staff_reply(&html)
             }
-            None => self.staff_reply(lang, &missing_ticket(id, lang)),
+            None => self.staff_reply(&missing_ticket(id, lang)),
         }])
     }
 
@@ -460,9 +456,9 @@ impl Engine {
                     Lang::Tr => format!("#{} sizde.", t.id),
                     Lang::En => format!("#{} is yours.", t.id),
                 };
-                self.staff_reply(lang, &html)
+                self.staff_reply(&html)
             }
-            None => self.staff_reply(lang, &missing_ticket(id, lang)),
+            None => self.staff_reply(&missing_ticket(id, lang)),
         }])
     }
 
@@ -488,16 +484,16 @@ impl Engine {
                     Lang::Tr => format!("#{} kapatıldı; kişiye bildirilecek.", t.id),
                     Lang::En => format!("#{} is closed; the person will be told.", t.id),
                 };
-                self.staff_reply(lang, &html)
+                self.staff_reply(&html)
             }
             Some(Closed::Already(t)) => {
                 let html = match lang {
                     Lang::Tr => format!("#{} zaten kapalıydı.", t.id),
                     Lang::En => format!("#{} was already closed.", t.id),
                 };
-                self.staff_reply(lang, &html)
+                self.staff_reply(&html)
             }
-            None => self.staff_reply(lang, &missing_ticket(id, lang)),
+            None => self.staff_reply(&missing_ticket(id, lang)),
         }])
     }
 
@@ -509,7 +505,7 @@ impl Engine {
     ) -> Result<Vec<Reply>, EngineError> {
         use super::Command as C;
         let lang = turn.lang;
-        let usage = |u: &str| vec![self.staff_reply(lang, &format!("{}: {u}", t(lang, "Kullanım", "Usage")))];
+        let usage = |u: &str| vec![self.staff_reply(&format!("{}: {u}", t(lang, "Kullanım", "Usage")))];
         match command {
             C::Tickets => self.open_tickets(lang).await,
             C::Ticket(arg) => match ticket_id(arg) {
@@ -537,7 +533,7 @@ impl Engine {
                 (Some(id), Some(text)) if !text.is_empty() => self.staff_answer(turn, id, text).await,
                 _ => Ok(usage("/reply N metin")),
             },
-            C::Stats => self.stats(lang).await,
+            C::Stats => self.stats().await,
             C::Faq(arg) => match ticket_id(arg) {
                 Some(id) => self.faq(lang, id).await,
                 None => Ok(usage("/faq N")),
@@ -550,9 +546,11 @@ impl Engine {
         let now = self.clock.now();
         let open = self.store.tickets(Some(TicketStatus::Open)).await?;
         if open.is_empty() {
-            return Ok(vec![
-                self.staff_reply(lang, t(lang, "Açık talep yok. 🎉", "No open tickets. 🎉")),
-            ]);
+            return Ok(vec![self.staff_reply(t(
+                lang,
+                "Açık talep yok. 🎉",
+                "No open tickets. 🎉",
+            ))]);
         }
         let lines: Vec<String> = open
             .iter()
@@ -567,16 +565,16 @@ impl Engine {
                     ticket.id,
                     escape_html(&ticket.first_name),
                     age(now.duration_since(ticket.created_at).as_secs(), lang),
-                    escape_html(&msg_shorten(&ticket.question))
+                    escape_html(&shorten(&ticket.question, 120))
                 )
             })
             .collect();
-        Ok(vec![self.staff_reply(lang, &lines.join("\n\n"))])
+        Ok(vec![self.staff_reply(&lines.join("\n\n"))])
     }
 
     async fn ticket_history(&self, lang: Lang, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let Some(ticket) = self.store.ticket(id).await? else {
-            return Ok(vec![self.staff_reply(lang, &missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
         };
         let mut lines = vec![format!(
             "<b>#{}</b> · {} · {} · {}",
@@ -594,18 +592,18 @@ impl Engine {
                 .unwrap_or_default();
             lines.push(format!("{} · {} {who}{text}", local(event.at), event.kind.code()));
         }
-        Ok(vec![self.staff_reply(lang, &super::fit_message(lines.join("\n")))])
+        Ok(vec![self.staff_reply(&super::fit_message(lines.join("\n")))])
     }
 
-    async fn stats(&self, lang: Lang) -> Result<Vec<Reply>, EngineError> {
+    async fn stats(&self) -> Result<Vec<Reply>, EngineError> {
         let staff: Vec<i64> = self.staff.iter().copied().collect();
         let s = self.store.stats(&staff).await?;
-        Ok(vec![self.staff_reply(lang, &escape_html(&stats_text(&s)))])
+        Ok(vec![self.staff_reply(&escape_html(&stats_text(&s)))])
     }
 
     async fn faq(&self, lang: Lang, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let Some(ticket) = self.store.ticket(id).await? else {
-            return Ok(vec![self.staff_reply(lang, &missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
         };
         let answer = self
             .store
@@ -615,10 +613,11 @@ impl Engine {
             .find(|e| e.kind == EventKind::Answer)
             .and_then(|e| e.text);
         let Some(answer) = answer else {
-            return Ok(vec![self.staff_reply(
+            return Ok(vec![self.staff_reply(t(
                 lang,
-                t(lang, "Bu talep henüz yanıtlanmadı.", "That ticket has no answer yet."),
-            )]);
+                "Bu talep henüz yanıtlanmadı.",
+                "That ticket has no answer yet.",
+            ))]);
         };
         let today = self.clock.now().to_zoned(office_tz()).date();
         let snippet = msg::faq_snippet(&ticket, &answer, today);
@@ -631,7 +630,7 @@ impl Engine {
             ),
             escape_html(&snippet)
         );
-        Ok(vec![self.staff_reply(lang, &html)])
+        Ok(vec![self.staff_reply(&html)])
     }
 
     /// The outbox delivered a message: remember where it landed, and tell staff when
@@ -749,14 +748,6 @@ fn missing_ticket(id: TicketId, lang: Lang) -> String {
     match lang {
         Lang::Tr => format!("#{id} numaralı talep yok."),
         Lang::En => format!("There is no ticket #{id}."),
-    }
-}
-
-fn msg_shorten(text: &str) -> String {
-    if text.chars().count() <= 120 {
-        text.to_owned()
-    } else {
-        format!("{}…", text.chars().take(120).collect::<String>())
     }
 }
 
