@@ -1,8 +1,8 @@
 //! PCM training booking end to end through the real Telegram adapter (`telegram::run`)
 //! against the loopback fake Bot API, with time driven by a manual clock.
 
-use crate::fake_api::{Call, FakeApi};
-use crate::helpers::{Running, Sandbox, WAIT};
+use crate::fake_api::Call;
+use crate::helpers::{Chat, Running, Sandbox, WAIT, count_to, message_of};
 use eudesk::clock::{Clock, ManualClock};
 use eudesk::engine::Engine;
 use eudesk::lang::{Lang, Localized};
@@ -67,13 +67,6 @@ fn attendee(name: &str) -> Attendee {
     }
 }
 
-/// The id of the message a call sent or edited: what a button press refers to.
-fn message_of(call: &Call) -> i32 {
-    call.sent_message_id()
-        .or(call.message_id())
-        .unwrap_or_else(|| panic!("no message id in {call:?}"))
-}
-
 fn has_button(call: &Call, data: &str) -> bool {
     call.buttons().iter().any(|(_, d)| d == data)
 }
@@ -84,27 +77,6 @@ fn button(call: &Call, label: &str) -> String {
         .find(|(l, _)| l.contains(label))
         .map(|(_, data)| data)
         .unwrap_or_else(|| panic!("no button '{label}' in {:?}", call.buttons()))
-}
-
-fn is_output(call: &Call) -> bool {
-    ["sendMessage", "editMessageText", "sendDocument"]
-        .iter()
-        .any(|m| call.method.eq_ignore_ascii_case(m))
-}
-
-/// Every message, edit or document sent to `user` so far.
-fn outputs_to(api: &FakeApi, user: i64) -> Vec<Call> {
-    api.calls()
-        .into_iter()
-        .filter(|c| is_output(c) && c.chat_id() == Some(user))
-        .collect()
-}
-
-fn count_to(api: &FakeApi, user: i64, needle: &str) -> usize {
-    outputs_to(api, user)
-        .iter()
-        .filter(|c| c.text().is_some_and(|t| t.contains(needle)))
-        .count()
 }
 
 /// Waits until the outbox has nothing pending: everything queued was sent (or failed).
@@ -122,76 +94,7 @@ async fn outbox_drained(engine: &Engine) {
     }
 }
 
-/// One person's side of the conversation: what they send, and the bot's messages to
-/// them, read strictly in order.
-struct Chat {
-    api: FakeApi,
-    user: i64,
-    lang: &'static str,
-    /// How many of the fake's calls have been read.
-    cursor: usize,
-}
-
 impl Chat {
-    fn new(api: &FakeApi, user: i64) -> Chat {
-        Chat {
-            api: api.clone(),
-            user,
-            lang: "tr",
-            cursor: 0,
-        }
-    }
-
-    fn say(&self, text: &str) {
-        self.api.push_text_lang(self.user, self.lang, text);
-    }
-
-    fn press(&self, on: &Call, data: &str) {
-        self.api.push_callback(self.user, message_of(on), data);
-    }
-
-    /// The next message, edit or document sent to this person.
-    async fn next(&mut self) -> Call {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let calls = self.api.calls();
-            if let Some((i, call)) = calls
-                .iter()
-                .enumerate()
-                .skip(self.cursor)
-                .find(|(_, c)| is_output(c) && c.chat_id() == Some(self.user))
-            {
-                self.cursor = i + 1;
-                return call.clone();
-            }
-            if tokio::time::Instant::now() >= deadline {
-                let seen: Vec<String> = outputs_to(&self.api, self.user)
-                    .iter()
-                    .map(|c| format!("{} {:?}", c.method, c.text()))
-                    .collect();
-                panic!(
-                    "no further message to {} within {WAIT:?}; all so far:\n{}",
-                    self.user,
-                    seen.join("\n")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// The next message to this person, which must be a call to `method` saying `needle`.
-    async fn expect(&mut self, method: &str, needle: &str) -> Call {
-        let call = self.next().await;
-        assert!(
-            call.method.eq_ignore_ascii_case(method) && call.text().is_some_and(|t| t.contains(needle)),
-            "expected {method} with {needle:?} for {}, got {} {:?}",
-            self.user,
-            call.method,
-            call.text()
-        );
-        call
-    }
-
     /// `/trainings`, then the session's button: up to the first question.
     async fn open_booking(&mut self, session: SessionId) -> Call {
         self.say("/trainings");
@@ -216,7 +119,7 @@ impl Chat {
         match phone {
             Some(p) => self.say(p),
             None => self.press(&phone_step, "f:skip"),
-        }
+        };
         let consent = self.expect("sendMessage", "Adım 6/6").await;
         assert!(consent.text().unwrap().contains("KVKK"));
         assert!(

@@ -7,7 +7,7 @@
 //! host but 127.0.0.1.
 
 use crate::fake_api::{Call, FakeApi};
-use crate::helpers::{Running, Sandbox, WAIT};
+use crate::helpers::{Chat, Running, Sandbox, WAIT, is_output};
 use eudesk::engine::notices;
 use eudesk::lang::{Lang, Localized};
 use eudesk::message::{OutMessage, Recipient};
@@ -57,12 +57,6 @@ const BAD_GATEWAY_PAGE: &str = "<html>\r\n<head><title>502 Bad Gateway</title></
 
 // ---------------------------------------------------------------------------
 // Reading what the bot sent.
-
-fn is_output(call: &Call) -> bool {
-    ["sendMessage", "editMessageText", "sendDocument"]
-        .iter()
-        .any(|m| call.method.eq_ignore_ascii_case(m))
-}
 
 fn accepted(call: &Call) -> bool {
     call.response["ok"] == true
@@ -116,62 +110,7 @@ async fn settle() {
 // ---------------------------------------------------------------------------
 // One person's side of a conversation, read in order.
 
-struct Chat {
-    api: FakeApi,
-    user: i64,
-    cursor: usize,
-}
-
 impl Chat {
-    fn new(api: &FakeApi, user: i64) -> Chat {
-        Chat {
-            api: api.clone(),
-            user,
-            cursor: 0,
-        }
-    }
-
-    fn say(&self, text: &str) -> i64 {
-        self.api.push_text(self.user, text)
-    }
-
-    /// Presses a button under the message a call sent or edited; returns the update id.
-    fn press(&self, on: &Call, data: &str) -> i64 {
-        let message = on.sent_message_id().or(on.message_id()).expect("a message id");
-        self.api.push_callback(self.user, message, data)
-    }
-
-    /// The next message, edit or document to this person, which must be a call to
-    /// `method` saying `needle`.
-    async fn expect(&mut self, method: &str, needle: &str) -> Call {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let calls = self.api.calls();
-            if let Some((i, call)) = calls
-                .iter()
-                .enumerate()
-                .skip(self.cursor)
-                .find(|(_, c)| is_output(c) && c.chat_id() == Some(self.user))
-            {
-                self.cursor = i + 1;
-                assert!(
-                    call.method == method && call.text().is_some_and(|t| t.contains(needle)),
-                    "expected {method} with {needle:?} for {}, got {} {:?}",
-                    self.user,
-                    call.method,
-                    call.text()
-                );
-                return call.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {method} with {needle:?} for {} within {WAIT:?}",
-                self.user
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
     /// A whole booking of `session` up to the summary.
     async fn fill_in_booking(&mut self, session: SessionId, name: &str) -> Call {
         self.say("/trainings");

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use crate::fake_api::FakeApi;
+use crate::fake_api::{Call, FakeApi};
 use eudesk::clock::ManualClock;
 use eudesk::config::Config;
 use eudesk::dialogue;
@@ -271,5 +271,122 @@ pub fn lenient_flood() -> eudesk::flood::Limits {
     eudesk::flood::Limits {
         per_window: 100_000,
         ..eudesk::flood::Limits::default()
+    }
+}
+
+/// Whether a call to the fake is something the bot showed a person: a message, an
+/// edit or a file.
+pub fn is_output(call: &Call) -> bool {
+    ["sendMessage", "editMessageText", "sendDocument"]
+        .iter()
+        .any(|m| call.method.eq_ignore_ascii_case(m))
+}
+
+/// Every message, edit or file sent to `chat` so far.
+pub fn outputs_to(api: &FakeApi, chat: i64) -> Vec<Call> {
+    api.calls()
+        .into_iter()
+        .filter(|c| is_output(c) && c.chat_id() == Some(chat))
+        .collect()
+}
+
+/// How many messages to `chat` say `needle`.
+pub fn count_to(api: &FakeApi, chat: i64, needle: &str) -> usize {
+    outputs_to(api, chat)
+        .iter()
+        .filter(|c| c.text().is_some_and(|t| t.contains(needle)))
+        .count()
+}
+
+/// The message a call sent or edited, to press a button under it.
+pub fn message_of(call: &Call) -> i32 {
+    call.sent_message_id()
+        .or(call.message_id())
+        .unwrap_or_else(|| panic!("no message id in {call:?}"))
+}
+
+/// One person's private chat with the bot: what they send, and the bot's messages to
+/// them, read strictly in order. Test modules add their own steps (a booking, a
+/// question for staff) in `impl Chat` blocks of their own.
+pub struct Chat {
+    pub api: FakeApi,
+    pub user: i64,
+    /// The person's Telegram language, as the fake reports it.
+    pub lang: &'static str,
+    /// How many of the fake's calls have been read.
+    cursor: usize,
+}
+
+impl Chat {
+    pub fn new(api: &FakeApi, user: i64) -> Chat {
+        Chat {
+            api: api.clone(),
+            user,
+            lang: "tr",
+            cursor: 0,
+        }
+    }
+
+    /// Types a text; returns the update's id.
+    pub fn say(&self, text: &str) -> i64 {
+        self.api.push_text_lang(self.user, self.lang, text)
+    }
+
+    /// Presses a button under the message `on` sent or edited; returns the update's id.
+    pub fn press(&self, on: &Call, data: &str) -> i64 {
+        self.api.push_callback(self.user, message_of(on), data)
+    }
+
+    /// Every message, edit or file sent to this person so far.
+    pub fn outputs(&self) -> Vec<Call> {
+        outputs_to(&self.api, self.user)
+    }
+
+    /// How many messages to this person say `needle`.
+    pub fn count(&self, needle: &str) -> usize {
+        count_to(&self.api, self.user, needle)
+    }
+
+    /// The next message, edit or file sent to this person.
+    pub async fn next(&mut self) -> Call {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let calls = self.api.calls();
+            if let Some((i, call)) = calls
+                .iter()
+                .enumerate()
+                .skip(self.cursor)
+                .find(|(_, c)| is_output(c) && c.chat_id() == Some(self.user))
+            {
+                self.cursor = i + 1;
+                return call.clone();
+            }
+            if tokio::time::Instant::now() >= deadline {
+                let seen: Vec<String> = self
+                    .outputs()
+                    .iter()
+                    .map(|c| format!("{} {:?}", c.method, c.text()))
+                    .collect();
+                panic!(
+                    "no further message to {} within {WAIT:?}; all so far:\n{}",
+                    self.user,
+                    seen.join("\n")
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The next message to this person, which must be a call to `method` saying `needle`.
+    pub async fn expect(&mut self, method: &str, needle: &str) -> Call {
+        let call = self.next().await;
+        assert!(
+            call.method.eq_ignore_ascii_case(method) && call.text().is_some_and(|t| t.contains(needle)),
+            "expected {method} with {needle:?} for {}, got {} {:?}",
+            self.user,
+            call.method,
+            call.text()
+        );
+        call
     }
 }

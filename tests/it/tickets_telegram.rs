@@ -4,7 +4,7 @@
 //! delivering, and time driven by a manual clock.
 
 use crate::fake_api::{Call, FakeApi};
-use crate::helpers::{Running, Sandbox, WAIT, person, press, text};
+use crate::helpers::{Chat, Running, Sandbox, WAIT, message_of, person, press, text};
 use eudesk::clock::ManualClock;
 use eudesk::dialogue;
 use eudesk::engine::{Context, Engine, Event, Options, Place};
@@ -149,13 +149,6 @@ fn succeeded(call: &Call) -> bool {
     call.response.get("ok") == Some(&Value::Bool(true))
 }
 
-/// The id of the message a call sent or edited.
-fn message_of(call: &Call) -> i32 {
-    call.sent_message_id()
-        .or(call.message_id())
-        .unwrap_or_else(|| panic!("no message id in {call:?}"))
-}
-
 fn has_button(call: &Call, data: &str) -> bool {
     call.buttons().iter().any(|(_, d)| d == data)
 }
@@ -297,90 +290,7 @@ fn stored(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// One person's private chat: what they send, and the bot's messages to them, read
-/// strictly in order.
-struct Chat {
-    api: FakeApi,
-    user: i64,
-    cursor: usize,
-}
-
 impl Chat {
-    fn new(api: &FakeApi, user: i64) -> Chat {
-        Chat {
-            api: api.clone(),
-            user,
-            cursor: 0,
-        }
-    }
-
-    fn say(&self, text: &str) {
-        self.api.push_text(self.user, text);
-    }
-
-    fn press(&self, on: &Call, data: &str) {
-        self.api.push_callback(self.user, message_of(on), data);
-    }
-
-    fn outputs(&self) -> Vec<Call> {
-        self.api
-            .calls()
-            .into_iter()
-            .filter(|c| {
-                ["sendMessage", "editMessageText", "sendDocument"].contains(&c.method.as_str())
-                    && c.chat_id() == Some(self.user)
-            })
-            .collect()
-    }
-
-    /// How many messages to this person say `needle`.
-    fn count(&self, needle: &str) -> usize {
-        self.outputs()
-            .iter()
-            .filter(|c| c.text().is_some_and(|t| t.contains(needle)))
-            .count()
-    }
-
-    async fn next(&mut self) -> Call {
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let calls = self.api.calls();
-            if let Some((i, call)) = calls.iter().enumerate().skip(self.cursor).find(|(_, c)| {
-                ["sendMessage", "editMessageText", "sendDocument"].contains(&c.method.as_str())
-                    && c.chat_id() == Some(self.user)
-            }) {
-                self.cursor = i + 1;
-                return call.clone();
-            }
-            if tokio::time::Instant::now() >= deadline {
-                let seen: Vec<String> = self
-                    .outputs()
-                    .iter()
-                    .map(|c| format!("{} {:?}", c.method, c.text()))
-                    .collect();
-                panic!(
-                    "no further message to {} within {WAIT:?}; all so far:\n{}",
-                    self.user,
-                    seen.join("\n")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    /// The next message to this person, which must be `method` saying `needle`.
-    async fn expect(&mut self, method: &str, needle: &str) -> Call {
-        let call = self.next().await;
-        assert!(
-            call.method == method && call.text().is_some_and(|t| t.contains(needle)),
-            "expected {method} with {needle:?} for {}, got {} {:?}",
-            self.user,
-            call.method,
-            call.text()
-        );
-        call
-    }
-
     /// `/ask QUESTION`, then Send: the ticket's number.
     async fn ask(&mut self, question: &str) -> i64 {
         self.say(&format!("/ask {question}"));
