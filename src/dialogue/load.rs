@@ -4,6 +4,7 @@
 
 use super::raw::{FILE_KEYS, NODE_KEYS, RawConsent, RawContact, RawLocalized, RawNode};
 use super::render;
+use super::retired;
 use super::tree::{Action, Consent, Contact, Link, MAIN, Node, NodeId, Tree};
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
@@ -407,6 +408,22 @@ impl Checker {
                     "source \"{source}\" is not a web address; list the pages the facts were checked against (https://...), and put other notes in a # comment"
                 );
                 self.problem(file, at(), message);
+            }
+        }
+        // Pages that are gone still load, but the next reviewer cannot re-check against
+        // them and a link to one ends on an error page: a warning names each.
+        let addresses = raw.sources.iter().map(|s| ("source".to_owned(), s.as_str()));
+        let link_addresses = links
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (format!("link #{} url", i + 1), l.url.as_str()));
+        for (what, url) in addresses.chain(link_addresses) {
+            if let Some(r) = retired::retired(url) {
+                self.warnings.push(Problem {
+                    file: file.to_owned(),
+                    location: at(),
+                    message: retired::warning(&what, url, r),
+                });
             }
         }
         let action = match raw.action.as_deref() {

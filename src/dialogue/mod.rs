@@ -3,6 +3,7 @@
 mod load;
 mod raw;
 pub mod render;
+mod retired;
 mod tree;
 
 pub use load::{COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, load, suggestion};

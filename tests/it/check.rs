@@ -263,3 +263,35 @@ fn sources_must_be_web_addresses() {
         r#"tree.toml: pcm.budget: source "the programme guide" is not a web address"#,
     );
 }
+
+#[test]
+fn a_source_on_a_retired_address_is_only_a_warning_and_a_current_one_none() {
+    let with_source = |url: &str| {
+        TREE.replace(
+            r#"id = "pcm.budget""#,
+            &format!("id = \"pcm.budget\"\nsources = [\"{url}\"]"),
+        )
+    };
+    let old = "https://ec.europa.eu/europeaid/how/delivering-aid/project-approach/index_en.htm";
+    let sandbox = Sandbox::with_files(&[("tree.toml", &with_source(old))]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert_has(
+        &out,
+        &format!(
+            "warning: dialogues/tree.toml: pcm.budget: source \"{old}\" is on a retired address (ec.europa.eu/europeaid/"
+        ),
+    );
+    assert_has(&out, "international-partnerships.ec.europa.eu");
+
+    let current = "https://erasmus-plus.ec.europa.eu/programme-guide/part-b/key-action-2/cooperation-partnerships";
+    let sandbox = Sandbox::with_files(&[("tree.toml", &with_source(current))]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(
+        !out.contains("retired"),
+        "no warning expected for a current address:\n{out}"
+    );
+}
