@@ -99,6 +99,46 @@ fn generated_tree(dir: &Path, n: usize) {
     std::fs::write(dir.join("generated.toml"), toml).unwrap();
 }
 
+/// Messages of Telegram's full length built to be expensive: one huge word, random
+/// letters (many distinct long words), emoji, one short word repeated, near-miss
+/// typos of real words, and a long real-looking paragraph.
+fn worst_inputs() -> Vec<(&'static str, String)> {
+    const LEN: usize = 4096;
+    let mut rng = Lcg(7);
+    let letters: Vec<char> = "abcçdefgğhıijklmnoöprsştuüvyz".chars().collect();
+    let random_letters: String = (0..LEN).map(|_| letters[rng.next() % letters.len()]).collect();
+    let random_words: String = (0..LEN)
+        .map(|i| {
+            if i % 10 == 9 {
+                ' '
+            } else {
+                letters[rng.next() % letters.len()]
+            }
+        })
+        .collect();
+    let emoji: String = "😀🇹🇷👍🏽".chars().cycle().take(LEN / 2).collect();
+    let repeated = "proje ".repeat(LEN / 6);
+    let typos = "erasmsu logfrmae basvruu gonulluluk butcee ortaklk "
+        .repeat(LEN / 51)
+        .chars()
+        .take(LEN)
+        .collect();
+    let paragraph: String = "Merhaba hocam, derneğimiz ilk kez bir Erasmus+ projesi yazıyor ve mantıksal çerçeve matrisinde göstergeleri nasıl yazacağımızı bilmiyoruz. "
+        .repeat(40)
+        .chars()
+        .take(LEN)
+        .collect();
+    vec![
+        ("one_word", "a".repeat(LEN)),
+        ("random_letters", random_letters),
+        ("random_words", random_words),
+        ("emoji", emoji),
+        ("repeated_word", repeated),
+        ("typos", typos),
+        ("long_paragraph", paragraph),
+    ]
+}
+
 fn truncate(s: &str) -> String {
     s.chars().take(40).collect()
 }
@@ -116,6 +156,15 @@ fn bench(c: &mut Criterion) {
             black_box(matcher.find(black_box(q), lang))
         })
     });
+
+    // The worst messages a stranger can send (Telegram's limit is 4,096 characters):
+    // each must stay far below a millisecond-scale budget (issue: under 5 ms), since
+    // one such message used to stall the bot for minutes.
+    for (name, text) in worst_inputs() {
+        c.bench_function(&format!("match/worst/{name}"), |b| {
+            b.iter(|| black_box(matcher.find(black_box(&text), Lang::Tr)))
+        });
+    }
 
     let dir = tempfile::tempdir().unwrap();
     generated_tree(dir.path(), 5000);

@@ -218,9 +218,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Some(url) => crate::telegram::Mode::Webhook {
                     url,
                     listen,
-                    secret: std::env::var("EUDESK_WEBHOOK_SECRET")
-                        .ok()
-                        .filter(|s| !s.trim().is_empty()),
+                    secret: config.webhook_secret.clone(),
                 },
             };
             let sessions = engine.store().sessions().await?.len();
@@ -244,10 +242,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 );
             }
             let store = Store::open(&config.database_url).await?;
-            store
-                .backup(&file)
-                .await
-                .with_context(|| format!("could not write the backup to '{}'", file.display()))?;
+            if let Err(err) = store.backup(&file).await {
+                // Not a half-written file that looks like a backup.
+                let _ = std::fs::remove_file(&file);
+                return Err(err).with_context(|| format!("could not write the backup to '{}'", file.display()));
+            }
             println!("backup written to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -272,9 +271,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
             let csv = export::csv(&store.registrations(SessionId(id)).await?);
             match output {
-                Some(path) => {
-                    std::fs::write(&path, csv).with_context(|| format!("could not write '{}'", path.display()))?
-                }
+                Some(path) => write_private(&path, &csv)?,
                 None => {
                     use std::io::Write;
                     std::io::stdout().write_all(&csv)?;
@@ -320,6 +317,7 @@ async fn engine(config: &Config) -> anyhow::Result<Engine> {
     let options = Options {
         staff: config.staff_user_ids.clone(),
         staff_chat: config.staff_chat_id,
+        staff_lang: config.staff_lang,
         tickets_per_day: config.tickets_per_day,
         staff_remind_after: SignedDuration::from_hours(config.staff_remind_hours as i64),
         flood: crate::flood::Limits {
@@ -614,10 +612,14 @@ async fn tickets(config: &Config, command: TicketsCommand) -> anyhow::Result<Exi
             }
         }
         TicketsCommand::Answer { id, text } => {
-            let text = text.join(" ");
+            let answer = crate::storage::Answer::Text(text.join(" "));
+            let ticket = store.ticket(TicketId(id)).await?.ok_or_else(|| missing(id))?;
+            if ticket.erased() {
+                bail!("the person of ticket #{id} asked for their data to be erased; nothing can be sent to them");
+            }
             store
-                .answer_ticket(TicketId(id), &console_staff(), &text, Timestamp::now(), |t| {
-                    ticket_messages::answer(t, &text)
+                .answer_ticket(TicketId(id), &console_staff(), &answer, Timestamp::now(), None, |t| {
+                    ticket_messages::answer(t, &answer)
                 })
                 .await?
                 .ok_or_else(|| missing(id))?;
@@ -721,4 +723,26 @@ async fn status(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(if current { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// Writes a file of personal data (an attendee list) readable by its owner only,
+/// replacing it if it exists.
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("could not write '{}'", path.display()))?;
+    // An existing file keeps its permissions on open: narrow them too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("could not restrict '{}' to its owner", path.display()))?;
+    }
+    file.write_all(bytes)
+        .with_context(|| format!("could not write '{}'", path.display()))
 }

@@ -1,6 +1,7 @@
 //! Configuration from the environment (and `.env`, loaded by `main`). Every error names
 //! the variable and says what to do.
 
+use crate::lang::Lang;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +28,13 @@ pub enum ConfigError {
     BadThrottle(String),
     #[error("{0} is '{1}'; it is a whole number of {2}, such as {3}")]
     BadNumber(&'static str, String, &'static str, u32),
+    #[error("EUDESK_STAFF_LANG is '{0}'; write tr (Turkish) or en (English)")]
+    BadStaffLang(String),
+    /// The secret itself is never shown: it is a credential.
+    #[error(
+        "EUDESK_WEBHOOK_SECRET {0}; Telegram accepts 1 to 256 of the characters A-Z a-z 0-9 _ - (make one with `openssl rand -hex 32`), or leave it unset to have one generated at each start"
+    )]
+    BadWebhookSecret(&'static str),
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +55,32 @@ pub struct Config {
     pub flood_per_minute: u32,
     /// EUDESK_RETENTION_DAYS: closed tickets and past registrations are anonymised after this.
     pub retention_days: u32,
+    /// EUDESK_STAFF_LANG: the language of the staff chat's texts.
+    pub staff_lang: Lang,
+    /// EUDESK_WEBHOOK_SECRET, checked: the secret Telegram sends with webhook requests.
+    pub webhook_secret: Option<String>,
+}
+
+/// Checks a webhook secret as Telegram does (setWebhook refuses anything else, and
+/// teloxide panics on it): 1–256 of A–Z a–z 0–9 _ -. Surrounding whitespace (a newline
+/// left by a secrets file) is trimmed first.
+fn webhook_secret(raw: &str) -> Result<String, ConfigError> {
+    let secret = raw.trim();
+    if secret.is_empty() {
+        return Err(ConfigError::BadWebhookSecret("is empty"));
+    }
+    if secret.len() > 256 {
+        return Err(ConfigError::BadWebhookSecret("is longer than 256 characters"));
+    }
+    if !secret
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(ConfigError::BadWebhookSecret(
+            "has characters Telegram does not accept (base64's + / = or spaces, for example)",
+        ));
+    }
+    Ok(secret.to_owned())
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://eudesk.db";
@@ -102,7 +136,19 @@ impl Config {
                     .ok_or(ConfigError::BadNumber(name, v, unit, default)),
             }
         };
+        let staff_lang = match var("EUDESK_STAFF_LANG") {
+            None => Lang::Tr,
+            Some(v) => Lang::parse(&v).ok_or(ConfigError::BadStaffLang(v))?,
+        };
+        // Not through `var`, which drops an all-blank value: a secret that is only
+        // whitespace is a mistake worth saying.
+        let webhook_secret = get("EUDESK_WEBHOOK_SECRET")
+            .filter(|v| !v.is_empty())
+            .map(|v| webhook_secret(&v))
+            .transpose()?;
         Ok(Config {
+            staff_lang,
+            webhook_secret,
             tickets_per_day: number("EUDESK_TICKETS_PER_DAY", "questions", 5)?,
             staff_remind_hours: number("EUDESK_STAFF_REMIND_HOURS", "office hours", 4)?,
             flood_per_minute: number("EUDESK_FLOOD_PER_MINUTE", "messages", 20)?,
@@ -153,6 +199,28 @@ mod tests {
     fn a_malformed_staff_list_names_the_bad_entry() {
         let err = config(&[("STAFF_USER_IDS", "12,abc")]).unwrap_err().to_string();
         assert!(err.contains("STAFF_USER_IDS") && err.contains("'abc'"), "{err}");
+    }
+
+    #[test]
+    fn a_webhook_secret_is_trimmed_and_checked_without_being_shown() {
+        let c = config(&[("EUDESK_WEBHOOK_SECRET", "abc_DEF-123\n")]).unwrap();
+        assert_eq!(c.webhook_secret.as_deref(), Some("abc_DEF-123"));
+        let err = config(&[("EUDESK_WEBHOOK_SECRET", "c2VjcmV0+/w==")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("EUDESK_WEBHOOK_SECRET") && !err.contains("c2VjcmV0"),
+            "{err}"
+        );
+        assert!(config(&[("EUDESK_WEBHOOK_SECRET", &"a".repeat(257))]).is_err());
+        assert!(config(&[("EUDESK_WEBHOOK_SECRET", "   ")]).is_err());
+    }
+
+    #[test]
+    fn the_staff_language_is_tr_or_en() {
+        assert_eq!(config(&[]).unwrap().staff_lang, Lang::Tr);
+        assert_eq!(config(&[("EUDESK_STAFF_LANG", "EN")]).unwrap().staff_lang, Lang::En);
+        assert!(config(&[("EUDESK_STAFF_LANG", "de")]).is_err());
     }
 
     #[test]

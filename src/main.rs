@@ -5,6 +5,13 @@ use eudesk::cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // Every file this process creates (database, its -wal and -shm, backups, exports)
+    // holds personal data: readable by its owner only, whatever the shell's umask.
+    #[cfg(unix)]
+    // SAFETY: umask only sets the process's file-creation mask; no memory is involved.
+    unsafe {
+        libc::umask(0o077);
+    }
     // A missing .env is normal; a broken one is worth saying.
     if let Err(err) = dotenvy::dotenv()
         && !err.not_found()
@@ -28,7 +35,13 @@ fn main() -> ExitCode {
         Err(err) => {
             let message = format!("error: {err:#}");
             eprintln!("{}", eudesk::telemetry::redact(&message, token.as_deref()));
-            ExitCode::FAILURE
+            // 78 (EX_CONFIG): only a person can fix this; the systemd unit does not
+            // restart on it (RestartPreventExitStatus=78).
+            if err.is::<eudesk::telegram::TokenRefused>() || err.is::<eudesk::config::ConfigError>() {
+                ExitCode::from(78)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

@@ -51,6 +51,28 @@ pub enum Purpose {
     /// Staff's answer to the person: staff are told whether it arrived, and the
     /// person's reply to it is a follow-up.
     TicketAnswer { ticket: i64 },
+    /// A leading piece of a ticket's post or answer that was too long for one message:
+    /// a reply to it leads to the ticket like a reply to the last piece, and nothing
+    /// else is recorded for it.
+    TicketPiece { ticket: i64 },
+}
+
+impl Purpose {
+    pub fn ticket(self) -> i64 {
+        match self {
+            Purpose::TicketPost { ticket } | Purpose::TicketAnswer { ticket } | Purpose::TicketPiece { ticket } => {
+                ticket
+            }
+        }
+    }
+}
+
+/// A message a person or staff sent (a file), relayed as it is with Telegram's
+/// `copyMessage` rather than downloaded and sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyOf {
+    pub chat: i64,
+    pub message: i64,
 }
 
 /// A message owed to someone outside the current conversation turn: to a promoted
@@ -65,6 +87,12 @@ pub struct OutMessage {
     /// Sent as a reply to this ticket's first post in the staff chat.
     pub reply_to_ticket: Option<i64>,
     pub purpose: Option<Purpose>,
+    /// The ticket this message is about, whatever it is: an erasure removes every
+    /// message about the person's tickets, and a split post keeps leading to its ticket.
+    pub ticket: Option<i64>,
+    /// Relay this message (a file, with `html` as its new caption) instead of sending
+    /// text.
+    pub copy: Option<CopyOf>,
 }
 
 impl OutMessage {
@@ -76,7 +104,21 @@ impl OutMessage {
             document: None,
             reply_to_ticket: None,
             purpose: None,
+            ticket: None,
+            copy: None,
         }
+    }
+
+    /// Marks the message as being about this ticket.
+    pub fn about_ticket(mut self, ticket: i64) -> OutMessage {
+        self.ticket = Some(ticket);
+        self
+    }
+
+    /// Relays the message `of` with this caption.
+    pub fn copying(mut self, of: CopyOf) -> OutMessage {
+        self.copy = Some(of);
+        self
     }
 
     pub fn with_keyboard(mut self, keyboard: Vec<Vec<Button>>) -> OutMessage {
@@ -91,11 +133,13 @@ impl OutMessage {
 
     pub fn replying_to_ticket(mut self, ticket: i64) -> OutMessage {
         self.reply_to_ticket = Some(ticket);
+        self.ticket = Some(ticket);
         self
     }
 
     pub fn with_purpose(mut self, purpose: Purpose) -> OutMessage {
         self.purpose = Some(purpose);
+        self.ticket = Some(purpose.ticket());
         self
     }
 }

@@ -45,15 +45,27 @@ pub enum TicketVerb {
     Solved,
     /// The person: the next text is a follow-up.
     FollowUp,
+    /// Staff, under an answer's preview: send it…
+    Send,
+    /// …send it although someone else took or answered the ticket…
+    SendAnyway,
+    /// …write it again…
+    Edit,
+    /// …or drop it.
+    Discard,
 }
 
 impl TicketVerb {
-    const ALL: [(TicketVerb, &'static str); 5] = [
+    const ALL: [(TicketVerb, &'static str); 9] = [
         (TicketVerb::Answer, "answer"),
         (TicketVerb::Take, "take"),
         (TicketVerb::Close, "close"),
         (TicketVerb::Solved, "solved"),
         (TicketVerb::FollowUp, "follow"),
+        (TicketVerb::Send, "send"),
+        (TicketVerb::SendAnyway, "force"),
+        (TicketVerb::Edit, "edit"),
+        (TicketVerb::Discard, "drop"),
     ];
 
     fn code(self) -> &'static str {

@@ -103,8 +103,18 @@ pub(super) fn id_arg(arg: &str) -> Option<i64> {
         .filter(|n| *n > 0)
 }
 
+/// Who a command is addressed to: in groups Telegram clients write `/stats@some_bot`
+/// when several bots are present, and only a bare command or one naming this bot is
+/// ours. `None` for a bare command or for text that is not a command.
+pub fn addressee(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix('/')?;
+    let word = rest.split(char::is_whitespace).next().unwrap_or("");
+    word.split_once('@').map(|(_, bot)| bot)
+}
+
 impl Command {
-    /// `None` when the text is not a command. Accepts Telegram's `/cmd@botname` form.
+    /// `None` when the text is not a command. Accepts Telegram's `/cmd@botname` form
+    /// (the adapter first drops commands for other bots, see `addressee`).
     pub fn parse(text: &str) -> Option<Command> {
         let rest = text.trim_start().strip_prefix('/')?;
         let (word, arg) = match rest.split_once(char::is_whitespace) {
@@ -156,6 +166,14 @@ mod tests {
         assert_eq!(Command::parse("/menu@eudesk_bot"), Some(Command::Menu));
         assert_eq!(Command::parse("/Help"), Some(Command::Help));
         assert_eq!(Command::parse("/foo"), Some(Command::Unknown("foo".into())));
+    }
+
+    #[test]
+    fn a_command_names_the_bot_it_is_for() {
+        assert_eq!(addressee("/stats@other_bot"), Some("other_bot"));
+        assert_eq!(addressee("/start@eudesk_bot training_3"), Some("eudesk_bot"));
+        assert_eq!(addressee("/stats"), None);
+        assert_eq!(addressee("write to a@b.org"), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Multi-step flows, saved with the conversation between messages (and restarts).
 
-use crate::tickets::{Candidate, QuestionText};
+use crate::tickets::{Attachment, Candidate, QuestionText};
 use crate::trainings::{Email, OrgType, Organisation, PersonName, Phone};
 use serde::{Deserialize, Serialize};
 
@@ -12,13 +12,8 @@ pub enum Flow {
     Booking(Booking),
     /// Writing a question for staff; with the question written, waiting for Send.
     Ask(Ask),
-    /// The next text is a follow-up to this ticket.
+    /// The next text (or file) is a follow-up to this ticket.
     FollowUp {
-        ticket: i64,
-    },
-    /// Staff: the next text is the answer to this ticket. Kept per staff member, so two
-    /// people answering at once in the same group never cross.
-    StaffAnswer {
         ticket: i64,
     },
 }
@@ -31,6 +26,9 @@ pub struct Ask {
     pub node: String,
     #[serde(default)]
     pub matches: Vec<Candidate>,
+    /// Files sent while writing the question: relayed to staff with it.
+    #[serde(default)]
+    pub files: Vec<Attachment>,
 }
 
 /// The last question the bot could not answer, kept so that "Ask staff" passes it on

@@ -2,6 +2,7 @@
 //! buttons", plus the person's saved place. It knows nothing of Telegram or terminals;
 //! the adapters translate.
 
+mod answering;
 mod booking;
 mod callback;
 mod command;
@@ -13,10 +14,11 @@ mod tickets;
 pub mod ui;
 
 pub use callback::{Callback, TicketVerb};
-pub use command::{COMMANDS, Command, STAFF_COMMANDS};
+pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee};
 pub use flow::Flow;
 use flow::LastQuestion;
-pub use tickets::{STAFF_CHAT_SETTING, stats_text};
+use tickets::FollowUpInput;
+pub use tickets::{STAFF_CHAT_MOVE, stats_text};
 
 use crate::clock::{Clock, SystemClock};
 use crate::dialogue::{Action, MAIN, Node, NodeId, Tree, render::escape_html};
@@ -74,7 +76,10 @@ pub enum Event {
     Text(String),
     /// An inline button's callback data.
     Press(String),
-    /// A sticker, photo, voice message, file…: something the bot cannot read.
+    /// A document, photo, video or voice message: relayed with a question for staff or
+    /// an answer from staff, not read.
+    File(crate::tickets::Attachment),
+    /// A sticker, poll, location…: something the bot neither reads nor relays.
     Unsupported,
     /// An adapter (re)connects to a person: show where they were.
     Resume,
@@ -109,6 +114,11 @@ impl Reply {
         }
     }
 
+    fn with_keyboard(mut self, keyboard: Vec<Vec<Button>>) -> Reply {
+        self.keyboard = keyboard;
+        self
+    }
+
     fn placed(mut self, placement: Placement) -> Reply {
         self.placement = placement;
         self
@@ -137,6 +147,8 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// STAFF_CHAT_ID: where tickets are posted (until Telegram moves the group).
     pub staff_chat: Option<i64>,
+    /// EUDESK_STAFF_LANG: the language of what the bot says in the staff chat.
+    pub staff_lang: Lang,
     /// New tickets a person may open per office day.
     pub tickets_per_day: u32,
     /// Office hours an untaken ticket may wait before staff are reminded of it.
@@ -156,6 +168,7 @@ impl Default for Options {
             staff: Vec::new(),
             clock: Arc::new(SystemClock),
             staff_chat: None,
+            staff_lang: Lang::Tr,
             tickets_per_day: 5,
             staff_remind_after: SignedDuration::from_hours(4),
             flood: crate::flood::Limits::default(),
@@ -169,6 +182,7 @@ impl Default for Options {
 struct Settings {
     retention_days: u32,
     staff_chat: Option<i64>,
+    staff_lang: Lang,
     tickets_per_day: u32,
     staff_remind_after: SignedDuration,
 }
@@ -184,6 +198,9 @@ pub struct Engine {
     settings: Arc<Settings>,
     flood: Arc<crate::flood::FloodGuard>,
     observer: Option<Observer>,
+    /// The staff chat's id once read (STAFF_CHAT_ID, or where Telegram moved it): asked
+    /// for every update, changed only by a move this process records.
+    staff_chat: Arc<std::sync::RwLock<Option<Option<i64>>>>,
 }
 
 fn to(label: &str, callback: Callback) -> Button {
@@ -222,9 +239,11 @@ impl Engine {
             clock: options.clock,
             flood: Arc::new(crate::flood::FloodGuard::new(options.flood)),
             observer: options.observer,
+            staff_chat: Arc::new(std::sync::RwLock::new(None)),
             settings: Arc::new(Settings {
                 retention_days: options.retention_days,
                 staff_chat: options.staff_chat,
+                staff_lang: options.staff_lang,
                 tickets_per_day: options.tickets_per_day,
                 staff_remind_after: options.staff_remind_after,
             }),
@@ -275,18 +294,19 @@ impl Engine {
     /// Handles one event and saves the person's new state before returning what to say.
     #[tracing::instrument(skip(self, ctx, event), fields(user = person.user))]
     pub async fn handle_in(&self, person: Person, ctx: Context, event: Event) -> Result<Vec<Reply>, EngineError> {
-        // In the staff chat only staff are heard; others' commands and presses are
-        // refused, and their messages are neither answered nor relayed.
-        if let Place::StaffChat(_) = ctx.place
-            && !self.is_staff(person.user)
-        {
-            return Ok(match &event {
-                Event::Text(t) if Command::parse(t).is_some() => {
-                    vec![Reply::new(ui::staff_only(person.lang_hint), Vec::new())]
-                }
-                Event::Press(_) => vec![Reply::new(ui::staff_only(person.lang_hint), Vec::new())],
-                _ => Vec::new(),
-            });
+        if let Place::StaffChat(_) = ctx.place {
+            // In the staff chat only staff are heard, and only about tickets: nobody
+            // else's message, command or press is answered there (an answer would queue
+            // ahead of ticket posts in the group's send limit), and no private flow of a
+            // staff member is touched.
+            if !self.is_staff(person.user) {
+                return Ok(Vec::new());
+            }
+            if let Some(observe) = &self.observer {
+                observe(person.user, &event);
+            }
+            let mut turn = self.staff_turn(person, &ctx);
+            return self.staff_chat_event(&mut turn, event, ctx.reply_to).await;
         }
         if !ctx.admitted
             && let Some(replies) = self.admit(person)
@@ -301,8 +321,8 @@ impl Engine {
         let mut replies = match event {
             Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to).await?,
             Event::Press(data) => self.press(&mut turn, &data).await?,
-            Event::Unsupported if turn.place != Place::Private => Vec::new(),
-            Event::Unsupported => vec![self.notice(turn.lang, ui::text_only(turn.lang))],
+            Event::File(file) => self.file(&mut turn, &file, ctx.reply_to).await?,
+            Event::Unsupported => self.unsupported(&mut turn).await?,
             Event::Resume => self.resume(&mut turn).await?,
         };
         if let (Some(notice), Some(first)) = (turn.notice, replies.first_mut()) {
@@ -321,31 +341,163 @@ impl Engine {
         Ok(replies)
     }
 
+    /// A staff member's turn in the staff chat: the staff chat's language, no private
+    /// state loaded, nothing of it saved.
+    fn staff_turn(&self, person: Person, ctx: &Context) -> Turn {
+        Turn {
+            user: person.user,
+            lang: self.settings.staff_lang,
+            chosen: None,
+            node: MAIN.to_owned(),
+            flow: None,
+            last_question: None,
+            forgotten: false,
+            place: ctx.place,
+            first_name: display_name(&ctx.first_name, person.user),
+            notice: None,
+        }
+    }
+
+    /// What a staff member does in the staff chat: staff commands, replies to ticket
+    /// posts, the answer they are writing, ticket buttons. Everything else there is
+    /// staff talking among themselves.
+    async fn staff_chat_event(
+        &self,
+        turn: &mut Turn,
+        event: Event,
+        reply_to: Option<i64>,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Place::StaffChat(chat) = turn.place else {
+            return Ok(Vec::new());
+        };
+        let replied_ticket = match reply_to {
+            Some(message) => self.store.ticket_of_message(chat, message).await?,
+            None => None,
+        };
+        match event {
+            Event::Text(text) => {
+                if let Some(command) = Command::parse(&text) {
+                    return self.staff_chat_command(turn, command).await;
+                }
+                if let Some(id) = replied_ticket {
+                    return self.answer_with(turn, id, answering::Input::Text(&text)).await;
+                }
+                Ok(self
+                    .draft_input(turn, answering::Input::Text(&text))
+                    .await?
+                    .unwrap_or_default())
+            }
+            Event::File(file) => {
+                if let Some(id) = replied_ticket {
+                    return self.answer_with(turn, id, answering::Input::File(&file)).await;
+                }
+                Ok(self
+                    .draft_input(turn, answering::Input::File(&file))
+                    .await?
+                    .unwrap_or_default())
+            }
+            Event::Unsupported => {
+                let answering =
+                    replied_ticket.is_some() || self.live_draft(turn).await?.is_some_and(|d| d.content.is_none());
+                Ok(if answering {
+                    vec![self.staff_reply(ui::cannot_relay(lang))]
+                } else {
+                    Vec::new()
+                })
+            }
+            Event::Press(data) => match Callback::decode(&data) {
+                Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await,
+                _ => Ok(Vec::new()),
+            },
+            Event::Resume => Ok(Vec::new()),
+        }
+    }
+
+    /// A command in the staff chat. The people's commands start private flows, whose
+    /// prompts must not land in the group: they are pointed to the private chat.
+    async fn staff_chat_command(&self, turn: &mut Turn, command: Command) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        match command {
+            Command::Help => Ok(vec![self.staff_reply(ui::staff_help(lang).trim_start())]),
+            Command::Cancel => Ok(vec![self.staff_reply(&match self.cancel_draft(turn).await? {
+                Some(id) => ui::answer_cancelled(lang, id),
+                None => ui::nothing_to_cancel(lang).to_owned(),
+            })]),
+            Command::Tickets
+            | Command::Ticket(_)
+            | Command::Take(_)
+            | Command::Close(_)
+            | Command::Reply(_)
+            | Command::Stats
+            | Command::Faq(_) => self.ticket_command(turn, &command).await,
+            Command::Sessions => self.staff_sessions(lang).await,
+            Command::Attendees(arg) => self.staff_attendees(lang, &arg).await,
+            Command::Broadcast(arg) => self.staff_broadcast(lang, &arg).await,
+            Command::Unknown(_) => Ok(Vec::new()),
+            _ => Ok(vec![self.staff_reply(ui::private_only(lang))]),
+        }
+    }
+
     /// Typed text: a command, a reply to a ticket message, the next answer of a flow,
     /// or a question.
     async fn text(&self, turn: &mut Turn, text: &str, reply_to: Option<i64>) -> Result<Vec<Reply>, EngineError> {
         if let Some(command) = Command::parse(text) {
             return self.command(turn, command).await;
         }
-        if let Some(message) = reply_to {
-            let handled = match turn.place {
-                Place::StaffChat(_) => self.staff_reply_to(turn, message, text).await?,
-                Place::Private => self.person_reply_to(turn, message, text).await?,
-            };
-            if let Some(replies) = handled {
-                return Ok(replies);
-            }
+        if let Some(message) = reply_to
+            && let Some(replies) = self.person_reply_to(turn, message, FollowUpInput::Text(text)).await?
+        {
+            return Ok(replies);
+        }
+        // A staff member writing an answer in their private chat (after Edit).
+        if self.is_staff(turn.user)
+            && let Some(replies) = self.draft_input(turn, answering::Input::Text(text)).await?
+        {
+            return Ok(replies);
         }
         match turn.flow.clone() {
             Some(Flow::Booking(_)) => self.flow_text(turn, text).await,
             Some(Flow::Ask(_)) => Ok(self.ask_text(turn, text)),
-            Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), text).await,
-            Some(Flow::StaffAnswer { ticket }) => self.staff_answer(turn, TicketId(ticket), text).await,
-            // In the staff chat, staff talk among themselves: only commands and replies
-            // to tickets are for the bot.
-            None if turn.place != Place::Private => Ok(Vec::new()),
+            Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), FollowUpInput::Text(text)).await,
             None => self.question(turn, text).await,
         }
+    }
+
+    /// A file in a private chat: part of a question for staff or a follow-up (relayed
+    /// with it), an answer a staff member is writing, or else something the bot cannot
+    /// read.
+    async fn file(
+        &self,
+        turn: &mut Turn,
+        file: &crate::tickets::Attachment,
+        reply_to: Option<i64>,
+    ) -> Result<Vec<Reply>, EngineError> {
+        if let Some(message) = reply_to
+            && let Some(replies) = self.person_reply_to(turn, message, FollowUpInput::File(file)).await?
+        {
+            return Ok(replies);
+        }
+        if self.is_staff(turn.user)
+            && let Some(replies) = self.draft_input(turn, answering::Input::File(file)).await?
+        {
+            return Ok(replies);
+        }
+        match turn.flow.clone() {
+            Some(Flow::Ask(_)) => Ok(self.ask_file(turn, file)),
+            Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), FollowUpInput::File(file)).await,
+            _ => Ok(vec![self.notice(turn.lang, ui::text_only(turn.lang))]),
+        }
+    }
+
+    /// A sticker, poll, location…: said plainly that it cannot be passed on when the
+    /// person is writing to staff, and that the bot reads text otherwise.
+    async fn unsupported(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        Ok(match turn.flow {
+            Some(Flow::Ask(_) | Flow::FollowUp { .. }) => vec![Reply::new(ui::cannot_relay(lang), Vec::new())],
+            _ => vec![self.notice(lang, ui::text_only(lang))],
+        })
     }
 
     fn turn(&self, person: Person, ctx: &Context, saved: Option<&Conversation>) -> Turn {
@@ -370,11 +522,7 @@ impl Engine {
                 .and_then(|q| serde_json::from_str(q).ok()),
             forgotten: false,
             place: ctx.place,
-            first_name: if ctx.first_name.trim().is_empty() {
-                format!("#{}", person.user)
-            } else {
-                ctx.first_name.clone()
-            },
+            first_name: display_name(&ctx.first_name, person.user),
             notice,
         }
     }
@@ -420,11 +568,21 @@ impl Engine {
                 vec![Reply::new(ui::choose_language(), keyboard)]
             }
             Command::Cancel => {
-                if self.abandon_flow(turn) {
-                    vec![self.notice(lang, ui::booking_cancelled(lang))]
+                // Each flow says what was cancelled; a staff member may also be writing
+                // an answer in this chat.
+                let draft = if self.is_staff(turn.user) {
+                    self.cancel_draft(turn).await?
                 } else {
-                    vec![self.notice(lang, ui::nothing_to_cancel(lang))]
-                }
+                    None
+                };
+                let said = match (turn.flow.take(), draft) {
+                    (Some(Flow::Booking(_)), _) => ui::booking_cancelled(lang).to_owned(),
+                    (Some(Flow::Ask(_)), _) => ui::question_cancelled(lang).to_owned(),
+                    (Some(Flow::FollowUp { ticket }), _) => ui::follow_up_cancelled(lang, TicketId(ticket)),
+                    (None, Some(id)) => ui::answer_cancelled(lang, id),
+                    (None, None) => ui::nothing_to_cancel(lang).to_owned(),
+                };
+                vec![self.notice(lang, &said)]
             }
             Command::Trainings => {
                 self.abandon_flow(turn);
@@ -535,7 +693,7 @@ impl Engine {
             }
             Some(Callback::Flow(value)) => match turn.flow {
                 Some(Flow::Ask(_)) => self.ask_press(turn, &value).await?,
-                Some(Flow::FollowUp { .. } | Flow::StaffAnswer { .. }) if value == "cancel" => {
+                Some(Flow::FollowUp { .. }) if value == "cancel" => {
                     turn.flow = None;
                     vec![self.notice(lang, ui::nothing_sent(lang)).placed(replace)]
                 }
@@ -546,7 +704,19 @@ impl Engine {
                     .store
                     .forget(turn.user, self.clock.now(), notices::promoted)
                     .await?;
-                tracing::info!(?erased, "a person's data was erased at their request");
+                // Out of the WAL too, now, not at the next automatic checkpoint.
+                if let Err(err) = self.store.checkpoint().await {
+                    tracing::warn!(parent: None, %err, "could not checkpoint the database after an erasure");
+                }
+                // Logged outside this update's span, which names the person: the log
+                // must not tie an id to an erasure any more than `privacy_log` does.
+                tracing::info!(
+                    parent: None,
+                    cancelled = erased.cancelled,
+                    registrations = erased.registrations,
+                    tickets = erased.tickets,
+                    "a person's data was erased at their request"
+                );
                 turn.forgotten = true;
                 vec![Reply::new(ui::forgotten(lang), Vec::new()).placed(replace)]
             }
@@ -565,6 +735,24 @@ impl Engine {
         })
     }
 
+    /// Matches a question on a blocking-pool thread: matching is CPU work (bounded, but
+    /// up to milliseconds for a 4,096-character message), and on the runtime's worker
+    /// threads it would hold up every other chat, polling and the outbox meanwhile.
+    pub async fn find(&self, text: &str, lang: Lang) -> crate::matching::Outcome {
+        let matcher = self.matcher.clone();
+        let text = text.to_owned();
+        match tokio::task::spawn_blocking(move || matcher.find(&text, lang)).await {
+            Ok(outcome) => outcome,
+            // The blocking pool is gone only while the runtime shuts down; a panic in
+            // matching is a bug that must surface like any other.
+            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+            Err(_) => crate::matching::Outcome {
+                decision: Decision::Escalate,
+                matches: Vec::new(),
+            },
+        }
+    }
+
     async fn question(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         // Only greetings, emoji or punctuation: nothing to look up.
@@ -572,7 +760,7 @@ impl Engine {
         if words.is_empty() {
             return Ok(vec![self.notice(lang, ui::nothing_to_read(lang))]);
         }
-        let outcome = self.matcher.find(text, lang);
+        let outcome = self.find(text, lang).await;
         let decision = serde_json::to_value(outcome.decision).ok();
         let top = outcome.matches.first().map(|m| (m.id.as_str(), m.score));
         self.store
@@ -727,4 +915,26 @@ pub(crate) fn fit_message(html: String) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The longest name shown for a person: names go into staff posts and notes.
+const MAX_NAME_CHARS: usize = 64;
+
+/// A person's name as the bot shows it: without control or direction-override
+/// characters (which would reverse a staff post's line), on one line, shortened; their
+/// id when nothing printable is left.
+pub fn display_name(name: &str, user: i64) -> String {
+    let cleaned = crate::dialogue::render::printable(name)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let cleaned: String = cleaned
+        .chars()
+        .filter(|c| !matches!(c, '\u{200B}'..='\u{200F}' | '\u{061C}' | '\u{FEFF}'))
+        .collect();
+    if cleaned.trim().is_empty() {
+        format!("#{user}")
+    } else {
+        shorten(&cleaned, MAX_NAME_CHARS)
+    }
 }

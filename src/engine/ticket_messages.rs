@@ -3,10 +3,11 @@
 //! too. Staff-chat texts are in Turkish, the office's language; people get theirs.
 
 use super::{Callback, TicketVerb, to};
-use crate::dialogue::render::escape_html;
+use crate::dialogue::render::{escape_html, printable};
 use crate::lang::Lang;
 use crate::message::{OutMessage, Purpose, Recipient};
-use crate::tickets::{Ticket, TicketId};
+use crate::storage::Answer;
+use crate::tickets::{Attachment, Ticket, TicketId};
 
 use super::shorten;
 use super::ui::pick as t;
@@ -35,7 +36,7 @@ pub fn staff_post(ticket: &Ticket) -> OutMessage {
     let html = format!(
         "🎫 <b>Talep #{}</b> · {} · {}\n📍 Bulunduğu menü: {}\n🔎 Botun önerdikleri: {tried}\n\n<blockquote>{}</blockquote>\n\n<i>Yanıtlamak için bu mesajı yanıtlayın ya da /reply {} metin</i>",
         ticket.id,
-        escape_html(&ticket.first_name),
+        escape_html(&printable(&ticket.first_name)),
         ticket.lang.code().to_uppercase(),
         escape_html(ticket.context_node.as_deref().unwrap_or("—")),
         escape_html(&ticket.question),
@@ -51,7 +52,7 @@ pub fn staff_follow_up(ticket: &Ticket, text: &str) -> OutMessage {
     let html = format!(
         "💬 <b>Talep #{}</b> · {} ek soru yazdı:\n\n<blockquote>{}</blockquote>",
         ticket.id,
-        escape_html(&ticket.first_name),
+        escape_html(&printable(&ticket.first_name)),
         escape_html(text)
     );
     OutMessage::new(Recipient::Staff, html)
@@ -65,22 +66,32 @@ pub fn staff_note(ticket: TicketId, html: String) -> OutMessage {
     OutMessage::new(Recipient::Staff, html).replying_to_ticket(ticket.0)
 }
 
-/// Staff's answer, to the person, in one message that says it comes from the office.
-pub fn answer(ticket: &Ticket, text: &str) -> OutMessage {
+/// Staff's answer, to the person, in one message that says it comes from the office;
+/// `before` is the ticket as it was, so that a second answer to the same question says
+/// it is an addition. A
+/// file is relayed as it is, with the same header as its caption.
+pub fn answer(before: &Ticket, answer: &Answer) -> OutMessage {
+    let ticket = before;
     let lang = ticket.lang;
-    let html = format!(
-        "✉️ <b>{}</b> ({} #{})\n\n{}\n\n<i>{}: {}</i>",
-        t(
+    // Answered already, with no follow-up since: this one adds to that answer.
+    let adds = before.status == crate::tickets::TicketStatus::Answered;
+    let heading = match (adds, matches!(answer, Answer::File { .. })) {
+        (false, false) => t(
             lang,
             "AB ve Dış İlişkiler Bürosu'ndan yanıt",
-            "An answer from the EU and Foreign Relations Office"
+            "An answer from the EU and Foreign Relations Office",
         ),
-        t(lang, "talep", "ticket"),
-        ticket.id,
-        escape_html(text),
-        t(lang, "Sorunuz", "Your question"),
-        escape_html(&shorten(&ticket.question, 300))
-    );
+        (true, false) => t(
+            lang,
+            "AB ve Dış İlişkiler Bürosu'ndan ek yanıt",
+            "An additional answer from the EU and Foreign Relations Office",
+        ),
+        (_, true) => t(
+            lang,
+            "📎 AB ve Dış İlişkiler Bürosu'ndan dosya",
+            "📎 A file from the EU and Foreign Relations Office",
+        ),
+    };
     let keyboard = vec![vec![
         to(
             t(lang, "✅ Çözüldü, teşekkürler", "✅ Solved, thanks"),
@@ -91,9 +102,66 @@ pub fn answer(ticket: &Ticket, text: &str) -> OutMessage {
             Callback::Ticket(TicketVerb::FollowUp, ticket.id),
         ),
     ]];
-    OutMessage::new(Recipient::Chat(ticket.user), html)
+    let message = match answer {
+        Answer::Text(text) => {
+            let html = format!(
+                "✉️ <b>{heading}</b> ({} #{})\n\n{}\n\n<i>{}: {}</i>",
+                t(lang, "talep", "ticket"),
+                ticket.id,
+                escape_html(text),
+                t(lang, "Sorunuz", "Your question"),
+                escape_html(&shorten(&ticket.question, 300))
+            );
+            OutMessage::new(Recipient::Chat(ticket.user), html)
+        }
+        Answer::File { of, caption, .. } => OutMessage::new(
+            Recipient::Chat(ticket.user),
+            file_caption(
+                &format!("<b>{heading}</b> ({} #{})", t(lang, "talep", "ticket"), ticket.id),
+                caption.as_deref(),
+            ),
+        )
+        .copying(*of),
+    };
+    message
         .with_keyboard(keyboard)
         .with_purpose(Purpose::TicketAnswer { ticket: ticket.id.0 })
+}
+
+/// Telegram's limit on a caption, in UTF-16 code units.
+const CAPTION_LIMIT: usize = 1024;
+
+/// A relayed file's caption: a header saying what it is, then the caption it was sent
+/// with, shortened to fit Telegram's caption limit.
+fn file_caption(header_html: &str, caption: Option<&str>) -> String {
+    let Some(caption) = caption.filter(|c| !c.trim().is_empty()) else {
+        return header_html.to_owned();
+    };
+    let room = CAPTION_LIMIT.saturating_sub(header_html.encode_utf16().count() + 40);
+    let mut kept = String::new();
+    for c in caption.chars() {
+        if escape_html(&kept).encode_utf16().count() + c.len_utf16() * 6 > room {
+            kept.push('…');
+            break;
+        }
+        kept.push(c);
+    }
+    format!("{header_html}\n\n{}", escape_html(&kept))
+}
+
+/// A file the person sent with their question or follow-up, relayed into the staff
+/// chat under the ticket's post: staff replying to it answer the ticket.
+pub fn staff_file(ticket: &Ticket, file: &Attachment) -> OutMessage {
+    let header = format!(
+        "📎 <b>Talep #{}</b> · {} · {}",
+        ticket.id,
+        escape_html(&printable(&ticket.first_name)),
+        escape_html(&file.kind.label(Lang::Tr))
+    );
+    OutMessage::new(Recipient::Staff, file_caption(&header, file.caption.as_deref()))
+        .copying(file.of)
+        .replying_to_ticket(ticket.id.0)
+        .with_purpose(Purpose::TicketPost { ticket: ticket.id.0 })
 }
 
 /// Told to the person when staff close their ticket.

@@ -4,7 +4,7 @@
 use super::flow::{Ask, Flow};
 use super::shorten;
 use super::ticket_messages as msg;
-use super::{Callback, Engine, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
+use super::{Callback, Engine, EngineError, Placement, Reply, TicketVerb, Turn, to};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::{Purpose, Recipient};
@@ -14,9 +14,26 @@ use crate::trainings::time::{local, office_tz};
 
 use super::ui::pick as t;
 
-/// The setting that holds the staff chat's id once Telegram has moved it (a group
-/// upgraded to a supergroup).
-pub const STAFF_CHAT_SETTING: &str = "staff_chat_id";
+/// The setting that holds where Telegram moved the staff chat (a group upgraded to a
+/// supergroup), as `from:to`. The move applies only while STAFF_CHAT_ID is still the
+/// group it moved from: an operator who configures a new group is followed, not the
+/// old group's new id.
+pub const STAFF_CHAT_MOVE: &str = "staff_chat_move";
+
+/// What a release before 0.1.1 stored: only where the chat moved to, not from where.
+const LEGACY_STAFF_CHAT: &str = "staff_chat_id";
+
+/// A basic group's id; supergroups (the only thing a group moves to) have ids from
+/// -1000000000000 down.
+fn basic_group(chat: i64) -> bool {
+    (-999_999_999_999..0).contains(&chat)
+}
+
+/// What a person or staff add to a ticket after it exists: text or a file.
+pub(super) enum FollowUpInput<'a> {
+    Text(&'a str),
+    File(&'a crate::tickets::Attachment),
+}
 
 fn ticket_id(arg: &str) -> Option<TicketId> {
     super::command::id_arg(arg).map(TicketId)
@@ -36,22 +53,52 @@ fn age(secs: i64, lang: Lang) -> String {
 }
 
 impl Engine {
-    /// The staff chat's id: where Telegram moved it, else STAFF_CHAT_ID.
+    /// The staff chat's id: STAFF_CHAT_ID, or where Telegram moved that group. Read once
+    /// and kept: only this process records moves (`staff_chat_moved`).
     pub async fn staff_chat(&self) -> Result<Option<i64>, EngineError> {
-        Ok(match self.store.setting(STAFF_CHAT_SETTING).await? {
-            Some(v) => v.parse().ok().or(self.settings.staff_chat),
-            None => self.settings.staff_chat,
-        })
+        if let Some(known) = *self.staff_chat.read().expect("staff chat lock") {
+            return Ok(known);
+        }
+        let configured = self.settings.staff_chat;
+        let moved = match self.store.setting(STAFF_CHAT_MOVE).await? {
+            Some(v) => v
+                .split_once(':')
+                .and_then(|(from, to)| Some((from.parse::<i64>().ok()?, to.parse::<i64>().ok()?))),
+            // An older release kept only the new id; it can only have come from a basic
+            // group, so it applies while the configured chat is one.
+            None => self
+                .store
+                .setting(LEGACY_STAFF_CHAT)
+                .await?
+                .and_then(|v| v.parse::<i64>().ok())
+                .and_then(|to| {
+                    configured
+                        .filter(|c| basic_group(*c) && !basic_group(to))
+                        .map(|from| (from, to))
+                }),
+        };
+        let chat = match (configured, moved) {
+            (Some(c), Some((from, to))) if c == from => Some(to),
+            _ => configured,
+        };
+        *self.staff_chat.write().expect("staff chat lock") = Some(chat);
+        Ok(chat)
     }
 
     /// Telegram upgraded the staff group to a supergroup: follow it.
     pub async fn staff_chat_moved(&self, from: i64, to: i64) -> Result<bool, EngineError> {
-        if self.staff_chat().await? == Some(from) {
-            self.store.set_setting(STAFF_CHAT_SETTING, &to.to_string()).await?;
-            tracing::info!(from, to, "the staff chat moved; following it");
-            return Ok(true);
+        if self.staff_chat().await? != Some(from) {
+            return Ok(false);
         }
-        Ok(false)
+        // Recorded from the configured id: a chain (configured → moved → moved again)
+        // still starts from what the operator wrote.
+        let origin = self.settings.staff_chat.unwrap_or(from);
+        self.store
+            .set_setting(STAFF_CHAT_MOVE, &format!("{origin}:{to}"))
+            .await?;
+        *self.staff_chat.write().expect("staff chat lock") = Some(Some(to));
+        tracing::info!(from, to, "the staff chat moved; following it");
+        Ok(true)
     }
 
     /// Starts asking staff: with the question given (typed after /ask, or the last one
@@ -66,6 +113,7 @@ impl Engine {
             question: None,
             node: turn.node.clone(),
             matches,
+            files: Vec::new(),
         }));
         match question {
             Some(q) => self.ask_text(turn, &q),
@@ -105,30 +153,49 @@ impl Engine {
                 vec![Reply::new(html, Vec::new()), self.ask_prompt(lang)]
             }
             Ok(question) => {
-                let html = format!(
-                    "{}\n\n<blockquote>{}</blockquote>",
-                    t(
-                        lang,
-                        "Bu soruyu büro personeline göndereyim mi?",
-                        "Shall I send this question to the office's staff?"
-                    ),
-                    escape_html(question.as_str())
-                );
                 ask.question = Some(question);
+                let html = ask_preview(lang, &ask);
                 turn.flow = Some(Flow::Ask(ask));
-                let keyboard = vec![
-                    vec![to(t(lang, "📨 Gönder", "📨 Send"), Callback::Flow("send".into()))],
-                    vec![
-                        to(
-                            t(lang, "✏️ Yeniden yaz", "✏️ Rewrite"),
-                            Callback::Flow("rewrite".into()),
-                        ),
-                        to(t(lang, "✖️ Vazgeç", "✖️ Cancel"), Callback::Flow("cancel".into())),
-                    ],
-                ];
-                vec![Reply::new(html, keyboard)]
+                vec![Reply::new(html, ask_buttons(lang))]
             }
         }
+    }
+
+    /// A file while asking: it goes with the question. With a caption and no question
+    /// yet, the caption is the question.
+    pub(super) fn ask_file(&self, turn: &mut Turn, file: &crate::tickets::Attachment) -> Vec<Reply> {
+        let lang = turn.lang;
+        let Some(Flow::Ask(mut ask)) = turn.flow.clone() else {
+            return Vec::new();
+        };
+        if ask.files.len() >= MAX_FILES {
+            let html = match lang {
+                Lang::Tr => format!("Bir soruyla en çok {MAX_FILES} dosya gönderilebilir; bu dosyayı eklemedim."),
+                Lang::En => format!("A question can carry at most {MAX_FILES} files; I did not add this one."),
+            };
+            return vec![Reply::new(html, Vec::new())];
+        }
+        ask.files.push(file.clone());
+        if ask.question.is_none()
+            && let Some(Ok(q)) = file.caption.as_deref().map(QuestionText::parse)
+        {
+            ask.question = Some(q);
+        }
+        turn.flow = Some(Flow::Ask(ask.clone()));
+        if ask.question.is_none() {
+            return vec![Reply::new(
+                t(
+                    lang,
+                    "📎 Dosyayı aldım; sorunuzla birlikte gidecek. Şimdi sorunuzu tek bir mesaj olarak yazın.",
+                    "📎 I have the file; it will go with your question. Now write your question in one message.",
+                ),
+                vec![vec![to(
+                    t(lang, "✖️ Vazgeç", "✖️ Cancel"),
+                    Callback::Flow("cancel".into()),
+                )]],
+            )];
+        }
+        vec![Reply::new(ask_preview(lang, &ask), ask_buttons(lang))]
     }
 
     /// A button while asking.
@@ -153,7 +220,11 @@ impl Engine {
                 ])
             }
             ("rewrite", _) => {
-                turn.flow = Some(Flow::Ask(Ask { question: None, ..ask }));
+                turn.flow = Some(Flow::Ask(Ask {
+                    question: None,
+                    files: Vec::new(),
+                    ..ask
+                }));
                 Ok(vec![self.ask_prompt(lang).placed(Placement::Replace)])
             }
             ("send", Some(question)) => self.send_ticket(turn, ask, question).await,
@@ -164,11 +235,7 @@ impl Engine {
     async fn send_ticket(&self, turn: &mut Turn, ask: Ask, question: QuestionText) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
-        let day_start = now
-            .to_zoned(office_tz())
-            .start_of_day()
-            .map(|z| z.timestamp())
-            .unwrap_or(now);
+        let day = now.to_zoned(office_tz()).date();
         let new = NewTicket {
             user: turn.user,
             first_name: turn.first_name.clone(),
@@ -176,10 +243,18 @@ impl Engine {
             question,
             context_node: Some(ask.node.clone()),
             context_matches: ask.matches.clone(),
+            attachments: ask.files.clone(),
         };
         let created = self
             .store
-            .create_ticket(&new, now, day_start, self.settings.tickets_per_day, msg::staff_post)
+            .create_ticket(
+                &new,
+                now,
+                day,
+                self.settings.tickets_per_day,
+                msg::staff_post,
+                msg::staff_file,
+            )
             .await?;
         turn.flow = None;
         Ok(vec![match created {
@@ -228,43 +303,60 @@ impl Engine {
         }])
     }
 
-    /// The person's follow-up to their ticket.
+    /// The person's follow-up to their ticket: a text, or a file relayed to staff.
     pub(super) async fn follow_up(
         &self,
         turn: &mut Turn,
         ticket: TicketId,
-        text: &str,
+        input: FollowUpInput<'_>,
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         turn.flow = None;
-        let text = match QuestionText::parse(text) {
-            Ok(q) => q,
-            Err(QuestionError::Empty) => return Ok(vec![self.notice(lang, super::ui::nothing_to_read(lang))]),
-            Err(QuestionError::TooLong(n)) => {
-                turn.flow = Some(Flow::FollowUp { ticket: ticket.0 });
-                let html = match lang {
-                    Lang::Tr => {
-                        format!("Mesajınız {n} karakter; lütfen 2.000 karakterin altına indirip yeniden yazın.")
-                    }
-                    Lang::En => {
-                        format!("Your message has {n} characters; please shorten it to under 2,000 and send it again.")
+        let now = self.clock.now();
+        let done = match input {
+            FollowUpInput::Text(text) => {
+                let text = match QuestionText::parse(text) {
+                    Ok(q) => q,
+                    Err(QuestionError::Empty) => return Ok(vec![self.notice(lang, super::ui::nothing_to_read(lang))]),
+                    Err(QuestionError::TooLong(n)) => {
+                        turn.flow = Some(Flow::FollowUp { ticket: ticket.0 });
+                        let html = match lang {
+                            Lang::Tr => {
+                                format!("Mesajınız {n} karakter; lütfen 2.000 karakterin altına indirip yeniden yazın.")
+                            }
+                            Lang::En => format!(
+                                "Your message has {n} characters; please shorten it to under 2,000 and send it again."
+                            ),
+                        };
+                        return Ok(vec![Reply::new(html, Vec::new())]);
                     }
                 };
-                return Ok(vec![Reply::new(html, Vec::new())]);
+                self.store
+                    .follow_up(ticket, turn.user, text.as_str(), EventKind::FollowUp, now, |t| {
+                        msg::staff_follow_up(t, text.as_str())
+                    })
+                    .await?
+            }
+            FollowUpInput::File(file) => {
+                let label = match &file.caption {
+                    Some(c) => format!("{}: {c}", file.kind.label(Lang::En)),
+                    None => file.kind.label(Lang::En),
+                };
+                self.store
+                    .follow_up(ticket, turn.user, &label, EventKind::File, now, |t| {
+                        msg::staff_file(t, file)
+                    })
+                    .await?
             }
         };
-        let now = self.clock.now();
-        let done = self
-            .store
-            .follow_up(ticket, turn.user, text.as_str(), now, |t| {
-                msg::staff_follow_up(t, text.as_str())
-            })
-            .await?;
         Ok(vec![match done {
             Some(t) => {
                 let html = match lang {
-                    Lang::Tr => format!("💬 Ek sorunuzu #{} numaralı talebe ekledim ve personele ilettim.", t.id),
-                    Lang::En => format!("💬 I added your follow-up to ticket #{} and passed it to staff.", t.id),
+                    Lang::Tr => format!(
+                        "💬 Ek mesajınızı #{} numaralı talebe ekledim ve personele ilettim.",
+                        t.id
+                    ),
+                    Lang::En => format!("💬 I added your message to ticket #{} and passed it to staff.", t.id),
                 };
                 self.notice(lang, &html)
             }
@@ -330,8 +422,14 @@ impl Engine {
                 };
                 turn.flow = Some(Flow::FollowUp { ticket: ticket.id.0 });
                 let html = match lang {
-                    Lang::Tr => format!("#{} numaralı talebiniz için ek sorunuzu yazın:", ticket.id),
-                    Lang::En => format!("Write your follow-up to ticket #{}:", ticket.id),
+                    Lang::Tr => format!(
+                        "#{} numaralı talebiniz için ek sorunuzu yazın (ya da bir belge, fotoğraf gönderin):",
+                        ticket.id
+                    ),
+                    Lang::En => format!(
+                        "Write your follow-up to ticket #{} (or send a document or a photo):",
+                        ticket.id
+                    ),
                 };
                 Ok(vec![Reply::new(
                     html,
@@ -366,27 +464,13 @@ impl Engine {
                     None => self.notice(lang, t(lang, "Bu talep bulunamadı.", "That ticket cannot be found.")),
                 }])
             }
-            TicketVerb::Answer | TicketVerb::Take | TicketVerb::Close if !self.is_staff(turn.user) => {
-                Ok(vec![self.notice(lang, super::ui::staff_only(lang))])
-            }
-            TicketVerb::Answer => {
-                let Some(ticket) = self.store.ticket(id).await? else {
-                    return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
-                };
-                turn.flow = Some(Flow::StaffAnswer { ticket: ticket.id.0 });
-                let html = match lang {
-                    Lang::Tr => format!(
-                        "{}, #{} numaralı talebin yanıtını yazın (vazgeçmek için /cancel):",
-                        escape_html(&turn.first_name),
-                        ticket.id
-                    ),
-                    Lang::En => format!(
-                        "{}, write the answer to ticket #{} (/cancel to stop):",
-                        escape_html(&turn.first_name),
-                        ticket.id
-                    ),
-                };
-                Ok(vec![self.staff_reply(&html)])
+            // Whether someone is staff is checked now, at the press, against the staff
+            // list the bot runs with: a member removed from STAFF_USER_IDS can no
+            // longer act, whatever they started before.
+            _ if !self.is_staff(turn.user) => Ok(vec![self.notice(lang, super::ui::staff_only(lang))]),
+            TicketVerb::Answer => self.start_answer(turn, id).await,
+            TicketVerb::Send | TicketVerb::SendAnyway | TicketVerb::Edit | TicketVerb::Discard => {
+                self.draft_press(turn, verb, id).await
             }
             TicketVerb::Take => self.take(turn, id).await,
             TicketVerb::Close => self.close(turn, id, None).await,
@@ -394,47 +478,8 @@ impl Engine {
     }
 
     /// A reply to staff without the main-menu button, which means nothing in a group.
-    fn staff_reply(&self, html: &str) -> Reply {
+    pub(super) fn staff_reply(&self, html: &str) -> Reply {
         Reply::new(html, Vec::new())
-    }
-
-    pub(super) async fn staff_answer(
-        &self,
-        turn: &mut Turn,
-        id: TicketId,
-        text: &str,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        turn.flow = None;
-        let text = text.trim();
-        if text.is_empty() {
-            return Ok(vec![self.staff_reply(t(
-                lang,
-                "Boş yanıt gönderilmez.",
-                "An empty answer is not sent.",
-            ))]);
-        }
-        let me = Actor {
-            id: turn.user,
-            name: turn.first_name.clone(),
-        };
-        let answered = self
-            .store
-            .answer_ticket(id, &me, text, self.clock.now(), |t| msg::answer(t, text))
-            .await?;
-        Ok(vec![match answered {
-            Some(t) => {
-                let html = match lang {
-                    Lang::Tr => format!("📤 #{} yanıtı kuyruğa alındı; iletilince burada yazacak.", t.id),
-                    Lang::En => format!(
-                        "📤 The answer to #{} is queued; you will see here when it is delivered.",
-                        t.id
-                    ),
-                };
-                self.staff_reply(&html)
-            }
-            None => self.staff_reply(&missing_ticket(id, lang)),
-        }])
     }
 
     async fn take(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
@@ -530,7 +575,9 @@ impl Engine {
                 ticket_id(arg),
                 arg.split_once(char::is_whitespace).map(|(_, n)| n.trim()),
             ) {
-                (Some(id), Some(text)) if !text.is_empty() => self.staff_answer(turn, id, text).await,
+                (Some(id), Some(text)) if !text.is_empty() => {
+                    self.answer_with(turn, id, super::answering::Input::Text(text)).await
+                }
                 _ => Ok(usage("/reply N metin")),
             },
             C::Stats => self.stats().await,
@@ -638,7 +685,9 @@ impl Engine {
     pub async fn delivered(&self, pending: &Pending, chat: i64, message: i64) -> Result<(), EngineError> {
         let now = self.clock.now();
         match pending.message.purpose {
-            Some(Purpose::TicketPost { ticket }) => self.store.link_message(chat, message, TicketId(ticket)).await?,
+            Some(Purpose::TicketPost { ticket } | Purpose::TicketPiece { ticket }) => {
+                self.store.link_message(chat, message, TicketId(ticket)).await?
+            }
             Some(Purpose::TicketAnswer { ticket }) => {
                 let id = TicketId(ticket);
                 self.store.link_message(chat, message, id).await?;
@@ -714,37 +763,21 @@ impl Engine {
         Ok(reminded)
     }
 
-    /// Staff's reply (in Telegram) to a message: an answer when it belongs to a ticket.
-    pub(super) async fn staff_reply_to(
-        &self,
-        turn: &mut Turn,
-        message: i64,
-        text: &str,
-    ) -> Result<Option<Vec<Reply>>, EngineError> {
-        let Place::StaffChat(chat) = turn.place else {
-            return Ok(None);
-        };
-        match self.store.ticket_of_message(chat, message).await? {
-            Some(id) => Ok(Some(self.staff_answer(turn, id, text).await?)),
-            None => Ok(None),
-        }
-    }
-
     /// The person's reply (in Telegram) to an answer: a follow-up to its ticket.
     pub(super) async fn person_reply_to(
         &self,
         turn: &mut Turn,
         message: i64,
-        text: &str,
+        input: FollowUpInput<'_>,
     ) -> Result<Option<Vec<Reply>>, EngineError> {
         match self.store.ticket_of_message(turn.user, message).await? {
-            Some(id) => Ok(Some(self.follow_up(turn, id, text).await?)),
+            Some(id) => Ok(Some(self.follow_up(turn, id, input).await?)),
             None => Ok(None),
         }
     }
 }
 
-fn missing_ticket(id: TicketId, lang: Lang) -> String {
+pub(super) fn missing_ticket(id: TicketId, lang: Lang) -> String {
     match lang {
         Lang::Tr => format!("#{id} numaralı talep yok."),
         Lang::En => format!("There is no ticket #{id}."),
@@ -777,4 +810,41 @@ pub fn stats_text(s: &crate::storage::Stats) -> String {
         }
     }
     lines.join("\n")
+}
+
+/// At most this many files go with one question.
+const MAX_FILES: usize = 5;
+
+/// The question (and its files) as it will be sent, asking to confirm.
+fn ask_preview(lang: Lang, ask: &Ask) -> String {
+    let question = ask.question.as_ref().map(|q| q.as_str()).unwrap_or("");
+    let files = match ask.files.len() {
+        0 => String::new(),
+        n => match lang {
+            Lang::Tr => format!("\n📎 {n} dosya ile"),
+            Lang::En => format!("\n📎 with {n} file(s)"),
+        },
+    };
+    format!(
+        "{}\n\n<blockquote>{}</blockquote>{files}",
+        t(
+            lang,
+            "Bu soruyu büro personeline göndereyim mi?",
+            "Shall I send this question to the office's staff?"
+        ),
+        escape_html(question)
+    )
+}
+
+fn ask_buttons(lang: Lang) -> Vec<Vec<crate::message::Button>> {
+    vec![
+        vec![to(t(lang, "📨 Gönder", "📨 Send"), Callback::Flow("send".into()))],
+        vec![
+            to(
+                t(lang, "✏️ Yeniden yaz", "✏️ Rewrite"),
+                Callback::Flow("rewrite".into()),
+            ),
+            to(t(lang, "✖️ Vazgeç", "✖️ Cancel"), Callback::Flow("cancel".into())),
+        ],
+    ]
 }

@@ -226,3 +226,41 @@ pub fn forgotten(lang: Lang) -> &'static str {
         "Everything about you has been erased. To use the bot again, just type /start.",
     )
 }
+
+pub fn question_cancelled(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Sorunuzu göndermedim; yazdıklarınız saklanmadı. İsterseniz /ask ile yeniden başlayabilirsiniz.",
+        "I did not send your question; nothing you typed was kept. You can start again with /ask.",
+    )
+}
+
+pub fn follow_up_cancelled(lang: Lang, ticket: crate::tickets::TicketId) -> String {
+    match lang {
+        Lang::Tr => format!("#{ticket} numaralı talebinize ek mesaj göndermedim."),
+        Lang::En => format!("I did not send a follow-up to ticket #{ticket}."),
+    }
+}
+
+pub fn answer_cancelled(lang: Lang, ticket: crate::tickets::TicketId) -> String {
+    match lang {
+        Lang::Tr => format!("#{ticket} numaralı talebin yanıtı gönderilmedi; yanıt modu kapandı."),
+        Lang::En => format!("The answer to ticket #{ticket} was not sent; answer mode has ended."),
+    }
+}
+
+pub fn private_only(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bu komut benimle özel sohbette çalışır; personel grubunda yalnızca personel komutları kullanılır (/help).",
+        "This command works in a private chat with me; in the staff group only staff commands are used (/help).",
+    )
+}
+
+pub fn cannot_relay(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bunu iletemiyorum: çıkartma, anket, konum ve kişi kartı gönderilemez. Metin, belge, fotoğraf, video ya da sesli mesaj gönderin.",
+        "I cannot pass this on: stickers, polls, locations and contacts cannot be relayed. Send text, a document, a photo, a video or a voice message.",
+    )
+}

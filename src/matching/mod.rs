@@ -147,7 +147,12 @@ impl Matcher {
 
     /// Matches a question in `lang`, falling back to the other language.
     pub fn find(&self, question: &str, lang: Lang) -> Outcome {
-        let words = normalize::words(question);
+        let mut words = normalize::words(question);
+        // A word said twice is still one word of the question ("erasmus erasmus
+        // erasmus" asks what "erasmus" asks), and a message of one repeated word must
+        // not cost its length times the look-up.
+        let mut seen = std::collections::HashSet::new();
+        words.retain(|w| seen.insert(w.clone()));
         if words.is_empty() || self.docs.is_empty() {
             return Outcome {
                 decision: Decision::Escalate,
@@ -257,6 +262,11 @@ impl Matcher {
         }
         let chars: Vec<char> = word.chars().collect();
         let len = chars.len();
+        // No real word is this long; tolerance for suffixes and typos would only cost
+        // time (the typo look-up grows with the cube of a word's length).
+        if len > MAX_FUZZY_CHARS {
+            return found;
+        }
         // Byte offsets of each character boundary, to slice `word` without allocating.
         let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
         // A Turkish suffix on the question word: "erasmusa", "projeyi", "basvurusu".
@@ -314,6 +324,12 @@ const SHARED_STEM: usize = 5;
 /// Shorter words are not typo-matched: one edit in a three-letter word makes another
 /// word.
 const MIN_TYPO_LEN: usize = 4;
+/// Longer words are looked up only as they are. The longest word of the shipped content
+/// has 21 letters ("uluslararasilastirma"-like compounds); a Turkish word with a few
+/// suffixes stays under 30. Without this bound one 4,096-letter word took minutes in the
+/// typo look-up (two deletions: millions of variants, each hashed over the whole word)
+/// and stalled every other chat.
+pub const MAX_FUZZY_CHARS: usize = 32;
 
 fn max_edits(len: usize) -> usize {
     if len >= 9 { 2 } else { 1 }

@@ -203,6 +203,14 @@ const STOPWORDS: &[&str] = &[
     "explain",
 ];
 
+/// Whether a folded word is one of `STOPWORDS`: a set, since a long message has
+/// hundreds of words.
+pub fn is_stopword(word: &str) -> bool {
+    static SET: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+        std::sync::LazyLock::new(|| STOPWORDS.iter().copied().collect());
+    SET.contains(word)
+}
+
 /// Folds a whole text (see `fold_char`), cutting Turkish suffixes written after an
 /// apostrophe ("Erasmus+'a" → "erasmus+"), and turning punctuation into spaces.
 pub fn fold(text: &str) -> String {
@@ -232,7 +240,7 @@ pub fn fold(text: &str) -> String {
 pub fn words(text: &str) -> Vec<String> {
     fold(text)
         .split_whitespace()
-        .filter(|w| !STOPWORDS.contains(w))
+        .filter(|w| !is_stopword(w))
         .map(str::to_owned)
         .collect()
 }

@@ -1,13 +1,15 @@
 //! Every SQL query eudesk runs, and nothing else.
 
+pub mod drafts;
 pub mod outbox;
 pub mod privacy;
 pub mod tickets;
 pub mod trainings;
 
+pub use drafts::{Draft, DraftContent};
 pub use outbox::{OutboxId, Pending};
 pub use privacy::Erased;
-pub use tickets::{Actor, Closed, Created, Stats};
+pub use tickets::{Actor, Answer, Closed, Created, Stats};
 pub use trainings::{Booked, Cancelled, Reminder};
 
 use crate::lang::Lang;
@@ -42,6 +44,29 @@ pub(crate) fn ts(t: jiff::Timestamp) -> String {
 
 pub(crate) fn parse_ts(s: String) -> Result<jiff::Timestamp, StoreError> {
     s.parse().map_err(|_| StoreError::Corrupt(format!("timestamp '{s}'")))
+}
+
+/// Makes sure the database file exists and only its owner can read it: SQLite creates
+/// the `-wal` and `-shm` files with the database file's permissions, so these follow.
+/// Names, e-mail addresses and questions live in it.
+fn private_file(path: &std::path::Path) -> std::io::Result<()> {
+    if path.as_os_str().is_empty() || path.to_str() == Some(":memory:") || path.exists() {
+        return Ok(());
+    }
+    match create_private(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
+/// Creates a new file readable and writable by its owner only (0600); fails when it
+/// exists.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
 }
 
 /// The SQLite database. Cheap to clone: the pool is shared.
@@ -90,7 +115,14 @@ impl Store {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // Deleted and overwritten content is zeroed, not left in free pages where
+            // `strings eudesk.db` would still show what a person asked us to erase.
+            .pragma("secure_delete", "ON");
+        private_file(options.get_filename()).map_err(|source| StoreError::Open {
+            url: url.to_owned(),
+            source: sqlx::Error::Io(source),
+        })?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -143,7 +175,20 @@ impl Store {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
     }
 
+    /// Moves everything in the write-ahead log into the database file and empties the
+    /// log: after an erasure, and at a clean stop, nothing erased stays in `-wal`.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Checkpoints and closes every connection (a clean stop).
     pub async fn close(&self) {
+        if let Err(err) = self.checkpoint().await {
+            tracing::warn!(%err, "could not checkpoint the database at stop");
+        }
         self.pool.close().await;
     }
 }
@@ -213,8 +258,11 @@ impl Store {
     }
 
     /// A consistent copy of the live database, made while the bot runs (SQLite's
-    /// `VACUUM INTO` reads one snapshot, and WAL lets the bot go on writing).
+    /// `VACUUM INTO` reads one snapshot, and WAL lets the bot go on writing). The file
+    /// is created first, empty and readable by its owner only (`VACUUM INTO` accepts an
+    /// empty file), so a backup is never readable by others, not even for a moment.
     pub async fn backup(&self, path: &std::path::Path) -> Result<(), StoreError> {
+        create_private(path).map_err(|e| StoreError::Corrupt(format!("cannot create '{}': {e}", path.display())))?;
         sqlx::query("VACUUM INTO ?")
             .bind(path.to_string_lossy().into_owned())
             .execute(&self.pool)

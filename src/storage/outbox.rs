@@ -2,7 +2,7 @@
 //! that caused them, and sent by a worker until Telegram accepts or refuses them.
 
 use super::{Store, StoreError, parse_ts, ts};
-use crate::message::{Button, Document, OutMessage, Purpose, Recipient, TELEGRAM_LIMIT, split_html};
+use crate::message::{Button, CopyOf, Document, OutMessage, Purpose, Recipient, TELEGRAM_LIMIT, split_html};
 use jiff::Timestamp;
 use sqlx::{Row, SqliteConnection};
 
@@ -27,11 +27,22 @@ pub(super) async fn enqueue_in(
 ) -> Result<OutboxId, StoreError> {
     // Too long for one message: the leading pieces go first as plain rows, and the
     // last piece carries the buttons, the file and what to record.
-    let pieces = split_html(&m.html, TELEGRAM_LIMIT);
+    // A copied file's caption is short (checked where it is made); only text splits.
+    let pieces = if m.copy.is_some() {
+        vec![m.html.clone()]
+    } else {
+        split_html(&m.html, TELEGRAM_LIMIT)
+    };
     if pieces.len() > 1 {
         let last = pieces.len() - 1;
         for piece in &pieces[..last] {
-            insert(conn, &OutMessage::new(m.to, piece.clone()), now).await?;
+            // Every piece of a ticket's post leads to the ticket (a reply to the first
+            // piece, the one with the header, answers it) and goes with it on erasure.
+            let mut lead = OutMessage::new(m.to, piece.clone());
+            lead.ticket = m.ticket;
+            lead.reply_to_ticket = m.reply_to_ticket;
+            lead.purpose = m.purpose.map(|p| Purpose::TicketPiece { ticket: p.ticket() });
+            insert(conn, &lead, now).await?;
         }
         let tail = OutMessage {
             html: pieces[last].clone(),
@@ -75,8 +86,9 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
         Recipient::Staff => (0, true),
     };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at,
+                             ticket_id, copy_from_chat, copy_message_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(chat)
     .bind(to_staff)
@@ -88,6 +100,9 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     .bind(purpose)
     .bind(ts(now))
     .bind(ts(now))
+    .bind(m.ticket)
+    .bind(m.copy.map(|c| c.chat))
+    .bind(m.copy.map(|c| c.message))
     .fetch_one(conn)
     .await?;
     Ok(OutboxId(id))
@@ -103,7 +118,8 @@ impl Store {
     /// Messages whose time to (re)try has come, oldest first.
     pub async fn due_messages(&self, now: Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
         let rows = sqlx::query(
-            "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts FROM outbox
+            "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
+                    ticket_id, copy_from_chat, copy_message_id FROM outbox
              WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
         )
         .bind(ts(now))
@@ -129,6 +145,8 @@ impl Store {
                 } else {
                     Recipient::Chat(row.try_get("chat_id")?)
                 };
+                let copy_chat: Option<i64> = row.try_get("copy_from_chat")?;
+                let copy_message: Option<i64> = row.try_get("copy_message_id")?;
                 let name: Option<String> = row.try_get("file_name")?;
                 let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
                 Ok(Pending {
@@ -141,6 +159,10 @@ impl Store {
                         document: name.zip(bytes).map(|(name, bytes)| Document { name, bytes }),
                         reply_to_ticket: row.try_get("reply_to_ticket")?,
                         purpose,
+                        ticket: row.try_get("ticket_id")?,
+                        copy: copy_chat
+                            .zip(copy_message)
+                            .map(|(chat, message)| CopyOf { chat, message }),
                     },
                 })
             })

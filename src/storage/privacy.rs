@@ -69,21 +69,25 @@ async fn anonymise_tickets(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        // Messages about the ticket: not sent yet, they are dropped; sent, their text
-        // goes (the outbox keeps that something was sent).
-        let about = r#"(reply_to_ticket = ? OR purpose LIKE '%"ticket":' || ? || '}%')"#;
-        sqlx::query(&format!("DELETE FROM outbox WHERE state = 'pending' AND {about}"))
-            .bind(id)
+        // Messages about the ticket (every piece of a long post, files relayed): not
+        // sent yet, they are dropped; sent, their text goes (the outbox keeps that
+        // something was sent).
+        sqlx::query("DELETE FROM outbox WHERE state = 'pending' AND ticket_id = ?")
             .bind(id)
             .execute(&mut *conn)
             .await?;
-        sqlx::query(&format!(
-            "UPDATE outbox SET html = '', keyboard = NULL, file_name = NULL, file_bytes = NULL, last_error = NULL WHERE {about}"
-        ))
-        .bind(id)
+        sqlx::query(
+            "UPDATE outbox SET html = '', keyboard = NULL, file_name = NULL, file_bytes = NULL, last_error = NULL,
+                 copy_from_chat = NULL, copy_message_id = NULL WHERE ticket_id = ?",
+        )
         .bind(id)
         .execute(&mut *conn)
         .await?;
+        // A staff answer being written to the person may name them.
+        sqlx::query("DELETE FROM staff_drafts WHERE ticket_id = ?")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -128,6 +132,23 @@ impl Store {
             .bind(user)
             .fetch_all(&mut *tx)
             .await?;
+        // Open questions cannot be answered any more: they are closed, and the history
+        // says why (staff who try to answer one are told).
+        for id in &tickets {
+            let open =
+                sqlx::query("UPDATE tickets SET status = 'closed', closed_at = ? WHERE id = ? AND status != 'closed'")
+                    .bind(ts(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            if open.rows_affected() > 0 {
+                sqlx::query("INSERT INTO ticket_events (ticket_id, at, kind) VALUES (?, ?, 'erased')")
+                    .bind(id)
+                    .bind(ts(now))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         anonymise_tickets(&mut tx, &tickets).await?;
         erased.tickets = tickets.len() as u64;
         // Their name may also stand on tickets they took or answered as staff.

@@ -3,7 +3,7 @@
 use super::{Store, StoreError, outbox, parse_ts, ts};
 use crate::lang::Lang;
 use crate::message::OutMessage;
-use crate::tickets::{EventKind, NewTicket, Ticket, TicketEvent, TicketId, TicketStatus};
+use crate::tickets::{Attachment, EventKind, NewTicket, Ticket, TicketEvent, TicketId, TicketStatus};
 use jiff::Timestamp;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -22,6 +22,75 @@ pub enum Closed {
     Now(Box<Ticket>),
     /// It was closed before; nothing was done.
     Already(Box<Ticket>),
+}
+
+/// What staff send a person as an answer.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Text(String),
+    File {
+        of: crate::message::CopyOf,
+        label: String,
+        caption: Option<String>,
+    },
+}
+
+/// Counts one new question against a person's daily limit: `false` (and nothing
+/// counted) when the limit is reached. The count is kept under a keyed hash of the
+/// person's id with a random key of the office day, so that it names nobody and an
+/// erasure (which removes the person's id from their tickets) cannot reset it. Keys
+/// and counts of earlier days are deleted: a key lives one day.
+async fn quota_take(
+    conn: &mut SqliteConnection,
+    day: jiff::civil::Date,
+    user: i64,
+    per_day: u32,
+) -> Result<bool, StoreError> {
+    let day = day.to_string();
+    sqlx::query("DELETE FROM ticket_quota_keys WHERE day != ?")
+        .bind(&day)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM ticket_quota WHERE day != ?")
+        .bind(&day)
+        .execute(&mut *conn)
+        .await?;
+    let key: Option<Vec<u8>> = sqlx::query_scalar("SELECT key FROM ticket_quota_keys WHERE day = ?")
+        .bind(&day)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let key = match key {
+        Some(key) => key,
+        None => {
+            let mut key = vec![0u8; 32];
+            getrandom::getrandom(&mut key).map_err(|e| StoreError::Corrupt(format!("no randomness for a key: {e}")))?;
+            sqlx::query("INSERT INTO ticket_quota_keys (day, key) VALUES (?, ?)")
+                .bind(&day)
+                .bind(&key)
+                .execute(&mut *conn)
+                .await?;
+            key
+        }
+    };
+    let tag = crate::tickets::quota_tag(&key, user);
+    let count: i64 = sqlx::query_scalar("SELECT count FROM ticket_quota WHERE day = ? AND tag = ?")
+        .bind(&day)
+        .bind(&tag)
+        .fetch_optional(&mut *conn)
+        .await?
+        .unwrap_or(0);
+    if count >= per_day as i64 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO ticket_quota (day, tag, count) VALUES (?, ?, 1)
+         ON CONFLICT (day, tag) DO UPDATE SET count = count + 1",
+    )
+    .bind(&day)
+    .bind(&tag)
+    .execute(&mut *conn)
+    .await?;
+    Ok(true)
 }
 
 /// Who acts on a ticket.
@@ -92,22 +161,19 @@ impl Store {
     /// Stores a new ticket, its first event and its post to the staff chat in one
     /// transaction: the question is safe before anything is sent. `day_start` is the
     /// start of the person's office day, for the daily limit.
-    #[tracing::instrument(skip(self, new, staff_post), fields(user = new.user))]
+    #[tracing::instrument(skip(self, new, staff_post, file_post), fields(user = new.user))]
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_ticket(
         &self,
         new: &NewTicket,
         now: Timestamp,
-        day_start: Timestamp,
+        day: jiff::civil::Date,
         per_day: u32,
         staff_post: impl Fn(&Ticket) -> OutMessage,
+        file_post: impl Fn(&Ticket, &Attachment) -> OutMessage,
     ) -> Result<Created, StoreError> {
         let mut tx = self.immediate().await?;
-        let today: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tickets WHERE user_id = ? AND created_at >= ?")
-            .bind(new.user)
-            .bind(ts(day_start))
-            .fetch_one(&mut *tx)
-            .await?;
-        if today >= per_day as i64 {
+        if !quota_take(&mut tx, day, new.user, per_day).await? {
             return Ok(Created::LimitReached);
         }
         let matches = serde_json::to_string(&new.context_matches).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -142,6 +208,11 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Corrupt("new ticket vanished".into()))?;
         outbox::enqueue_in(&mut tx, &staff_post(&ticket), now).await?;
+        for file in &new.attachments {
+            let label = file.kind.label(Lang::En);
+            event_in(&mut tx, TicketId(id), EventKind::File, Some(&asker), Some(&label), now).await?;
+            outbox::enqueue_in(&mut tx, &file_post(&ticket, file), now).await?;
+        }
         tx.commit().await?;
         Ok(Created::Ticket(Box::new(ticket)))
     }
@@ -153,7 +224,7 @@ impl Store {
 
     pub async fn ticket_events(&self, id: TicketId) -> Result<Vec<TicketEvent>, StoreError> {
         let rows = sqlx::query(
-            "SELECT at, kind, author_id, author_name, text FROM ticket_events WHERE ticket_id = ? ORDER BY id",
+            "SELECT id, at, kind, author_id, author_name, text FROM ticket_events WHERE ticket_id = ? ORDER BY id",
         )
         .bind(id.0)
         .fetch_all(&self.pool)
@@ -164,6 +235,7 @@ impl Store {
                 let author: Option<i64> = row.try_get("author_id")?;
                 let name: Option<String> = row.try_get("author_name")?;
                 Ok(TicketEvent {
+                    id: row.try_get("id")?,
                     at: parse_ts(row.try_get("at")?)?,
                     kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("event kind '{kind}'")))?,
                     author: author.map(|a| (a, name.unwrap_or_default())),
@@ -200,32 +272,53 @@ impl Store {
         rows.iter().map(ticket_from).collect()
     }
 
-    /// Records staff's answer and queues it to the person, in one transaction.
-    #[tracing::instrument(skip(self, text, to_person))]
+    /// Records staff's answer (a text, or a file relayed) and queues it to the person,
+    /// in one transaction, dropping the draft it came from. `to_person` sees the ticket
+    /// as it was before this answer (to tell a first answer from an addition). `None`
+    /// when there is no such ticket.
+    #[tracing::instrument(skip(self, answer, to_person))]
     pub async fn answer_ticket(
         &self,
         id: TicketId,
         staff: &Actor,
-        text: &str,
+        answer: &Answer,
         now: Timestamp,
+        draft: Option<(i64, i64)>,
         to_person: impl Fn(&Ticket) -> OutMessage,
     ) -> Result<Option<Ticket>, StoreError> {
         let mut tx = self.immediate().await?;
-        let done = sqlx::query(
+        let Some(before) = ticket_in(&mut tx, id).await? else {
+            return Ok(None);
+        };
+        sqlx::query(
             "UPDATE tickets SET status = 'answered', first_answered_at = COALESCE(first_answered_at, ?), closed_at = NULL WHERE id = ?",
         )
         .bind(ts(now))
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Ok(None);
+        let (kind, text) = match answer {
+            Answer::Text(text) => (EventKind::Answer, text.clone()),
+            Answer::File { label, caption, .. } => (
+                EventKind::File,
+                match caption {
+                    Some(c) => format!("{label}: {c}"),
+                    None => label.clone(),
+                },
+            ),
+        };
+        event_in(&mut tx, id, kind, Some(staff), Some(&text), now).await?;
+        if let Some((user, chat)) = draft {
+            sqlx::query("DELETE FROM staff_drafts WHERE user_id = ? AND chat_id = ?")
+                .bind(user)
+                .bind(chat)
+                .execute(&mut *tx)
+                .await?;
         }
-        event_in(&mut tx, id, EventKind::Answer, Some(staff), Some(text), now).await?;
+        outbox::enqueue_in(&mut tx, &to_person(&before), now).await?;
         let ticket = ticket_in(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("ticket vanished".into()))?;
-        outbox::enqueue_in(&mut tx, &to_person(&ticket), now).await?;
         tx.commit().await?;
         Ok(Some(ticket))
     }
@@ -237,6 +330,7 @@ impl Store {
         id: TicketId,
         user: i64,
         text: &str,
+        kind: EventKind,
         now: Timestamp,
         to_staff: impl Fn(&Ticket) -> OutMessage,
     ) -> Result<Option<Ticket>, StoreError> {
@@ -253,7 +347,7 @@ impl Store {
             id: user,
             name: before.first_name.clone(),
         };
-        event_in(&mut tx, id, EventKind::FollowUp, Some(&asker), Some(text), now).await?;
+        event_in(&mut tx, id, kind, Some(&asker), Some(text), now).await?;
         let ticket = ticket_in(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::Corrupt("ticket vanished".into()))?;
@@ -359,14 +453,22 @@ impl Store {
         Ok(())
     }
 
-    /// Remembers that a Telegram message belongs to a ticket.
+    /// Remembers that a Telegram message belongs to a ticket. A message in a person's
+    /// chat is linked only while the ticket is still theirs: an answer delivered while
+    /// its person was being erased must not tie their id to the ticket again.
     pub async fn link_message(&self, chat: i64, message: i64, ticket: TicketId) -> Result<(), StoreError> {
-        sqlx::query("INSERT OR IGNORE INTO ticket_messages (chat_id, message_id, ticket_id) VALUES (?, ?, ?)")
-            .bind(chat)
-            .bind(message)
-            .bind(ticket.0)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO ticket_messages (chat_id, message_id, ticket_id)
+             SELECT ?, ?, ? WHERE ? < 0 OR EXISTS (SELECT 1 FROM tickets WHERE id = ? AND user_id = ?)",
+        )
+        .bind(chat)
+        .bind(message)
+        .bind(ticket.0)
+        .bind(chat)
+        .bind(ticket.0)
+        .bind(chat)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The teloxide adapter: Telegram updates in, engine events through, messages out.
 
 mod outbox;
+mod webhook;
 
 use crate::config::{Config, ConfigError};
 use crate::engine::{COMMANDS, Context, Engine, Event, Person, Place, Placement, Reply, Target};
@@ -104,8 +105,46 @@ impl Sender {
         })
     }
 
+    /// Relays a message (a file) as it is, with a new caption.
+    async fn copy(
+        &self,
+        chat: ChatId,
+        of: crate::message::CopyOf,
+        caption: &str,
+        reply_to: Option<MessageId>,
+    ) -> Result<MessageId, RequestError> {
+        with_bot!(self, b => {
+            let mut request = b
+                .copy_message(chat, ChatId(of.chat), MessageId(of.message as i32))
+                .caption(caption)
+                .parse_mode(ParseMode::Html);
+            if let Some(id) = reply_to {
+                request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
+            }
+            request.await
+        })
+    }
+
     async fn answer_callback(&self, id: teloxide::types::CallbackQueryId) -> Result<(), RequestError> {
-        retrying(|| async { with_bot!(self, b => b.answer_callback_query(id.clone()).await.map(|_| ())) }).await
+        self.answer_callback_with(id, None).await
+    }
+
+    /// Answers a button press, with a short notice on the person's screen when given.
+    async fn answer_callback_with(
+        &self,
+        id: teloxide::types::CallbackQueryId,
+        text: Option<&str>,
+    ) -> Result<(), RequestError> {
+        retrying(|| async {
+            with_bot!(self, b => {
+                let mut request = b.answer_callback_query(id.clone());
+                if let Some(text) = text {
+                    request = request.text(text);
+                }
+                request.await.map(|_| ())
+            })
+        })
+        .await
     }
 }
 
@@ -127,12 +166,33 @@ where
                 attempts += 1;
                 tokio::time::sleep(wait.duration().min(std::time::Duration::from_secs(30))).await;
             }
-            Err(RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. }) if attempts < 3 => {
+            Err(err) if attempts < 3 && transient(&err) => {
                 attempts += 1;
                 tokio::time::sleep(std::time::Duration::from_secs(1 << (attempts - 1))).await;
             }
             other => return other,
         }
+    }
+}
+
+/// Whether a failed request may succeed if simply made again: a dropped connection, a
+/// proxy's HTML error page, or a server error. Telegram answers server errors as JSON
+/// too (`{"ok":false,"error_code":502,"description":"Bad Gateway"}`); teloxide drops the
+/// code and keeps the description, which for 5xx is the bare HTTP reason phrase, while
+/// every refusal of the request itself starts "Bad Request:", "Forbidden:" and so on.
+pub(crate) fn transient(err: &RequestError) -> bool {
+    match err {
+        RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => true,
+        RequestError::Api(ApiError::Unknown(description)) => {
+            const SERVER_ERRORS: [&str; 4] = [
+                "Internal Server Error",
+                "Bad Gateway",
+                "Service Unavailable",
+                "Gateway Timeout",
+            ];
+            SERVER_ERRORS.iter().any(|e| description.starts_with(e))
+        }
+        _ => false,
     }
 }
 
@@ -145,6 +205,19 @@ pub fn bot(config: &Config) -> Result<Bot, ConfigError> {
     Ok(bot)
 }
 
+/// Telegram refused the bot's token (401 Unauthorized on getMe or getUpdates): it was
+/// revoked or mistyped. Retrying cannot help, so the bot stops and says so.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Telegram refused TELOXIDE_TOKEN (401 Unauthorized): the token was revoked or is mistyped; get the bot's current token from @BotFather (/mybots → API Token) and put it in TELOXIDE_TOKEN"
+)]
+pub struct TokenRefused;
+
+/// The bot's own username, from getMe: commands addressed to other bots
+/// (`/stats@other_bot`) are not for it.
+#[derive(Clone, Debug)]
+pub struct BotName(pub String);
+
 /// The whole handler tree: messages and button presses; everything else is ignored.
 pub fn schema() -> UpdateHandler<anyhow::Error> {
     dptree::entry()
@@ -155,9 +228,9 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 /// A dispatcher over `schema`, ready to `dispatch()`; tests stop it with its shutdown
 /// token. It polls with the plain bot (getUpdates is not rate-limited) and answers
 /// through `sender`.
-pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine) -> Dispatcher<Bot, anyhow::Error, i64> {
+pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine, name: BotName) -> Dispatcher<Bot, anyhow::Error, i64> {
     Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![engine, sender])
+        .dependencies(dptree::deps![engine, sender, name])
         .default_handler(|_| async {})
         .distribution_function(worker_of)
         .build()
@@ -199,11 +272,16 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
 pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Result<()> {
     use anyhow::Context;
     let bot = bot(config)?;
-    let me = bot
-        .get_me()
-        .await
-        .context("could not reach Telegram with TELOXIDE_TOKEN (is the token right, and is the network up?)")?;
+    let me = match bot.get_me().await {
+        Ok(me) => me,
+        Err(RequestError::Api(ApiError::InvalidToken)) => return Err(TokenRefused.into()),
+        Err(err) => {
+            return Err(err)
+                .context("could not reach Telegram with TELOXIDE_TOKEN (is the token right, and is the network up?)");
+        }
+    };
     tracing::info!(username = %me.username(), "connected to Telegram");
+    let name = BotName(me.username().to_owned());
     register_commands(&bot).await;
     let sender = Sender::new(bot.clone(), config.throttle);
     // Stopped with `run`, however it ends (even when its task is dropped); on a
@@ -214,30 +292,67 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
         engine.clone(),
         stopped,
     ))));
-    let _reminders = AbortOnDrop(Some(tokio::spawn(outbox::remind(engine.clone()))));
-    let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone());
+    let reminders = AbortOnDrop(Some(tokio::spawn(outbox::remind(engine.clone()))));
+    let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name);
     let token = dispatcher.shutdown_token();
+    let signal_token = token.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("stopping: finishing the updates in progress");
-        if let Ok(done) = token.shutdown() {
+        if let Ok(done) = signal_token.shutdown() {
             done.await;
         }
     });
+    // A revoked token shows as 401 on every getUpdates: stop instead of retrying forever.
+    let refused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let on_listener_error = {
+        let refused = refused.clone();
+        let token = token.clone();
+        move |err: RequestError| {
+            let refused = refused.clone();
+            let token = token.clone();
+            async move {
+                if matches!(err, RequestError::Api(ApiError::InvalidToken)) {
+                    if !refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                        tracing::error!("{TokenRefused}");
+                        // The future waits for the dispatcher, which is waiting for
+                        // this handler: start the stop, do not wait for it here.
+                        let _ = token.shutdown();
+                    }
+                } else {
+                    tracing::error!(%err, "could not get updates from Telegram; retrying");
+                }
+            }
+        }
+    };
     match mode {
-        Mode::Polling => dispatcher.dispatch().await,
+        Mode::Polling => {
+            let listener = teloxide::update_listeners::polling_default(bot.clone()).await;
+            dispatcher
+                .dispatch_with_listener(listener, std::sync::Arc::new(on_listener_error))
+                .await
+        }
         Mode::Webhook { url, listen, secret } => {
             let mut options = teloxide::update_listeners::webhooks::Options::new(listen, url);
             if let Some(secret) = secret {
                 options = options.secret_token(secret);
             }
+            let secret = options.get_or_gen_secret_token().to_owned();
             // setWebhook with the secret; Telegram then sends it on every request, and
             // a request without it is refused with 401 before it reaches the bot.
-            let (listener, stopped, router) = teloxide::update_listeners::webhooks::axum_to_router(bot, options)
-                .await
-                .context("could not register the webhook with Telegram (setWebhook)")?;
+            let (listener, stopped, router) =
+                match teloxide::update_listeners::webhooks::axum_to_router(bot, options).await {
+                    Ok(parts) => parts,
+                    Err(RequestError::Api(ApiError::InvalidToken)) => return Err(TokenRefused.into()),
+                    Err(err) => return Err(err).context("could not register the webhook with Telegram (setWebhook)"),
+                };
             let health_engine = engine.clone();
-            let router = router.route("/health", axum::routing::get(move || health(health_engine.clone())));
+            let router = router
+                .layer(axum::middleware::from_fn_with_state(
+                    std::sync::Arc::new(secret),
+                    webhook::guard,
+                ))
+                .route("/health", axum::routing::get(move || health(health_engine.clone())));
             let server = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("could not listen on {listen} (is the address free?)"))?;
@@ -254,7 +369,14 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
         }
     }
     let _ = stop.send(true);
+    drop(reminders);
     outbox.finish(std::time::Duration::from_secs(10)).await;
+    // Everything in the write-ahead log goes into the database file, and the log is
+    // emptied: nothing erased lingers in `-wal` after a clean stop.
+    engine.store().close().await;
+    if refused.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(TokenRefused.into());
+    }
     tracing::info!("stopped");
     Ok(())
 }
@@ -357,15 +479,23 @@ async fn first_time(engine: &Engine, update: &Update) -> anyhow::Result<bool> {
 }
 
 /// Flood control before anything touches the database: a flooder's updates cost one
-/// in-memory look-up each. `true` when the update goes on.
-async fn admitted(bot: &Sender, engine: &Engine, user: Option<&teloxide::types::User>, chat: ChatId) -> bool {
+/// in-memory look-up each. `true` when the update goes on. A "slow down" is said only
+/// in a private chat: in the staff group it would queue ahead of ticket posts.
+async fn admitted(
+    bot: &Sender,
+    engine: &Engine,
+    user: Option<&teloxide::types::User>,
+    chat: &teloxide::types::Chat,
+) -> bool {
     let Some(user) = user else {
         return true;
     };
     match engine.admit(person(user)) {
         None => true,
         Some(replies) => {
-            if let Err(err) = deliver(bot, chat, None, replies).await {
+            if chat.is_private()
+                && let Err(err) = deliver(bot, chat.id, None, replies).await
+            {
                 tracing::debug!(%err, "could not tell a flooding person to slow down");
             }
             false
@@ -373,16 +503,67 @@ async fn admitted(bot: &Sender, engine: &Engine, user: Option<&teloxide::types::
     }
 }
 
-async fn on_message(bot: Sender, engine: Engine, update: Update, msg: Message) -> anyhow::Result<()> {
-    if msg.chat.is_private() && !admitted(&bot, &engine, msg.from.as_ref(), msg.chat.id).await {
+/// A person's name as Telegram gives it, first and last, for the engine to clean.
+fn full_name(user: &teloxide::types::User) -> String {
+    match &user.last_name {
+        Some(last) => format!("{} {last}", user.first_name),
+        None => user.first_name.clone(),
+    }
+}
+
+/// What a message carries, as the engine sees it: text, a file it can relay, or
+/// something it can do nothing with.
+fn event_of(msg: &Message) -> Event {
+    use crate::tickets::{Attachment, FileKind};
+    if let Some(text) = msg.text() {
+        return Event::Text(text.to_owned());
+    }
+    let kind = if let Some(d) = msg.document() {
+        Some(FileKind::Document(d.file_name.clone()))
+    } else if msg.photo().is_some() {
+        Some(FileKind::Photo)
+    } else if msg.video().is_some() {
+        Some(FileKind::Video)
+    } else if let Some(a) = msg.audio() {
+        Some(FileKind::Audio(a.file_name.clone()))
+    } else if msg.voice().is_some() {
+        Some(FileKind::Voice)
+    } else {
+        None
+    };
+    match kind {
+        Some(kind) => Event::File(Attachment {
+            of: crate::message::CopyOf {
+                chat: msg.chat.id.0,
+                message: msg.id.0 as i64,
+            },
+            kind,
+            caption: msg
+                .caption()
+                .map(crate::dialogue::render::printable)
+                .map(|c| c.trim().to_owned())
+                .filter(|c| !c.is_empty()),
+        }),
+        None => Event::Unsupported,
+    }
+}
+
+async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, msg: Message) -> anyhow::Result<()> {
+    // Commands for another bot in the same group (`/stats@other_bot`) are not ours.
+    if let Some(to) = msg.text().and_then(crate::engine::addressee)
+        && !to.eq_ignore_ascii_case(&name.0)
+    {
         return Ok(());
     }
-    if !first_time(&engine, &update).await? {
+    if !admitted(&bot, &engine, msg.from.as_ref(), &msg.chat).await {
         return Ok(());
     }
     // A group upgraded to a supergroup moves to a new id: follow the staff chat there.
+    // (Checked before the place: the old id is the configured one.)
     if let Some(to) = msg.migrate_to_chat_id() {
-        engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
+        if first_time(&engine, &update).await? {
+            engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
+        }
         return Ok(());
     }
     let Some(place) = place(&engine, &msg.chat).await? else {
@@ -391,23 +572,49 @@ async fn on_message(bot: Sender, engine: Engine, update: Update, msg: Message) -
     let Some(user) = msg.from.as_ref() else {
         return Ok(());
     };
+    // Nobody but staff is heard in the staff chat: not even a database write for them.
+    if matches!(place, Place::StaffChat(_)) && !engine.is_staff(user.id.0 as i64) {
+        return Ok(());
+    }
+    if !first_time(&engine, &update).await? {
+        return Ok(());
+    }
     let person = person(user);
     let ctx = Context {
         place,
-        first_name: user.first_name.clone(),
+        first_name: full_name(user),
         reply_to: msg.reply_to_message().map(|r| r.id.0 as i64),
-        admitted: msg.chat.is_private(),
+        admitted: true,
     };
-    let event = match msg.text() {
-        Some(text) => Event::Text(text.to_owned()),
-        None => Event::Unsupported,
-    };
+    let event = event_of(&msg);
     respond(&bot, &engine, update.id.0, person, ctx, event, msg.chat.id, None).await
 }
 
 async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQuery) -> anyhow::Result<()> {
-    let private = q.message.as_ref().is_none_or(|m| m.chat().is_private());
-    if private && !admitted(&bot, &engine, Some(&q.from), ChatId(q.from.id.0 as i64)).await {
+    let chat = match &q.message {
+        Some(m) => m.chat().clone(),
+        None => teloxide::types::Chat {
+            id: ChatId(q.from.id.0 as i64),
+            kind: teloxide::types::ChatKind::Private(teloxide::types::ChatPrivate {
+                username: None,
+                first_name: None,
+                last_name: None,
+            }),
+        },
+    };
+    if !admitted(&bot, &engine, Some(&q.from), &chat).await {
+        return Ok(());
+    }
+    let Some(place) = place(&engine, &chat).await? else {
+        return Ok(());
+    };
+    // A member of the staff group who is not staff pressing a ticket's button: told
+    // privately, on the button itself, not with a message to the whole group.
+    if matches!(place, Place::StaffChat(_)) && !engine.is_staff(q.from.id.0 as i64) {
+        let text = crate::engine::ui::staff_only(Lang::from_ietf(q.from.language_code.as_deref()));
+        if let Err(err) = bot.answer_callback_with(q.id.clone(), Some(text)).await {
+            tracing::debug!(%err, "could not answer a callback query (probably too old)");
+        }
         return Ok(());
     }
     if !first_time(&engine, &update).await? {
@@ -418,40 +625,15 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
         tracing::debug!(%err, "could not answer a callback query (probably too old)");
     }
     let person = person(&q.from);
-    let (chat, pressed) = match &q.message {
-        Some(m) => (m.chat().clone(), Some(m.id())),
-        None => {
-            let event = Event::Press(q.data.clone().unwrap_or_default());
-            let ctx = Context {
-                first_name: q.from.first_name.clone(),
-                admitted: true,
-                ..Context::default()
-            };
-            return respond(
-                &bot,
-                &engine,
-                update.id.0,
-                person,
-                ctx,
-                event,
-                ChatId(person.user),
-                None,
-            )
-            .await;
-        }
-    };
-    let Some(place) = place(&engine, &chat).await? else {
-        return Ok(());
-    };
     let ctx = Context {
         place,
-        first_name: q.from.first_name.clone(),
+        first_name: full_name(&q.from),
         reply_to: None,
-        admitted: place == Place::Private,
+        admitted: true,
     };
-    let chat = chat.id;
+    let pressed = q.message.as_ref().map(|m| m.id());
     let event = Event::Press(q.data.clone().unwrap_or_default());
-    respond(&bot, &engine, update.id.0, person, ctx, event, chat, pressed).await
+    respond(&bot, &engine, update.id.0, person, ctx, event, chat.id, pressed).await
 }
 
 /// Runs the engine for one update and delivers what it says. A panic in one

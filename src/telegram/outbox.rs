@@ -8,9 +8,9 @@ use crate::storage::Pending;
 use crate::tickets::TicketId;
 use jiff::SignedDuration;
 use std::time::Duration;
+use teloxide::RequestError;
 use teloxide::prelude::*;
 use teloxide::types::MessageId;
-use teloxide::{ApiError, RequestError};
 
 /// How often the outbox is looked at when it is empty. Messages are also queued by
 /// other processes (the command line cancelling a session), so the worker polls; the
@@ -40,10 +40,12 @@ fn classify(err: &RequestError, attempts: u32) -> Failure {
         RequestError::RetryAfter(wait) => Failure::Retry(SignedDuration::from_secs(wait.seconds() as i64)),
         // Answers about the request itself (blocked, chat not found, bad request):
         // sending it again would get the same answer.
-        RequestError::Api(ApiError::BotBlocked | ApiError::ChatNotFound | ApiError::UserDeactivated) => Failure::Final,
+        // The network, a proxy's error page, a Telegram outage (also answered as JSON):
+        // try again, waiting longer each time (5 s, 10 s, 20 s … up to 15 minutes).
+        err if super::transient(err) => {
+            Failure::Retry(SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF))
+        }
         RequestError::Api(_) => Failure::Final,
-        // The network, a proxy's error page, a Telegram outage: try again, waiting longer
-        // each time (5 s, 10 s, 20 s … up to 15 minutes).
         _ => Failure::Retry(SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF)),
     }
 }
@@ -71,9 +73,10 @@ async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<(i6
             .map(|id| MessageId(id as i32)),
         None => None,
     };
-    let sent = match &m.document {
-        Some(document) => sender.send_document(ChatId(chat), document, &m.html).await,
-        None => {
+    let sent = match (&m.document, m.copy) {
+        (_, Some(of)) => sender.copy(ChatId(chat), of, &m.html, reply_to).await,
+        (Some(document), None) => sender.send_document(ChatId(chat), document, &m.html).await,
+        (None, None) => {
             sender
                 .send_reply(ChatId(chat), &m.html, keyboard(&m.keyboard), reply_to)
                 .await

@@ -64,6 +64,10 @@ pub enum EventKind {
     Close,
     Delivered,
     Undeliverable,
+    /// A file relayed with the ticket, by the person or by staff (see the author).
+    File,
+    /// The person erased their data; the ticket was closed for it.
+    Erased,
 }
 
 impl EventKind {
@@ -76,6 +80,8 @@ impl EventKind {
             EventKind::Close => "close",
             EventKind::Delivered => "delivered",
             EventKind::Undeliverable => "undeliverable",
+            EventKind::File => "file",
+            EventKind::Erased => "erased",
         }
     }
 
@@ -88,6 +94,8 @@ impl EventKind {
             EventKind::Close,
             EventKind::Delivered,
             EventKind::Undeliverable,
+            EventKind::File,
+            EventKind::Erased,
         ]
         .into_iter()
         .find(|x| x.code() == s)
@@ -165,12 +173,65 @@ pub struct Ticket {
     pub staff_reminded_at: Option<Timestamp>,
 }
 
+impl Ticket {
+    /// Whether the ticket's person is gone: they erased their data, or the ticket was
+    /// anonymised after the retention period. Nothing can be sent to them.
+    pub fn erased(&self) -> bool {
+        self.user <= 0
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct TicketEvent {
+    /// In order of recording.
+    pub id: i64,
     pub at: Timestamp,
     pub kind: EventKind,
     pub author: Option<(i64, String)>,
     pub text: Option<String>,
+}
+
+/// A file someone sent, as it can be relayed (copied) to the other side of a ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub of: crate::message::CopyOf,
+    pub kind: FileKind,
+    /// The caption typed with it, cleaned.
+    pub caption: Option<String>,
+}
+
+/// The kinds of file a ticket carries. Stickers, polls, locations and the like are not
+/// relayed: they say nothing staff can answer, or cannot be copied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "name", rename_all = "snake_case")]
+pub enum FileKind {
+    Document(Option<String>),
+    Photo,
+    Video,
+    Audio(Option<String>),
+    Voice,
+}
+
+impl FileKind {
+    /// "document «form.pdf»", in the language given.
+    pub fn label(&self, lang: Lang) -> String {
+        let named = |what: &str, name: &Option<String>| match name {
+            Some(n) => format!("{what} «{}»", crate::dialogue::render::printable(n)),
+            None => what.to_owned(),
+        };
+        match (self, lang) {
+            (FileKind::Document(n), Lang::Tr) => named("belge", n),
+            (FileKind::Document(n), Lang::En) => named("document", n),
+            (FileKind::Photo, Lang::Tr) => "fotoğraf".to_owned(),
+            (FileKind::Photo, Lang::En) => "photo".to_owned(),
+            (FileKind::Video, Lang::Tr) => "video".to_owned(),
+            (FileKind::Video, Lang::En) => "video".to_owned(),
+            (FileKind::Audio(n), Lang::Tr) => named("ses dosyası", n),
+            (FileKind::Audio(n), Lang::En) => named("audio", n),
+            (FileKind::Voice, Lang::Tr) => "sesli mesaj".to_owned(),
+            (FileKind::Voice, Lang::En) => "voice message".to_owned(),
+        }
+    }
 }
 
 /// What a person asks, with what the bot knew when they asked.
@@ -182,6 +243,17 @@ pub struct NewTicket {
     pub question: QuestionText,
     pub context_node: Option<String>,
     pub context_matches: Vec<Candidate>,
+    /// Files sent while writing the question, relayed after it.
+    pub attachments: Vec<Attachment>,
+}
+
+/// The daily-limit tag of a person: HMAC-SHA-256 of their id under the day's key, in
+/// hex. Without the key (kept one day) the tag cannot be tied back to an id.
+pub fn quota_tag(key: &[u8], user: i64) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(&user.to_be_bytes());
+    mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -390,3 +390,22 @@ impl Chat {
         call
     }
 }
+
+/// Staff member `staff` answers ticket `ticket` in their private chat: `/reply N text`,
+/// which shows a preview, then "Send" under it. The replies to the press.
+pub async fn staff_answers(engine: &Engine, staff: i64, ticket: impl std::fmt::Display, answer: &str) -> Vec<Reply> {
+    let staff = person(staff, Lang::En);
+    let preview = engine
+        .handle(staff, text(&format!("/reply {ticket} {answer}")))
+        .await
+        .unwrap();
+    let send = format!("k:send:{ticket}");
+    assert!(
+        preview
+            .iter()
+            .flat_map(|r| r.keyboard.iter().flatten())
+            .any(|b| b.target == Target::Callback(send.clone())),
+        "a preview with Send: {preview:#?}"
+    );
+    engine.handle(staff, press(&send)).await.unwrap()
+}

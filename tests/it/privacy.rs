@@ -376,9 +376,11 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
     let answered = ask(&engine, P, Lang::En, P_NAME, P_QUESTION).await;
     staff(&engine, &format!("/take {answered}")).await;
     let reply = staff(&engine, &format!("/reply {answered} {STAFF_ANSWER}")).await;
+    say(&engine, AYSE, Lang::Tr, "Ayşe", press(&format!("k:send:{answered}"))).await;
     assert!(reply.contains(&format!("#{answered}")), "{reply}");
     let followed = ask(&engine, P, Lang::En, P_NAME, P_SECOND_QUESTION).await;
     staff(&engine, &format!("/reply {followed} Form B.")).await;
+    say(&engine, AYSE, Lang::Tr, "Ayşe", press(&format!("k:send:{followed}"))).await;
     let prompt = say(&engine, P, Lang::En, P_NAME, press(&format!("k:follow:{followed}"))).await;
     assert!(
         all_text(&prompt).contains(&format!("#{followed}")),
@@ -386,7 +388,7 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
         all_text(&prompt)
     );
     let added = say(&engine, P, Lang::En, P_NAME, text(P_FOLLOW_UP)).await;
-    assert!(all_text(&added).contains("follow-up"), "{}", all_text(&added));
+    assert!(all_text(&added).contains("added your message"), "{}", all_text(&added));
     let q_ticket = ask(&engine, Q, Lang::Tr, "Ali", "Ali'nin talebi hibe hakkında").await;
     staff(&engine, &format!("/take {q_ticket}")).await;
 
@@ -552,16 +554,22 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
         1
     );
 
-    // Tickets are counted as before, and P's still exist, anonymised.
+    // Tickets are counted as before, P's two (one open after the follow-up, one
+    // answered) now closed as erased; they still exist, anonymised.
     let stats = store.stats(&[]).await.unwrap();
+    let (open, answered_before, closed) = tickets_before;
     assert_eq!(
         (stats.tickets_open, stats.tickets_answered, stats.tickets_closed),
-        tickets_before
+        (open - 1, answered_before - 1, closed + 2)
     );
+    for id in [answered, followed] {
+        let events = store.ticket_events(id).await.unwrap();
+        assert_eq!(events.last().map(|e| e.kind), Some(eudesk::tickets::EventKind::Erased));
+    }
     for id in [answered, followed] {
         let ticket = store.ticket(id).await.unwrap().expect("the ticket is kept");
         assert!(ticket.user < 0 && ticket.question.is_empty(), "{ticket:?}");
-        assert_ne!(ticket.status, TicketStatus::Closed, "erasure does not close");
+        assert_eq!(ticket.status, TicketStatus::Closed, "nobody is left to answer");
     }
     assert!(store.tickets_of(P).await.unwrap().is_empty());
 
@@ -640,6 +648,7 @@ async fn retention_anonymises_tickets_closed_and_registrations_ended_before_the_
     let open_ticket = ask(&engine, Q, Lang::Tr, "Ali", "Açık kalan soru").await;
     clock.set("2026-10-05T15:00:00Z".parse().unwrap());
     staff(&engine, &format!("/reply {old_ticket} Eski yanıt")).await;
+    say(&engine, AYSE, Lang::Tr, "Ayşe", press(&format!("k:send:{old_ticket}"))).await;
     say(&engine, P, Lang::Tr, P_NAME, press(&format!("k:solved:{old_ticket}"))).await;
     clock.set("2026-11-04T15:00:00Z".parse().unwrap());
     staff(&engine, &format!("/close {recent_ticket}")).await;

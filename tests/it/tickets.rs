@@ -3,7 +3,7 @@
 //! and statistics, FAQ drafts, staff commands in a private chat; then the same tickets
 //! through the real binary's `tickets` and `stats` subcommands.
 
-use crate::helpers::{Sandbox, button, person, press, stderr, stdout, text};
+use crate::helpers::{Sandbox, button, person, press, staff_answers, stderr, stdout, text};
 use eudesk::clock::ManualClock;
 use eudesk::engine::{Context, Engine, Event, Place, Reply};
 use eudesk::lang::Lang;
@@ -205,14 +205,7 @@ async fn mytickets_lists_the_persons_own_tickets_and_refuses_anothers() {
     clock.advance(SignedDuration::from_mins(5));
     let second = ask(&engine, 1, Lang::En, "Ann", "Which form do I use?").await;
     let theirs = ask(&engine, 2, Lang::Tr, "Ali", "Başka birinin sorusu").await;
-    engine
-        .handle_in(
-            person(AYSE, Lang::Tr),
-            private("Ayşe"),
-            text(&format!("/reply {second} Form B.")),
-        )
-        .await
-        .unwrap();
+    staff_answers(&engine, AYSE, second, "Form B.").await;
 
     let list = say(&engine, 1, Lang::En, "Ann", text("/mytickets")).await;
     let html = &list[0].html;
@@ -335,15 +328,9 @@ async fn stats_count_tickets_and_time_to_first_answer() {
     let b = ask(&engine, 2, Lang::Tr, "Ali", "İkinci soru").await;
     ask(&engine, 3, Lang::Tr, "Can", "Üçüncü soru").await;
     clock.advance(SignedDuration::from_hours(2));
-    engine
-        .handle(person(AYSE, Lang::Tr), text(&format!("/reply {a} Yanıt")))
-        .await
-        .unwrap();
+    staff_answers(&engine, AYSE, a, "Yanıt").await;
     clock.advance(SignedDuration::from_hours(2));
-    engine
-        .handle(person(AYSE, Lang::Tr), text(&format!("/reply {b} Yanıt")))
-        .await
-        .unwrap();
+    staff_answers(&engine, AYSE, b, "Yanıt").await;
     engine
         .handle(person(AYSE, Lang::Tr), text(&format!("/close {b}")))
         .await
@@ -402,7 +389,7 @@ async fn faq_draft(sandbox: &Sandbox, answer: &str) -> String {
     let engine = engine(sandbox, &clock).await;
     let id = ask(&engine, 1, Lang::Tr, "Zeynep", FAQ_QUESTION).await;
     let staff = |e| engine.handle(person(AYSE, Lang::En), e);
-    staff(text(&format!("/reply {id} {answer}"))).await.unwrap();
+    crate::helpers::staff_answers(&engine, AYSE, id, answer).await;
     let draft = all_text(&staff(text(&format!("/faq {id}"))).await.unwrap());
     assert!(draft.contains("eudesk check"), "{draft}");
     pre_block(&draft)
@@ -520,6 +507,14 @@ async fn staff_list_read_take_and_close_tickets_in_a_private_chat() {
     assert!(open.contains("Bütçe &lt;şablonu&gt; nerede?"), "escaped: {open}");
 
     staff(AYSE, "Ayşe", text(&format!("/reply {second} Şablon web sitesinde."))).await;
+    // Mehmet took it: Ayşe is told so before anything is sent, and sends anyway.
+    let warned = all_text(&staff(AYSE, "Ayşe", press(&format!("k:send:{second}"))).await);
+    assert!(warned.contains("taken by Mehmet"), "{warned}");
+    assert_eq!(
+        engine.store().ticket(second).await.unwrap().unwrap().status,
+        TicketStatus::Open
+    );
+    staff(AYSE, "Ayşe", press(&format!("k:force:{second}"))).await;
     clock.advance(SignedDuration::from_mins(10));
     let closed = staff(
         MEHMET,
@@ -654,6 +649,7 @@ async fn two_tickets(sandbox: &Sandbox) {
     ask(&engine, 2, Lang::En, "Ann", "Where is the <office>?").await;
     let staff = |e| engine.handle_in(person(MEHMET, Lang::Tr), private("Mehmet"), e);
     staff(text("/reply 1 Mart ayında.")).await.unwrap();
+    staff(press("k:send:1")).await.unwrap();
     staff(text("/take 2")).await.unwrap();
     engine.store().close().await;
 }

@@ -318,6 +318,43 @@ fn ticket_number(html: &str) -> i64 {
         .unwrap()
 }
 
+/// Staff member `from` presses Send under the `nth` preview (1 for the first) of an
+/// answer to ticket `n` in the staff chat; returns the preview.
+async fn send_preview(api: &FakeApi, from: i64, n: i64, nth: usize) -> Call {
+    send_preview_in(api, STAFF_CHAT, from, n, nth).await
+}
+
+/// `send_preview` in `chat`.
+async fn send_preview_in(api: &FakeApi, chat: i64, from: i64, n: i64, nth: usize) -> Call {
+    let send = format!("k:send:{n}");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let preview = loop {
+        let previews: Vec<Call> = sends_to(api, chat)
+            .into_iter()
+            .filter(|c| succeeded(c) && has_button(c, &send))
+            .collect();
+        if previews.len() >= nth {
+            break previews[nth - 1].clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no preview #{nth} of an answer to #{n} within {WAIT:?}:\n{}",
+            describe(api, chat)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(preview.text().unwrap().contains("Önizleme"), "{:?}", preview.text());
+    let message = preview.response["result"].clone();
+    api.push_update(json!({ "callback_query": {
+        "id": format!("staff-cbq-{}", next_id()),
+        "from": member(from),
+        "message": message,
+        "chat_instance": "staff-chat-instance",
+        "data": send,
+    }}));
+    preview
+}
+
 /// A ticket asked through the engine alone (no Telegram in between): `/ask`, Send.
 async fn ask_directly(engine: &Engine, user: i64, question: &str) -> i64 {
     let who = person(user, Lang::Tr);
@@ -364,7 +401,17 @@ async fn a_question_is_escalated_posted_answered_by_reply_and_by_slash_reply_fol
     linked(engine, STAFF_CHAT, &post).await;
     let first_answer = "Evet, Ufuk Avrupa çağrılarına bakabilirsiniz.";
     reply_in_group(api, STAFF_CHAT, STAFF_A, &post, first_answer);
-    wait_one(api, STAFF_CHAT, "#1 yanıtı kuyruğa alındı").await;
+    let preview = send_preview(api, STAFF_A, 1, 1).await;
+    assert!(preview.text().unwrap().contains(first_answer));
+    api.wait_for(
+        "editMessageText",
+        |c| {
+            c.message_id() == Some(message_of(&preview))
+                && c.text().is_some_and(|t| t.contains("#1 yanıtı kuyruğa alındı"))
+        },
+        WAIT,
+    )
+    .await;
     let answer = ayse
         .expect("sendMessage", "AB ve Dış İlişkiler Bürosu'ndan yanıt")
         .await;
@@ -383,7 +430,7 @@ async fn a_question_is_escalated_posted_answered_by_reply_and_by_slash_reply_fol
         .await;
     let follow_up = "Başvuru belgeleri İngilizce mi olmalı?";
     ayse.say(follow_up);
-    ayse.expect("sendMessage", "Ek sorunuzu #1 numaralı talebe ekledim")
+    ayse.expect("sendMessage", "Ek mesajınızı #1 numaralı talebe ekledim")
         .await;
     let relayed = wait_one(api, STAFF_CHAT, "ek soru yazdı").await;
     assert!(relayed.text().unwrap().contains(follow_up));
@@ -394,6 +441,7 @@ async fn a_question_is_escalated_posted_answered_by_reply_and_by_slash_reply_fol
     // Staff member B answers with /reply.
     let second_answer = "Türkçe ya da İngilizce olabilir.";
     say_in_group(api, STAFF_CHAT, STAFF_B, &format!("/reply 1 {second_answer}"));
+    send_preview(api, STAFF_B, 1, 2).await;
     let answer2 = ayse
         .expect("sendMessage", "AB ve Dış İlişkiler Bürosu'ndan yanıt")
         .await;
@@ -457,6 +505,8 @@ async fn html_and_telegram_markup_in_a_question_are_shown_literally_to_staff() {
     // The answer quotes the question back, just as literally.
     linked(&bot.engine, STAFF_CHAT, &post).await;
     reply_in_group(api, STAFF_CHAT, STAFF_A, &post, "1 < 2 & <i>ok</i>");
+    let preview = send_preview(api, STAFF_A, n, 1).await;
+    assert!(preview.text().unwrap().contains("1 &lt; 2 &amp; &lt;i&gt;ok&lt;/i&gt;"));
     let answer = ayse.expect("sendMessage", "Bürosu'ndan yanıt").await;
     let html = answer.text().unwrap();
     assert!(html.contains("1 &lt; 2 &amp; &lt;i&gt;ok&lt;/i&gt;"), "{html}");
@@ -473,12 +523,21 @@ async fn a_member_of_the_staff_group_who_is_not_staff_is_refused_and_not_relayed
     let post = wait_one(api, STAFF_CHAT, &post_marker(n)).await;
     linked(engine, STAFF_CHAT, &post).await;
 
+    // Silence in the group: an answer to an outsider would queue ahead of ticket posts.
     say_in_group(api, STAFF_CHAT, OUTSIDER, "/tickets");
-    wait_sent(api, STAFF_CHAT, "yalnızca büro personeli", 1).await;
-
     reply_in_group(api, STAFF_CHAT, OUTSIDER, &post, "Evet veriliyor, ben söyleyeyim.");
     press_in_group(api, OUTSIDER, &post, &format!("k:close:{n}"));
-    wait_sent(api, STAFF_CHAT, "yalnızca büro personeli", 2).await;
+    // The press is answered on the outsider's own screen only.
+    let told = api
+        .wait_for("answerCallbackQuery", |c| c.params.get("text").is_some(), WAIT)
+        .await;
+    assert!(
+        told.params["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("yalnızca büro personeli"),
+        "{told:?}"
+    );
     // Updates of one chat are handled in order: once staff's command is answered,
     // everything the outsider did before it has been handled.
     say_in_group(api, STAFF_CHAT, STAFF_A, "/tickets");
@@ -494,7 +553,7 @@ async fn a_member_of_the_staff_group_who_is_not_staff_is_refused_and_not_relayed
         outbox_rows(&bot.sandbox).await.iter().all(|r| r.1 != AYSE),
         "nothing queued for the person"
     );
-    assert_eq!(sent(api, STAFF_CHAT, "yalnızca büro personeli").len(), 2);
+    assert!(sent(api, STAFF_CHAT, "yalnızca büro personeli").is_empty());
     assert!(engine.store().conversation(OUTSIDER).await.unwrap().is_none());
 }
 
@@ -512,14 +571,18 @@ async fn two_staff_members_answering_two_tickets_at_once_never_see_their_answers
     let post2 = wait_one(api, STAFF_CHAT, &post_marker(2)).await;
 
     press_in_group(api, STAFF_A, &post1, "k:answer:1");
-    wait_one(api, STAFF_CHAT, "Selin, #1 numaralı talebin yanıtını yazın").await;
+    wait_one(api, STAFF_CHAT, "Selin, #1 numaralı talebin yanıtını bu sohbette yazın").await;
     press_in_group(api, STAFF_B, &post2, "k:answer:2");
-    wait_one(api, STAFF_CHAT, "Burak, #2 numaralı talebin yanıtını yazın").await;
+    wait_one(api, STAFF_CHAT, "Burak, #2 numaralı talebin yanıtını bu sohbette yazın").await;
 
     let for_mehmet = "Bütçe şablonu sitemizde, Belgeler sayfasında.";
     let for_ayse = "Eğitim 10 Aralık'ta, İzmir'de.";
     say_in_group(api, STAFF_CHAT, STAFF_B, for_mehmet);
+    let preview2 = send_preview(api, STAFF_B, 2, 1).await;
+    assert!(preview2.text().unwrap().contains(for_mehmet));
     say_in_group(api, STAFF_CHAT, STAFF_A, for_ayse);
+    let preview1 = send_preview(api, STAFF_A, 1, 1).await;
+    assert!(preview1.text().unwrap().contains(for_ayse));
 
     let to_ayse = ayse.expect("sendMessage", "Bürosu'ndan yanıt").await;
     let to_mehmet = mehmet.expect("sendMessage", "Bürosu'ndan yanıt").await;
@@ -552,8 +615,8 @@ async fn two_staff_members_answering_two_tickets_at_once_never_see_their_answers
     );
     // Both are done answering: their next words in the group are just talk.
     for staff in [STAFF_A, STAFF_B] {
-        let conv = engine.store().conversation(staff).await.unwrap().unwrap();
-        assert_eq!(conv.flow, None, "{staff}");
+        assert_eq!(engine.store().draft(staff, STAFF_CHAT).await.unwrap(), None, "{staff}");
+        assert!(engine.store().conversation(staff).await.unwrap().is_none(), "{staff}");
     }
 
     // Mehmet replies to his answer in Telegram: a follow-up to his ticket only.
@@ -568,7 +631,7 @@ async fn two_staff_members_answering_two_tickets_at_once_never_see_their_answers
         "reply_to_message": to_mehmet.response["result"].clone(),
     }}));
     mehmet
-        .expect("sendMessage", "Ek sorunuzu #2 numaralı talebe ekledim")
+        .expect("sendMessage", "Ek mesajınızı #2 numaralı talebe ekledim")
         .await;
     let relayed = wait_one(api, STAFF_CHAT, "ek soru yazdı").await;
     assert!(relayed.text().unwrap().contains("<b>Talep #2</b>"));
@@ -607,12 +670,17 @@ async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undeliverable_and_s
         reply_to: None,
         admitted: false,
     };
-    let replies = engine
+    let preview = engine
         .handle_in(
             staff,
-            ctx,
+            ctx.clone(),
             Event::Text(format!("/reply {n} Elbette, ortak arama veri tabanına bakın.")),
         )
+        .await
+        .unwrap();
+    assert!(preview[0].html.contains("Önizleme"), "{preview:?}");
+    let replies = engine
+        .handle_in(staff, ctx, Event::Press(format!("k:send:{n}")))
         .await
         .unwrap();
     assert!(replies[0].html.contains("kuyruğa alındı"), "{:?}", replies);
@@ -763,6 +831,7 @@ async fn a_ticket_committed_while_the_bot_was_down_is_posted_when_it_starts() {
 
     // And it can be answered as usual.
     reply_in_group(&bot.api, STAFF_CHAT, STAFF_A, &post, "Yanıtımız bu.");
+    send_preview(&bot.api, STAFF_A, 1, 1).await;
     wait_one(&bot.api, STAFF_CHAT, "yanıtı kişiye iletildi").await;
     assert_eq!(sent(&bot.api, AYSE, "Yanıtımız bu.").len(), 1);
 }
@@ -790,6 +859,7 @@ async fn a_staff_group_upgraded_to_a_supergroup_is_followed_when_telegram_says_s
     say_in_group(api, STAFF_CHAT, STAFF_A, "/tickets");
     linked(engine, SUPERGROUP, &post).await;
     reply_in_group(api, SUPERGROUP, STAFF_A, &post, "Yeni gruptan yanıt.");
+    send_preview_in(api, SUPERGROUP, STAFF_A, n, 1).await;
     let answer = ayse.expect("sendMessage", "Bürosu'ndan yanıt").await;
     assert!(answer.text().unwrap().contains("Yeni gruptan yanıt."));
     wait_one(api, SUPERGROUP, "yanıtı kişiye iletildi").await;
@@ -874,7 +944,7 @@ async fn staff_are_reminded_of_an_untaken_ticket_once_per_interval_of_office_hou
 }
 
 #[tokio::test]
-async fn asking_refuses_a_question_over_2000_characters_and_photos_politely() {
+async fn asking_refuses_a_question_over_2000_characters_and_stickers_politely_and_takes_a_photo_along() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let mut ayse = Chat::new(api, AYSE);
@@ -886,9 +956,11 @@ async fn asking_refuses_a_question_over_2000_characters_and_photos_politely() {
         .await;
     ayse.expect("sendMessage", "Sorunuzu tek bir mesaj olarak yazın").await;
 
+    api.push_sticker(AYSE);
+    ayse.expect("sendMessage", "Bunu iletemiyorum").await;
+    // A photo (a screenshot of an error, say) goes with the question.
     api.push_photo(AYSE);
-    ayse.expect("sendMessage", "Yalnızca yazılı mesajları ve düğmeleri okuyabiliyorum")
-        .await;
+    ayse.expect("sendMessage", "Dosyayı aldım").await;
     assert!(bot.engine.store().tickets_of(AYSE).await.unwrap().is_empty());
 
     // Still asking: the next text is the question.
@@ -897,10 +969,22 @@ async fn asking_refuses_a_question_over_2000_characters_and_photos_politely() {
     let confirm = ayse
         .expect("sendMessage", "Bu soruyu büro personeline göndereyim mi?")
         .await;
+    assert!(confirm.text().unwrap().contains("1 dosya ile"), "{:?}", confirm.text());
     ayse.press(&confirm, "f:send");
     ayse.expect("editMessageText", "talep #1").await;
     let post = wait_one(api, STAFF_CHAT, &post_marker(1)).await;
     assert!(post.text().unwrap().contains(&question));
+    let copy = api
+        .wait_for("copyMessage", |c| c.chat_id() == Some(STAFF_CHAT), WAIT)
+        .await;
+    assert_eq!(copy.params["from_chat_id"].as_i64(), Some(AYSE));
+    assert!(copy.params["caption"].as_str().unwrap().contains("<b>Talep #1</b>"));
+    assert_eq!(replies_to(&copy), Some(message_of(&post) as i64));
+    assert_eq!(
+        events(&bot.engine, 1).await,
+        [EventKind::Question, EventKind::File],
+        "the photo is in the ticket's history"
+    );
     let tickets = bot.engine.store().tickets_of(AYSE).await.unwrap();
     assert_eq!(tickets.len(), 1);
     assert_eq!(tickets[0].question, question);

@@ -1,0 +1,499 @@
+//! Staff answering a ticket: nothing reaches the person before staff have seen it.
+//!
+//! Pressing a ticket's "Answer" starts a draft that belongs to that staff member, that
+//! ticket and the chat it was pressed in; only their next text (or file) in that chat
+//! fills it, and only for 15 minutes. A reply to a ticket's post and `/reply N text`
+//! fill a draft at once. Every draft is shown back with Send / Edit / Cancel; Send
+//! checks, at that moment, that the sender is still staff, that the ticket's person is
+//! still there, and whether someone else took or answered the ticket meanwhile.
+
+use super::ticket_messages as msg;
+use super::ui::pick as t;
+use super::{Callback, Engine, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
+use crate::dialogue::render::{escape_html, printable};
+use crate::lang::Lang;
+use crate::storage::{Actor, Answer, Draft, DraftContent};
+use crate::tickets::{Attachment, EventKind, Ticket, TicketId};
+use jiff::{SignedDuration, Timestamp};
+
+/// How long answer mode waits for the answer, and a preview for Send. Long enough to
+/// write a careful answer; short enough that a remark to a colleague an hour later is
+/// not taken for one.
+pub const DRAFT_TTL: SignedDuration = SignedDuration::from_mins(15);
+
+/// What a staff member gave for a draft.
+pub(super) enum Input<'a> {
+    Text(&'a str),
+    File(&'a Attachment),
+}
+
+/// The chat a turn happens in: the staff group, or the staff member's private chat.
+fn chat_of(turn: &Turn) -> i64 {
+    match turn.place {
+        Place::StaffChat(chat) => chat,
+        Place::Private => turn.user,
+    }
+}
+
+fn draft_buttons(lang: Lang, ticket: TicketId, send: TicketVerb) -> Vec<Vec<crate::message::Button>> {
+    let send_label = match send {
+        TicketVerb::SendAnyway => t(lang, "📤 Yine de gönder", "📤 Send anyway"),
+        _ => t(lang, "📤 Gönder", "📤 Send"),
+    };
+    vec![
+        vec![to(send_label, Callback::Ticket(send, ticket))],
+        vec![
+            to(
+                t(lang, "✏️ Düzenle", "✏️ Edit"),
+                Callback::Ticket(TicketVerb::Edit, ticket),
+            ),
+            to(
+                t(lang, "✖️ Vazgeç", "✖️ Cancel"),
+                Callback::Ticket(TicketVerb::Discard, ticket),
+            ),
+        ],
+    ]
+}
+
+/// "Selin" or "#9001": who a staff member is in a note.
+fn who(turn: &Turn) -> String {
+    escape_html(&turn.first_name)
+}
+
+impl Engine {
+    /// Expired: untouched for longer than `DRAFT_TTL`.
+    fn expired(&self, draft: &Draft) -> bool {
+        self.clock.now().duration_since(draft.touched_at) > DRAFT_TTL
+    }
+
+    /// The staff member's live draft in this chat, if any; an expired one is dropped.
+    pub(super) async fn live_draft(&self, turn: &Turn) -> Result<Option<Draft>, EngineError> {
+        let chat = chat_of(turn);
+        match self.store.draft(turn.user, chat).await? {
+            Some(d) if self.expired(&d) => {
+                self.store.delete_draft(turn.user, chat).await?;
+                Ok(None)
+            }
+            other => Ok(other),
+        }
+    }
+
+    /// "Answer" pressed: the next text (or file) from this staff member in this chat is
+    /// the answer's draft.
+    pub(super) async fn start_answer(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(ticket) = self.store.ticket(id).await? else {
+            return Ok(vec![self.staff_reply(&super::tickets::missing_ticket(id, lang))]);
+        };
+        if ticket.erased() {
+            return Ok(vec![self.staff_reply(&erased(lang, id))]);
+        }
+        let now = self.clock.now();
+        self.store
+            .save_draft(&Draft {
+                user: turn.user,
+                chat: chat_of(turn),
+                ticket: id,
+                seen_event: self.last_event(id).await?,
+                touched_at: now,
+                content: None,
+                confirmed: false,
+            })
+            .await?;
+        let mut html = match lang {
+            Lang::Tr => format!(
+                "✍️ {}, #{id} numaralı talebin yanıtını bu sohbette yazın (ya da bir dosya gönderin). Göndermeden önce size gösterilecek. 15 dakika içinde yazılmazsa iptal olur; vazgeçmek için /cancel.",
+                who(turn)
+            ),
+            Lang::En => format!(
+                "✍️ {}, write the answer to ticket #{id} in this chat (or send a file). You will see it before it is sent. Answer mode ends after 15 minutes; /cancel to stop.",
+                who(turn)
+            ),
+        };
+        if let Some(warning) = self.taken_warning(turn, &ticket) {
+            html = format!("{warning}\n\n{html}");
+        }
+        Ok(vec![self.staff_reply(&html)])
+    }
+
+    /// "#12 is taken by Burak", when another staff member took the ticket.
+    fn taken_warning(&self, turn: &Turn, ticket: &Ticket) -> Option<String> {
+        let (by, name) = ticket.taken_by.as_ref()?;
+        if *by == turn.user {
+            return None;
+        }
+        let name = escape_html(name);
+        Some(match turn.lang {
+            Lang::Tr => format!("⚠️ #{} numaralı talebi {name} üstlendi.", ticket.id),
+            Lang::En => format!("⚠️ Ticket #{} is taken by {name}.", ticket.id),
+        })
+    }
+
+    /// Text or a file for the draft this staff member has open in this chat, if any:
+    /// `None` when there is none (the text is not for the bot).
+    pub(super) async fn draft_input(
+        &self,
+        turn: &mut Turn,
+        input: Input<'_>,
+    ) -> Result<Option<Vec<Reply>>, EngineError> {
+        let chat = chat_of(turn);
+        let Some(draft) = self.store.draft(turn.user, chat).await? else {
+            return Ok(None);
+        };
+        // Only a draft waiting for its text takes what is said; a finished one waits
+        // for its buttons, and staff go on talking meanwhile.
+        if draft.content.is_some() {
+            return Ok(None);
+        }
+        if self.expired(&draft) {
+            self.store.delete_draft(turn.user, chat).await?;
+            return Ok(Some(vec![self.staff_reply(&expired_notice(
+                turn.lang,
+                &who(turn),
+                draft.ticket,
+            ))]));
+        }
+        Ok(Some(self.fill_draft(turn, draft, input).await?))
+    }
+
+    /// A reply to one of a ticket's messages in the staff chat, or `/reply N text`: a
+    /// draft with this content at once.
+    pub(super) async fn answer_with(
+        &self,
+        turn: &mut Turn,
+        id: TicketId,
+        input: Input<'_>,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let now = self.clock.now();
+        let draft = Draft {
+            user: turn.user,
+            chat: chat_of(turn),
+            ticket: id,
+            seen_event: self.last_event(id).await?,
+            touched_at: now,
+            content: None,
+            confirmed: false,
+        };
+        self.fill_draft(turn, draft, input).await
+    }
+
+    async fn fill_draft(&self, turn: &mut Turn, mut draft: Draft, input: Input<'_>) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(ticket) = self.store.ticket(draft.ticket).await? else {
+            self.store.delete_draft(turn.user, draft.chat).await?;
+            return Ok(vec![
+                self.staff_reply(&super::tickets::missing_ticket(draft.ticket, lang)),
+            ]);
+        };
+        if ticket.erased() {
+            self.store.delete_draft(turn.user, draft.chat).await?;
+            return Ok(vec![self.staff_reply(&erased(lang, ticket.id))]);
+        }
+        draft.content = Some(match input {
+            Input::Text(text) => {
+                let text = printable(text).trim().to_owned();
+                if text.is_empty() {
+                    return Ok(vec![self.staff_reply(t(
+                        lang,
+                        "Boş yanıt gönderilmez; yanıtı yazın.",
+                        "An empty answer is not sent; write the answer.",
+                    ))]);
+                }
+                if text.chars().count() > MAX_ANSWER_CHARS {
+                    return Ok(vec![self.staff_reply(&match lang {
+                        Lang::Tr => format!(
+                            "Yanıt {} karakter; lütfen {MAX_ANSWER_CHARS} karakterin altına indirin ya da bir belge olarak gönderin.",
+                            text.chars().count()
+                        ),
+                        Lang::En => format!(
+                            "The answer has {} characters; please keep it under {MAX_ANSWER_CHARS}, or send it as a document.",
+                            text.chars().count()
+                        ),
+                    })]);
+                }
+                DraftContent::Text(text)
+            }
+            Input::File(file) => DraftContent::File {
+                of: file.of,
+                label: file.kind.label(Lang::En),
+                caption: file.caption.clone(),
+            },
+        });
+        draft.touched_at = self.clock.now();
+        self.store.save_draft(&draft).await?;
+        Ok(vec![self.preview(turn, &draft, &ticket)])
+    }
+
+    /// The draft as the person will get it, with Send / Edit / Cancel.
+    fn preview(&self, turn: &Turn, draft: &Draft, ticket: &Ticket) -> Reply {
+        let lang = turn.lang;
+        let to_whom = format!(
+            "{} · {}",
+            escape_html(&printable(&ticket.first_name)),
+            ticket.lang.code().to_uppercase()
+        );
+        let body = match &draft.content {
+            Some(DraftContent::Text(text)) => format!("<blockquote>{}</blockquote>", escape_html(text)),
+            Some(DraftContent::File { label, caption, .. }) => {
+                let caption = caption
+                    .as_deref()
+                    .map(|c| format!("\n<blockquote>{}</blockquote>", escape_html(c)))
+                    .unwrap_or_default();
+                format!("📎 {}{caption}", escape_html(label))
+            }
+            None => String::new(),
+        };
+        let mut html = match lang {
+            Lang::Tr => format!(
+                "👀 <b>Önizleme</b> — #{} numaralı talebin yanıtı ({to_whom}). Kişiye henüz bir şey gitmedi.\n\n{body}",
+                ticket.id
+            ),
+            Lang::En => format!(
+                "👀 <b>Preview</b> — the answer to ticket #{} ({to_whom}). Nothing has reached the person yet.\n\n{body}",
+                ticket.id
+            ),
+        };
+        if let Some(warning) = self.taken_warning(turn, ticket) {
+            html = format!("{warning}\n\n{html}");
+        }
+        Reply::new(
+            super::fit_message(html),
+            draft_buttons(lang, ticket.id, TicketVerb::Send),
+        )
+    }
+
+    /// Send, Send anyway, Edit or Cancel under a preview.
+    pub(super) async fn draft_press(
+        &self,
+        turn: &mut Turn,
+        verb: TicketVerb,
+        id: TicketId,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let chat = chat_of(turn);
+        let outdated = || {
+            vec![
+                self.staff_reply(t(
+                    lang,
+                    "Bu önizleme artık geçerli değil; hiçbir şey gönderilmedi. Yanıtlamak için talebin «Yanıtla» düğmesine yeniden basın.",
+                    "This preview is no longer valid; nothing was sent. To answer, press the ticket's «Answer» button again.",
+                ))
+                .placed(Placement::Replace),
+            ]
+        };
+        let draft = match self.store.draft(turn.user, chat).await? {
+            Some(d) if d.ticket == id => d,
+            _ => return Ok(outdated()),
+        };
+        if self.expired(&draft) {
+            self.store.delete_draft(turn.user, chat).await?;
+            return Ok(vec![
+                self.staff_reply(&expired_notice(lang, &who(turn), id))
+                    .placed(Placement::Replace),
+            ]);
+        }
+        match verb {
+            TicketVerb::Discard => {
+                self.store.delete_draft(turn.user, chat).await?;
+                let html = match lang {
+                    Lang::Tr => format!("✖️ #{id} yanıtı gönderilmedi."),
+                    Lang::En => format!("✖️ The answer to #{id} was not sent."),
+                };
+                Ok(vec![self.staff_reply(&html).placed(Placement::Replace)])
+            }
+            TicketVerb::Edit => {
+                let now = self.clock.now();
+                self.store
+                    .save_draft(&Draft {
+                        content: None,
+                        touched_at: now,
+                        ..draft
+                    })
+                    .await?;
+                let html = match lang {
+                    Lang::Tr => format!(
+                        "✏️ {}, #{id} yanıtını yeniden yazın (ya da bir dosya gönderin); önce size gösterilecek.",
+                        who(turn)
+                    ),
+                    Lang::En => format!(
+                        "✏️ {}, write the answer to #{id} again (or send a file); you will see it first.",
+                        who(turn)
+                    ),
+                };
+                Ok(vec![self.staff_reply(&html).placed(Placement::Replace)])
+            }
+            TicketVerb::Send | TicketVerb::SendAnyway => self.send_draft(turn, draft, verb).await,
+            _ => Ok(outdated()),
+        }
+    }
+
+    async fn send_draft(&self, turn: &mut Turn, draft: Draft, verb: TicketVerb) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let id = draft.ticket;
+        let Some(content) = draft.content.clone() else {
+            return Ok(vec![self.staff_reply(t(
+                lang,
+                "Önce yanıtı yazın.",
+                "Write the answer first.",
+            ))]);
+        };
+        let Some(ticket) = self.store.ticket(id).await? else {
+            self.store.delete_draft(turn.user, draft.chat).await?;
+            return Ok(vec![self.staff_reply(&super::tickets::missing_ticket(id, lang))]);
+        };
+        if ticket.erased() {
+            self.store.delete_draft(turn.user, draft.chat).await?;
+            return Ok(vec![self.staff_reply(&erased(lang, id)).placed(Placement::Replace)]);
+        }
+        // Someone else took the ticket, or answered it since this draft began: say who
+        // and when, and send only when asked to again.
+        if verb == TicketVerb::Send && !draft.confirmed {
+            let mut warnings: Vec<String> = self.taken_warning(turn, &ticket).into_iter().collect();
+            for (at, name, text) in self.answers_by_others(turn.user, id, draft.seen_event).await? {
+                let quote = escape_html(&super::shorten(&text, 300));
+                warnings.push(match lang {
+                    Lang::Tr => format!(
+                        "⚠️ {} bu talebi {} saatinde yanıtladı:\n<blockquote>{quote}</blockquote>",
+                        escape_html(&name),
+                        crate::trainings::time::local(at)
+                    ),
+                    Lang::En => format!(
+                        "⚠️ {} answered this ticket at {}:\n<blockquote>{quote}</blockquote>",
+                        escape_html(&name),
+                        crate::trainings::time::local(at)
+                    ),
+                });
+            }
+            if !warnings.is_empty() {
+                let question = match lang {
+                    Lang::Tr => "Sizin yanıtınız da kişiye ek yanıt olarak gitsin mi?",
+                    Lang::En => "Send yours to the person as well, as an additional answer?",
+                };
+                let html = format!("{}\n\n{question}", warnings.join("\n\n"));
+                return Ok(vec![
+                    self.staff_reply(&super::fit_message(html))
+                        .with_keyboard(draft_buttons(lang, id, TicketVerb::SendAnyway))
+                        .placed(Placement::Replace),
+                ]);
+            }
+        }
+        let me = Actor {
+            id: turn.user,
+            name: turn.first_name.clone(),
+        };
+        let answer = match &content {
+            DraftContent::Text(text) => Answer::Text(text.clone()),
+            DraftContent::File { of, label, caption } => Answer::File {
+                of: *of,
+                label: label.clone(),
+                caption: caption.clone(),
+            },
+        };
+        let answered = self
+            .store
+            .answer_ticket(
+                id,
+                &me,
+                &answer,
+                self.clock.now(),
+                Some((turn.user, draft.chat)),
+                |before| msg::answer(before, &answer),
+            )
+            .await?;
+        Ok(vec![match answered {
+            Some(t) => {
+                let html = match lang {
+                    Lang::Tr => format!("📤 #{} yanıtı kuyruğa alındı; iletilince burada yazacak.", t.id),
+                    Lang::En => format!(
+                        "📤 The answer to #{} is queued; you will see here when it is delivered.",
+                        t.id
+                    ),
+                };
+                self.staff_reply(&html).placed(Placement::Replace)
+            }
+            None => self.staff_reply(&super::tickets::missing_ticket(id, lang)),
+        }])
+    }
+
+    /// The id of the ticket's last event (0 when none).
+    async fn last_event(&self, id: TicketId) -> Result<i64, EngineError> {
+        Ok(self.store.ticket_events(id).await?.last().map_or(0, |e| e.id))
+    }
+
+    /// Answers (text or file) to the ticket by others than `me` after the event
+    /// `seen`: when, who, what.
+    async fn answers_by_others(
+        &self,
+        me: i64,
+        id: TicketId,
+        seen: i64,
+    ) -> Result<Vec<(Timestamp, String, String)>, EngineError> {
+        Ok(self
+            .store
+            .ticket_events(id)
+            .await?
+            .into_iter()
+            .filter(|e| e.id > seen && matches!(e.kind, EventKind::Answer | EventKind::File))
+            .filter_map(|e| {
+                let (author, name) = e.author?;
+                (author != me).then(|| (e.at, name, e.text.unwrap_or_default()))
+            })
+            .collect())
+    }
+
+    /// `/cancel` in a chat where the staff member has a draft: drop it.
+    pub(super) async fn cancel_draft(&self, turn: &Turn) -> Result<Option<TicketId>, EngineError> {
+        Ok(self
+            .store
+            .delete_draft(turn.user, chat_of(turn))
+            .await?
+            .map(|d| d.ticket))
+    }
+
+    /// Drops drafts untouched for `DRAFT_TTL` and tells each staff member, in the chat
+    /// the draft was in, that nothing was sent. Run every minute.
+    pub async fn expire_drafts(&self) -> Result<usize, EngineError> {
+        let now = self.clock.now();
+        let before = now.checked_sub(DRAFT_TTL).unwrap_or(now);
+        let expired = self.store.take_expired_drafts(before).await?;
+        let staff_chat = self.staff_chat().await?;
+        for draft in &expired {
+            let lang = self.settings.staff_lang;
+            let name = format!("#{}", draft.user);
+            let to = if Some(draft.chat) == staff_chat {
+                crate::message::Recipient::Staff
+            } else {
+                crate::message::Recipient::Chat(draft.chat)
+            };
+            let notice = crate::message::OutMessage::new(to, expired_notice(lang, &name, draft.ticket));
+            self.store.enqueue(&notice, now).await?;
+        }
+        Ok(expired.len())
+    }
+}
+
+/// The longest answer sent as a message: it must fit one Telegram message with its
+/// header and the person's question quoted under it. Longer ones go as a document.
+pub const MAX_ANSWER_CHARS: usize = 3000;
+
+fn erased(lang: Lang, id: TicketId) -> String {
+    match lang {
+        Lang::Tr => format!(
+            "#{id} numaralı talebin sahibi verilerinin silinmesini istedi; talep kapatıldı ve kişiye artık hiçbir şey gönderilemez."
+        ),
+        Lang::En => format!(
+            "The person of ticket #{id} asked for their data to be erased; the ticket is closed and nothing can be sent to them any more."
+        ),
+    }
+}
+
+fn expired_notice(lang: Lang, name: &str, id: TicketId) -> String {
+    match lang {
+        Lang::Tr => format!(
+            "⌛ {name}, #{id} yanıt modu 15 dakika dolduğu için kapandı; kişiye hiçbir şey gönderilmedi. Yanıtlamak için «Yanıtla»ya yeniden basın."
+        ),
+        Lang::En => format!(
+            "⌛ {name}, answer mode for #{id} ended after 15 minutes; nothing was sent to the person. To answer, press «Answer» again."
+        ),
+    }
+}

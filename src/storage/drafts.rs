@@ -1,0 +1,121 @@
+//! Staff answers in the making: one per staff member and chat, until sent or dropped.
+
+use super::{Store, StoreError, parse_ts, ts};
+use crate::message::CopyOf;
+use crate::tickets::TicketId;
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+/// What a draft holds once written: a text, or a file to relay (with its caption).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DraftContent {
+    Text(String),
+    File {
+        of: CopyOf,
+        /// What the file is ("document form.pdf"), for the preview and the history.
+        label: String,
+        caption: Option<String>,
+    },
+}
+
+/// A staff member's answer to a ticket, being written in one chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    pub user: i64,
+    pub chat: i64,
+    pub ticket: TicketId,
+    /// The ticket's last event when answering began: answers by others after it are a
+    /// conflict to ask about. (An event id, not a time: two answers can fall within
+    /// the same second.)
+    pub seen_event: i64,
+    /// The last activity; the draft expires some minutes after it.
+    pub touched_at: Timestamp,
+    /// `None` while waiting for the staff member to write.
+    pub content: Option<DraftContent>,
+    /// Warned of a conflict (someone else took or answered the ticket) and chose to
+    /// send anyway.
+    pub confirmed: bool,
+}
+
+fn draft_from(row: &SqliteRow) -> Result<Draft, StoreError> {
+    let text: Option<String> = row.try_get("text")?;
+    let file_chat: Option<i64> = row.try_get("file_chat")?;
+    let file_message: Option<i64> = row.try_get("file_message")?;
+    let label: Option<String> = row.try_get("file_label")?;
+    let content = match (file_chat.zip(file_message), text) {
+        (Some((chat, message)), caption) => Some(DraftContent::File {
+            of: CopyOf { chat, message },
+            label: label.unwrap_or_default(),
+            caption,
+        }),
+        (None, Some(text)) => Some(DraftContent::Text(text)),
+        (None, None) => None,
+    };
+    Ok(Draft {
+        user: row.try_get("user_id")?,
+        chat: row.try_get("chat_id")?,
+        ticket: TicketId(row.try_get("ticket_id")?),
+        seen_event: row.try_get("seen_event")?,
+        touched_at: parse_ts(row.try_get("touched_at")?)?,
+        content,
+        confirmed: row.try_get::<i64, _>("confirmed")? != 0,
+    })
+}
+
+impl Store {
+    pub async fn draft(&self, user: i64, chat: i64) -> Result<Option<Draft>, StoreError> {
+        let row = sqlx::query("SELECT * FROM staff_drafts WHERE user_id = ? AND chat_id = ?")
+            .bind(user)
+            .bind(chat)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(draft_from).transpose()
+    }
+
+    /// Writes a draft, replacing the one this staff member had in this chat.
+    pub async fn save_draft(&self, d: &Draft) -> Result<(), StoreError> {
+        let (text, file) = match &d.content {
+            None => (None, None),
+            Some(DraftContent::Text(t)) => (Some(t.clone()), None),
+            Some(DraftContent::File { of, label, caption }) => (caption.clone(), Some((*of, label.clone()))),
+        };
+        sqlx::query(
+            "INSERT OR REPLACE INTO staff_drafts
+                 (user_id, chat_id, ticket_id, seen_event, touched_at, text, file_chat, file_message, file_label, confirmed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(d.user)
+        .bind(d.chat)
+        .bind(d.ticket.0)
+        .bind(d.seen_event)
+        .bind(ts(d.touched_at))
+        .bind(text)
+        .bind(file.as_ref().map(|(of, _)| of.chat))
+        .bind(file.as_ref().map(|(of, _)| of.message))
+        .bind(file.map(|(_, label)| label))
+        .bind(d.confirmed)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Drops this staff member's draft in this chat; `true` when there was one.
+    pub async fn delete_draft(&self, user: i64, chat: i64) -> Result<Option<Draft>, StoreError> {
+        let row = sqlx::query("DELETE FROM staff_drafts WHERE user_id = ? AND chat_id = ? RETURNING *")
+            .bind(user)
+            .bind(chat)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(draft_from).transpose()
+    }
+
+    /// Removes and returns the drafts untouched since `before`.
+    pub async fn take_expired_drafts(&self, before: Timestamp) -> Result<Vec<Draft>, StoreError> {
+        let rows = sqlx::query("DELETE FROM staff_drafts WHERE touched_at < ? RETURNING *")
+            .bind(ts(before))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(draft_from).collect()
+    }
+}
