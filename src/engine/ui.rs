@@ -190,7 +190,8 @@ Veri sorumlusu: İzmir Valiliği (AB ve Dış İlişkiler Bürosu).\n\n\
 • Eğitim kaydınızda verdiğiniz ad, kurum, e-posta ve telefon: kaydınızı yürütmek için, açık rızanızla\n\n\
 <b>Ne kadar süre?</b> Kapanan talepler ve geçmiş eğitim kayıtları {retention_days} gün sonra anonimleştirilir.\n\n\
 <b>Haklarınız:</b> KVKK'nın 11. maddesindeki haklarınızı (bilgi alma, düzeltme, silme vb.) Büroya başvurarak kullanabilirsiniz. \
-Hakkınızdaki tüm verileri hemen silmek için /forget yazın."
+Hakkınızdaki tüm verileri hemen silmek için /forget yazın. \
+Silmeden önce alınmış güvenlik yedeklerinde verileriniz, o yedekler sırası gelip silinene kadar kalır; yedeklerden geri dönülürse silme yeniden uygulanır."
         ),
         Lang::En => format!(
             "<b>Your personal data (KVKK)</b>\n\n\
@@ -202,7 +203,8 @@ Data controller: Izmir Governorship (EU and Foreign Relations Office).\n\n\
 • The name, organisation, e-mail and phone you give when booking a training: to run your registration, with your explicit consent\n\n\
 <b>For how long?</b> Closed tickets and past training registrations are anonymised after {retention_days} days.\n\n\
 <b>Your rights:</b> you can use your rights under Article 11 of the KVKK (to be informed, to have data corrected or deleted, etc.) by contacting the office. \
-To erase everything about you now, type /forget."
+To erase everything about you now, type /forget. \
+Security backups made before an erasure keep your data until they are rotated out and deleted; if a backup is ever restored, the erasure is applied again."
         ),
     }
 }

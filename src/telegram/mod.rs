@@ -105,12 +105,13 @@ impl Sender {
         })
     }
 
-    /// Relays a message (a file) as it is, with a new caption.
+    /// Relays a message (a file) as it is, with a new caption and buttons.
     async fn copy(
         &self,
         chat: ChatId,
         of: crate::message::CopyOf,
         caption: &str,
+        markup: Option<InlineKeyboardMarkup>,
         reply_to: Option<MessageId>,
     ) -> Result<MessageId, RequestError> {
         with_bot!(self, b => {
@@ -118,6 +119,9 @@ impl Sender {
                 .copy_message(chat, ChatId(of.chat), MessageId(of.message as i32))
                 .caption(caption)
                 .parse_mode(ParseMode::Html);
+            if let Some(m) = markup {
+                request = request.reply_markup(m);
+            }
             if let Some(id) = reply_to {
                 request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
             }
@@ -294,8 +298,7 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     ))));
     let reminders = AbortOnDrop(Some(tokio::spawn(outbox::remind(engine.clone()))));
     let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name);
-    let token = dispatcher.shutdown_token();
-    let signal_token = token.clone();
+    let signal_token = dispatcher.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("stopping: finishing the updates in progress");
@@ -305,29 +308,29 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     });
     // A revoked token shows as 401 on every getUpdates: stop instead of retrying forever.
     let refused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let on_listener_error = {
-        let refused = refused.clone();
-        let token = token.clone();
-        move |err: RequestError| {
-            let refused = refused.clone();
-            let token = token.clone();
-            async move {
-                if matches!(err, RequestError::Api(ApiError::InvalidToken)) {
-                    if !refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                        tracing::error!("{TokenRefused}");
-                        // The future waits for the dispatcher, which is waiting for
-                        // this handler: start the stop, do not wait for it here.
-                        let _ = token.shutdown();
-                    }
-                } else {
-                    tracing::error!(%err, "could not get updates from Telegram; retrying");
-                }
-            }
-        }
-    };
     match mode {
         Mode::Polling => {
-            let listener = teloxide::update_listeners::polling_default(bot.clone()).await;
+            use teloxide::update_listeners::UpdateListener;
+            let mut listener = teloxide::update_listeners::polling_default(bot.clone()).await;
+            // Stopping the listener ends its stream, and with it the dispatching. (The
+            // dispatcher's own shutdown token would be missed here: it is noticed only
+            // while the dispatcher waits for updates, not while it runs this handler.)
+            let stop_polling = listener.stop_token();
+            let refused = refused.clone();
+            let on_listener_error = move |err: RequestError| {
+                let refused = refused.clone();
+                let stop_polling = stop_polling.clone();
+                async move {
+                    if matches!(err, RequestError::Api(ApiError::InvalidToken)) {
+                        if !refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                            tracing::error!("{TokenRefused}");
+                            stop_polling.stop();
+                        }
+                    } else {
+                        tracing::error!(%err, "could not get updates from Telegram; retrying");
+                    }
+                }
+            };
             dispatcher
                 .dispatch_with_listener(listener, std::sync::Arc::new(on_listener_error))
                 .await

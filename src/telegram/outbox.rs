@@ -74,7 +74,11 @@ async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<(i6
         None => None,
     };
     let sent = match (&m.document, m.copy) {
-        (_, Some(of)) => sender.copy(ChatId(chat), of, &m.html, reply_to).await,
+        (_, Some(of)) => {
+            sender
+                .copy(ChatId(chat), of, &m.html, keyboard(&m.keyboard), reply_to)
+                .await
+        }
         (Some(document), None) => sender.send_document(ChatId(chat), document, &m.html).await,
         (None, None) => {
             sender
@@ -184,6 +188,11 @@ pub async fn remind(engine: Engine) {
             Ok((0, 0)) => {}
             Ok((registrations, tickets)) => tracing::info!(registrations, tickets, "old records anonymised"),
             Err(err) => tracing::error!(%err, "could not anonymise old records"),
+        }
+        match engine.expire_drafts().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(drafts = n, "unsent staff answers expired"),
+            Err(err) => tracing::error!(%err, "could not expire staff answers"),
         }
         match engine.remind_staff().await {
             Ok(0) => {}

@@ -20,11 +20,37 @@ pub const HEADER: [&str; 9] = [
 /// `=HYPERLINK(...)` would run when staff open the list (CSV injection). Such cells get a
 /// leading apostrophe, which Excel hides and which makes the cell text; it also keeps
 /// E.164 phone numbers (`+90…`) from being turned into numbers that lose their `+`.
+///
+/// Turkish-locale Excel reads CSV split on `;`, not on commas (and ignores the quotes a
+/// comma-separated file puts around a field), so `Ali;=1+2` would put `=1+2` in a cell
+/// of its own: every piece after a `;` (or a tab or line break, which also start new
+/// cells somewhere) is neutralised the same way.
 fn cell(value: &str) -> std::borrow::Cow<'_, str> {
-    match value.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
-        _ => value.into(),
+    let dangerous = |piece: &str| {
+        matches!(
+            piece.trim_start_matches([' ', '"']).chars().next(),
+            Some('=' | '+' | '-' | '@' | '\t' | '\r')
+        )
+    };
+    let separators = |c: char| matches!(c, ';' | '\t' | '\n' | '\r');
+    if !dangerous(value) && !value.split(separators).skip(1).any(dangerous) {
+        return value.into();
     }
+    let mut out = String::with_capacity(value.len() + 4);
+    if dangerous(value) {
+        out.push('\'');
+    }
+    let mut rest = value;
+    while let Some(at) = rest.find(separators) {
+        let sep_len = rest[at..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&rest[..at + sep_len]);
+        rest = &rest[at + sep_len..];
+        if dangerous(rest) {
+            out.push('\'');
+        }
+    }
+    out.push_str(rest);
+    out.into()
 }
 
 pub fn csv(registrations: &[Registration]) -> Vec<u8> {
@@ -63,5 +89,14 @@ mod tests {
         assert_eq!(cell("+905321234567"), "'+905321234567");
         assert_eq!(cell("@sum"), "'@sum");
         assert_eq!(cell("Ayşe"), "Ayşe");
+    }
+
+    #[test]
+    fn every_piece_a_semicolon_reading_spreadsheet_sees_stays_text() {
+        assert_eq!(cell("Ali;=1+2"), "Ali;'=1+2");
+        assert_eq!(cell("Ali; @SUM(A1)"), "Ali;' @SUM(A1)");
+        assert_eq!(cell("=a;+b"), "'=a;'+b");
+        assert_eq!(cell("a\t-1"), "a\t'-1");
+        assert_eq!(cell("Kuruluş; Dernek"), "Kuruluş; Dernek");
     }
 }

@@ -7,7 +7,7 @@
 //! host but 127.0.0.1.
 
 use crate::fake_api::{Call, FakeApi};
-use crate::helpers::{Chat, Running, Sandbox, WAIT, is_output};
+use crate::helpers::{Chat, Process, Running, Sandbox, WAIT, is_output};
 use eudesk::engine::notices;
 use eudesk::lang::{Lang, Localized};
 use eudesk::message::{OutMessage, Recipient};
@@ -17,8 +17,7 @@ use eudesk::trainings::{
 };
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+
 use std::time::{Duration, Instant};
 
 const TITLE_TR: &str = "PCM Temel Eğitimi";
@@ -507,93 +506,6 @@ async fn a_reply_whose_connection_drops_is_sent_again() {
 
 // ---------------------------------------------------------------------------
 // B. The real binary.
-
-/// A running `eudesk run`, killed if a test ends without stopping it.
-struct Process {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Process {
-    /// `eudesk run` in the sandbox against `api_url`, with a clean environment; its
-    /// logs go to a file (a pipe nobody reads could fill and stall it).
-    fn run(sandbox: &Sandbox, api_url: &str, token: &str, rust_log: &str) -> Process {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static RUNS: AtomicUsize = AtomicUsize::new(0);
-        let n = RUNS.fetch_add(1, Ordering::Relaxed);
-        let log = sandbox.dir.path().join(format!("run-{n}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_eudesk"))
-            .arg("run")
-            .current_dir(sandbox.dir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("TELOXIDE_TOKEN", token)
-            .env("TELOXIDE_API_URL", api_url)
-            .env("DATABASE_URL", sandbox.database_url())
-            .env("DIALOGUES_DIR", sandbox.dialogues())
-            .env("EUDESK_THROTTLE", "off")
-            .env("RUST_LOG", rust_log)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("the eudesk binary starts");
-        Process { child, log }
-    }
-
-    fn start(sandbox: &Sandbox, api: &FakeApi) -> Process {
-        Process::run(sandbox, &api.url(), "123:TEST", "info")
-    }
-
-    /// Started and polling.
-    async fn started(sandbox: &Sandbox, api: &FakeApi) -> Process {
-        let process = Process::start(sandbox, api);
-        api.wait_for("getUpdates", |_| true, WAIT).await;
-        process
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([format!("-{name}"), self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(status.success(), "kill -{name} failed");
-    }
-
-    /// SIGKILL: no chance to clean up.
-    fn kill_hard(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().unwrap();
-    }
-
-    /// Its exit, within `limit`; `None` if it is still running.
-    async fn exit(&mut self, limit: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            if Instant::now() >= deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
 
 /// Starts the binary, lets it answer one person (whose reply is slow, so it is in
 /// flight at the signal), sends `signal` and expects a graceful stop.

@@ -259,6 +259,15 @@ impl Running {
     }
 }
 
+impl Running {
+    /// Stops the bot (as a crash would) and gives back its folder, to start another
+    /// bot on the same database.
+    pub fn into_sandbox(mut self) -> Sandbox {
+        self.task.abort();
+        std::mem::replace(&mut self.sandbox, Sandbox::new())
+    }
+}
+
 impl Drop for Running {
     fn drop(&mut self) {
         self.task.abort();
@@ -408,4 +417,104 @@ pub async fn staff_answers(engine: &Engine, staff: i64, ticket: impl std::fmt::D
         "a preview with Send: {preview:#?}"
     );
     engine.handle(staff, press(&send)).await.unwrap()
+}
+
+/// A running `eudesk run`, killed if a test ends without stopping it.
+pub struct Process {
+    child: std::process::Child,
+    log: PathBuf,
+}
+
+impl Process {
+    /// `eudesk run` in the sandbox against `api_url`, with a clean environment; its
+    /// logs go to a file (a pipe nobody reads could fill and stall it).
+    pub fn run(sandbox: &Sandbox, api_url: &str, token: &str, rust_log: &str) -> Process {
+        Process::run_with(sandbox, &["run"], api_url, token, rust_log, &[])
+    }
+
+    /// `eudesk ARGS` like `run`, with more variables.
+    pub fn run_with(
+        sandbox: &Sandbox,
+        args: &[&str],
+        api_url: &str,
+        token: &str,
+        rust_log: &str,
+        vars: &[(&str, &str)],
+    ) -> Process {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static RUNS: AtomicUsize = AtomicUsize::new(0);
+        let n = RUNS.fetch_add(1, Ordering::Relaxed);
+        let log = sandbox.dir.path().join(format!("run-{n}.log"));
+        let file = std::fs::File::create(&log).unwrap();
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_eudesk"))
+            .args(args)
+            .current_dir(sandbox.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TELOXIDE_TOKEN", token)
+            .env("TELOXIDE_API_URL", api_url)
+            .env("DATABASE_URL", sandbox.database_url())
+            .env("DIALOGUES_DIR", sandbox.dialogues())
+            .env("EUDESK_THROTTLE", "off")
+            .env("RUST_LOG", rust_log)
+            .envs(vars.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("the eudesk binary starts");
+        Process { child, log }
+    }
+
+    pub fn start(sandbox: &Sandbox, api: &FakeApi) -> Process {
+        Process::run(sandbox, &api.url(), "123:TEST", "info")
+    }
+
+    /// Started and polling.
+    pub async fn started(sandbox: &Sandbox, api: &FakeApi) -> Process {
+        let process = Process::start(sandbox, api);
+        api.wait_for("getUpdates", |_| true, WAIT).await;
+        process
+    }
+
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill_hard(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().unwrap();
+    }
+
+    /// Its exit, within `limit`; `None` if it is still running.
+    pub async fn exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }

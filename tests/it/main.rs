@@ -18,3 +18,4 @@ mod sessions_cli;
 mod telegram;
 mod tickets;
 mod tickets_telegram;
+mod trust;

@@ -19,34 +19,34 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 /// The staff group (a basic group: negative id above Telegram's supergroup range).
-const STAFF_CHAT: i64 = -4_001;
+pub(crate) const STAFF_CHAT: i64 = -4_001;
 /// Where Telegram moves the staff group when it becomes a supergroup.
-const SUPERGROUP: i64 = -1_001_234_567_890;
+pub(crate) const SUPERGROUP: i64 = -1_001_234_567_890;
 /// Two staff members (STAFF_USER_IDS) and a member of the group who is not staff.
-const STAFF_A: i64 = 9001;
-const STAFF_B: i64 = 9002;
-const OUTSIDER: i64 = 9003;
+pub(crate) const STAFF_A: i64 = 9001;
+pub(crate) const STAFF_B: i64 = 9002;
+pub(crate) const OUTSIDER: i64 = 9003;
 /// People asking, in their private chats (the fake names them `User<id>`).
-const AYSE: i64 = 101;
-const MEHMET: i64 = 102;
+pub(crate) const AYSE: i64 = 101;
+pub(crate) const MEHMET: i64 = 102;
 
 /// What the bot's own post about a new ticket starts with.
-fn post_marker(ticket: i64) -> String {
+pub(crate) fn post_marker(ticket: i64) -> String {
     format!("🎫 <b>Talep #{ticket}</b>")
 }
 
-fn at(local: &str) -> Timestamp {
+pub(crate) fn at(local: &str) -> Timestamp {
     parse_local(local).expect("a valid office time")
 }
 
 /// Tuesday 1 December 2026, 10:00 in Istanbul: inside office hours.
-fn clock() -> Arc<ManualClock> {
+pub(crate) fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::new(at("2026-12-01 10:00")))
 }
 
 /// An engine over the sandbox's files with the staff group and the two staff members;
 /// `tweak` changes further options.
-async fn engine_for(sandbox: &Sandbox, clock: Arc<ManualClock>, tweak: impl FnOnce(&mut Options)) -> Engine {
+pub(crate) async fn engine_for(sandbox: &Sandbox, clock: Arc<ManualClock>, tweak: impl FnOnce(&mut Options)) -> Engine {
     let loaded = dialogue::load(&sandbox.dialogues()).expect("the test tree is valid");
     let store = Store::open(&sandbox.database_url()).await.expect("database opens");
     let mut options = Options {
@@ -59,7 +59,7 @@ async fn engine_for(sandbox: &Sandbox, clock: Arc<ManualClock>, tweak: impl FnOn
     Engine::with_options(loaded.tree, store, options)
 }
 
-async fn start(tweak: impl FnOnce(&mut Options)) -> (Running, Arc<ManualClock>) {
+pub(crate) async fn start(tweak: impl FnOnce(&mut Options)) -> (Running, Arc<ManualClock>) {
     let sandbox = Sandbox::new();
     let clock = clock();
     let engine = engine_for(&sandbox, clock.clone(), tweak).await;
@@ -69,17 +69,17 @@ async fn start(tweak: impl FnOnce(&mut Options)) -> (Running, Arc<ManualClock>) 
 // ---------------------------------------------------------------------------
 // The fake's side: updates from the staff group, and what the bot sent.
 
-static NEXT_ID: AtomicI64 = AtomicI64::new(700_000);
+pub(crate) static NEXT_ID: AtomicI64 = AtomicI64::new(700_000);
 
-fn next_id() -> i64 {
+pub(crate) fn next_id() -> i64 {
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     Timestamp::now().as_second()
 }
 
-fn first_name(user: i64) -> &'static str {
+pub(crate) fn first_name(user: i64) -> &'static str {
     match user {
         STAFF_A => "Selin",
         STAFF_B => "Burak",
@@ -88,7 +88,7 @@ fn first_name(user: i64) -> &'static str {
     }
 }
 
-fn member(user: i64) -> Value {
+pub(crate) fn member(user: i64) -> Value {
     json!({
         "id": user,
         "is_bot": false,
@@ -97,7 +97,7 @@ fn member(user: i64) -> Value {
     })
 }
 
-fn group_chat(chat: i64) -> Value {
+pub(crate) fn group_chat(chat: i64) -> Value {
     if chat <= -1_000_000_000_000 {
         json!({ "id": chat, "type": "supergroup", "title": "Staff" })
     } else {
@@ -106,7 +106,7 @@ fn group_chat(chat: i64) -> Value {
 }
 
 /// A message from `from` in the group `chat`, with `extra` fields merged in.
-fn group_message(chat: i64, from: i64, extra: Value) -> Value {
+pub(crate) fn group_message(chat: i64, from: i64, extra: Value) -> Value {
     let mut message = json!({
         "message_id": next_id(),
         "date": unix_now(),
@@ -120,12 +120,12 @@ fn group_message(chat: i64, from: i64, extra: Value) -> Value {
 }
 
 /// `from` writes `text` in the group.
-fn say_in_group(api: &FakeApi, chat: i64, from: i64, text: &str) {
+pub(crate) fn say_in_group(api: &FakeApi, chat: i64, from: i64, text: &str) {
     api.push_update(json!({ "message": group_message(chat, from, json!({ "text": text })) }));
 }
 
 /// `from` replies in the group, in Telegram, to the bot's message `to`.
-fn reply_in_group(api: &FakeApi, chat: i64, from: i64, to: &Call, text: &str) {
+pub(crate) fn reply_in_group(api: &FakeApi, chat: i64, from: i64, to: &Call, text: &str) {
     let replied = to.response["result"].clone();
     assert!(replied.is_object(), "not a message the bot sent: {to:?}");
     let message = group_message(chat, from, json!({ "text": text, "reply_to_message": replied }));
@@ -133,7 +133,7 @@ fn reply_in_group(api: &FakeApi, chat: i64, from: i64, to: &Call, text: &str) {
 }
 
 /// `from` presses the button `data` under the bot's group message `on`.
-fn press_in_group(api: &FakeApi, from: i64, on: &Call, data: &str) {
+pub(crate) fn press_in_group(api: &FakeApi, from: i64, on: &Call, data: &str) {
     let message = on.response["result"].clone();
     assert!(message.is_object(), "not a message the bot sent: {on:?}");
     api.push_update(json!({ "callback_query": {
@@ -145,16 +145,16 @@ fn press_in_group(api: &FakeApi, from: i64, on: &Call, data: &str) {
     }}));
 }
 
-fn succeeded(call: &Call) -> bool {
+pub(crate) fn succeeded(call: &Call) -> bool {
     call.response.get("ok") == Some(&Value::Bool(true))
 }
 
-fn has_button(call: &Call, data: &str) -> bool {
+pub(crate) fn has_button(call: &Call, data: &str) -> bool {
     call.buttons().iter().any(|(_, d)| d == data)
 }
 
 /// The message id a send replied to (`reply_parameters`), if any.
-fn replies_to(call: &Call) -> Option<i64> {
+pub(crate) fn replies_to(call: &Call) -> Option<i64> {
     let parameters = match &call.params["reply_parameters"] {
         Value::String(s) => serde_json::from_str(s).ok()?,
         other => other.clone(),
@@ -163,7 +163,7 @@ fn replies_to(call: &Call) -> Option<i64> {
 }
 
 /// Every sendMessage to `chat`, whatever the fake answered.
-fn sends_to(api: &FakeApi, chat: i64) -> Vec<Call> {
+pub(crate) fn sends_to(api: &FakeApi, chat: i64) -> Vec<Call> {
     api.calls()
         .into_iter()
         .filter(|c| c.method == "sendMessage" && c.chat_id() == Some(chat))
@@ -171,14 +171,14 @@ fn sends_to(api: &FakeApi, chat: i64) -> Vec<Call> {
 }
 
 /// The messages Telegram accepted for `chat` whose text contains `needle`.
-fn sent(api: &FakeApi, chat: i64, needle: &str) -> Vec<Call> {
+pub(crate) fn sent(api: &FakeApi, chat: i64, needle: &str) -> Vec<Call> {
     sends_to(api, chat)
         .into_iter()
         .filter(|c| succeeded(c) && c.text().is_some_and(|t| t.contains(needle)))
         .collect()
 }
 
-fn describe(api: &FakeApi, chat: i64) -> String {
+pub(crate) fn describe(api: &FakeApi, chat: i64) -> String {
     sends_to(api, chat)
         .iter()
         .map(|c| format!("  {} {:?}", if succeeded(c) { "ok  " } else { "FAIL" }, c.text()))
@@ -187,7 +187,7 @@ fn describe(api: &FakeApi, chat: i64) -> String {
 }
 
 /// Waits until at least `n` messages saying `needle` reached `chat`; returns them all.
-async fn wait_sent(api: &FakeApi, chat: i64, needle: &str, n: usize) -> Vec<Call> {
+pub(crate) async fn wait_sent(api: &FakeApi, chat: i64, needle: &str, n: usize) -> Vec<Call> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let found = sent(api, chat, needle);
@@ -205,7 +205,7 @@ async fn wait_sent(api: &FakeApi, chat: i64, needle: &str, n: usize) -> Vec<Call
 }
 
 /// The first message saying `needle` in `chat`.
-async fn wait_one(api: &FakeApi, chat: i64, needle: &str) -> Call {
+pub(crate) async fn wait_one(api: &FakeApi, chat: i64, needle: &str) -> Call {
     wait_sent(api, chat, needle, 1).await.remove(0)
 }
 
@@ -233,7 +233,7 @@ macro_rules! eventually {
 
 /// Waits until the bot has recorded that `call`'s message in `chat` belongs to a
 /// ticket (done right after Telegram accepts it): only then is a reply to it an answer.
-async fn linked(engine: &Engine, chat: i64, call: &Call) {
+pub(crate) async fn linked(engine: &Engine, chat: i64, call: &Call) {
     let message = message_of(call) as i64;
     eventually!(
         format!("message {message} in {chat} linked to its ticket"),
@@ -241,14 +241,14 @@ async fn linked(engine: &Engine, chat: i64, call: &Call) {
     );
 }
 
-async fn outbox_drained(engine: &Engine) {
+pub(crate) async fn outbox_drained(engine: &Engine) {
     eventually!(
         "the outbox drained",
         engine.store().outbox_backlog().await.unwrap() == 0
     );
 }
 
-async fn status(engine: &Engine, ticket: i64) -> TicketStatus {
+pub(crate) async fn status(engine: &Engine, ticket: i64) -> TicketStatus {
     engine
         .store()
         .ticket(TicketId(ticket))
@@ -258,7 +258,7 @@ async fn status(engine: &Engine, ticket: i64) -> TicketStatus {
         .status
 }
 
-async fn events(engine: &Engine, ticket: i64) -> Vec<EventKind> {
+pub(crate) async fn events(engine: &Engine, ticket: i64) -> Vec<EventKind> {
     engine
         .store()
         .ticket_events(TicketId(ticket))
@@ -273,7 +273,7 @@ async fn events(engine: &Engine, ticket: i64) -> Vec<EventKind> {
 /// last_error).
 type OutboxRow = (i64, i64, i64, String, i64, String, Option<String>);
 
-async fn outbox_rows(sandbox: &Sandbox) -> Vec<OutboxRow> {
+pub(crate) async fn outbox_rows(sandbox: &Sandbox) -> Vec<OutboxRow> {
     let pool = sqlx::SqlitePool::connect(&sandbox.database_url()).await.unwrap();
     let rows = sqlx::query_as(
         "SELECT id, chat_id, to_staff, state, attempts, next_attempt, last_error FROM outbox ORDER BY id",
@@ -286,13 +286,13 @@ async fn outbox_rows(sandbox: &Sandbox) -> Vec<OutboxRow> {
 }
 
 /// How the store writes a timestamp.
-fn stored(t: Timestamp) -> String {
+pub(crate) fn stored(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 impl Chat {
     /// `/ask QUESTION`, then Send: the ticket's number.
-    async fn ask(&mut self, question: &str) -> i64 {
+    pub(crate) async fn ask(&mut self, question: &str) -> i64 {
         self.say(&format!("/ask {question}"));
         let confirm = self
             .expect("sendMessage", "Bu soruyu büro personeline göndereyim mi?")
@@ -305,7 +305,7 @@ impl Chat {
 }
 
 /// N from "… talep #N …".
-fn ticket_number(html: &str) -> i64 {
+pub(crate) fn ticket_number(html: &str) -> i64 {
     let after = html
         .split_once("talep #")
         .unwrap_or_else(|| panic!("no ticket number in {html:?}"))
@@ -320,12 +320,12 @@ fn ticket_number(html: &str) -> i64 {
 
 /// Staff member `from` presses Send under the `nth` preview (1 for the first) of an
 /// answer to ticket `n` in the staff chat; returns the preview.
-async fn send_preview(api: &FakeApi, from: i64, n: i64, nth: usize) -> Call {
+pub(crate) async fn send_preview(api: &FakeApi, from: i64, n: i64, nth: usize) -> Call {
     send_preview_in(api, STAFF_CHAT, from, n, nth).await
 }
 
 /// `send_preview` in `chat`.
-async fn send_preview_in(api: &FakeApi, chat: i64, from: i64, n: i64, nth: usize) -> Call {
+pub(crate) async fn send_preview_in(api: &FakeApi, chat: i64, from: i64, n: i64, nth: usize) -> Call {
     let send = format!("k:send:{n}");
     let deadline = tokio::time::Instant::now() + WAIT;
     let preview = loop {
@@ -356,7 +356,7 @@ async fn send_preview_in(api: &FakeApi, chat: i64, from: i64, n: i64, nth: usize
 }
 
 /// A ticket asked through the engine alone (no Telegram in between): `/ask`, Send.
-async fn ask_directly(engine: &Engine, user: i64, question: &str) -> i64 {
+pub(crate) async fn ask_directly(engine: &Engine, user: i64, question: &str) -> i64 {
     let who = person(user, Lang::Tr);
     engine.handle(who, text(&format!("/ask {question}"))).await.unwrap();
     let replies = engine.handle(who, press("f:send")).await.unwrap();
@@ -366,7 +366,7 @@ async fn ask_directly(engine: &Engine, user: i64, question: &str) -> i64 {
 // ---------------------------------------------------------------------------
 
 #[tokio::test]
-async fn a_question_is_escalated_posted_answered_by_reply_and_by_slash_reply_followed_up_and_closed() {
+pub(crate) async fn a_question_is_escalated_posted_answered_by_reply_and_by_slash_reply_followed_up_and_closed() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -486,7 +486,7 @@ async fn a_question_is_escalated_posted_answered_by_reply_and_by_slash_reply_fol
 }
 
 #[tokio::test]
-async fn html_and_telegram_markup_in_a_question_are_shown_literally_to_staff() {
+pub(crate) async fn html_and_telegram_markup_in_a_question_are_shown_literally_to_staff() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let mut ayse = Chat::new(api, AYSE);
@@ -514,7 +514,7 @@ async fn html_and_telegram_markup_in_a_question_are_shown_literally_to_staff() {
 }
 
 #[tokio::test]
-async fn a_member_of_the_staff_group_who_is_not_staff_is_refused_and_not_relayed() {
+pub(crate) async fn a_member_of_the_staff_group_who_is_not_staff_is_refused_and_not_relayed() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -558,7 +558,7 @@ async fn a_member_of_the_staff_group_who_is_not_staff_is_refused_and_not_relayed
 }
 
 #[tokio::test]
-async fn two_staff_members_answering_two_tickets_at_once_never_see_their_answers_crossed() {
+pub(crate) async fn two_staff_members_answering_two_tickets_at_once_never_see_their_answers_crossed() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -642,7 +642,7 @@ async fn two_staff_members_answering_two_tickets_at_once_never_see_their_answers
 }
 
 #[tokio::test]
-async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undeliverable_and_staff_are_told() {
+pub(crate) async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undeliverable_and_staff_are_told() {
     let (bot, clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -727,7 +727,7 @@ async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undeliverable_and_s
 }
 
 #[tokio::test]
-async fn staff_posts_survive_429_and_502_from_telegram_and_are_each_delivered_exactly_once() {
+pub(crate) async fn staff_posts_survive_429_and_502_from_telegram_and_are_each_delivered_exactly_once() {
     let (bot, clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -812,7 +812,7 @@ async fn staff_posts_survive_429_and_502_from_telegram_and_are_each_delivered_ex
 }
 
 #[tokio::test]
-async fn a_ticket_committed_while_the_bot_was_down_is_posted_when_it_starts() {
+pub(crate) async fn a_ticket_committed_while_the_bot_was_down_is_posted_when_it_starts() {
     let sandbox = Sandbox::new();
     let clock = clock();
     let engine = engine_for(&sandbox, clock.clone(), |_| {}).await;
@@ -837,7 +837,7 @@ async fn a_ticket_committed_while_the_bot_was_down_is_posted_when_it_starts() {
 }
 
 #[tokio::test]
-async fn a_staff_group_upgraded_to_a_supergroup_is_followed_when_telegram_says_so_in_an_update() {
+pub(crate) async fn a_staff_group_upgraded_to_a_supergroup_is_followed_when_telegram_says_so_in_an_update() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -869,7 +869,7 @@ async fn a_staff_group_upgraded_to_a_supergroup_is_followed_when_telegram_says_s
 }
 
 #[tokio::test]
-async fn a_staff_post_refused_because_the_group_became_a_supergroup_is_sent_to_the_supergroup() {
+pub(crate) async fn a_staff_post_refused_because_the_group_became_a_supergroup_is_sent_to_the_supergroup() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -898,7 +898,7 @@ async fn a_staff_post_refused_because_the_group_became_a_supergroup_is_sent_to_t
 }
 
 #[tokio::test]
-async fn staff_are_reminded_of_an_untaken_ticket_once_per_interval_of_office_hours_until_it_is_taken() {
+pub(crate) async fn staff_are_reminded_of_an_untaken_ticket_once_per_interval_of_office_hours_until_it_is_taken() {
     let (bot, clock) = start(|o| o.staff_remind_after = SignedDuration::from_hours(2)).await;
     let api = &bot.api;
     let engine = &bot.engine;
@@ -944,7 +944,7 @@ async fn staff_are_reminded_of_an_untaken_ticket_once_per_interval_of_office_hou
 }
 
 #[tokio::test]
-async fn asking_refuses_a_question_over_2000_characters_and_stickers_politely_and_takes_a_photo_along() {
+pub(crate) async fn asking_refuses_a_question_over_2000_characters_and_stickers_politely_and_takes_a_photo_along() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
     let mut ayse = Chat::new(api, AYSE);
@@ -991,7 +991,7 @@ async fn asking_refuses_a_question_over_2000_characters_and_stickers_politely_an
 }
 
 #[tokio::test]
-async fn the_third_question_of_a_day_is_refused_with_the_limit_and_not_stored() {
+pub(crate) async fn the_third_question_of_a_day_is_refused_with_the_limit_and_not_stored() {
     let (bot, clock) = start(|o| o.tickets_per_day = 2).await;
     let api = &bot.api;
     let engine = &bot.engine;
