@@ -20,15 +20,6 @@ use super::ui::pick as t;
 /// old group's new id.
 pub const STAFF_CHAT_MOVE: &str = "staff_chat_move";
 
-/// What a release before 0.1.1 stored: only where the chat moved to, not from where.
-const LEGACY_STAFF_CHAT: &str = "staff_chat_id";
-
-/// A basic group's id; supergroups (the only thing a group moves to) have ids from
-/// -1000000000000 down.
-fn basic_group(chat: i64) -> bool {
-    (-999_999_999_999..0).contains(&chat)
-}
-
 /// What a person or staff add to a ticket after it exists: text or a file.
 pub(super) enum FollowUpInput<'a> {
     Text(&'a str),
@@ -60,23 +51,18 @@ impl Engine {
             return Ok(known);
         }
         let configured = self.settings.staff_chat;
-        let moved = match self.store.setting(STAFF_CHAT_MOVE).await? {
-            Some(v) => v
-                .split_once(':')
-                .and_then(|(from, to)| Some((from.parse::<i64>().ok()?, to.parse::<i64>().ok()?))),
-            // An older release kept only the new id; it can only have come from a basic
-            // group, so it applies while the configured chat is one.
-            None => self
-                .store
-                .setting(LEGACY_STAFF_CHAT)
-                .await?
-                .and_then(|v| v.parse::<i64>().ok())
-                .and_then(|to| {
-                    configured
-                        .filter(|c| basic_group(*c) && !basic_group(to))
-                        .map(|from| (from, to))
-                }),
-        };
+        // (An older release stored only where the chat went, under `staff_chat_id`: with
+        // no origin it cannot be told from a group the operator left, so it is ignored;
+        // if the configured group did move, Telegram says so at the next post and the
+        // move is learned again, with its origin.)
+        let moved = self
+            .store
+            .setting(STAFF_CHAT_MOVE)
+            .await?
+            .and_then(|v| {
+                v.split_once(':')
+                    .and_then(|(from, to)| Some((from.parse::<i64>().ok()?, to.parse::<i64>().ok()?)))
+            });
         let chat = match (configured, moved) {
             (Some(c), Some((from, to))) if c == from => Some(to),
             _ => configured,
