@@ -3,12 +3,14 @@
 use crate::config::Config;
 use crate::dialogue::{self, LoadError, Loaded};
 use crate::engine::{Engine, Options, Person};
-use crate::engine::{notices, ticket_messages};
 use crate::lang::{Lang, Localized};
 use crate::matching::Matcher;
-use crate::storage::Actor;
 use crate::storage::Store;
+use crate::tickets::Actor;
+use crate::tickets::Answer;
+use crate::tickets::service::{self as ticket_service, Answered, Closed, Closer};
 use crate::tickets::{TicketId, TicketStatus};
+use crate::trainings::service::{self as training, Changed};
 use crate::trainings::{SessionDetails, SessionId, SessionState, export, time};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
@@ -483,36 +485,47 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
                 bail!("session {id} is cancelled and can no longer be changed; add a new one instead");
             }
             let details = details(&changes, Some(&session.details))?;
-            match store
-                .update_session(SessionId(id), &details, Timestamp::now(), notices::promoted)
-                .await?
-            {
-                Some(0) => println!("session {id} updated"),
-                Some(n) => println!(
+            let now = Timestamp::now();
+            let changed = store
+                .write(async |c| training::change_session(c, SessionId(id), &details, now).await)
+                .await?;
+            match changed {
+                Changed::Done { promoted: 0 } => println!("session {id} updated"),
+                Changed::Done { promoted: n } => println!(
                     "session {id} updated; {n} person(s) moved up from the waitlist and will be told by the running bot"
                 ),
-                None => bail!("session {id} was cancelled meanwhile; nothing changed"),
+                Changed::NotFound => return Err(missing(id)),
+                Changed::Cancelled => bail!("session {id} was cancelled meanwhile; nothing changed"),
             }
         }
         SessionsCommand::Close { id } => {
-            if !store.set_session_state(SessionId(id), SessionState::Closed).await? {
+            if !store
+                .write(async |c| training::set_open(c, SessionId(id), false).await)
+                .await?
+            {
                 bail!("session {id} does not exist or is cancelled");
             }
             println!("session {id} closed to new bookings");
         }
         SessionsCommand::Reopen { id } => {
-            if !store.set_session_state(SessionId(id), SessionState::Open).await? {
+            if !store
+                .write(async |c| training::set_open(c, SessionId(id), true).await)
+                .await?
+            {
                 bail!("session {id} does not exist or is cancelled");
             }
             println!("session {id} open for bookings");
         }
-        SessionsCommand::Cancel { id } => match store
-            .cancel_session(SessionId(id), Timestamp::now(), notices::session_cancelled)
-            .await?
-        {
-            Some(n) => println!("session {id} cancelled; {n} registrant(s) will be told by the running bot"),
-            None => bail!("session {id} does not exist or is already cancelled"),
-        },
+        SessionsCommand::Cancel { id } => {
+            let now = Timestamp::now();
+            match store
+                .write(async |c| training::cancel_session(c, SessionId(id), now).await)
+                .await?
+            {
+                Some(n) => println!("session {id} cancelled; {n} registrant(s) will be told by the running bot"),
+                None => bail!("session {id} does not exist or is already cancelled"),
+            }
+        }
         SessionsCommand::Link { id } => {
             store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
             let username = bot_username(config).await?;
@@ -536,11 +549,12 @@ async fn bot_username(config: &Config) -> anyhow::Result<String> {
 
 /// The staff member at the command line, as tickets record them.
 fn console_staff() -> Actor {
+    // The staff chat reads this in its notes ("… komut satırı tarafından kapatıldı").
     Actor {
         id: 0,
         name: std::env::var("USER")
-            .map(|u| format!("{u} (command line)"))
-            .unwrap_or_else(|_| "command line".to_owned()),
+            .map(|u| format!("{u} (komut satırı)"))
+            .unwrap_or_else(|_| "komut satırı".to_owned()),
     }
 }
 
@@ -612,36 +626,36 @@ async fn tickets(config: &Config, command: TicketsCommand) -> anyhow::Result<Exi
             }
         }
         TicketsCommand::Answer { id, text } => {
-            let answer = crate::storage::Answer::Text(text.join(" "));
-            let ticket = store.ticket(TicketId(id)).await?.ok_or_else(|| missing(id))?;
-            if ticket.erased() {
-                bail!("the person of ticket #{id} asked for their data to be erased; nothing can be sent to them");
+            // The same service as an answer from Telegram: the same history, the same
+            // note to the staff chat when it is delivered.
+            let answer = Answer::Text(text.join(" "));
+            let staff = console_staff();
+            let now = Timestamp::now();
+            let answered = store
+                .write(async |c| ticket_service::answer(c, TicketId(id), &staff, &answer, now).await)
+                .await?;
+            match answered {
+                Answered::Queued(_) => {
+                    println!("answer to #{id} queued; the running bot delivers it and tells the staff chat")
+                }
+                Answered::NoSuchTicket => return Err(missing(id)),
+                Answered::Erased => {
+                    bail!("the person of ticket #{id} asked for their data to be erased; nothing can be sent to them")
+                }
             }
-            store
-                .answer_ticket(TicketId(id), &console_staff(), &answer, Timestamp::now(), None, |t| {
-                    ticket_messages::answer(t, &answer)
-                })
-                .await?
-                .ok_or_else(|| missing(id))?;
-            println!("answer to #{id} queued; the running bot delivers it and tells the staff chat");
         }
         TicketsCommand::Close { id, note } => {
             let staff = console_staff();
+            let now = Timestamp::now();
             let closed = store
-                .close_ticket(TicketId(id), &staff, false, note.as_deref(), Timestamp::now(), |t| {
-                    vec![
-                        ticket_messages::closed_by_staff(t, note.as_deref()),
-                        ticket_messages::staff_note(
-                            t.id,
-                            format!("✅ <b>Talep #{}</b> komut satırından kapatıldı.", t.id),
-                        ),
-                    ]
+                .write(async |c| {
+                    ticket_service::close(c, TicketId(id), Closer::Staff(&staff, note.as_deref()), now).await
                 })
-                .await?
-                .ok_or_else(|| missing(id))?;
+                .await?;
             match closed {
-                crate::storage::Closed::Now(_) => println!("ticket #{id} closed; the person will be told"),
-                crate::storage::Closed::Already(_) => println!("ticket #{id} was already closed; nothing was sent"),
+                Closed::Now(_) => println!("ticket #{id} closed; the person will be told"),
+                Closed::Already(_) => println!("ticket #{id} was already closed; nothing was sent"),
+                Closed::NotFound => return Err(missing(id)),
             }
         }
     }

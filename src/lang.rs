@@ -63,6 +63,15 @@ impl fmt::Display for Lang {
     }
 }
 
+/// The sentence in the language given: the bot's own short texts are written as
+/// `pick(lang, "Türkçe", "English")`.
+pub fn pick(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Tr => tr,
+        Lang::En => en,
+    }
+}
+
 /// A value in both languages. Having both fields (not a map) makes a missing
 /// translation impossible once content has been checked.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

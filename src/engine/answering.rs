@@ -7,13 +7,13 @@
 //! checks, at that moment, that the sender is still staff, that the ticket's person is
 //! still there, and whether someone else took or answered the ticket meanwhile.
 
-use super::ticket_messages as msg;
-use super::ui::pick as t;
 use super::{Callback, Engine, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
 use crate::dialogue::render::{escape_html, printable};
-use crate::lang::Lang;
-use crate::storage::{Actor, Answer, Draft, DraftContent};
-use crate::tickets::{Attachment, EventKind, Ticket, TicketId};
+use crate::ids::ChatId;
+use crate::lang::{Lang, pick as t};
+use crate::storage::{Draft, DraftContent, drafts, tickets};
+use crate::tickets::service::{self as ticket_service, Answered};
+use crate::tickets::{Actor, Answer, Attachment, EventKind, Ticket, TicketId};
 use jiff::{SignedDuration, Timestamp};
 
 /// How long answer mode waits for the answer, and a preview for Send. Long enough to
@@ -28,10 +28,10 @@ pub(super) enum Input<'a> {
 }
 
 /// The chat a turn happens in: the staff group, or the staff member's private chat.
-fn chat_of(turn: &Turn) -> i64 {
+fn chat_of(turn: &Turn) -> ChatId {
     match turn.place {
-        Place::StaffChat(chat) => chat,
-        Place::Private => turn.user,
+        Place::StaffChat(chat) => ChatId(chat),
+        Place::Private => ChatId(turn.user),
     }
 }
 
@@ -67,11 +67,11 @@ impl Engine {
     }
 
     /// The staff member's live draft in this chat, if any; an expired one is dropped.
-    pub(super) async fn live_draft(&self, turn: &Turn) -> Result<Option<Draft>, EngineError> {
+    pub(super) async fn live_draft(&self, turn: &mut Turn) -> Result<Option<Draft>, EngineError> {
         let chat = chat_of(turn);
-        match self.store.draft(turn.user, chat).await? {
+        match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
             Some(d) if self.expired(&d) => {
-                self.store.delete_draft(turn.user, chat).await?;
+                drafts::delete(turn.work.write().await?, turn.user, chat).await?;
                 Ok(None)
             }
             other => Ok(other),
@@ -82,24 +82,23 @@ impl Engine {
     /// the answer's draft.
     pub(super) async fn start_answer(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
-        let Some(ticket) = self.store.ticket(id).await? else {
-            return Ok(vec![self.staff_reply(&super::tickets::missing_ticket(id, lang))]);
+        let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
+            return Ok(vec![self.staff_reply(&super::staff_tickets::missing_ticket(id, lang))]);
         };
         if ticket.erased() {
             return Ok(vec![self.staff_reply(&erased(lang, id))]);
         }
         let now = self.clock.now();
-        self.store
-            .save_draft(&Draft {
-                user: turn.user,
-                chat: chat_of(turn),
-                ticket: id,
-                seen_event: self.last_event(id).await?,
-                touched_at: now,
-                content: None,
-                confirmed: false,
-            })
-            .await?;
+        let draft = Draft {
+            user: turn.user,
+            chat: chat_of(turn),
+            ticket: id,
+            seen_event: self.last_event(turn, id).await?,
+            touched_at: now,
+            content: None,
+            confirmed: false,
+        };
+        drafts::save(turn.work.write().await?, &draft).await?;
         let mut html = match lang {
             Lang::Tr => format!(
                 "✍️ {}, #{id} numaralı talebin yanıtını bu sohbette yazın (ya da bir dosya gönderin). Göndermeden önce size gösterilecek. 15 dakika içinde yazılmazsa iptal olur; vazgeçmek için /cancel.",
@@ -137,7 +136,7 @@ impl Engine {
         input: Input<'_>,
     ) -> Result<Option<Vec<Reply>>, EngineError> {
         let chat = chat_of(turn);
-        let Some(draft) = self.store.draft(turn.user, chat).await? else {
+        let Some(draft) = drafts::draft(turn.work.read().await?, turn.user, chat).await? else {
             return Ok(None);
         };
         // Only a draft waiting for its text takes what is said; a finished one waits
@@ -146,7 +145,7 @@ impl Engine {
             return Ok(None);
         }
         if self.expired(&draft) {
-            self.store.delete_draft(turn.user, chat).await?;
+            drafts::delete(turn.work.write().await?, turn.user, chat).await?;
             return Ok(Some(vec![self.staff_reply(&expired_notice(
                 turn.lang,
                 &who(turn),
@@ -169,7 +168,7 @@ impl Engine {
             user: turn.user,
             chat: chat_of(turn),
             ticket: id,
-            seen_event: self.last_event(id).await?,
+            seen_event: self.last_event(turn, id).await?,
             touched_at: now,
             content: None,
             confirmed: false,
@@ -179,14 +178,14 @@ impl Engine {
 
     async fn fill_draft(&self, turn: &mut Turn, mut draft: Draft, input: Input<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
-        let Some(ticket) = self.store.ticket(draft.ticket).await? else {
-            self.store.delete_draft(turn.user, draft.chat).await?;
+        let Some(ticket) = tickets::ticket(turn.work.read().await?, draft.ticket).await? else {
+            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
             return Ok(vec![
-                self.staff_reply(&super::tickets::missing_ticket(draft.ticket, lang)),
+                self.staff_reply(&super::staff_tickets::missing_ticket(draft.ticket, lang)),
             ]);
         };
         if ticket.erased() {
-            self.store.delete_draft(turn.user, draft.chat).await?;
+            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
             return Ok(vec![self.staff_reply(&erased(lang, ticket.id))]);
         }
         draft.content = Some(match input {
@@ -220,7 +219,7 @@ impl Engine {
             },
         });
         draft.touched_at = self.clock.now();
-        self.store.save_draft(&draft).await?;
+        drafts::save(turn.work.write().await?, &draft).await?;
         Ok(vec![self.preview(turn, &draft, &ticket)])
     }
 
@@ -281,12 +280,12 @@ impl Engine {
                 .placed(Placement::Replace),
             ]
         };
-        let draft = match self.store.draft(turn.user, chat).await? {
+        let draft = match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
             Some(d) if d.ticket == id => d,
             _ => return Ok(outdated()),
         };
         if self.expired(&draft) {
-            self.store.delete_draft(turn.user, chat).await?;
+            drafts::delete(turn.work.write().await?, turn.user, chat).await?;
             return Ok(vec![
                 self.staff_reply(&expired_notice(lang, &who(turn), id))
                     .placed(Placement::Replace),
@@ -294,7 +293,7 @@ impl Engine {
         }
         match verb {
             TicketVerb::Discard => {
-                self.store.delete_draft(turn.user, chat).await?;
+                drafts::delete(turn.work.write().await?, turn.user, chat).await?;
                 let html = match lang {
                     Lang::Tr => format!("✖️ #{id} yanıtı gönderilmedi."),
                     Lang::En => format!("✖️ The answer to #{id} was not sent."),
@@ -303,13 +302,15 @@ impl Engine {
             }
             TicketVerb::Edit => {
                 let now = self.clock.now();
-                self.store
-                    .save_draft(&Draft {
+                drafts::save(
+                    turn.work.write().await?,
+                    &Draft {
                         content: None,
                         touched_at: now,
                         ..draft
-                    })
-                    .await?;
+                    },
+                )
+                .await?;
                 let html = match lang {
                     Lang::Tr => format!(
                         "✏️ {}, #{id} yanıtını yeniden yazın (ya da bir dosya gönderin); önce size gösterilecek.",
@@ -337,19 +338,19 @@ impl Engine {
                 "Write the answer first.",
             ))]);
         };
-        let Some(ticket) = self.store.ticket(id).await? else {
-            self.store.delete_draft(turn.user, draft.chat).await?;
-            return Ok(vec![self.staff_reply(&super::tickets::missing_ticket(id, lang))]);
+        let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
+            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+            return Ok(vec![self.staff_reply(&super::staff_tickets::missing_ticket(id, lang))]);
         };
         if ticket.erased() {
-            self.store.delete_draft(turn.user, draft.chat).await?;
+            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
             return Ok(vec![self.staff_reply(&erased(lang, id)).placed(Placement::Replace)]);
         }
         // Someone else took the ticket, or answered it since this draft began: say who
         // and when, and send only when asked to again.
         if verb == TicketVerb::Send && !draft.confirmed {
             let mut warnings: Vec<String> = self.taken_warning(turn, &ticket).into_iter().collect();
-            for (at, name, text) in self.answers_by_others(turn.user, id, draft.seen_event).await? {
+            for (at, name, text) in self.answers_by_others(turn, id, draft.seen_event).await? {
                 let quote = escape_html(&super::shorten(&text, 300));
                 warnings.push(match lang {
                     Lang::Tr => format!(
@@ -389,19 +390,12 @@ impl Engine {
                 caption: caption.clone(),
             },
         };
-        let answered = self
-            .store
-            .answer_ticket(
-                id,
-                &me,
-                &answer,
-                self.clock.now(),
-                Some((turn.user, draft.chat)),
-                |before| msg::answer(before, &answer),
-            )
-            .await?;
+        let now = self.clock.now();
+        let conn = turn.work.write().await?;
+        drafts::delete(&mut *conn, turn.user, draft.chat).await?;
+        let answered = ticket_service::answer(conn, id, &me, &answer, now).await?;
         Ok(vec![match answered {
-            Some(t) => {
+            Answered::Queued(t) => {
                 let html = match lang {
                     Lang::Tr => format!("📤 #{} yanıtı kuyruğa alındı; iletilince burada yazacak.", t.id),
                     Lang::En => format!(
@@ -411,26 +405,29 @@ impl Engine {
                 };
                 self.staff_reply(&html).placed(Placement::Replace)
             }
-            None => self.staff_reply(&super::tickets::missing_ticket(id, lang)),
+            Answered::NoSuchTicket => self.staff_reply(&super::staff_tickets::missing_ticket(id, lang)),
+            Answered::Erased => self.staff_reply(&erased(lang, id)),
         }])
     }
 
     /// The id of the ticket's last event (0 when none).
-    async fn last_event(&self, id: TicketId) -> Result<i64, EngineError> {
-        Ok(self.store.ticket_events(id).await?.last().map_or(0, |e| e.id))
+    async fn last_event(&self, turn: &mut Turn, id: TicketId) -> Result<i64, EngineError> {
+        Ok(tickets::events(turn.work.read().await?, id)
+            .await?
+            .last()
+            .map_or(0, |e| e.id))
     }
 
-    /// Answers (text or file) to the ticket by others than `me` after the event
-    /// `seen`: when, who, what.
+    /// Answers (text or file) to the ticket by others than this staff member after
+    /// the event `seen`: when, who, what.
     async fn answers_by_others(
         &self,
-        me: i64,
+        turn: &mut Turn,
         id: TicketId,
         seen: i64,
     ) -> Result<Vec<(Timestamp, String, String)>, EngineError> {
-        Ok(self
-            .store
-            .ticket_events(id)
+        let me = turn.user;
+        Ok(tickets::events(turn.work.read().await?, id)
             .await?
             .into_iter()
             .filter(|e| e.id > seen && matches!(e.kind, EventKind::Answer | EventKind::File))
@@ -442,33 +439,11 @@ impl Engine {
     }
 
     /// `/cancel` in a chat where the staff member has a draft: drop it.
-    pub(super) async fn cancel_draft(&self, turn: &Turn) -> Result<Option<TicketId>, EngineError> {
-        Ok(self
-            .store
-            .delete_draft(turn.user, chat_of(turn))
+    pub(super) async fn cancel_draft(&self, turn: &mut Turn) -> Result<Option<TicketId>, EngineError> {
+        let chat = chat_of(turn);
+        Ok(drafts::delete(turn.work.write().await?, turn.user, chat)
             .await?
             .map(|d| d.ticket))
-    }
-
-    /// Drops drafts untouched for `DRAFT_TTL` and tells each staff member, in the chat
-    /// the draft was in, that nothing was sent. Run every minute.
-    pub async fn expire_drafts(&self) -> Result<usize, EngineError> {
-        let now = self.clock.now();
-        let before = now.checked_sub(DRAFT_TTL).unwrap_or(now);
-        let expired = self.store.take_expired_drafts(before).await?;
-        let staff_chat = self.staff_chat().await?;
-        for draft in &expired {
-            let lang = self.settings.staff_lang;
-            let name = format!("#{}", draft.user);
-            let to = if Some(draft.chat) == staff_chat {
-                crate::message::Recipient::Staff
-            } else {
-                crate::message::Recipient::Chat(draft.chat)
-            };
-            let notice = crate::message::OutMessage::new(to, expired_notice(lang, &name, draft.ticket));
-            self.store.enqueue(&notice, now).await?;
-        }
-        Ok(expired.len())
     }
 }
 
@@ -488,12 +463,5 @@ fn erased(lang: Lang, id: TicketId) -> String {
 }
 
 fn expired_notice(lang: Lang, name: &str, id: TicketId) -> String {
-    match lang {
-        Lang::Tr => format!(
-            "⌛ {name}, #{id} yanıt modu 15 dakika dolduğu için kapandı; kişiye hiçbir şey gönderilmedi. Yanıtlamak için «Yanıtla»ya yeniden basın."
-        ),
-        Lang::En => format!(
-            "⌛ {name}, answer mode for #{id} ended after 15 minutes; nothing was sent to the person. To answer, press «Answer» again."
-        ),
-    }
+    crate::tickets::messages::draft_expired_text(lang, name, id)
 }

@@ -3,14 +3,16 @@
 //! outbox carries for them (promotions, reminders).
 
 use super::flow::{Booking, Flow, Step};
-use super::notices::{self, calendar, standing, title, when_and_where};
 use super::{Callback, Engine, EngineError, Placement, Reply, Turn, to};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::Button;
-use crate::storage::{Booked, Cancelled};
+use crate::storage::trainings;
+use crate::trainings::notices::{calendar, standing, title, when_and_where};
+use crate::trainings::service::{self as training, Booked, Cancelled};
 use crate::trainings::{
-    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, RegistrationId, Session, SessionId, Status,
+    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, Registration, RegistrationId, Session,
+    SessionId, Status,
 };
 
 use super::ui::pick as t;
@@ -52,9 +54,7 @@ impl Engine {
     pub(super) async fn trainings(&self, turn: &mut Turn, placement: Placement) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
-        let open: Vec<Session> = self
-            .store
-            .sessions()
+        let open: Vec<Session> = trainings::sessions(turn.work.read().await?)
             .await?
             .into_iter()
             .filter(|s| s.bookable(now))
@@ -110,7 +110,8 @@ impl Engine {
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
-        let Some(session) = self.store.session(id).await?.filter(|s| s.bookable(now)) else {
+        let session = trainings::session(turn.work.read().await?, id).await?;
+        let Some(session) = session.filter(|s| s.bookable(now)) else {
             let mut replies = self.trainings(turn, placement).await?;
             replies[0] = replies[0].clone().with_notice(t(
                 lang,
@@ -119,7 +120,7 @@ impl Engine {
             ));
             return Ok(replies);
         };
-        if let Some(r) = self.store.live_registration(id, turn.user).await? {
+        if let Some(r) = trainings::live_registration(turn.work.read().await?, id, turn.user).await? {
             let html = format!(
                 "{}\n\n<b>{}</b>\n{}\n\n{}",
                 t(
@@ -240,7 +241,7 @@ impl Engine {
                     ]],
                 )
             }
-            Step::Summary => self.summary(&b, lang).await?,
+            Step::Summary => self.summary(turn, &b).await?,
             Step::Edit => {
                 let fields: [(&str, &str, &str); 5] = [
                     ("name", "Ad soyad", "Full name"),
@@ -271,8 +272,9 @@ impl Engine {
         Ok(vec![reply])
     }
 
-    async fn summary(&self, b: &Booking, lang: Lang) -> Result<Reply, EngineError> {
-        let session = self.store.session(SessionId(b.session)).await?;
+    async fn summary(&self, turn: &mut Turn, b: &Booking) -> Result<Reply, EngineError> {
+        let lang = turn.lang;
+        let session = trainings::session(turn.work.read().await?, SessionId(b.session)).await?;
         let dash = "—".to_owned();
         let field = |v: Option<&str>| v.map_or_else(|| dash.clone(), escape_html);
         let mut lines = vec![
@@ -469,12 +471,18 @@ impl Engine {
         };
         let now = self.clock.now();
         let session_id = SessionId(b.session);
-        let booked = self
-            .store
-            .book(session_id, turn.user, lang, &attendee, &consent.version, now)
-            .await?;
+        let booked = training::book(
+            turn.work.write().await?,
+            session_id,
+            turn.user,
+            lang,
+            &attendee,
+            &consent.version,
+            now,
+        )
+        .await?;
         turn.flow = None;
-        let session = self.store.session(session_id).await?;
+        let session = trainings::session(turn.work.read().await?, session_id).await?;
         Ok(match (booked, session) {
             (Booked::New(r), Some(session)) => {
                 let head = match r.status {
@@ -538,7 +546,7 @@ impl Engine {
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
-        let mine = self.store.registrations_of(turn.user, self.clock.now()).await?;
+        let mine = self.upcoming(turn).await?;
         let mut keyboard = Vec::new();
         let html = if mine.is_empty() {
             t(
@@ -569,7 +577,7 @@ impl Engine {
 
     pub(super) async fn cancel_ask(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
-        let mine = self.store.registrations_of(turn.user, self.clock.now()).await?;
+        let mine = self.upcoming(turn).await?;
         let Some((_, session)) = mine.iter().find(|(r, _)| r.id == id) else {
             return self.not_yours(turn).await;
         };
@@ -593,10 +601,7 @@ impl Engine {
     pub(super) async fn cancel_do(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
-        let outcome = self
-            .store
-            .cancel_registration(id, turn.user, now, notices::promoted)
-            .await?;
+        let outcome = training::cancel_registration(turn.work.write().await?, id, turn.user, now).await?;
         match outcome {
             Cancelled::Done { session, .. } => {
                 let html = format!(
@@ -627,20 +632,17 @@ impl Engine {
         Ok(replies)
     }
 
-    /// Queues the reminders that are due now (see `Store::queue_due_reminders`).
-    pub async fn queue_due_reminders(&self) -> Result<usize, EngineError> {
-        Ok(self
-            .store
-            .queue_due_reminders(self.clock.now(), notices::reminder)
-            .await?)
-    }
-
-    /// Cancels a session and queues a notice to every registrant in their language.
-    /// `None` when there is no such session or it was already cancelled.
-    pub async fn cancel_session(&self, id: SessionId) -> Result<Option<usize>, EngineError> {
-        Ok(self
-            .store
-            .cancel_session(id, self.clock.now(), notices::session_cancelled)
-            .await?)
+    /// The person's live registrations for sessions that have not started, with their
+    /// sessions, soonest first.
+    async fn upcoming(&self, turn: &mut Turn) -> Result<Vec<(Registration, Session)>, EngineError> {
+        let now = self.clock.now();
+        let conn = turn.work.read().await?;
+        let mut out = Vec::new();
+        for r in trainings::upcoming_of(&mut *conn, turn.user, now).await? {
+            if let Some(s) = trainings::session(&mut *conn, r.session).await? {
+                out.push((r, s));
+            }
+        }
+        Ok(out)
     }
 }

@@ -3,29 +3,32 @@
 //! the adapters translate.
 
 mod answering;
+mod asking;
 mod booking;
+mod cache;
 mod callback;
 mod command;
+mod dispatch;
 mod flow;
-pub mod notices;
-mod staff;
-pub mod ticket_messages;
-mod tickets;
+mod menus;
+mod staff_sessions;
+mod staff_tickets;
 pub mod ui;
 
+pub use answering::DRAFT_TTL;
 pub use callback::{Callback, TicketVerb};
 pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee};
 pub use flow::Flow;
 use flow::LastQuestion;
-use tickets::FollowUpInput;
-pub use tickets::{STAFF_CHAT_MOVE, stats_text};
+pub use staff_tickets::{STAFF_CHAT_MOVE, stats_text};
 
 use crate::clock::{Clock, SystemClock};
-use crate::dialogue::{Action, MAIN, Node, NodeId, Tree, render::escape_html};
+use crate::dialogue::{MAIN, Tree, render::escape_html};
+use crate::ids::UpdateId;
 use crate::lang::Lang;
-use crate::matching::{Decision, MAX_SUGGESTIONS, Matcher};
+use crate::matching::Matcher;
 pub use crate::message::{Button, Document, OutMessage, Target};
-use crate::storage::{Conversation, Store, StoreError};
+use crate::storage::{Conversation, Store, StoreError, Work, conversations};
 use crate::tickets::TicketId;
 use jiff::SignedDuration;
 use std::collections::HashSet;
@@ -49,12 +52,17 @@ pub enum Place {
 }
 
 /// What an adapter knows about an event besides the person: where it happened, the
-/// person's first name (shown to staff on tickets), and which message it replies to.
+/// person's name (shown to staff on tickets), the ticket of the message it replies to,
+/// and the update it came in.
 #[derive(Clone, Debug)]
 pub struct Context {
     pub place: Place,
     pub first_name: String,
-    pub reply_to: Option<i64>,
+    /// The ticket whose message this replies to (the adapter knows which messages
+    /// belong to which ticket).
+    pub reply_to_ticket: Option<TicketId>,
+    /// The update this event came in: an update delivered again is not handled twice.
+    pub update: Option<UpdateId>,
     /// The adapter already let this event past flood control (`Engine::admit`).
     pub admitted: bool,
 }
@@ -64,7 +72,8 @@ impl Default for Context {
         Context {
             place: Place::Private,
             first_name: String::new(),
-            reply_to: None,
+            reply_to_ticket: None,
+            update: None,
             admitted: false,
         }
     }
@@ -131,10 +140,16 @@ impl Reply {
     }
 }
 
+/// Why an event could not be handled. The person gets a plain apology; the log gets
+/// this.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
+    /// The database failed (which query is in the error).
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Matching a question failed (its thread panicked or the runtime is stopping).
+    #[error("could not match a question: {0}")]
+    Matching(String),
 }
 
 /// Sees each person's event before it is handled (user id, event).
@@ -201,14 +216,19 @@ pub struct Engine {
     /// The staff chat's id once read (STAFF_CHAT_ID, or where Telegram moved it): asked
     /// for every update, changed only by a move this process records.
     staff_chat: Arc<std::sync::RwLock<Option<Option<i64>>>>,
+    /// Conversations recently seen, so that most updates need no read at all.
+    conversations: Arc<cache::Conversations>,
 }
 
-fn to(label: &str, callback: Callback) -> Button {
+/// A button that presses `callback`.
+pub fn to(label: &str, callback: Callback) -> Button {
     Button::callback(label, callback.encode())
 }
 
-/// One person's state during one event: loaded before, saved after.
+/// One person's state during one event: loaded before, saved after, with the
+/// database work of the event (committed as one).
 struct Turn {
+    work: Work,
     user: i64,
     lang: Lang,
     chosen: Option<Lang>,
@@ -240,6 +260,7 @@ impl Engine {
             flood: Arc::new(crate::flood::FloodGuard::new(options.flood)),
             observer: options.observer,
             staff_chat: Arc::new(std::sync::RwLock::new(None)),
+            conversations: Arc::new(cache::Conversations::new(cache::CAPACITY)),
             settings: Arc::new(Settings {
                 retention_days: options.retention_days,
                 staff_chat: options.staff_chat,
@@ -267,6 +288,21 @@ impl Engine {
         self.clock.now()
     }
 
+    /// Office hours an untaken ticket may wait before staff are reminded of it.
+    pub fn staff_remind_after(&self) -> SignedDuration {
+        self.settings.staff_remind_after
+    }
+
+    /// The language of the staff chat's texts.
+    pub fn staff_lang(&self) -> Lang {
+        self.settings.staff_lang
+    }
+
+    /// Days after which closed tickets and past registrations are anonymised.
+    pub fn retention_days(&self) -> u32 {
+        self.settings.retention_days
+    }
+
     pub fn is_staff(&self, user: i64) -> bool {
         self.staff.contains(&user)
     }
@@ -291,7 +327,9 @@ impl Engine {
         self.handle_in(person, Context::default(), event).await
     }
 
-    /// Handles one event and saves the person's new state before returning what to say.
+    /// Handles one event: in one unit of work, recognises an update delivered again,
+    /// loads the person's place, lets the workflows act, and saves the new place; all
+    /// of it commits together (or nothing does) before the replies are returned.
     #[tracing::instrument(skip(self, ctx, event), fields(user = person.user))]
     pub async fn handle_in(&self, person: Person, ctx: Context, event: Event) -> Result<Vec<Reply>, EngineError> {
         if let Place::StaffChat(_) = ctx.place {
@@ -302,26 +340,47 @@ impl Engine {
             if !self.is_staff(person.user) {
                 return Ok(Vec::new());
             }
+            let mut work = self.store.work();
+            if let Some(update) = ctx.update
+                && !crate::storage::updates::claim(work.write().await?, update, self.clock.now()).await?
+            {
+                tracing::info!(update = update.0, "skipping an update handled before");
+                return Ok(Vec::new());
+            }
             if let Some(observe) = &self.observer {
                 observe(person.user, &event);
             }
-            let mut turn = self.staff_turn(person, &ctx);
-            return self.staff_chat_event(&mut turn, event, ctx.reply_to).await;
+            let mut turn = self.staff_turn(person, &ctx, work);
+            let replies = self.staff_chat_event(&mut turn, event, ctx.reply_to_ticket).await?;
+            turn.work.commit().await?;
+            return Ok(replies);
         }
         if !ctx.admitted
             && let Some(replies) = self.admit(person)
         {
             return Ok(replies);
         }
+        let mut work = self.store.work();
+        let saved = match self.conversations.get(person.user) {
+            Some(saved) => Some(saved),
+            None => conversations::load(work.read().await?, person.user).await?,
+        };
+        let now = self.clock.now();
+        if let (Some(update), Some((last, at))) = (ctx.update, saved.as_ref().and_then(|c| c.last_update))
+            && update <= last
+            && now.duration_since(at) < REDELIVERY_WINDOW
+        {
+            tracing::info!(update = update.0, "skipping an update handled before");
+            return Ok(Vec::new());
+        }
         if let Some(observe) = &self.observer {
             observe(person.user, &event);
         }
-        let saved = self.store.conversation(person.user).await?;
-        let mut turn = self.turn(person, &ctx, saved.as_ref());
+        let mut turn = self.turn(person, &ctx, saved.as_ref(), work);
         let mut replies = match event {
-            Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to).await?,
+            Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to_ticket).await?,
             Event::Press(data) => self.press(&mut turn, &data).await?,
-            Event::File(file) => self.file(&mut turn, &file, ctx.reply_to).await?,
+            Event::File(file) => self.file(&mut turn, &file, ctx.reply_to_ticket).await?,
             Event::Unsupported => self.unsupported(&mut turn).await?,
             Event::Resume => self.resume(&mut turn).await?,
         };
@@ -331,20 +390,43 @@ impl Engine {
         let conv = Conversation {
             user: person.user,
             lang: turn.chosen,
-            node: turn.node,
+            node: std::mem::take(&mut turn.node),
             flow: turn.flow.as_ref().map(Flow::to_json),
             last_question: turn.last_question.as_ref().and_then(|q| serde_json::to_string(q).ok()),
+            last_update: ctx
+                .update
+                .map(|u| (u, now))
+                .or_else(|| saved.as_ref().and_then(|c| c.last_update)),
         };
-        if saved.as_ref() != Some(&conv) && !turn.forgotten {
-            self.store.save_conversation(&conv).await?;
+        if turn.forgotten {
+            turn.work.commit().await?;
+            self.conversations.remove(person.user);
+            // Out of the WAL too, now, not at the next automatic checkpoint.
+            if let Err(err) = self.store.checkpoint().await {
+                tracing::warn!(parent: None, %err, "could not checkpoint the database after an erasure");
+            }
+            return Ok(replies);
         }
+        if saved.as_ref() != Some(&conv) {
+            // Alone, the save is one statement (its own transaction); with the
+            // workflow's changes, it joins their transaction.
+            let conn = if turn.work.writing() {
+                turn.work.write().await?
+            } else {
+                turn.work.read().await?
+            };
+            conversations::save(conn, &conv).await?;
+        }
+        turn.work.commit().await?;
+        self.conversations.put(conv);
         Ok(replies)
     }
 
     /// A staff member's turn in the staff chat: the staff chat's language, no private
     /// state loaded, nothing of it saved.
-    fn staff_turn(&self, person: Person, ctx: &Context) -> Turn {
+    fn staff_turn(&self, person: Person, ctx: &Context, work: Work) -> Turn {
         Turn {
+            work,
             user: person.user,
             lang: self.settings.staff_lang,
             chosen: None,
@@ -358,149 +440,7 @@ impl Engine {
         }
     }
 
-    /// What a staff member does in the staff chat: staff commands, replies to ticket
-    /// posts, the answer they are writing, ticket buttons. Everything else there is
-    /// staff talking among themselves.
-    async fn staff_chat_event(
-        &self,
-        turn: &mut Turn,
-        event: Event,
-        reply_to: Option<i64>,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Place::StaffChat(chat) = turn.place else {
-            return Ok(Vec::new());
-        };
-        let replied_ticket = match reply_to {
-            Some(message) => self.store.ticket_of_message(chat, message).await?,
-            None => None,
-        };
-        match event {
-            Event::Text(text) => {
-                if let Some(command) = Command::parse(&text) {
-                    return self.staff_chat_command(turn, command).await;
-                }
-                if let Some(id) = replied_ticket {
-                    return self.answer_with(turn, id, answering::Input::Text(&text)).await;
-                }
-                Ok(self
-                    .draft_input(turn, answering::Input::Text(&text))
-                    .await?
-                    .unwrap_or_default())
-            }
-            Event::File(file) => {
-                if let Some(id) = replied_ticket {
-                    return self.answer_with(turn, id, answering::Input::File(&file)).await;
-                }
-                Ok(self
-                    .draft_input(turn, answering::Input::File(&file))
-                    .await?
-                    .unwrap_or_default())
-            }
-            Event::Unsupported => {
-                let answering =
-                    replied_ticket.is_some() || self.live_draft(turn).await?.is_some_and(|d| d.content.is_none());
-                Ok(if answering {
-                    vec![self.staff_reply(ui::cannot_relay(lang))]
-                } else {
-                    Vec::new()
-                })
-            }
-            Event::Press(data) => match Callback::decode(&data) {
-                Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await,
-                _ => Ok(Vec::new()),
-            },
-            Event::Resume => Ok(Vec::new()),
-        }
-    }
-
-    /// A command in the staff chat. The people's commands start private flows, whose
-    /// prompts must not land in the group: they are pointed to the private chat.
-    async fn staff_chat_command(&self, turn: &mut Turn, command: Command) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        match command {
-            Command::Help => Ok(vec![self.staff_reply(ui::staff_help(lang).trim_start())]),
-            Command::Cancel => Ok(vec![self.staff_reply(&match self.cancel_draft(turn).await? {
-                Some(id) => ui::answer_cancelled(lang, id),
-                None => ui::nothing_to_cancel(lang).to_owned(),
-            })]),
-            Command::Tickets
-            | Command::Ticket(_)
-            | Command::Take(_)
-            | Command::Close(_)
-            | Command::Reply(_)
-            | Command::Stats
-            | Command::Faq(_) => self.ticket_command(turn, &command).await,
-            Command::Sessions => self.staff_sessions(lang).await,
-            Command::Attendees(arg) => self.staff_attendees(lang, &arg).await,
-            Command::Broadcast(arg) => self.staff_broadcast(lang, &arg).await,
-            Command::Unknown(_) => Ok(Vec::new()),
-            _ => Ok(vec![self.staff_reply(ui::private_only(lang))]),
-        }
-    }
-
-    /// Typed text: a command, a reply to a ticket message, the next answer of a flow,
-    /// or a question.
-    async fn text(&self, turn: &mut Turn, text: &str, reply_to: Option<i64>) -> Result<Vec<Reply>, EngineError> {
-        if let Some(command) = Command::parse(text) {
-            return self.command(turn, command).await;
-        }
-        if let Some(message) = reply_to
-            && let Some(replies) = self.person_reply_to(turn, message, FollowUpInput::Text(text)).await?
-        {
-            return Ok(replies);
-        }
-        // A staff member writing an answer in their private chat (after Edit).
-        if self.is_staff(turn.user)
-            && let Some(replies) = self.draft_input(turn, answering::Input::Text(text)).await?
-        {
-            return Ok(replies);
-        }
-        match turn.flow.clone() {
-            Some(Flow::Booking(_)) => self.flow_text(turn, text).await,
-            Some(Flow::Ask(_)) => Ok(self.ask_text(turn, text)),
-            Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), FollowUpInput::Text(text)).await,
-            None => self.question(turn, text).await,
-        }
-    }
-
-    /// A file in a private chat: part of a question for staff or a follow-up (relayed
-    /// with it), an answer a staff member is writing, or else something the bot cannot
-    /// read.
-    async fn file(
-        &self,
-        turn: &mut Turn,
-        file: &crate::tickets::Attachment,
-        reply_to: Option<i64>,
-    ) -> Result<Vec<Reply>, EngineError> {
-        if let Some(message) = reply_to
-            && let Some(replies) = self.person_reply_to(turn, message, FollowUpInput::File(file)).await?
-        {
-            return Ok(replies);
-        }
-        if self.is_staff(turn.user)
-            && let Some(replies) = self.draft_input(turn, answering::Input::File(file)).await?
-        {
-            return Ok(replies);
-        }
-        match turn.flow.clone() {
-            Some(Flow::Ask(_)) => Ok(self.ask_file(turn, file)),
-            Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), FollowUpInput::File(file)).await,
-            _ => Ok(vec![self.notice(turn.lang, ui::text_only(turn.lang))]),
-        }
-    }
-
-    /// A sticker, poll, location…: said plainly that it cannot be passed on when the
-    /// person is writing to staff, and that the bot reads text otherwise.
-    async fn unsupported(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        Ok(match turn.flow {
-            Some(Flow::Ask(_) | Flow::FollowUp { .. }) => vec![Reply::new(ui::cannot_relay(lang), Vec::new())],
-            _ => vec![self.notice(lang, ui::text_only(lang))],
-        })
-    }
-
-    fn turn(&self, person: Person, ctx: &Context, saved: Option<&Conversation>) -> Turn {
+    fn turn(&self, person: Person, ctx: &Context, saved: Option<&Conversation>, work: Work) -> Turn {
         let chosen = saved.and_then(|c| c.lang);
         let lang = chosen.unwrap_or(person.lang_hint);
         let (flow, notice) = match saved.and_then(|c| c.flow.as_deref()) {
@@ -512,6 +452,7 @@ impl Engine {
             },
         };
         Turn {
+            work,
             user: person.user,
             lang,
             chosen,
@@ -526,369 +467,15 @@ impl Engine {
             notice,
         }
     }
-
-    async fn command(&self, turn: &mut Turn, command: Command) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        Ok(match command {
-            Command::Start(Some(payload)) if payload.starts_with("training_") => {
-                self.abandon_flow(turn);
-                match payload["training_".len()..].parse::<i64>() {
-                    Ok(id) if id > 0 => {
-                        self.start_booking(turn, crate::trainings::SessionId(id), Placement::New)
-                            .await?
-                    }
-                    _ => self.trainings(turn, Placement::New).await?,
-                }
-            }
-            Command::Start(_) | Command::Menu => {
-                let abandoned = self.abandon_flow(turn);
-                let menu = self.show(turn, self.tree.main(), Placement::New);
-                vec![if abandoned {
-                    menu.with_notice(ui::booking_abandoned(lang))
-                } else {
-                    menu
-                }]
-            }
-            Command::Help => {
-                let mut help = ui::help(lang);
-                if self.is_staff(turn.user) {
-                    help.push_str(&ui::staff_help(lang));
-                }
-                let mut replies = vec![self.notice(lang, &help)];
-                if turn.flow.is_some() {
-                    replies.extend(self.flow_prompt(turn).await?);
-                }
-                replies
-            }
-            Command::Language => {
-                let keyboard = vec![vec![
-                    to("🇹🇷 Türkçe", Callback::Lang(Lang::Tr)),
-                    to("🇬🇧 English", Callback::Lang(Lang::En)),
-                ]];
-                vec![Reply::new(ui::choose_language(), keyboard)]
-            }
-            Command::Cancel => {
-                // Each flow says what was cancelled; a staff member may also be writing
-                // an answer in this chat.
-                let draft = if self.is_staff(turn.user) {
-                    self.cancel_draft(turn).await?
-                } else {
-                    None
-                };
-                let said = match (turn.flow.take(), draft) {
-                    (Some(Flow::Booking(_)), _) => ui::booking_cancelled(lang).to_owned(),
-                    (Some(Flow::Ask(_)), _) => ui::question_cancelled(lang).to_owned(),
-                    (Some(Flow::FollowUp { ticket }), _) => ui::follow_up_cancelled(lang, TicketId(ticket)),
-                    (None, Some(id)) => ui::answer_cancelled(lang, id),
-                    (None, None) => ui::nothing_to_cancel(lang).to_owned(),
-                };
-                vec![self.notice(lang, &said)]
-            }
-            Command::Trainings => {
-                self.abandon_flow(turn);
-                self.trainings(turn, Placement::New).await?
-            }
-            Command::MyRegistrations => {
-                self.abandon_flow(turn);
-                self.my_registrations(turn, Placement::New).await?
-            }
-            Command::Ask(question) => {
-                self.abandon_flow(turn);
-                self.start_ask(turn, Some(&question))
-            }
-            Command::MyTickets => {
-                self.abandon_flow(turn);
-                self.my_tickets(turn).await?
-            }
-            Command::Privacy => vec![self.notice(lang, &ui::privacy(lang, self.settings.retention_days))],
-            Command::Forget => {
-                let keyboard = vec![
-                    vec![to(ui::forget_yes(lang), Callback::Forget)],
-                    vec![self.main_button(lang)],
-                ];
-                vec![Reply::new(ui::forget_confirm(lang), keyboard)]
-            }
-            Command::Sessions
-            | Command::Attendees(_)
-            | Command::Broadcast(_)
-            | Command::Tickets
-            | Command::Ticket(_)
-            | Command::Take(_)
-            | Command::Close(_)
-            | Command::Reply(_)
-            | Command::Stats
-            | Command::Faq(_)
-                if !self.is_staff(turn.user) =>
-            {
-                vec![self.notice(lang, ui::staff_only(lang))]
-            }
-            Command::Tickets
-            | Command::Ticket(_)
-            | Command::Take(_)
-            | Command::Close(_)
-            | Command::Reply(_)
-            | Command::Stats
-            | Command::Faq(_) => self.ticket_command(turn, &command).await?,
-            Command::Sessions => self.staff_sessions(lang).await?,
-            Command::Attendees(arg) => self.staff_attendees(lang, &arg).await?,
-            Command::Broadcast(arg) => self.staff_broadcast(lang, &arg).await?,
-            Command::Unknown(name) => {
-                let name = crate::dialogue::render::printable(&shorten(&name, 40));
-                vec![self.notice(lang, &ui::unknown_command(lang, &escape_html(&name)))]
-            }
-        })
-    }
-
-    async fn press(&self, turn: &mut Turn, data: &str) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let replace = Placement::Replace;
-        Ok(match Callback::decode(data) {
-            Some(Callback::Node(id)) => {
-                let abandoned = self.abandon_flow(turn);
-                let reply = match self.tree.get(id.as_str()) {
-                    Some(node) => self.show(turn, node, replace),
-                    None => self
-                        .show(turn, self.tree.main(), replace)
-                        .with_notice(ui::node_gone(lang)),
-                };
-                vec![if abandoned {
-                    reply.with_notice(ui::booking_abandoned(lang))
-                } else {
-                    reply
-                }]
-            }
-            Some(Callback::Action(id)) => match self.tree.get(id.as_str()).and_then(|n| n.action.map(|a| (n, a))) {
-                Some((node, Action::RegisterTraining)) => {
-                    turn.node = node.id.to_string();
-                    self.abandon_flow(turn);
-                    self.trainings(turn, Placement::New).await?
-                }
-                Some((node, Action::AskStaff)) => {
-                    // From the menu: a new question, not the last unanswered one.
-                    turn.node = node.id.to_string();
-                    turn.last_question = None;
-                    self.abandon_flow(turn);
-                    self.start_ask(turn, None)
-                }
-                None => vec![
-                    self.show(turn, self.tree.main(), replace)
-                        .with_notice(ui::node_gone(lang)),
-                ],
-            },
-            Some(Callback::Lang(chosen)) => {
-                turn.chosen = Some(chosen);
-                turn.lang = chosen;
-                vec![
-                    self.show(turn, self.tree.main(), replace)
-                        .with_notice(ui::language_set(chosen)),
-                ]
-            }
-            Some(Callback::Trainings) => {
-                self.abandon_flow(turn);
-                self.trainings(turn, replace).await?
-            }
-            Some(Callback::Session(id)) => {
-                self.abandon_flow(turn);
-                self.start_booking(turn, id, replace).await?
-            }
-            Some(Callback::Flow(value)) => match turn.flow {
-                Some(Flow::Ask(_)) => self.ask_press(turn, &value).await?,
-                Some(Flow::FollowUp { .. }) if value == "cancel" => {
-                    turn.flow = None;
-                    vec![self.notice(lang, ui::nothing_sent(lang)).placed(replace)]
-                }
-                _ => self.flow_press(turn, &value).await?,
-            },
-            Some(Callback::Forget) => {
-                let erased = self
-                    .store
-                    .forget(turn.user, self.clock.now(), notices::promoted)
-                    .await?;
-                // Out of the WAL too, now, not at the next automatic checkpoint.
-                if let Err(err) = self.store.checkpoint().await {
-                    tracing::warn!(parent: None, %err, "could not checkpoint the database after an erasure");
-                }
-                // Logged outside this update's span, which names the person: the log
-                // must not tie an id to an erasure any more than `privacy_log` does.
-                tracing::info!(
-                    parent: None,
-                    cancelled = erased.cancelled,
-                    registrations = erased.registrations,
-                    tickets = erased.tickets,
-                    "a person's data was erased at their request"
-                );
-                turn.forgotten = true;
-                vec![Reply::new(ui::forgotten(lang), Vec::new()).placed(replace)]
-            }
-            Some(Callback::AskStaff) => {
-                self.abandon_flow(turn);
-                self.start_ask(turn, None)
-            }
-            Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await?,
-            Some(Callback::MyRegistrations) => self.my_registrations(turn, replace).await?,
-            Some(Callback::CancelAsk(id)) => self.cancel_ask(turn, id).await?,
-            Some(Callback::CancelDo(id)) => self.cancel_do(turn, id).await?,
-            None => vec![
-                self.show(turn, self.tree.main(), replace)
-                    .with_notice(ui::button_unknown(lang)),
-            ],
-        })
-    }
-
-    /// Matches a question on a blocking-pool thread: matching is CPU work (bounded, but
-    /// up to milliseconds for a 4,096-character message), and on the runtime's worker
-    /// threads it would hold up every other chat, polling and the outbox meanwhile.
-    pub async fn find(&self, text: &str, lang: Lang) -> crate::matching::Outcome {
-        let matcher = self.matcher.clone();
-        let text = text.to_owned();
-        match tokio::task::spawn_blocking(move || matcher.find(&text, lang)).await {
-            Ok(outcome) => outcome,
-            // The blocking pool is gone only while the runtime shuts down; a panic in
-            // matching is a bug that must surface like any other.
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(_) => crate::matching::Outcome {
-                decision: Decision::Escalate,
-                matches: Vec::new(),
-            },
-        }
-    }
-
-    async fn question(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        // Only greetings, emoji or punctuation: nothing to look up.
-        let words = crate::matching::normalize::words(text);
-        if words.is_empty() {
-            return Ok(vec![self.notice(lang, ui::nothing_to_read(lang))]);
-        }
-        let outcome = self.find(text, lang).await;
-        let decision = serde_json::to_value(outcome.decision).ok();
-        let top = outcome.matches.first().map(|m| (m.id.as_str(), m.score));
-        self.store
-            .log_question(
-                self.clock.now(),
-                turn.user,
-                lang,
-                text,
-                &words.join(" "),
-                decision.as_ref().and_then(|d| d.as_str()).unwrap_or(""),
-                top,
-            )
-            .await?;
-        // Kept so "Ask staff" can pass the question on as typed.
-        turn.last_question = match outcome.decision {
-            Decision::Answer => None,
-            Decision::Suggest | Decision::Escalate => Some(LastQuestion {
-                text: shorten(text, crate::tickets::MAX_QUESTION_CHARS),
-                matches: outcome
-                    .matches
-                    .iter()
-                    .map(|m| crate::tickets::Candidate {
-                        id: m.id.to_string(),
-                        score: m.score,
-                    })
-                    .collect(),
-            }),
-        };
-        let found = |i: usize| outcome.matches.get(i).and_then(|m| self.tree.get(m.id.as_str()));
-        Ok(match outcome.decision {
-            Decision::Answer => match found(0) {
-                Some(node) => vec![self.show(turn, node, Placement::New)],
-                None => vec![self.no_answer(lang, text)],
-            },
-            Decision::Suggest => {
-                let mut keyboard: Vec<Vec<Button>> = (0..MAX_SUGGESTIONS)
-                    .filter_map(found)
-                    .map(|n| vec![to(n.label.get(lang), Callback::Node(n.id.clone()))])
-                    .collect();
-                keyboard.extend(self.ask_staff_row(lang));
-                keyboard.push(vec![self.main_button(lang)]);
-                vec![Reply::new(ui::did_you_mean(lang), keyboard)]
-            }
-            Decision::Escalate => vec![self.no_answer(lang, text)],
-        })
-    }
-
-    fn no_answer(&self, lang: Lang, text: &str) -> Reply {
-        let mut keyboard = self.ask_staff_row(lang);
-        keyboard.push(vec![self.main_button(lang)]);
-        let echoed = crate::dialogue::render::printable(&shorten(text, 200));
-        Reply::new(ui::no_answer(lang, &escape_html(&echoed)), keyboard)
-    }
-
-    /// "Ask staff", passing on the question just asked.
-    fn ask_staff_row(&self, lang: Lang) -> Vec<Vec<Button>> {
-        vec![vec![to(ui::ask_staff(lang), Callback::AskStaff)]]
-    }
-
-    async fn resume(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
-        if turn.flow.is_some() {
-            return self.flow_prompt(turn).await;
-        }
-        let node = turn.node.clone();
-        Ok(vec![match self.tree.get(&node) {
-            Some(node) => self.show(turn, node, Placement::New),
-            None => self
-                .show(turn, self.tree.main(), Placement::New)
-                .with_notice(ui::node_gone(turn.lang)),
-        }])
-    }
-
-    /// A node as a message: its text, its children, its action, its links, and the way
-    /// back.
-    fn show(&self, turn: &mut Turn, node: &Node, placement: Placement) -> Reply {
-        let lang = turn.lang;
-        turn.node = node.id.to_string();
-        let mut keyboard: Vec<Vec<Button>> = node
-            .children
-            .iter()
-            .filter_map(|c| self.tree.get(c.as_str()))
-            .map(|c| vec![to(c.label.get(lang), Callback::Node(c.id.clone()))])
-            .collect();
-        if let Some(action) = node.action {
-            let label = match action {
-                Action::RegisterTraining => ui::start_registration(lang),
-                Action::AskStaff => ui::ask_staff(lang),
-            };
-            keyboard.push(vec![to(label, Callback::Action(node.id.clone()))]);
-        }
-        for link in &node.links {
-            keyboard.push(vec![Button {
-                label: format!("🔗 {}", link.label.get(lang)),
-                target: Target::Url(link.url.clone()),
-            }]);
-        }
-        if node.id.as_str() != MAIN {
-            keyboard.push(self.nav_row(node, lang));
-        }
-        Reply::new(node.html.get(lang).clone(), keyboard).placed(placement)
-    }
-
-    /// "Back" to the menu that lists the node (when that is not the main menu), and
-    /// "Main menu".
-    fn nav_row(&self, node: &Node, lang: Lang) -> Vec<Button> {
-        let mut row = Vec::new();
-        if let Some(parent) = node.parent.as_ref().filter(|p| p.as_str() != MAIN) {
-            row.push(to(ui::back(lang), Callback::Node(parent.clone())));
-        }
-        row.push(self.main_button(lang));
-        row
-    }
-
-    fn main_button(&self, lang: Lang) -> Button {
-        to(
-            ui::main_menu(lang),
-            Callback::Node(NodeId::parse(MAIN).expect("main is a valid id")),
-        )
-    }
-
-    fn notice(&self, lang: Lang, html: &str) -> Reply {
-        Reply::new(html, vec![vec![self.main_button(lang)]])
-    }
 }
+
+/// How long after handling an update its id still marks a delivery again: Telegram
+/// re-delivers within minutes, and may restart ids after a quiet week.
+const REDELIVERY_WINDOW: SignedDuration = SignedDuration::from_hours(48);
 
 /// At most `max` characters, with "…" when cut: a long question echoed back in full
 /// would bury the buttons.
-pub(super) fn shorten(text: &str, max: usize) -> String {
+pub fn shorten(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         text.to_owned()

@@ -2,12 +2,7 @@
 
 use crate::lang::Lang;
 
-pub(crate) fn pick(lang: Lang, tr: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
+pub(crate) use crate::lang::pick;
 
 pub fn back(lang: Lang) -> &'static str {
     pick(lang, "« Geri", "« Back")

@@ -1,18 +1,18 @@
 //! Staff answers in the making: one per staff member and chat, until sent or dropped.
 
-use super::{Store, StoreError, parse_ts, ts};
-use crate::message::CopyOf;
+use super::{Op, StoreError, parse_ts, ts};
+use crate::ids::{ChatId, MessageId, MessageRef};
 use crate::tickets::TicketId;
 use jiff::Timestamp;
-use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
 
 /// What a draft holds once written: a text, or a file to relay (with its caption).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DraftContent {
     Text(String),
     File {
-        of: CopyOf,
+        of: MessageRef,
         /// What the file is ("document form.pdf"), for the preview and the history.
         label: String,
         caption: Option<String>,
@@ -23,7 +23,7 @@ pub enum DraftContent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draft {
     pub user: i64,
-    pub chat: i64,
+    pub chat: ChatId,
     pub ticket: TicketId,
     /// The ticket's last event when answering began: answers by others after it are a
     /// conflict to ask about. (An event id, not a time: two answers can fall within
@@ -45,7 +45,7 @@ fn draft_from(row: &SqliteRow) -> Result<Draft, StoreError> {
     let label: Option<String> = row.try_get("file_label")?;
     let content = match (file_chat.zip(file_message), text) {
         (Some((chat, message)), caption) => Some(DraftContent::File {
-            of: CopyOf { chat, message },
+            of: MessageRef::new(ChatId(chat), MessageId(message)),
             label: label.unwrap_or_default(),
             caption,
         }),
@@ -54,7 +54,7 @@ fn draft_from(row: &SqliteRow) -> Result<Draft, StoreError> {
     };
     Ok(Draft {
         user: row.try_get("user_id")?,
-        chat: row.try_get("chat_id")?,
+        chat: ChatId(row.try_get("chat_id")?),
         ticket: TicketId(row.try_get("ticket_id")?),
         seen_event: row.try_get("seen_event")?,
         touched_at: parse_ts(row.try_get("touched_at")?)?,
@@ -63,59 +63,71 @@ fn draft_from(row: &SqliteRow) -> Result<Draft, StoreError> {
     })
 }
 
-impl Store {
-    pub async fn draft(&self, user: i64, chat: i64) -> Result<Option<Draft>, StoreError> {
-        let row = sqlx::query("SELECT * FROM staff_drafts WHERE user_id = ? AND chat_id = ?")
-            .bind(user)
-            .bind(chat)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(draft_from).transpose()
-    }
+pub async fn draft(conn: &mut SqliteConnection, user: i64, chat: ChatId) -> Result<Option<Draft>, StoreError> {
+    let row = sqlx::query("SELECT * FROM staff_drafts WHERE user_id = ? AND chat_id = ?")
+        .bind(user)
+        .bind(chat.0)
+        .fetch_optional(conn)
+        .await
+        .op("load a staff draft")?;
+    row.as_ref().map(draft_from).transpose()
+}
 
-    /// Writes a draft, replacing the one this staff member had in this chat.
-    pub async fn save_draft(&self, d: &Draft) -> Result<(), StoreError> {
-        let (text, file) = match &d.content {
-            None => (None, None),
-            Some(DraftContent::Text(t)) => (Some(t.clone()), None),
-            Some(DraftContent::File { of, label, caption }) => (caption.clone(), Some((*of, label.clone()))),
-        };
-        sqlx::query(
-            "INSERT OR REPLACE INTO staff_drafts
-                 (user_id, chat_id, ticket_id, seen_event, touched_at, text, file_chat, file_message, file_label, confirmed)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(d.user)
-        .bind(d.chat)
-        .bind(d.ticket.0)
-        .bind(d.seen_event)
-        .bind(ts(d.touched_at))
-        .bind(text)
-        .bind(file.as_ref().map(|(of, _)| of.chat))
-        .bind(file.as_ref().map(|(of, _)| of.message))
-        .bind(file.map(|(_, label)| label))
-        .bind(d.confirmed)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
+/// Writes a draft, replacing the one this staff member had in this chat.
+pub async fn save(conn: &mut SqliteConnection, d: &Draft) -> Result<(), StoreError> {
+    let (text, file) = match &d.content {
+        None => (None, None),
+        Some(DraftContent::Text(t)) => (Some(t.clone()), None),
+        Some(DraftContent::File { of, label, caption }) => (caption.clone(), Some((*of, label.clone()))),
+    };
+    sqlx::query(
+        "INSERT OR REPLACE INTO staff_drafts
+             (user_id, chat_id, ticket_id, seen_event, touched_at, text, file_chat, file_message, file_label, confirmed)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(d.user)
+    .bind(d.chat.0)
+    .bind(d.ticket.0)
+    .bind(d.seen_event)
+    .bind(ts(d.touched_at))
+    .bind(text)
+    .bind(file.as_ref().map(|(of, _)| of.chat.0))
+    .bind(file.as_ref().map(|(of, _)| of.message.0))
+    .bind(file.map(|(_, label)| label))
+    .bind(d.confirmed)
+    .execute(conn)
+    .await
+    .op("save a staff draft")?;
+    Ok(())
+}
 
-    /// Drops this staff member's draft in this chat; `true` when there was one.
-    pub async fn delete_draft(&self, user: i64, chat: i64) -> Result<Option<Draft>, StoreError> {
-        let row = sqlx::query("DELETE FROM staff_drafts WHERE user_id = ? AND chat_id = ? RETURNING *")
-            .bind(user)
-            .bind(chat)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(draft_from).transpose()
-    }
+/// Drops this staff member's draft in this chat, returning it.
+pub async fn delete(conn: &mut SqliteConnection, user: i64, chat: ChatId) -> Result<Option<Draft>, StoreError> {
+    let row = sqlx::query("DELETE FROM staff_drafts WHERE user_id = ? AND chat_id = ? RETURNING *")
+        .bind(user)
+        .bind(chat.0)
+        .fetch_optional(conn)
+        .await
+        .op("drop a staff draft")?;
+    row.as_ref().map(draft_from).transpose()
+}
 
-    /// Removes and returns the drafts untouched since `before`.
-    pub async fn take_expired_drafts(&self, before: Timestamp) -> Result<Vec<Draft>, StoreError> {
-        let rows = sqlx::query("DELETE FROM staff_drafts WHERE touched_at < ? RETURNING *")
-            .bind(ts(before))
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(draft_from).collect()
-    }
+/// Drops every draft of a ticket (its person was erased: a draft may name them).
+pub async fn delete_for_ticket(conn: &mut SqliteConnection, ticket: TicketId) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM staff_drafts WHERE ticket_id = ?")
+        .bind(ticket.0)
+        .execute(conn)
+        .await
+        .op("drop a ticket's drafts")?;
+    Ok(())
+}
+
+/// Removes and returns the drafts untouched since `before`.
+pub async fn take_expired(conn: &mut SqliteConnection, before: Timestamp) -> Result<Vec<Draft>, StoreError> {
+    let rows = sqlx::query("DELETE FROM staff_drafts WHERE touched_at < ? RETURNING *")
+        .bind(ts(before))
+        .fetch_all(conn)
+        .await
+        .op("expire staff drafts")?;
+    rows.iter().map(draft_from).collect()
 }

@@ -1,19 +1,29 @@
-//! Every SQL query eudesk runs, and nothing else.
+//! Every SQL query eudesk runs, and nothing else: plain queries on a connection, no
+//! rules (the workflow services in `tickets`, `trainings` and `privacy` own those) and
+//! no rendering. A `Work` is one update's (or one command's) access to the database:
+//! reads on one pooled connection, writes in one transaction committed as a whole.
 
+pub mod conversations;
 pub mod drafts;
 pub mod outbox;
 pub mod privacy;
+pub mod questions;
+pub mod quota;
+pub mod settings;
+pub mod stats;
 pub mod tickets;
 pub mod trainings;
+pub mod updates;
 
+pub use conversations::Conversation;
 pub use drafts::{Draft, DraftContent};
 pub use outbox::{OutboxId, Pending};
-pub use privacy::Erased;
-pub use tickets::{Actor, Answer, Closed, Created, Stats};
-pub use trainings::{Booked, Cancelled, Reminder};
+pub use stats::Stats;
+pub use tickets::Actor;
 
-use crate::lang::Lang;
+use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqliteConnection, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -30,10 +40,35 @@ pub enum StoreError {
         url: String,
         source: sqlx::migrate::MigrateError,
     },
-    #[error("database error: {0}")]
-    Query(#[from] sqlx::Error),
+    /// A query failed; `op` says which ("save a conversation", "book a seat" …).
+    #[error("the database could not {op}: {source}")]
+    Query {
+        op: &'static str,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A column of a row could not be read as the type it should hold.
+    #[error("the database returned a row this version cannot read: {0}")]
+    Decode(#[from] sqlx::Error),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+    #[error("cannot create '{path}' for the backup: {source}")]
+    BackupFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Names the operation a query result belongs to: `.op("load a ticket")?`.
+pub(crate) trait Op<T> {
+    fn op(self, op: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> Op<T> for Result<T, sqlx::Error> {
+    fn op(self, op: &'static str) -> Result<T, StoreError> {
+        self.map_err(|source| StoreError::Query { op, source })
+    }
 }
 
 /// Timestamps are stored as RFC 3339 UTC text with whole seconds, one fixed width, so
@@ -75,19 +110,6 @@ pub struct Store {
     pool: SqlitePool,
 }
 
-/// A person's place in the conversation, as saved.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Conversation {
-    pub user: i64,
-    pub lang: Option<Lang>,
-    /// A node id as saved; it may no longer exist if the content changed since.
-    pub node: String,
-    /// A multi-step flow in progress, as the engine serialised it.
-    pub flow: Option<String>,
-    /// The last question the bot could not answer, as the engine serialised it.
-    pub last_question: Option<String>,
-}
-
 impl Store {
     /// Opens (creating if missing) the database and applies pending migrations.
     #[tracing::instrument]
@@ -125,6 +147,9 @@ impl Store {
         })?;
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // sqlx pings a connection before handing it out by default: one more round
+            // trip to its worker thread for every update, for a file on a local disk.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|source| StoreError::Open {
@@ -134,45 +159,36 @@ impl Store {
         Ok(Store { pool })
     }
 
-    #[tracing::instrument(skip(self))]
-    pub async fn conversation(&self, user: i64) -> Result<Option<Conversation>, StoreError> {
-        type Row = (i64, Option<String>, String, Option<String>, Option<String>);
-        let row: Option<Row> =
-            sqlx::query_as("SELECT user_id, lang, node, flow, last_question FROM conversations WHERE user_id = ?")
-                .bind(user)
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(row.map(|(user, lang, node, flow, last_question)| Conversation {
-            user,
-            lang: lang.as_deref().and_then(Lang::parse),
-            node,
-            flow,
-            last_question,
-        }))
+    /// A unit of work: see `Work`.
+    pub fn work(&self) -> Work {
+        Work {
+            pool: self.pool.clone(),
+            state: WorkState::Idle,
+        }
     }
 
-    #[tracing::instrument(skip(self, c), fields(user = c.user))]
-    pub async fn save_conversation(&self, c: &Conversation) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO conversations (user_id, lang, node, flow, last_question) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
-                 flow = excluded.flow, last_question = excluded.last_question,
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-        )
-        .bind(c.user)
-        .bind(c.lang.map(Lang::code))
-        .bind(&c.node)
-        .bind(&c.flow)
-        .bind(&c.last_question)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
+    /// Runs `f` on a connection of the pool, outside any transaction: for reads.
+    pub async fn read<T>(
+        &self,
+        f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.acquire().await.op("get a connection")?;
+        f(&mut conn).await
     }
 
-    /// A transaction that takes SQLite's write lock at once (`BEGIN IMMEDIATE`), for
-    /// read-then-write work that must not interleave with another writer.
-    pub(crate) async fn immediate(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, StoreError> {
-        Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.
+    pub async fn write<T>(
+        &self,
+        f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .op("begin a transaction")?;
+        let out = f(&mut tx).await?;
+        tx.commit().await.op("commit a transaction")?;
+        Ok(out)
     }
 
     /// Moves everything in the write-ahead log into the database file and empties the
@@ -180,7 +196,8 @@ impl Store {
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&self.pool)
-            .await?;
+            .await
+            .op("checkpoint the write-ahead log")?;
         Ok(())
     }
 
@@ -193,27 +210,66 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Claims an update for handling: `false` when it was handled before (Telegram
-    /// delivered it again). The claim is made before the update's effects, so an update
-    /// whose handler was cut short by a crash is not run twice: the person sees no
-    /// answer and writes again, rather than, say, booking twice.
-    pub async fn claim_update(&self, update: u32, now: jiff::Timestamp) -> Result<bool, StoreError> {
-        let done = sqlx::query("INSERT OR IGNORE INTO processed_updates (update_id, at) VALUES (?, ?)")
-            .bind(update as i64)
-            .bind(ts(now))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() == 1)
+/// One update's access to the database. Reads go to one pooled connection; the first
+/// write begins one `BEGIN IMMEDIATE` transaction (SQLite's write lock, taken before
+/// anything is read in it, so that rules checked inside hold), and everything after
+/// goes through it, reads included. `commit` ends it; dropped without, it rolls back.
+/// An update never holds two connections, so updates waiting for the write lock can
+/// never starve the one that holds it of a connection.
+pub struct Work {
+    pool: SqlitePool,
+    state: WorkState,
+}
+
+enum WorkState {
+    Idle,
+    Reading(PoolConnection<Sqlite>),
+    Writing(Transaction<'static, Sqlite>),
+}
+
+impl Work {
+    /// A connection for reading: the transaction's once writing began.
+    pub async fn read(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        if matches!(self.state, WorkState::Idle) {
+            let conn = self.pool.acquire().await.op("get a connection")?;
+            self.state = WorkState::Reading(conn);
+        }
+        Ok(match &mut self.state {
+            WorkState::Reading(conn) => conn,
+            WorkState::Writing(tx) => tx,
+            WorkState::Idle => unreachable!("a connection was just acquired"),
+        })
     }
 
-    /// Forgets update ids older than `before` (Telegram reuses ids after a quiet week).
-    pub async fn prune_updates(&self, before: jiff::Timestamp) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM processed_updates WHERE at < ?")
-            .bind(ts(before))
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+    /// The transaction, begun now if it was not.
+    pub async fn write(&mut self) -> Result<&mut SqliteConnection, StoreError> {
+        if !matches!(self.state, WorkState::Writing(_)) {
+            // Back to the pool first: one connection per update at a time.
+            self.state = WorkState::Idle;
+            let tx = self
+                .pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .op("begin a transaction")?;
+            self.state = WorkState::Writing(tx);
+        }
+        match &mut self.state {
+            WorkState::Writing(tx) => Ok(tx),
+            _ => unreachable!("a transaction was just begun"),
+        }
+    }
+
+    /// Whether a transaction is open.
+    pub fn writing(&self) -> bool {
+        matches!(self.state, WorkState::Writing(_))
+    }
+
+    /// Commits the transaction, if one was begun.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        if let WorkState::Writing(tx) = self.state {
+            tx.commit().await.op("commit a transaction")?;
+        }
+        Ok(())
     }
 }
 
@@ -243,10 +299,15 @@ impl Store {
                 .map(|n| n as u64)
                 .unwrap_or(0)
         };
-        let last: Option<String> = sqlx::query_scalar("SELECT MAX(at) FROM processed_updates")
-            .fetch_one(&self.pool)
-            .await
-            .unwrap_or(None);
+        // Private chats record their last update on the conversation, the staff group
+        // in processed_updates.
+        let last: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(at) FROM (SELECT MAX(at) AS at FROM processed_updates
+                                  UNION ALL SELECT MAX(last_update_at) FROM conversations)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .unwrap_or(None);
         Ok(Health {
             migrations_applied: applied as usize,
             migrations_known: known,
@@ -262,11 +323,114 @@ impl Store {
     /// is created first, empty and readable by its owner only (`VACUUM INTO` accepts an
     /// empty file), so a backup is never readable by others, not even for a moment.
     pub async fn backup(&self, path: &std::path::Path) -> Result<(), StoreError> {
-        create_private(path).map_err(|e| StoreError::Corrupt(format!("cannot create '{}': {e}", path.display())))?;
+        create_private(path).map_err(|source| StoreError::BackupFile {
+            path: path.display().to_string(),
+            source,
+        })?;
         sqlx::query("VACUUM INTO ?")
             .bind(path.to_string_lossy().into_owned())
             .execute(&self.pool)
-            .await?;
+            .await
+            .op("copy the database")?;
         Ok(())
+    }
+}
+
+/// Reads for the command line, the tests and the adapters, each on a connection of its
+/// own: the same queries the services use.
+impl Store {
+    pub async fn conversation(&self, user: i64) -> Result<Option<Conversation>, StoreError> {
+        self.read(async |c| conversations::load(c, user).await).await
+    }
+
+    pub async fn ticket(&self, id: crate::tickets::TicketId) -> Result<Option<crate::tickets::Ticket>, StoreError> {
+        self.read(async |c| tickets::ticket(c, id).await).await
+    }
+
+    pub async fn ticket_events(
+        &self,
+        id: crate::tickets::TicketId,
+    ) -> Result<Vec<crate::tickets::TicketEvent>, StoreError> {
+        self.read(async |c| tickets::events(c, id).await).await
+    }
+
+    pub async fn tickets(
+        &self,
+        status: Option<crate::tickets::TicketStatus>,
+    ) -> Result<Vec<crate::tickets::Ticket>, StoreError> {
+        self.read(async |c| tickets::tickets(c, status).await).await
+    }
+
+    pub async fn tickets_of(&self, user: i64) -> Result<Vec<crate::tickets::Ticket>, StoreError> {
+        self.read(async |c| tickets::tickets_of(c, user).await).await
+    }
+
+    pub async fn ticket_of_message(
+        &self,
+        message: crate::ids::MessageRef,
+    ) -> Result<Option<crate::tickets::TicketId>, StoreError> {
+        self.read(async |c| tickets::ticket_of_message(c, message).await).await
+    }
+
+    pub async fn draft(&self, user: i64, chat: crate::ids::ChatId) -> Result<Option<Draft>, StoreError> {
+        self.read(async |c| drafts::draft(c, user, chat).await).await
+    }
+
+    pub async fn session(
+        &self,
+        id: crate::trainings::SessionId,
+    ) -> Result<Option<crate::trainings::Session>, StoreError> {
+        self.read(async |c| trainings::session(c, id).await).await
+    }
+
+    pub async fn sessions(&self) -> Result<Vec<crate::trainings::Session>, StoreError> {
+        self.read(async |c| trainings::sessions(c).await).await
+    }
+
+    pub async fn registrations(
+        &self,
+        session: crate::trainings::SessionId,
+    ) -> Result<Vec<crate::trainings::Registration>, StoreError> {
+        self.read(async |c| trainings::registrations(c, session).await).await
+    }
+
+    pub async fn live_registration(
+        &self,
+        session: crate::trainings::SessionId,
+        user: i64,
+    ) -> Result<Option<crate::trainings::Registration>, StoreError> {
+        self.read(async |c| trainings::live_registration(c, session, user).await)
+            .await
+    }
+
+    pub async fn create_session(
+        &self,
+        d: &crate::trainings::SessionDetails,
+    ) -> Result<crate::trainings::SessionId, StoreError> {
+        self.write(async |c| trainings::insert_session(c, d).await).await
+    }
+
+    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.read(async |c| settings::get(c, key).await).await
+    }
+
+    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.write(async |c| settings::set(c, key, value).await).await
+    }
+
+    pub async fn stats(&self, staff: &[i64]) -> Result<Stats, StoreError> {
+        self.read(async |c| stats::stats(c, staff).await).await
+    }
+
+    pub async fn due_messages(&self, now: jiff::Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
+        self.read(async |c| outbox::due(c, now, limit).await).await
+    }
+
+    pub async fn outbox_backlog(&self) -> Result<u64, StoreError> {
+        self.read(async |c| outbox::backlog(c).await).await
+    }
+
+    pub async fn enqueue(&self, m: &crate::message::OutMessage, now: jiff::Timestamp) -> Result<OutboxId, StoreError> {
+        self.write(async |c| outbox::enqueue(c, m, now).await).await
     }
 }

@@ -1,55 +1,29 @@
 //! The outbox: messages owed to people, written in the same transaction as the change
 //! that caused them, and sent by a worker until Telegram accepts or refuses them.
 
-use super::{Store, StoreError, parse_ts, ts};
-use crate::message::{Button, CopyOf, Document, OutMessage, Purpose, Recipient, TELEGRAM_LIMIT, split_html};
+use super::{Op, StoreError, parse_ts, ts};
+use crate::ids::{ChatId, MessageId, MessageRef};
+use crate::message::{Button, Document, OutMessage, Purpose, Recipient};
 use jiff::Timestamp;
 use sqlx::{Row, SqliteConnection};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct OutboxId(pub i64);
 
-/// A message waiting to be sent, with how often sending it has failed.
+/// A message waiting to be sent, with how often sending it has failed and, for a long
+/// one sent in pieces, how many pieces went out already.
 #[derive(Clone, Debug)]
 pub struct Pending {
     pub id: OutboxId,
     pub message: OutMessage,
     pub attempts: u32,
+    pub pieces_sent: u32,
 }
 
 /// Queues a message. A message with a file becomes two rows, the text and then the
 /// file, each sent and retried on its own: otherwise a failed file would send the text
 /// again on retry.
-pub(super) async fn enqueue_in(
-    conn: &mut SqliteConnection,
-    m: &OutMessage,
-    now: Timestamp,
-) -> Result<OutboxId, StoreError> {
-    // Too long for one message: the leading pieces go first as plain rows, and the
-    // last piece carries the buttons, the file and what to record.
-    // A copied file's caption is short (checked where it is made); only text splits.
-    let pieces = if m.copy.is_some() {
-        vec![m.html.clone()]
-    } else {
-        split_html(&m.html, TELEGRAM_LIMIT)
-    };
-    if pieces.len() > 1 {
-        let last = pieces.len() - 1;
-        for piece in &pieces[..last] {
-            // Every piece of a ticket's post leads to the ticket (a reply to the first
-            // piece, the one with the header, answers it) and goes with it on erasure.
-            let mut lead = OutMessage::new(m.to, piece.clone());
-            lead.ticket = m.ticket;
-            lead.reply_to_ticket = m.reply_to_ticket;
-            lead.purpose = m.purpose.map(|p| Purpose::TicketPiece { ticket: p.ticket() });
-            insert(conn, &lead, now).await?;
-        }
-        let tail = OutMessage {
-            html: pieces[last].clone(),
-            ..m.clone()
-        };
-        return Box::pin(enqueue_in(conn, &tail, now)).await;
-    }
+pub async fn enqueue(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
     match &m.document {
         None => insert(conn, m, now).await,
         Some(document) => {
@@ -82,7 +56,7 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
         .transpose()
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let (chat, to_staff) = match m.to {
-        Recipient::Chat(chat) => (chat, false),
+        Recipient::Chat(chat) => (chat.0, false),
         Recipient::Staff => (0, true),
     };
     let id: i64 = sqlx::query_scalar(
@@ -96,122 +70,179 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     .bind(keyboard)
     .bind(m.document.as_ref().map(|d| d.name.clone()))
     .bind(m.document.as_ref().map(|d| d.bytes.clone()))
-    .bind(m.reply_to_ticket)
+    .bind(m.reply_to_ticket.map(|t| t.0))
     .bind(purpose)
     .bind(ts(now))
     .bind(ts(now))
-    .bind(m.ticket)
-    .bind(m.copy.map(|c| c.chat))
-    .bind(m.copy.map(|c| c.message))
+    .bind(m.ticket.map(|t| t.0))
+    .bind(m.copy.map(|c| c.chat.0))
+    .bind(m.copy.map(|c| c.message.0))
     .fetch_one(conn)
-    .await?;
+    .await
+    .op("queue a message")?;
     Ok(OutboxId(id))
 }
 
-impl Store {
-    /// Queues one message on its own.
-    pub async fn enqueue(&self, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        enqueue_in(&mut conn, m, now).await
-    }
-
-    /// Messages whose time to (re)try has come, oldest first.
-    pub async fn due_messages(&self, now: Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
-                    ticket_id, copy_from_chat, copy_message_id FROM outbox
-             WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
-        )
-        .bind(ts(now))
-        .bind(limit as i64)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let keyboard: Option<String> = row.try_get("keyboard")?;
-                let keyboard: Vec<Vec<Button>> = match keyboard {
-                    Some(k) => {
-                        serde_json::from_str(&k).map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?
-                    }
-                    None => Vec::new(),
-                };
-                let purpose: Option<String> = row.try_get("purpose")?;
-                let purpose: Option<Purpose> = purpose
-                    .map(|p| serde_json::from_str(&p))
-                    .transpose()
-                    .map_err(|e| StoreError::Corrupt(format!("outbox purpose: {e}")))?;
-                let to = if row.try_get::<bool, _>("to_staff")? {
-                    Recipient::Staff
-                } else {
-                    Recipient::Chat(row.try_get("chat_id")?)
-                };
-                let copy_chat: Option<i64> = row.try_get("copy_from_chat")?;
-                let copy_message: Option<i64> = row.try_get("copy_message_id")?;
-                let name: Option<String> = row.try_get("file_name")?;
-                let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
-                Ok(Pending {
-                    id: OutboxId(row.try_get("id")?),
-                    attempts: row.try_get::<i64, _>("attempts")? as u32,
-                    message: OutMessage {
-                        to,
-                        html: row.try_get("html")?,
-                        keyboard,
-                        document: name.zip(bytes).map(|(name, bytes)| Document { name, bytes }),
-                        reply_to_ticket: row.try_get("reply_to_ticket")?,
-                        purpose,
-                        ticket: row.try_get("ticket_id")?,
-                        copy: copy_chat
-                            .zip(copy_message)
-                            .map(|(chat, message)| CopyOf { chat, message }),
-                    },
-                })
+/// Messages whose time to (re)try has come, oldest first.
+pub async fn due(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
+                ticket_id, copy_from_chat, copy_message_id, pieces_sent FROM outbox
+         WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
+    )
+    .bind(ts(now))
+    .bind(limit as i64)
+    .fetch_all(conn)
+    .await
+    .op("read the outbox")?;
+    rows.iter()
+        .map(|row| {
+            let keyboard: Option<String> = row.try_get("keyboard")?;
+            let keyboard: Vec<Vec<Button>> = match keyboard {
+                Some(k) => {
+                    serde_json::from_str(&k).map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?
+                }
+                None => Vec::new(),
+            };
+            let purpose: Option<String> = row.try_get("purpose")?;
+            let purpose: Option<Purpose> = purpose
+                .map(|p| serde_json::from_str(&p))
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("outbox purpose: {e}")))?;
+            let to = if row.try_get::<bool, _>("to_staff")? {
+                Recipient::Staff
+            } else {
+                Recipient::Chat(ChatId(row.try_get("chat_id")?))
+            };
+            let copy_chat: Option<i64> = row.try_get("copy_from_chat")?;
+            let copy_message: Option<i64> = row.try_get("copy_message_id")?;
+            let name: Option<String> = row.try_get("file_name")?;
+            let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
+            let ticket = |v: Option<i64>| v.map(crate::tickets::TicketId);
+            Ok(Pending {
+                id: OutboxId(row.try_get("id")?),
+                attempts: row.try_get::<i64, _>("attempts")? as u32,
+                pieces_sent: row.try_get::<i64, _>("pieces_sent")? as u32,
+                message: OutMessage {
+                    to,
+                    html: row.try_get("html")?,
+                    keyboard,
+                    document: name.zip(bytes).map(|(name, bytes)| Document { name, bytes }),
+                    reply_to_ticket: ticket(row.try_get("reply_to_ticket")?),
+                    purpose,
+                    ticket: ticket(row.try_get("ticket_id")?),
+                    copy: copy_chat
+                        .zip(copy_message)
+                        .map(|(chat, message)| MessageRef::new(ChatId(chat), MessageId(message))),
+                },
             })
-            .collect()
-    }
+        })
+        .collect()
+}
 
-    pub async fn message_sent(&self, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?")
-            .bind(ts(now))
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+pub async fn mark_sent(conn: &mut SqliteConnection, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?")
+        .bind(ts(now))
+        .bind(id.0)
+        .execute(conn)
+        .await
+        .op("mark a message sent")?;
+    Ok(())
+}
 
-    /// A passing failure: try again at `next`.
-    pub async fn message_retry(&self, id: OutboxId, next: Timestamp, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
-            .bind(ts(next))
-            .bind(error)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+/// A piece of a long message went out.
+pub async fn mark_pieces_sent(conn: &mut SqliteConnection, id: OutboxId, pieces: u32) -> Result<(), StoreError> {
+    sqlx::query("UPDATE outbox SET pieces_sent = ? WHERE id = ?")
+        .bind(pieces as i64)
+        .bind(id.0)
+        .execute(conn)
+        .await
+        .op("record a piece sent")?;
+    Ok(())
+}
 
-    /// A final refusal (the person blocked the bot, the chat is gone): never retried.
-    pub async fn message_failed(&self, id: OutboxId, error: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
-            .bind(error)
-            .bind(id.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
+/// A passing failure: try again at `next`.
+pub async fn mark_retry(
+    conn: &mut SqliteConnection,
+    id: OutboxId,
+    next: Timestamp,
+    error: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
+        .bind(ts(next))
+        .bind(error)
+        .bind(id.0)
+        .execute(conn)
+        .await
+        .op("schedule a retry")?;
+    Ok(())
+}
 
-    /// How many messages are still waiting to be sent.
-    pub async fn outbox_backlog(&self) -> Result<u64, StoreError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(n as u64)
-    }
+/// A final refusal (the person blocked the bot, the chat is gone): never retried.
+pub async fn mark_failed(conn: &mut SqliteConnection, id: OutboxId, error: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE outbox SET state = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?")
+        .bind(error)
+        .bind(id.0)
+        .execute(conn)
+        .await
+        .op("mark a message failed")?;
+    Ok(())
+}
 
-    /// When the next pending message is due, if any: how long the worker may sleep.
-    pub async fn next_message_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        let next: Option<String> = sqlx::query_scalar("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'")
-            .fetch_one(&self.pool)
-            .await?;
-        next.map(parse_ts).transpose()
-    }
+/// How many messages are still waiting to be sent.
+pub async fn backlog(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'")
+        .fetch_one(conn)
+        .await
+        .op("count the outbox")?;
+    Ok(n as u64)
+}
+
+/// When the next pending message is due, if any.
+pub async fn next_due(conn: &mut SqliteConnection) -> Result<Option<Timestamp>, StoreError> {
+    let next: Option<String> = sqlx::query_scalar("SELECT MIN(next_attempt) FROM outbox WHERE state = 'pending'")
+        .fetch_one(conn)
+        .await
+        .op("find the next message due")?;
+    next.map(parse_ts).transpose()
+}
+
+/// Every message to a person's chat goes (an erasure).
+pub async fn delete_to_chat(conn: &mut SqliteConnection, chat: ChatId) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM outbox WHERE chat_id = ? AND to_staff = 0")
+        .bind(chat.0)
+        .execute(conn)
+        .await
+        .op("drop a person's messages")?;
+    Ok(())
+}
+
+/// Messages about a ticket: not sent yet, they are dropped; sent, their text and files
+/// go (the outbox keeps that something was sent).
+pub async fn erase_for_ticket(conn: &mut SqliteConnection, ticket: crate::tickets::TicketId) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM outbox WHERE state = 'pending' AND ticket_id = ?")
+        .bind(ticket.0)
+        .execute(&mut *conn)
+        .await
+        .op("drop a ticket's messages")?;
+    sqlx::query(
+        "UPDATE outbox SET html = '', keyboard = NULL, file_name = NULL, file_bytes = NULL, last_error = NULL,
+             copy_from_chat = NULL, copy_message_id = NULL WHERE ticket_id = ?",
+    )
+    .bind(ticket.0)
+    .execute(conn)
+    .await
+    .op("erase a ticket's messages")?;
+    Ok(())
+}
+
+/// The outbox is a queue, not an archive: what it delivered (or gave up on) before
+/// `before` goes, with the names, dates and places its texts carried.
+pub async fn delete_done_before(conn: &mut SqliteConnection, before: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM outbox WHERE state != 'pending' AND created_at < ?")
+        .bind(ts(before))
+        .execute(conn)
+        .await
+        .op("drop old outbox rows")?;
+    Ok(())
 }

@@ -1,12 +1,15 @@
 //! The teloxide adapter: Telegram updates in, engine events through, messages out.
 
 mod outbox;
+pub mod split;
 mod webhook;
 
 use crate::config::{Config, ConfigError};
 use crate::engine::{COMMANDS, Context, Engine, Event, Person, Place, Placement, Reply, Target};
+use crate::ids::{ChatId as IdChat, MessageId as IdMessage, MessageRef, UpdateId};
 use crate::lang::Lang;
-use crate::message::{Button, Document, TELEGRAM_LIMIT, split_html};
+use crate::message::{Button, Document};
+use split::{TELEGRAM_LIMIT, split_html};
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
@@ -109,14 +112,14 @@ impl Sender {
     async fn copy(
         &self,
         chat: ChatId,
-        of: crate::message::CopyOf,
+        of: crate::ids::MessageRef,
         caption: &str,
         markup: Option<InlineKeyboardMarkup>,
         reply_to: Option<MessageId>,
     ) -> Result<MessageId, RequestError> {
         with_bot!(self, b => {
             let mut request = b
-                .copy_message(chat, ChatId(of.chat), MessageId(of.message as i32))
+                .copy_message(chat, ChatId(of.chat.0), MessageId(of.message.0 as i32))
                 .caption(caption)
                 .parse_mode(ParseMode::Html);
             if let Some(m) = markup {
@@ -296,7 +299,9 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
         engine.clone(),
         stopped,
     ))));
-    let reminders = AbortOnDrop(Some(tokio::spawn(outbox::remind(engine.clone()))));
+    // Timed jobs (reminders, retention, …) run beside; this adapter only delivers
+    // what they queue.
+    let reminders = AbortOnDrop(Some(tokio::spawn(crate::scheduler::run(engine.clone()))));
     let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name);
     let signal_token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -471,16 +476,6 @@ async fn place(engine: &Engine, chat: &teloxide::types::Chat) -> anyhow::Result<
     Ok((engine.staff_chat().await? == Some(chat.id.0)).then_some(Place::StaffChat(chat.id.0)))
 }
 
-/// Whether this update is new; a re-delivered one (Telegram resends a batch the bot did
-/// not confirm before it died) is skipped.
-async fn first_time(engine: &Engine, update: &Update) -> anyhow::Result<bool> {
-    let new = engine.store().claim_update(update.id.0, engine.now()).await?;
-    if !new {
-        tracing::info!(update = update.id.0, "skipping an update handled before");
-    }
-    Ok(new)
-}
-
 /// Flood control before anything touches the database: a flooder's updates cost one
 /// in-memory look-up each. `true` when the update goes on. A "slow down" is said only
 /// in a private chat: in the staff group it would queue ahead of ticket posts.
@@ -536,10 +531,10 @@ fn event_of(msg: &Message) -> Event {
     };
     match kind {
         Some(kind) => Event::File(Attachment {
-            of: crate::message::CopyOf {
-                chat: msg.chat.id.0,
-                message: msg.id.0 as i64,
-            },
+            of: crate::ids::MessageRef::new(
+                crate::ids::ChatId(msg.chat.id.0),
+                crate::ids::MessageId(msg.id.0 as i64),
+            ),
             kind,
             caption: msg
                 .caption()
@@ -549,6 +544,16 @@ fn event_of(msg: &Message) -> Event {
         }),
         None => Event::Unsupported,
     }
+}
+
+/// The ticket of the message this one replies to, if it belongs to one: the adapter
+/// knows which Telegram messages carried which ticket.
+async fn replied_ticket(engine: &Engine, msg: &Message) -> anyhow::Result<Option<crate::tickets::TicketId>> {
+    let Some(replied) = msg.reply_to_message() else {
+        return Ok(None);
+    };
+    let message = MessageRef::new(IdChat(msg.chat.id.0), IdMessage(replied.id.0 as i64));
+    Ok(engine.store().ticket_of_message(message).await?)
 }
 
 async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, msg: Message) -> anyhow::Result<()> {
@@ -564,9 +569,7 @@ async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, 
     // A group upgraded to a supergroup moves to a new id: follow the staff chat there.
     // (Checked before the place: the old id is the configured one.)
     if let Some(to) = msg.migrate_to_chat_id() {
-        if first_time(&engine, &update).await? {
-            engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
-        }
+        engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
         return Ok(());
     }
     let Some(place) = place(&engine, &msg.chat).await? else {
@@ -579,14 +582,12 @@ async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, 
     if matches!(place, Place::StaffChat(_)) && !engine.is_staff(user.id.0 as i64) {
         return Ok(());
     }
-    if !first_time(&engine, &update).await? {
-        return Ok(());
-    }
     let person = person(user);
     let ctx = Context {
         place,
         first_name: full_name(user),
-        reply_to: msg.reply_to_message().map(|r| r.id.0 as i64),
+        reply_to_ticket: replied_ticket(&engine, &msg).await?,
+        update: Some(UpdateId(update.id.0)),
         admitted: true,
     };
     let event = event_of(&msg);
@@ -620,9 +621,6 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
         }
         return Ok(());
     }
-    if !first_time(&engine, &update).await? {
-        return Ok(());
-    }
     // Answer first: until then the person's client shows a spinner on the button.
     if let Err(err) = bot.answer_callback(q.id.clone()).await {
         tracing::debug!(%err, "could not answer a callback query (probably too old)");
@@ -631,7 +629,8 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
     let ctx = Context {
         place,
         first_name: full_name(&q.from),
-        reply_to: None,
+        reply_to_ticket: None,
+        update: Some(UpdateId(update.id.0)),
         admitted: true,
     };
     let pressed = q.message.as_ref().map(|m| m.id());

@@ -1,25 +1,23 @@
-//! The background work of `eudesk run`: sending what the outbox holds, and queueing
-//! reminders (to attendees, and to staff about waiting tickets) when they fall due.
+//! Delivering the outbox: what the core owes people, sent to Telegram until it is
+//! accepted or refused for good. A message too long for Telegram is cut here, and sent
+//! piece by piece with its progress saved, so a retry goes on from the next piece.
 
+use super::split::{TELEGRAM_LIMIT, split_html};
 use super::{Sender, keyboard};
 use crate::engine::Engine;
+use crate::ids::{ChatId, MessageId, MessageRef};
 use crate::message::Recipient;
-use crate::storage::Pending;
-use crate::tickets::TicketId;
+use crate::storage::{Pending, outbox, tickets};
 use jiff::SignedDuration;
 use std::time::Duration;
 use teloxide::RequestError;
-use teloxide::prelude::*;
-use teloxide::types::MessageId;
+use teloxide::prelude::ChatId as TgChatId;
+use teloxide::types::MessageId as TgMessageId;
 
 /// How often the outbox is looked at when it is empty. Messages are also queued by
 /// other processes (the command line cancelling a session), so the worker polls; the
 /// query is one indexed look-up.
 const POLL: Duration = Duration::from_millis(500);
-
-/// How often due reminders are looked for: they are due "the day before" or after
-/// hours of waiting, so a minute late is on time.
-const REMINDER_TICK: Duration = Duration::from_secs(60);
 
 /// The longest wait between two attempts at one message.
 const MAX_BACKOFF: SignedDuration = SignedDuration::from_mins(15);
@@ -36,17 +34,16 @@ enum Failure {
 }
 
 fn classify(err: &RequestError, attempts: u32) -> Failure {
+    let backoff = SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF);
     match err {
         RequestError::RetryAfter(wait) => Failure::Retry(SignedDuration::from_secs(wait.seconds() as i64)),
-        // Answers about the request itself (blocked, chat not found, bad request):
-        // sending it again would get the same answer.
         // The network, a proxy's error page, a Telegram outage (also answered as JSON):
         // try again, waiting longer each time (5 s, 10 s, 20 s … up to 15 minutes).
-        err if super::transient(err) => {
-            Failure::Retry(SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF))
-        }
+        err if super::transient(err) => Failure::Retry(backoff),
+        // Answers about the request itself (blocked, chat not found, bad request):
+        // sending it again would get the same answer.
         RequestError::Api(_) => Failure::Final,
-        _ => Failure::Retry(SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF)),
+        _ => Failure::Retry(backoff),
     }
 }
 
@@ -57,44 +54,79 @@ enum SendError {
     Telegram(RequestError),
 }
 
-async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<(i64, MessageId), SendError> {
+/// Sends one outbox message (the pieces not sent yet); where each piece landed.
+async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<Vec<MessageRef>, SendError> {
     let m = &pending.message;
     let chat = match m.to {
         Recipient::Chat(chat) => chat,
-        Recipient::Staff => engine.staff_chat().await.ok().flatten().ok_or(SendError::NoStaffChat)?,
+        Recipient::Staff => ChatId(engine.staff_chat().await.ok().flatten().ok_or(SendError::NoStaffChat)?),
     };
+    let tg_chat = TgChatId(chat.0);
     let reply_to = match m.reply_to_ticket {
         Some(ticket) => engine
             .store()
-            .first_message_of(TicketId(ticket), chat)
+            .read(async |c| tickets::first_message_of(c, ticket, chat).await)
             .await
             .ok()
             .flatten()
-            .map(|id| MessageId(id as i32)),
+            .map(|id| TgMessageId(id.0 as i32)),
         None => None,
     };
-    let sent = match (&m.document, m.copy) {
-        (_, Some(of)) => {
-            sender
-                .copy(ChatId(chat), of, &m.html, keyboard(&m.keyboard), reply_to)
-                .await
+    let landed = |id: TgMessageId| MessageRef::new(chat, MessageId(id.0 as i64));
+    if let Some(of) = m.copy {
+        return sender
+            .copy(tg_chat, of, &m.html, keyboard(&m.keyboard), reply_to)
+            .await
+            .map(|id| vec![landed(id)])
+            .map_err(SendError::Telegram);
+    }
+    if let Some(document) = &m.document {
+        return sender
+            .send_document(tg_chat, document, &m.html)
+            .await
+            .map(|id| vec![landed(id)])
+            .map_err(SendError::Telegram);
+    }
+    // Too long for one message: several, the buttons under the last; each piece sent
+    // is recorded, so a failure part-way goes on from the next piece.
+    let pieces = split_html(&m.html, TELEGRAM_LIMIT);
+    let last = pieces.len() - 1;
+    let mut out = Vec::new();
+    for (i, piece) in pieces.iter().enumerate().skip(pending.pieces_sent as usize) {
+        let markup = if i == last { keyboard(&m.keyboard) } else { None };
+        let id = sender
+            .send_reply(tg_chat, piece, markup, reply_to)
+            .await
+            .map_err(SendError::Telegram)?;
+        out.push(landed(id));
+        if i < last {
+            // Recorded now, with the piece's link to its ticket (staff may reply to the
+            // first piece before the rest is out).
+            let sent = (i + 1) as u32;
+            let ticket = m.ticket;
+            let record = engine
+                .store()
+                .write(async |c| {
+                    outbox::mark_pieces_sent(c, pending.id, sent).await?;
+                    if let Some(ticket) = ticket {
+                        tickets::link_message(c, landed(id), ticket).await?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if let Err(err) = record {
+                tracing::error!(%err, "could not record a piece of a long message as sent");
+            }
         }
-        (Some(document), None) => sender.send_document(ChatId(chat), document, &m.html).await,
-        (None, None) => {
-            sender
-                .send_reply(ChatId(chat), &m.html, keyboard(&m.keyboard), reply_to)
-                .await
-        }
-    };
-    sent.map(|id| (chat, id)).map_err(SendError::Telegram)
+    }
+    Ok(out)
 }
 
 /// Sends due outbox messages until the task is stopped. A message leaves the outbox
 /// only when Telegram accepted it or refused it for good.
 pub async fn deliver(sender: Sender, engine: Engine, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let store = engine.store().clone();
     while !*stop.borrow() {
-        let due = match store.due_messages(engine.now(), 32).await {
+        let due = match engine.store().due_messages(engine.now(), 32).await {
             Ok(due) => due,
             Err(err) => {
                 tracing::error!(%err, "could not read the outbox");
@@ -122,13 +154,15 @@ pub async fn deliver(sender: Sender, engine: Engine, mut stop: tokio::sync::watc
 }
 
 async fn deliver_one(sender: &Sender, engine: &Engine, pending: &Pending) -> anyhow::Result<()> {
-    let store = engine.store();
     let result = send(sender, engine, pending).await;
     let now = engine.now();
+    let store = engine.store();
     match result {
-        Ok((chat, message)) => {
-            store.message_sent(pending.id, now).await?;
-            engine.delivered(pending, chat, message.0 as i64).await?;
+        Ok(landed) => {
+            store
+                .write(async |c| outbox::mark_sent(c, pending.id, now).await)
+                .await?;
+            engine.delivered(pending, &landed).await?;
         }
         Err(SendError::NoStaffChat) => {
             tracing::warn!(
@@ -137,7 +171,7 @@ async fn deliver_one(sender: &Sender, engine: &Engine, pending: &Pending) -> any
             );
             let next = now.checked_add(NO_STAFF_CHAT_RETRY).unwrap_or(now);
             store
-                .message_retry(pending.id, next, "STAFF_CHAT_ID is not set")
+                .write(async |c| outbox::mark_retry(c, pending.id, next, "STAFF_CHAT_ID is not set").await)
                 .await?;
         }
         Err(SendError::Telegram(RequestError::MigrateToChatId(to))) => {
@@ -149,56 +183,27 @@ async fn deliver_one(sender: &Sender, engine: &Engine, pending: &Pending) -> any
                 engine.staff_chat_moved(from, to.0).await?;
             }
             store
-                .message_retry(pending.id, now, "the chat moved to a supergroup")
+                .write(async |c| outbox::mark_retry(c, pending.id, now, "the chat moved to a supergroup").await)
                 .await?;
         }
         Err(SendError::Telegram(err)) => match classify(&err, pending.attempts) {
             Failure::Retry(wait) => {
                 tracing::warn!(%err, id = pending.id.0, attempts = pending.attempts + 1, "sending failed; will retry");
                 let next = now.checked_add(wait).unwrap_or(now);
-                store.message_retry(pending.id, next, &err.to_string()).await?;
+                let error = err.to_string();
+                store
+                    .write(async |c| outbox::mark_retry(c, pending.id, next, &error).await)
+                    .await?;
             }
             Failure::Final => {
                 tracing::warn!(%err, id = pending.id.0, "Telegram refused a message for good");
-                store.message_failed(pending.id, &err.to_string()).await?;
-                engine.undeliverable(pending, &err.to_string()).await?;
+                let error = err.to_string();
+                store
+                    .write(async |c| outbox::mark_failed(c, pending.id, &error).await)
+                    .await?;
+                engine.undeliverable(pending, &error).await?;
             }
         },
     }
     Ok(())
-}
-
-/// Queues due reminders every `REMINDER_TICK`, starting at once (a restart catches up
-/// on what it missed while down).
-pub async fn remind(engine: Engine) {
-    loop {
-        match engine.queue_due_reminders().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(reminders = n, "reminders queued"),
-            Err(err) => tracing::error!(%err, "could not queue reminders"),
-        }
-        let two_days_ago = engine
-            .now()
-            .checked_sub(SignedDuration::from_hours(48))
-            .unwrap_or(engine.now());
-        if let Err(err) = engine.store().prune_updates(two_days_ago).await {
-            tracing::error!(%err, "could not prune old update ids");
-        }
-        match engine.apply_retention().await {
-            Ok((0, 0)) => {}
-            Ok((registrations, tickets)) => tracing::info!(registrations, tickets, "old records anonymised"),
-            Err(err) => tracing::error!(%err, "could not anonymise old records"),
-        }
-        match engine.expire_drafts().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(drafts = n, "unsent staff answers expired"),
-            Err(err) => tracing::error!(%err, "could not expire staff answers"),
-        }
-        match engine.remind_staff().await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(tickets = n, "staff reminded of waiting tickets"),
-            Err(err) => tracing::error!(%err, "could not remind staff of waiting tickets"),
-        }
-        tokio::time::sleep(REMINDER_TICK).await;
-    }
 }

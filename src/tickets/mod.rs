@@ -1,6 +1,8 @@
 //! Questions for the office's staff: tickets, their history, and office hours.
 
 pub mod hours;
+pub mod messages;
+pub mod service;
 
 use crate::lang::Lang;
 use jiff::Timestamp;
@@ -191,10 +193,29 @@ pub struct TicketEvent {
     pub text: Option<String>,
 }
 
+/// Who acts on a ticket: a staff member, its person, or the command line.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What staff send a person as an answer.
+#[derive(Clone, Debug)]
+pub enum Answer {
+    Text(String),
+    /// A file relayed as it is, with what it is and its caption.
+    File {
+        of: crate::ids::MessageRef,
+        label: String,
+        caption: Option<String>,
+    },
+}
+
 /// A file someone sent, as it can be relayed (copied) to the other side of a ticket.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
-    pub of: crate::message::CopyOf,
+    pub of: crate::ids::MessageRef,
     pub kind: FileKind,
     /// The caption typed with it, cleaned.
     pub caption: Option<String>,

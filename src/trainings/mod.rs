@@ -3,8 +3,11 @@
 pub mod export;
 pub mod fields;
 pub mod ics;
+pub mod notices;
+pub mod service;
 pub mod session;
 pub mod time;
 
 pub use fields::{Email, FieldError, OrgType, Organisation, PersonName, Phone};
+pub use service::{Booked, Cancelled, Changed, Reminder};
 pub use session::{Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status};

@@ -6,7 +6,7 @@ use eudesk::clock::ManualClock;
 use eudesk::engine::{Engine, Event, Reply};
 use eudesk::lang::{Lang, Localized};
 use eudesk::storage::Conversation;
-use eudesk::trainings::{SessionDetails, SessionId, SessionState, Status, time::parse_local};
+use eudesk::trainings::{SessionDetails, SessionId, Status, time::parse_local};
 use std::sync::Arc;
 
 fn clock() -> Arc<ManualClock> {
@@ -110,13 +110,9 @@ async fn closed_cancelled_past_and_late_sessions_are_not_offered() {
     let engine = sandbox.engine_with(clock.clone(), vec![]).await;
     let open = session(&engine, 5).await;
     let closed = session(&engine, 5).await;
-    engine
-        .store()
-        .set_session_state(closed, SessionState::Closed)
-        .await
-        .unwrap();
+    crate::helpers::set_open(engine.store(), closed, false).await;
     let cancelled = session(&engine, 5).await;
-    engine.cancel_session(cancelled).await.unwrap();
+    crate::helpers::cancel_session(engine.store(), cancelled, engine.now()).await;
     let list = all_text(&engine.handle(person(1, Lang::En), text("/trainings")).await.unwrap());
     assert_eq!(list.matches("PCM Basics").count(), 1, "only the open session: {list}");
     for s in [closed, cancelled, SessionId(999)] {
@@ -222,9 +218,15 @@ async fn a_cancelled_seat_goes_to_the_first_waiting_person_never_back_to_one_who
         2,
         "the promoted person is told, then sent the calendar file: {owed:?}"
     );
-    assert_eq!(owed[0].message.to, eudesk::message::Recipient::Chat(3));
+    assert_eq!(
+        owed[0].message.to,
+        eudesk::message::Recipient::Chat(eudesk::ids::ChatId(3))
+    );
     assert!(owed[0].message.html.contains("Yer açıldı"));
-    assert_eq!(owed[1].message.to, eudesk::message::Recipient::Chat(3));
+    assert_eq!(
+        owed[1].message.to,
+        eudesk::message::Recipient::Chat(eudesk::ids::ChatId(3))
+    );
     assert!(
         owed[1]
             .message
@@ -334,15 +336,17 @@ async fn editing_an_answer_from_the_summary_returns_to_the_summary() {
 async fn state_saved_by_an_older_release_resets_with_a_short_notice() {
     let sandbox = Sandbox::new();
     let engine = sandbox.engine_with(clock(), vec![]).await;
+    let old = Conversation {
+        user: 1,
+        lang: Some(Lang::En),
+        node: "pcm".to_owned(),
+        flow: Some(r#"{"kind":"survey","question":4}"#.to_owned()),
+        last_question: None,
+        last_update: None,
+    };
     engine
         .store()
-        .save_conversation(&Conversation {
-            user: 1,
-            lang: Some(Lang::En),
-            node: "pcm".to_owned(),
-            flow: Some(r#"{"kind":"survey","question":4}"#.to_owned()),
-            last_question: None,
-        })
+        .write(async |c| eudesk::storage::conversations::save(c, &old).await)
         .await
         .unwrap();
     let reply = all_text(

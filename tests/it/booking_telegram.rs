@@ -6,10 +6,10 @@ use crate::helpers::{Chat, Running, Sandbox, WAIT, count_to, message_of};
 use eudesk::clock::{Clock, ManualClock};
 use eudesk::engine::Engine;
 use eudesk::lang::{Lang, Localized};
-use eudesk::storage::Booked;
+use eudesk::trainings::Booked;
 use eudesk::trainings::time::parse_local;
 use eudesk::trainings::{
-    Attendee, Email, OrgType, Organisation, PersonName, Phone, SessionDetails, SessionId, SessionState, Status, export,
+    Attendee, Email, OrgType, Organisation, PersonName, Phone, SessionDetails, SessionId, Status, export,
 };
 use jiff::{SignedDuration, Timestamp};
 use std::sync::Arc;
@@ -406,10 +406,7 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
     let store = engine.store().clone();
     let now = clock.now();
     for (user, name) in [(301, "Ayşe Yılmaz"), (302, "Burak Şahin")] {
-        let booked = store
-            .book(id, user, Lang::Tr, &attendee(name), "test-1", now)
-            .await
-            .unwrap();
+        let booked = crate::helpers::book(&store, id, user, Lang::Tr, &attendee(name), "test-1", now).await;
         assert!(matches!(booked, Booked::New(_)));
     }
     let bot = Running::start(sandbox, engine, false).await;
@@ -420,7 +417,7 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
     // The bot's own reminder ticker makes its first pass as it starts, possibly after
     // the clock moved: either it or this call queues the reminder. The counts of sent
     // messages below prove it went out once.
-    assert!(bot.engine.queue_due_reminders().await.unwrap() <= 1);
+    assert!(eudesk::scheduler::queue_reminders(&bot.engine).await.unwrap() <= 1);
     let reminder = bot
         .api
         .wait_for(
@@ -430,7 +427,7 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
         )
         .await;
     assert!(reminder.text().unwrap().contains(TITLE_TR));
-    assert_eq!(bot.engine.queue_due_reminders().await.unwrap(), 0);
+    assert_eq!(eudesk::scheduler::queue_reminders(&bot.engine).await.unwrap(), 0);
     outbox_drained(&bot.engine).await;
     assert_eq!(count_to(&bot.api, 301, TOMORROW), 1);
     assert_eq!(
@@ -440,7 +437,7 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
     );
 
     clock.set(at("2026-12-10 10:00") - SignedDuration::from_hours(2));
-    assert_eq!(bot.engine.queue_due_reminders().await.unwrap(), 1);
+    assert_eq!(eudesk::scheduler::queue_reminders(&bot.engine).await.unwrap(), 1);
     bot.api
         .wait_for(
             "sendMessage",
@@ -448,7 +445,7 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
             WAIT,
         )
         .await;
-    assert_eq!(bot.engine.queue_due_reminders().await.unwrap(), 0);
+    assert_eq!(eudesk::scheduler::queue_reminders(&bot.engine).await.unwrap(), 0);
     outbox_drained(&bot.engine).await;
     let first_api = bot.api.clone();
 
@@ -457,7 +454,7 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
     let mut a = Chat::new(&bot.api, 301);
     a.say("/myregistrations");
     a.expect("sendMessage", "Eğitim kayıtlarınız").await;
-    assert_eq!(bot.engine.queue_due_reminders().await.unwrap(), 0);
+    assert_eq!(eudesk::scheduler::queue_reminders(&bot.engine).await.unwrap(), 0);
     outbox_drained(&bot.engine).await;
     for api in [&first_api, &bot.api] {
         assert_eq!(count_to(api, 302, "Hatırlatma"), 0);
@@ -491,13 +488,7 @@ async fn a_deep_link_opens_that_sessions_booking() {
 async fn a_deep_link_to_a_closed_or_unknown_session_shows_the_list_with_a_notice() {
     let (bot, _clock, open) = start_with(20).await;
     let closed = bot.engine.store().create_session(&details(5)).await.unwrap();
-    assert!(
-        bot.engine
-            .store()
-            .set_session_state(closed, SessionState::Closed)
-            .await
-            .unwrap()
-    );
+    assert!(crate::helpers::set_open(bot.engine.store(), closed, false).await);
     let mut fatma = Chat::new(&bot.api, 402);
     for target in [closed.0, 9999] {
         fatma.say(&format!("/start training_{target}"));
@@ -571,10 +562,7 @@ async fn staff_get_the_attendee_list_and_reach_confirmed_attendees_others_are_re
     let store = bot.engine.store().clone();
     let now = clock.now();
     for (user, name) in [(701, "Ayşe Yılmaz"), (702, "Burak Şahin")] {
-        store
-            .book(id, user, Lang::Tr, &attendee(name), "test-1", now)
-            .await
-            .unwrap();
+        crate::helpers::book(&store, id, user, Lang::Tr, &attendee(name), "test-1", now).await;
     }
 
     let mut staff = Chat::new(&bot.api, STAFF_ID);
@@ -709,10 +697,7 @@ async fn a_promotion_whose_calendar_file_must_be_retried_is_announced_once() {
     let (bot, clock, id) = start_with(1).await;
     let store = bot.engine.store().clone();
     for (user, name) in [(901, "Ayşe Yılmaz"), (902, "Burak Şahin")] {
-        store
-            .book(id, user, Lang::Tr, &attendee(name), "test-1", clock.now())
-            .await
-            .unwrap();
+        crate::helpers::book(&store, id, user, Lang::Tr, &attendee(name), "test-1", clock.now()).await;
     }
     bot.api.fail_next(
         "sendDocument",

@@ -8,13 +8,13 @@
 
 use crate::fake_api::{Call, FakeApi};
 use crate::helpers::{Chat, Process, Running, Sandbox, WAIT, is_output};
-use eudesk::engine::notices;
 use eudesk::lang::{Lang, Localized};
 use eudesk::message::{OutMessage, Recipient};
-use eudesk::storage::{Booked, Cancelled, Store};
+use eudesk::storage::Store;
 use eudesk::trainings::{
     Attendee, Email, OrgType, Organisation, PersonName, Registration, SessionDetails, SessionId, Status,
 };
+use eudesk::trainings::{Booked, Cancelled};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
@@ -161,17 +161,16 @@ fn attendee(name: &str) -> Attendee {
 }
 
 async fn book(store: &Store, session: SessionId, user: i64) -> Registration {
-    match store
-        .book(
-            session,
-            user,
-            Lang::Tr,
-            &attendee("Ayşe Yılmaz"),
-            "test-1",
-            Timestamp::now(),
-        )
-        .await
-        .unwrap()
+    match crate::helpers::book(
+        store,
+        session,
+        user,
+        Lang::Tr,
+        &attendee("Ayşe Yılmaz"),
+        "test-1",
+        Timestamp::now(),
+    )
+    .await
     {
         Booked::New(r) => r,
         other => panic!("expected a new registration, got {other:?}"),
@@ -456,16 +455,13 @@ async fn a_person_who_blocked_the_bot_is_marked_failed_and_never_retried() {
     // A broadcast-like message to someone else goes through meanwhile.
     store
         .enqueue(
-            &OutMessage::new(Recipient::Chat(32), "📢 Salon değişti"),
+            &OutMessage::new(Recipient::Chat(eudesk::ids::ChatId(32)), "📢 Salon değişti"),
             Timestamp::now(),
         )
         .await
         .unwrap();
 
-    let cancelled = store
-        .cancel_registration(seat.id, 30, Timestamp::now(), notices::promoted)
-        .await
-        .unwrap();
+    let cancelled = crate::helpers::cancel_registration(&store, seat.id, 30, Timestamp::now()).await;
     assert!(matches!(cancelled, Cancelled::Done { promoted: Some(_), .. }));
     eventually(WAIT, "the outbox is worked off", async || {
         store.outbox_backlog().await.unwrap() == 0

@@ -518,3 +518,54 @@ impl Drop for Process {
         }
     }
 }
+
+// Workflow actions called directly (as the adapters call them), each in a transaction
+// of its own.
+
+pub async fn book(
+    store: &Store,
+    session: eudesk::trainings::SessionId,
+    user: i64,
+    lang: Lang,
+    attendee: &eudesk::trainings::Attendee,
+    consent: &str,
+    now: jiff::Timestamp,
+) -> eudesk::trainings::Booked {
+    store
+        .write(async |c| eudesk::trainings::service::book(c, session, user, lang, attendee, consent, now).await)
+        .await
+        .unwrap()
+}
+
+pub async fn cancel_registration(
+    store: &Store,
+    id: eudesk::trainings::RegistrationId,
+    user: i64,
+    now: jiff::Timestamp,
+) -> eudesk::trainings::Cancelled {
+    store
+        .write(async |c| eudesk::trainings::service::cancel_registration(c, id, user, now).await)
+        .await
+        .unwrap()
+}
+
+pub async fn set_open(store: &Store, id: eudesk::trainings::SessionId, open: bool) -> bool {
+    store
+        .write(async |c| eudesk::trainings::service::set_open(c, id, open).await)
+        .await
+        .unwrap()
+}
+
+pub async fn cancel_session(store: &Store, id: eudesk::trainings::SessionId, now: jiff::Timestamp) -> Option<usize> {
+    store
+        .write(async |c| eudesk::trainings::service::cancel_session(c, id, now).await)
+        .await
+        .unwrap()
+}
+
+pub async fn mark_sent(store: &Store, id: eudesk::storage::OutboxId, now: jiff::Timestamp) {
+    store
+        .write(async |c| eudesk::storage::outbox::mark_sent(c, id, now).await)
+        .await
+        .unwrap()
+}

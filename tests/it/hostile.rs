@@ -9,8 +9,8 @@ use eudesk::clock::ManualClock;
 use eudesk::dialogue;
 use eudesk::engine::{Context, Engine, Event, Options, Place, Reply, Target};
 use eudesk::lang::{Lang, Localized};
-use eudesk::message::{TELEGRAM_LIMIT, split_html};
 use eudesk::storage::Store;
+use eudesk::telegram::split::{TELEGRAM_LIMIT, split_html};
 use eudesk::tickets::TicketStatus;
 use eudesk::trainings::{SessionDetails, SessionId, Status, time::parse_local};
 use jiff::SignedDuration;
@@ -205,7 +205,8 @@ fn private(name: &str) -> Context {
     Context {
         place: Place::Private,
         first_name: name.to_owned(),
-        reply_to: None,
+        reply_to_ticket: None,
+        update: None,
         admitted: false,
     }
 }

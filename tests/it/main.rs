@@ -12,6 +12,7 @@ mod faults;
 mod helpers;
 mod hostile;
 mod matching;
+mod one_path;
 mod operations;
 mod privacy;
 mod sessions_cli;

@@ -7,6 +7,7 @@ use crate::helpers::{Sandbox, button, person, press, text};
 use eudesk::clock::{Clock, ManualClock};
 use eudesk::dialogue;
 use eudesk::engine::{Context, Engine, Event, Options, Place, Reply};
+use eudesk::ids::{ChatId, MessageId, MessageRef};
 use eudesk::lang::{Lang, Localized};
 use eudesk::message::{Purpose, Recipient};
 use eudesk::storage::{Pending, Store};
@@ -93,7 +94,8 @@ async fn say(engine: &Engine, user: i64, lang: Lang, name: &str, event: Event) -
     let ctx = Context {
         place: Place::Private,
         first_name: name.to_owned(),
-        reply_to: None,
+        reply_to_ticket: None,
+        update: None,
         admitted: false,
     };
     engine.handle_in(person(user, lang), ctx, event).await.unwrap()
@@ -398,12 +400,13 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
     for pending in outbox(&store).await {
         let chat = match (pending.message.to, pending.message.purpose) {
             (Recipient::Staff, Some(Purpose::TicketPost { .. })) => STAFF_CHAT,
-            (Recipient::Chat(P), Some(Purpose::TicketAnswer { ticket })) if ticket == answered.0 => P,
+            (Recipient::Chat(chat), Some(Purpose::TicketAnswer { ticket })) if ticket == answered && chat.0 == P => P,
             _ => continue,
         };
         message_id += 1;
-        store.message_sent(pending.id, clock.now()).await.unwrap();
-        engine.delivered(&pending, chat, message_id).await.unwrap();
+        crate::helpers::mark_sent(&store, pending.id, clock.now()).await;
+        let landed = MessageRef::new(ChatId(chat), MessageId(message_id));
+        engine.delivered(&pending, &[landed]).await.unwrap();
     }
     let to_p: Vec<(String, i64)> =
         sqlx::query_as("SELECT state, COUNT(*) FROM outbox WHERE chat_id = ? GROUP BY state")
@@ -498,7 +501,7 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
     let owed = outbox(&store).await;
     assert!(
         owed.iter()
-            .any(|m| m.message.to == Recipient::Chat(Q) && m.message.html.contains("Yer açıldı")),
+            .any(|m| m.message.to == Recipient::Chat(eudesk::ids::ChatId(Q)) && m.message.html.contains("Yer açıldı")),
         "Q is told they moved up: {owed:#?}"
     );
     // The past registration is kept for statistics, anonymised, not cancelled.
@@ -658,7 +661,7 @@ async fn retention_anonymises_tickets_closed_and_registrations_ended_before_the_
 
     // 40 days after the old session and ticket, 10 after the recent ones.
     clock.set("2026-11-14T15:00:00Z".parse().unwrap());
-    assert_eq!(engine.apply_retention().await.unwrap(), (1, 1));
+    assert_eq!(eudesk::scheduler::apply_retention(&engine).await.unwrap(), (1, 1));
 
     let old_regs = store.registrations(old).await.unwrap();
     assert_eq!(old_regs.len(), 1);
@@ -704,12 +707,12 @@ async fn retention_anonymises_tickets_closed_and_registrations_ended_before_the_
     assert_eq!(log[0].0, "retention");
 
     // Done once: a second pass finds nothing, logs nothing.
-    assert_eq!(engine.apply_retention().await.unwrap(), (0, 0));
+    assert_eq!(eudesk::scheduler::apply_retention(&engine).await.unwrap(), (0, 0));
     assert_eq!(count(&pool, "SELECT COUNT(*) FROM privacy_log").await, 1);
 
     // Ten days later the recent ones are old enough too.
     clock.advance(SignedDuration::from_hours(24 * 21));
-    assert_eq!(engine.apply_retention().await.unwrap(), (1, 1));
+    assert_eq!(eudesk::scheduler::apply_retention(&engine).await.unwrap(), (1, 1));
     let (_, values) = every_value(&pool).await;
     assert!(traces(&values, &["qx8", "kirmizigul"]).is_empty());
 }
@@ -787,13 +790,13 @@ async fn anonymised_by_retention(engine: &Engine, clock: &Arc<ManualClock>) -> T
         "Erasmus QX7 hibesi ne zaman"
     );
     clock.set("2026-10-04T09:00:00Z".parse().unwrap());
-    assert_eq!(engine.queue_due_reminders().await.unwrap(), 1);
+    assert_eq!(eudesk::scheduler::queue_reminders(engine).await.unwrap(), 1);
     staff(engine, &format!("/close {ticket} QX7 notu")).await;
     for pending in outbox(engine.store()).await {
-        engine.store().message_sent(pending.id, clock.now()).await.unwrap();
+        crate::helpers::mark_sent(engine.store(), pending.id, clock.now()).await;
     }
     clock.set("2026-11-14T15:00:00Z".parse().unwrap());
-    assert_eq!(engine.apply_retention().await.unwrap(), (1, 1));
+    assert_eq!(eudesk::scheduler::apply_retention(engine).await.unwrap(), (1, 1));
     let t = engine.store().ticket(ticket).await.unwrap().unwrap();
     assert!(t.user < 0 && t.question.is_empty(), "{t:?}");
     ticket

@@ -7,10 +7,9 @@ use crate::fake_api::{BOT_USERNAME, FakeApi};
 use crate::helpers::{Sandbox, eudesk_in, stderr, stdout};
 use eudesk::lang::Lang;
 use eudesk::message::{OutMessage, Recipient};
-use eudesk::storage::{Booked, Cancelled, Store};
-use eudesk::trainings::{
-    Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, Session, SessionId, Status,
-};
+use eudesk::storage::Store;
+use eudesk::trainings::{Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, SessionId, Status};
+use eudesk::trainings::{Booked, Cancelled};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::process::Output;
@@ -117,26 +116,14 @@ fn attendee(name: &str, organisation: &str, org_type: OrgType, email: &str, phon
 }
 
 async fn book(store: &Store, session: i64, user: i64, lang: Lang, who: &Attendee, now: Timestamp) -> Registration {
-    match store
-        .book(SessionId(session), user, lang, who, "test-1", now)
-        .await
-        .expect("booking works")
-    {
+    match crate::helpers::book(store, SessionId(session), user, lang, who, "test-1", now).await {
         Booked::New(r) => r,
         other => panic!("expected a new registration, got {other:?}"),
     }
 }
 
-fn promoted_notice(r: &Registration, _: &Session, _: Timestamp) -> OutMessage {
-    OutMessage::new(Recipient::Chat(r.user), "promoted")
-}
-
 async fn cancel(store: &Store, r: &Registration, now: Timestamp) {
-    match store
-        .cancel_registration(r.id, r.user, now, promoted_notice)
-        .await
-        .expect("cancelling works")
-    {
+    match crate::helpers::cancel_registration(store, r.id, r.user, now).await {
         Cancelled::Done { .. } => {}
         Cancelled::NotFound => panic!("registration {:?} not found", r.id),
     }
@@ -509,10 +496,16 @@ async fn sessions_close_stops_bookings_and_reopen_takes_them_again() {
     assert_eq!(out.trim(), format!("session {id} closed to new bookings"));
     assert_eq!(session_json(&sandbox, id)["state"], "closed");
     let store = store(&sandbox).await;
-    let refused = store
-        .book(SessionId(id), 7, Lang::Tr, &some_person(7), "test-1", booking_time())
-        .await
-        .unwrap();
+    let refused = crate::helpers::book(
+        &store,
+        SessionId(id),
+        7,
+        Lang::Tr,
+        &some_person(7),
+        "test-1",
+        booking_time(),
+    )
+    .await;
     assert!(matches!(refused, Booked::NotBookable), "{refused:?}");
 
     let out = ok(&sandbox.eudesk(&["sessions", "reopen", &id_s], ""));
@@ -885,7 +878,7 @@ fn a_session_starting_in_the_past_is_created_with_a_warning() {
 
 fn chat_of(m: &OutMessage) -> i64 {
     match m.to {
-        Recipient::Chat(c) => c,
+        Recipient::Chat(c) => c.0,
         Recipient::Staff => panic!("a training notice goes to a person, not the staff chat"),
     }
 }

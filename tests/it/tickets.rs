@@ -31,7 +31,8 @@ fn private(name: &str) -> Context {
     Context {
         place: Place::Private,
         first_name: name.to_owned(),
-        reply_to: None,
+        reply_to_ticket: None,
+        update: None,
         admitted: false,
     }
 }
@@ -139,7 +140,12 @@ async fn ask_staff_after_an_unanswered_question_sends_that_question_with_its_con
     assert_eq!(queued.len(), 1, "{queued:#?}");
     let post = &queued[0].message;
     assert_eq!(post.to, Recipient::Staff);
-    assert_eq!(post.purpose, Some(Purpose::TicketPost { ticket: 1 }));
+    assert_eq!(
+        post.purpose,
+        Some(Purpose::TicketPost {
+            ticket: eudesk::tickets::TicketId(1)
+        })
+    );
     assert!(post.html.contains("Talep #1"), "{}", post.html);
     assert!(post.html.contains("Zeynep"));
     assert!(post.html.contains("Zeynep · TR"), "{}", post.html);
@@ -556,7 +562,7 @@ async fn staff_list_read_take_and_close_tickets_in_a_private_chat() {
     let queued = outbox(engine.store()).await;
     let to_person: Vec<_> = queued
         .iter()
-        .filter(|p| p.message.to == Recipient::Chat(2) && p.message.purpose.is_none())
+        .filter(|p| p.message.to == Recipient::Chat(eudesk::ids::ChatId(2)) && p.message.purpose.is_none())
         .collect();
     assert_eq!(to_person.len(), 1, "{queued:#?}");
     let notice = &to_person[0].message.html;
@@ -569,12 +575,12 @@ async fn staff_list_read_take_and_close_tickets_in_a_private_chat() {
         .collect();
     assert_eq!(staff_notes.len(), 1, "{queued:#?}");
     assert!(staff_notes[0].message.html.contains("Mehmet"));
-    assert_eq!(staff_notes[0].message.reply_to_ticket, Some(second.0));
+    assert_eq!(staff_notes[0].message.reply_to_ticket, Some(second));
     let answer = queued
         .iter()
-        .find(|p| p.message.purpose == Some(Purpose::TicketAnswer { ticket: second.0 }))
+        .find(|p| p.message.purpose == Some(Purpose::TicketAnswer { ticket: second }))
         .expect("the answer is queued");
-    assert_eq!(answer.message.to, Recipient::Chat(2));
+    assert_eq!(answer.message.to, Recipient::Chat(eudesk::ids::ChatId(2)));
     assert!(answer.message.html.contains("Şablon web sitesinde."));
 
     // A closing to an English speaker is in English.
@@ -582,7 +588,7 @@ async fn staff_list_read_take_and_close_tickets_in_a_private_chat() {
     let queued = outbox(engine.store()).await;
     let english = queued
         .iter()
-        .find(|p| p.message.to == Recipient::Chat(1) && p.message.purpose.is_none())
+        .find(|p| p.message.to == Recipient::Chat(eudesk::ids::ChatId(1)) && p.message.purpose.is_none())
         .expect("Ann is told");
     assert!(
         english
@@ -756,17 +762,22 @@ async fn tickets_answer_queues_the_answer_and_marks_the_ticket_answered() {
     let last = events.last().unwrap();
     assert_eq!(last.text.as_deref(), Some("It is on floor 3."));
     assert!(
-        last.author.as_ref().is_some_and(|(_, n)| n.contains("command line")),
+        last.author.as_ref().is_some_and(|(_, n)| n.contains("komut satırı")),
         "{last:?}"
     );
     let answers: Vec<_> = outbox(&store)
         .await
         .into_iter()
-        .filter(|p| p.message.purpose == Some(Purpose::TicketAnswer { ticket: 2 }))
+        .filter(|p| {
+            p.message.purpose
+                == Some(Purpose::TicketAnswer {
+                    ticket: eudesk::tickets::TicketId(2),
+                })
+        })
         .collect();
     assert_eq!(answers.len(), 1);
     let answer = &answers[0].message;
-    assert_eq!(answer.to, Recipient::Chat(2));
+    assert_eq!(answer.to, Recipient::Chat(eudesk::ids::ChatId(2)));
     assert!(answer.html.contains("It is on floor 3."), "{}", answer.html);
     assert!(
         answer
@@ -805,7 +816,7 @@ async fn tickets_close_closes_and_queues_the_notices() {
     let queued = outbox(&store).await;
     let notice = queued
         .iter()
-        .find(|p| p.message.to == Recipient::Chat(1) && p.message.purpose.is_none())
+        .find(|p| p.message.to == Recipient::Chat(eudesk::ids::ChatId(1)) && p.message.purpose.is_none())
         .expect("the person is told");
     assert!(
         notice.message.html.contains("#1 numaralı talebiniz"),
@@ -815,9 +826,9 @@ async fn tickets_close_closes_and_queues_the_notices() {
     assert!(notice.message.html.contains("Başvuru formu ektedir"));
     let note = queued
         .iter()
-        .find(|p| p.message.to == Recipient::Staff && p.message.html.contains("komut satırından kapatıldı"))
+        .find(|p| p.message.to == Recipient::Staff && p.message.html.contains("komut satırı tarafından kapatıldı"))
         .expect("the staff chat is told");
-    assert_eq!(note.message.reply_to_ticket, Some(1));
+    assert_eq!(note.message.reply_to_ticket, Some(eudesk::tickets::TicketId(1)));
     store.close().await;
 
     for args in [&["tickets", "close", "9"][..], &["tickets", "show", "9"][..]] {

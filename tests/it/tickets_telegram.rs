@@ -8,6 +8,7 @@ use crate::helpers::{Chat, Running, Sandbox, WAIT, message_of, person, press, te
 use eudesk::clock::ManualClock;
 use eudesk::dialogue;
 use eudesk::engine::{Context, Engine, Event, Options, Place};
+use eudesk::ids::{ChatId, MessageId, MessageRef};
 use eudesk::lang::Lang;
 use eudesk::storage::Store;
 use eudesk::tickets::{EventKind, TicketId, TicketStatus};
@@ -237,7 +238,12 @@ pub(crate) async fn linked(engine: &Engine, chat: i64, call: &Call) {
     let message = message_of(call) as i64;
     eventually!(
         format!("message {message} in {chat} linked to its ticket"),
-        engine.store().ticket_of_message(chat, message).await.unwrap().is_some()
+        engine
+            .store()
+            .ticket_of_message(MessageRef::new(ChatId(chat), MessageId(message)))
+            .await
+            .unwrap()
+            .is_some()
     );
 }
 
@@ -615,7 +621,11 @@ pub(crate) async fn two_staff_members_answering_two_tickets_at_once_never_see_th
     );
     // Both are done answering: their next words in the group are just talk.
     for staff in [STAFF_A, STAFF_B] {
-        assert_eq!(engine.store().draft(staff, STAFF_CHAT).await.unwrap(), None, "{staff}");
+        assert_eq!(
+            engine.store().draft(staff, ChatId(STAFF_CHAT)).await.unwrap(),
+            None,
+            "{staff}"
+        );
         assert!(engine.store().conversation(staff).await.unwrap().is_none(), "{staff}");
     }
 
@@ -667,7 +677,8 @@ pub(crate) async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undelive
     let ctx = Context {
         place: Place::StaffChat(STAFF_CHAT),
         first_name: "Selin".to_owned(),
-        reply_to: None,
+        reply_to_ticket: None,
+        update: None,
         admitted: false,
     };
     let preview = engine
@@ -906,25 +917,33 @@ pub(crate) async fn staff_are_reminded_of_an_untaken_ticket_once_per_interval_of
     let mut ayse = Chat::new(api, AYSE);
     let n = ayse.ask("Hatırlatma testi sorusu").await;
     let post = wait_one(api, STAFF_CHAT, &post_marker(n)).await;
-    assert_eq!(engine.remind_staff().await.unwrap(), 0, "just asked");
+    assert_eq!(eudesk::scheduler::remind_staff(engine).await.unwrap(), 0, "just asked");
 
     // Tuesday 10:00 → 13:00: three office hours.
     clock.set(at("2026-12-01 13:00"));
-    assert_eq!(engine.remind_staff().await.unwrap(), 1);
+    assert_eq!(eudesk::scheduler::remind_staff(engine).await.unwrap(), 1);
     let first = wait_one(api, STAFF_CHAT, reminder).await;
     let html = first.text().unwrap();
     assert!(html.contains(&format!("<b>Talep #{n}</b> 3 mesai saatidir")), "{html}");
     assert_eq!(replies_to(&first), Some(message_of(&post) as i64));
     assert!(has_button(&first, &format!("k:take:{n}")));
 
-    assert_eq!(engine.remind_staff().await.unwrap(), 0, "not again right away");
+    assert_eq!(
+        eudesk::scheduler::remind_staff(engine).await.unwrap(),
+        0,
+        "not again right away"
+    );
     clock.set(at("2026-12-01 14:30"));
-    assert_eq!(engine.remind_staff().await.unwrap(), 0, "1.5 office hours since");
+    assert_eq!(
+        eudesk::scheduler::remind_staff(engine).await.unwrap(),
+        0,
+        "1.5 office hours since"
+    );
     outbox_drained(engine).await;
     assert_eq!(sent(api, STAFF_CHAT, reminder).len(), 1);
 
     clock.set(at("2026-12-01 15:00"));
-    assert_eq!(engine.remind_staff().await.unwrap(), 1);
+    assert_eq!(eudesk::scheduler::remind_staff(engine).await.unwrap(), 1);
     let all = wait_sent(api, STAFF_CHAT, reminder, 2).await;
     assert!(
         all[1].text().unwrap().contains("5 mesai saatidir"),
@@ -937,7 +956,11 @@ pub(crate) async fn staff_are_reminded_of_an_untaken_ticket_once_per_interval_of
     wait_one(api, STAFF_CHAT, "Selin tarafından üstlenildi").await;
     for later in ["2026-12-01 17:59", "2026-12-02 12:00", "2026-12-04 17:00"] {
         clock.set(at(later));
-        assert_eq!(engine.remind_staff().await.unwrap(), 0, "taken; {later}");
+        assert_eq!(
+            eudesk::scheduler::remind_staff(engine).await.unwrap(),
+            0,
+            "taken; {later}"
+        );
     }
     outbox_drained(engine).await;
     assert_eq!(sent(api, STAFF_CHAT, reminder).len(), 2);

@@ -372,7 +372,7 @@ async fn answer_mode_belongs_to_one_ticket_and_chat_shows_a_preview_and_expires(
     press_in_group(api, STAFF_A, &post, &format!("k:answer:{n}"));
     wait_sent(api, STAFF_CHAT, "yanıtını bu sohbette yazın", 3).await;
     clock.advance(SignedDuration::from_mins(16));
-    assert_eq!(bot.engine.expire_drafts().await.unwrap(), 1);
+    assert_eq!(eudesk::scheduler::expire_drafts(&bot.engine).await.unwrap(), 1);
     wait_sent(api, STAFF_CHAT, "15 dakika dolduğu için kapandı", 2).await;
 
     // Selin's own question in her private chat takes no text from the group, and the

@@ -2,15 +2,12 @@
 //! person, the notes staff see. Plain functions, so the command line can queue them
 //! too. Staff-chat texts are in Turkish, the office's language; people get theirs.
 
-use super::{Callback, TicketVerb, to};
+use super::{Answer, Attachment, Ticket, TicketId};
 use crate::dialogue::render::{escape_html, printable};
-use crate::lang::Lang;
+use crate::engine::{Callback, TicketVerb, shorten, to};
+use crate::ids::ChatId;
+use crate::lang::{Lang, pick as t};
 use crate::message::{OutMessage, Purpose, Recipient};
-use crate::storage::Answer;
-use crate::tickets::{Attachment, Ticket, TicketId};
-
-use super::shorten;
-use super::ui::pick as t;
 
 fn staff_buttons(id: TicketId) -> Vec<Vec<crate::message::Button>> {
     vec![vec![
@@ -44,7 +41,7 @@ pub fn staff_post(ticket: &Ticket) -> OutMessage {
     );
     OutMessage::new(Recipient::Staff, html)
         .with_keyboard(staff_buttons(ticket.id))
-        .with_purpose(Purpose::TicketPost { ticket: ticket.id.0 })
+        .with_purpose(Purpose::TicketPost { ticket: ticket.id })
 }
 
 /// A follow-up in the staff chat, as a reply to the ticket's post.
@@ -57,13 +54,13 @@ pub fn staff_follow_up(ticket: &Ticket, text: &str) -> OutMessage {
     );
     OutMessage::new(Recipient::Staff, html)
         .with_keyboard(staff_buttons(ticket.id))
-        .replying_to_ticket(ticket.id.0)
-        .with_purpose(Purpose::TicketPost { ticket: ticket.id.0 })
+        .replying_to_ticket(ticket.id)
+        .with_purpose(Purpose::TicketPost { ticket: ticket.id })
 }
 
 /// A short note about a ticket in the staff chat, as a reply to its post.
 pub fn staff_note(ticket: TicketId, html: String) -> OutMessage {
-    OutMessage::new(Recipient::Staff, html).replying_to_ticket(ticket.0)
+    OutMessage::new(Recipient::Staff, html).replying_to_ticket(ticket)
 }
 
 /// Staff's answer, to the person, in one message that says it comes from the office;
@@ -112,10 +109,10 @@ pub fn answer(before: &Ticket, answer: &Answer) -> OutMessage {
                 t(lang, "Sorunuz", "Your question"),
                 escape_html(&shorten(&ticket.question, 300))
             );
-            OutMessage::new(Recipient::Chat(ticket.user), html)
+            OutMessage::new(Recipient::Chat(ChatId(ticket.user)), html)
         }
         Answer::File { of, caption, .. } => OutMessage::new(
-            Recipient::Chat(ticket.user),
+            Recipient::Chat(ChatId(ticket.user)),
             file_caption(
                 &format!("<b>{heading}</b> ({} #{})", t(lang, "talep", "ticket"), ticket.id),
                 caption.as_deref(),
@@ -125,7 +122,7 @@ pub fn answer(before: &Ticket, answer: &Answer) -> OutMessage {
     };
     message
         .with_keyboard(keyboard)
-        .with_purpose(Purpose::TicketAnswer { ticket: ticket.id.0 })
+        .with_purpose(Purpose::TicketAnswer { ticket: ticket.id })
 }
 
 /// Telegram's limit on a caption, in UTF-16 code units.
@@ -160,8 +157,8 @@ pub fn staff_file(ticket: &Ticket, file: &Attachment) -> OutMessage {
     );
     OutMessage::new(Recipient::Staff, file_caption(&header, file.caption.as_deref()))
         .copying(file.of)
-        .replying_to_ticket(ticket.id.0)
-        .with_purpose(Purpose::TicketPost { ticket: ticket.id.0 })
+        .replying_to_ticket(ticket.id)
+        .with_purpose(Purpose::TicketPost { ticket: ticket.id })
 }
 
 /// Told to the person when staff close their ticket.
@@ -185,7 +182,7 @@ pub fn closed_by_staff(ticket: &Ticket, note: Option<&str>) -> OutMessage {
         "\n\nYeni bir sorunuz olursa /ask yazabilirsiniz.",
         "\n\nIf you have another question, type /ask.",
     ));
-    OutMessage::new(Recipient::Chat(ticket.user), html)
+    OutMessage::new(Recipient::Chat(ChatId(ticket.user)), html)
 }
 
 /// A reminder to staff of a ticket still waiting.
@@ -216,4 +213,67 @@ pub fn faq_snippet(ticket: &Ticket, answer: &str, today: jiff::civil::Date) -> S
         question = escape(&ticket.question.replace('\n', " ")),
         today = today
     )
+}
+
+/// In the staff chat: a staff member took a ticket.
+pub fn taken_note(ticket: TicketId, name: &str) -> OutMessage {
+    staff_note(
+        ticket,
+        format!("🙋 <b>Talep #{ticket}</b> {} tarafından üstlenildi.", escape_html(name)),
+    )
+}
+
+/// In the staff chat: staff closed a ticket (from Telegram or the command line alike).
+pub fn closed_note(ticket: TicketId, name: &str) -> OutMessage {
+    staff_note(
+        ticket,
+        format!("✅ <b>Talep #{ticket}</b> {} tarafından kapatıldı.", escape_html(name)),
+    )
+}
+
+/// In the staff chat: the person closed their ticket as solved.
+pub fn solved_note(ticket: TicketId) -> OutMessage {
+    staff_note(
+        ticket,
+        format!("✅ <b>Talep #{ticket}</b> kişi tarafından çözüldü olarak kapatıldı."),
+    )
+}
+
+/// In the staff chat: the answer reached its person.
+pub fn delivered_note(ticket: TicketId) -> OutMessage {
+    staff_note(ticket, format!("📬 <b>Talep #{ticket}</b> yanıtı kişiye iletildi."))
+}
+
+/// In the staff chat: Telegram refused the answer for good.
+pub fn undeliverable_note(ticket: TicketId, reason: &str) -> OutMessage {
+    staff_note(
+        ticket,
+        format!(
+            "⚠️ <b>Talep #{ticket}</b> yanıtı kişiye iletilemedi ({}). Kişi botu engellemiş ya da sohbeti silmiş olabilir.",
+            escape_html(reason)
+        ),
+    )
+}
+
+/// To the staff member, in the chat of their draft: it expired unsent.
+pub fn draft_expired(draft: &crate::storage::Draft, lang: Lang) -> OutMessage {
+    // A group is the staff chat, wherever Telegram has moved it since.
+    let to = if draft.chat.0 < 0 {
+        Recipient::Staff
+    } else {
+        Recipient::Chat(draft.chat)
+    };
+    OutMessage::new(to, draft_expired_text(lang, &format!("#{}", draft.user), draft.ticket))
+}
+
+/// "⌛ Selin, answer mode for #12 ended…", in the staff chat's language.
+pub fn draft_expired_text(lang: Lang, name: &str, id: TicketId) -> String {
+    match lang {
+        Lang::Tr => format!(
+            "⌛ {name}, #{id} yanıt modu 15 dakika dolduğu için kapandı; kişiye hiçbir şey gönderilmedi. Yanıtlamak için «Yanıtla»ya yeniden basın."
+        ),
+        Lang::En => format!(
+            "⌛ {name}, answer mode for #{id} ended after 15 minutes; nothing was sent to the person. To answer, press «Answer» again."
+        ),
+    }
 }

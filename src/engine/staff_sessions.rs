@@ -1,21 +1,21 @@
 //! Staff commands in the chat: sessions, attendee lists, a message to attendees. Only
 //! user ids in STAFF_USER_IDS reach these (checked in `Engine::command`).
 
-use super::{Engine, EngineError, Reply};
+use super::{Engine, EngineError, Reply, Turn};
 use crate::dialogue::render::escape_html;
-use crate::lang::Lang;
-use crate::message::{Document, OutMessage, Recipient};
-use crate::trainings::{SessionId, Status, export, time};
-
-use super::ui::pick as t;
+use crate::lang::{Lang, pick as t};
+use crate::message::Document;
+use crate::storage::trainings;
+use crate::trainings::{SessionId, export, service as training, time};
 
 fn session_id(arg: &str) -> Option<SessionId> {
     super::command::id_arg(arg).map(SessionId)
 }
 
 impl Engine {
-    pub(super) async fn staff_sessions(&self, lang: Lang) -> Result<Vec<Reply>, EngineError> {
-        let sessions = self.store.sessions().await?;
+    pub(super) async fn staff_sessions(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let sessions = trainings::sessions(turn.work.read().await?).await?;
         let html = if sessions.is_empty() {
             t(
                 lang,
@@ -46,7 +46,8 @@ impl Engine {
         Ok(vec![self.notice(lang, &html)])
     }
 
-    pub(super) async fn staff_attendees(&self, lang: Lang, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_attendees(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
         let Some(id) = session_id(arg) else {
             return Ok(vec![self.notice(
                 lang,
@@ -57,13 +58,13 @@ impl Engine {
                 ),
             )]);
         };
-        let Some(session) = self.store.session(id).await? else {
+        let Some(session) = trainings::session(turn.work.read().await?, id).await? else {
             return Ok(vec![self.notice(
                 lang,
                 &format!("{} #{id}", t(lang, "Böyle bir oturum yok:", "No such session:")),
             )]);
         };
-        let registrations = self.store.registrations(id).await?;
+        let registrations = trainings::registrations(turn.work.read().await?, id).await?;
         let mut reply = Reply::new(
             format!(
                 "<b>{}</b> — {} {} · {} {}",
@@ -84,7 +85,8 @@ impl Engine {
 
     /// `/broadcast N text`: the text, escaped, to every confirmed attendee, through the
     /// outbox so that nobody is skipped when Telegram hiccups.
-    pub(super) async fn staff_broadcast(&self, lang: Lang, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_broadcast(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
         let usage = t(
             lang,
             "Kullanım: /broadcast N mesaj (N: oturum numarası)",
@@ -99,41 +101,13 @@ impl Engine {
         if text.is_empty() {
             return Ok(vec![self.notice(lang, usage)]);
         }
-        let Some(session) = self.store.session(id).await? else {
-            return Ok(vec![self.notice(
-                lang,
-                &format!("{} #{id}", t(lang, "Böyle bir oturum yok:", "No such session:")),
-            )]);
-        };
         let now = self.clock.now();
-        let confirmed: Vec<_> = self
-            .store
-            .registrations(id)
-            .await?
-            .into_iter()
-            .filter(|r| r.status == Status::Confirmed)
-            .collect();
-        for r in &confirmed {
-            let html = format!(
-                "{} <b>{}</b>:\n\n{}",
-                t(
-                    r.lang,
-                    "📢 AB ve Dış İlişkiler Bürosu'ndan, eğitiminizle ilgili:",
-                    "📢 From the EU and Foreign Relations Office, about your training"
-                ),
-                escape_html(session.title(r.lang)),
-                escape_html(text)
-            );
-            self.store
-                .enqueue(&OutMessage::new(Recipient::Chat(r.user), html), now)
-                .await?;
-        }
-        let html = match lang {
-            Lang::Tr => format!(
-                "Mesaj {} kesin katılımcıya gönderilmek üzere sıraya alındı.",
-                confirmed.len()
-            ),
-            Lang::En => format!("The message is queued for {} confirmed attendee(s).", confirmed.len()),
+        let html = match training::broadcast(turn.work.write().await?, id, text, now).await? {
+            None => format!("{} #{id}", t(lang, "Böyle bir oturum yok:", "No such session:")),
+            Some(n) => match lang {
+                Lang::Tr => format!("Mesaj {n} kesin katılımcıya gönderilmek üzere sıraya alındı."),
+                Lang::En => format!("The message is queued for {n} confirmed attendee(s)."),
+            },
         };
         Ok(vec![self.notice(lang, &html)])
     }

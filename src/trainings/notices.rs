@@ -3,18 +3,17 @@
 //! functions of the registration, so the command line can queue them without loading
 //! the dialogues.
 
-use super::{Callback, to};
+use super::Reminder;
 use crate::dialogue::render::escape_html;
-use crate::lang::Lang;
+use crate::engine::{Callback, to};
+use crate::ids::ChatId;
+use crate::lang::{Lang, pick as t};
 use crate::message::{Document, OutMessage, Recipient};
-use crate::storage::Reminder;
 use crate::trainings::{Registration, Session, Status, ics};
 use jiff::Timestamp;
 
-use super::ui::pick as t;
-
 /// "📅 when\n📍 place", escaped.
-pub(super) fn when_and_where(session: &Session, lang: Lang) -> String {
+pub fn when_and_where(session: &Session, lang: Lang) -> String {
     format!(
         "📅 {}\n📍 {}",
         escape_html(&session.when(lang)),
@@ -22,12 +21,12 @@ pub(super) fn when_and_where(session: &Session, lang: Lang) -> String {
     )
 }
 
-pub(super) fn title(session: &Session, lang: Lang) -> String {
+pub fn title(session: &Session, lang: Lang) -> String {
     escape_html(session.title(lang))
 }
 
 /// The line that says where a registration stands.
-pub(super) fn standing(r: &Registration, session: &Session, lang: Lang) -> String {
+pub fn standing(r: &Registration, session: &Session, lang: Lang) -> String {
     match (r.status, lang) {
         (Status::Confirmed, Lang::Tr) => format!(
             "✅ Kaydınız kesin: koltuk {} / {}",
@@ -47,7 +46,7 @@ pub(super) fn standing(r: &Registration, session: &Session, lang: Lang) -> Strin
 }
 
 /// The "Add to calendar" file of a session.
-pub(super) fn calendar(session: &Session, lang: Lang, now: Timestamp) -> Document {
+pub fn calendar(session: &Session, lang: Lang, now: Timestamp) -> Document {
     Document {
         name: format!("pcm-training-{}.ics", session.id),
         bytes: ics::event(session, lang, now).into_bytes(),
@@ -72,7 +71,7 @@ pub fn promoted(r: &Registration, s: &Session, now: Timestamp) -> OutMessage {
         t(lang, "📋 Kayıtlarım", "📋 My registrations"),
         Callback::MyRegistrations,
     );
-    OutMessage::new(Recipient::Chat(r.user), html)
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
         .with_keyboard(vec![vec![button]])
         .with_document(calendar(s, lang, now))
 }
@@ -102,7 +101,7 @@ pub fn reminder(r: &Registration, s: &Session, kind: Reminder) -> OutMessage {
             "If you cannot come, please cancel with /myregistrations."
         )
     );
-    OutMessage::new(Recipient::Chat(r.user), html)
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
 }
 
 /// Told to every registrant when staff cancel a session.
@@ -119,5 +118,20 @@ pub fn session_cancelled(r: &Registration, s: &Session) -> OutMessage {
         when_and_where(s, lang),
         t(lang, "Yeni tarihler için /trainings.", "For new dates: /trainings.")
     );
-    OutMessage::new(Recipient::Chat(r.user), html)
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
+}
+
+/// Staff's message to the confirmed attendees of a session (`/broadcast`), escaped.
+pub fn broadcast(r: &Registration, session: &Session, text: &str) -> OutMessage {
+    let html = format!(
+        "{} <b>{}</b>:\n\n{}",
+        t(
+            r.lang,
+            "📢 AB ve Dış İlişkiler Bürosu'ndan, eğitiminizle ilgili:",
+            "📢 From the EU and Foreign Relations Office, about your training"
+        ),
+        escape_html(session.title(r.lang)),
+        escape_html(text)
+    );
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
 }

@@ -1,0 +1,367 @@
+//! Staff's side of questions in Telegram: the ticket commands and buttons (list,
+//! history, take, close, statistics, FAQ drafts), and what the outbox reports back
+//! about ticket messages.
+
+use super::{Engine, EngineError, Reply, TicketVerb, Turn, shorten};
+use crate::dialogue::render::escape_html;
+use crate::ids::MessageRef;
+use crate::lang::{Lang, pick as t};
+use crate::message::{Purpose, Recipient};
+use crate::storage::{Pending, tickets as q};
+use crate::tickets::service::{self as ticket_service, Closed, Closer};
+use crate::tickets::{Actor, EventKind, TicketId, TicketStatus, messages as msg};
+use crate::trainings::time::{local, office_tz};
+
+/// The setting that holds where Telegram moved the staff chat (a group upgraded to a
+/// supergroup), as `from:to`. The move applies only while STAFF_CHAT_ID is still the
+/// group it moved from: an operator who configures a new group is followed, not the
+/// old group's new id.
+pub const STAFF_CHAT_MOVE: &str = "staff_chat_move";
+
+fn ticket_id(arg: &str) -> Option<TicketId> {
+    super::command::id_arg(arg).map(TicketId)
+}
+
+/// "3 h 20 min" / "2 days": how long ago, roughly.
+fn age(secs: i64, lang: Lang) -> String {
+    let (d, h, m) = (secs / 86_400, (secs % 86_400) / 3600, (secs % 3600) / 60);
+    match lang {
+        Lang::Tr if d > 0 => format!("{d} gün {h} sa"),
+        Lang::Tr if h > 0 => format!("{h} sa {m} dk"),
+        Lang::Tr => format!("{m} dk"),
+        Lang::En if d > 0 => format!("{d} d {h} h"),
+        Lang::En if h > 0 => format!("{h} h {m} min"),
+        Lang::En => format!("{m} min"),
+    }
+}
+
+impl Engine {
+    /// The staff chat's id: STAFF_CHAT_ID, or where Telegram moved that group. Read once
+    /// and kept: only this process records moves (`staff_chat_moved`).
+    pub async fn staff_chat(&self) -> Result<Option<i64>, EngineError> {
+        if let Some(known) = *self.staff_chat.read().expect("staff chat lock") {
+            return Ok(known);
+        }
+        let configured = self.settings.staff_chat;
+        // (An older release stored only where the chat went, under `staff_chat_id`: with
+        // no origin it cannot be told from a group the operator left, so it is ignored;
+        // if the configured group did move, Telegram says so at the next post and the
+        // move is learned again, with its origin.)
+        let moved = self.store.setting(STAFF_CHAT_MOVE).await?.and_then(|v: String| {
+            v.split_once(':')
+                .and_then(|(from, to)| Some((from.parse::<i64>().ok()?, to.parse::<i64>().ok()?)))
+        });
+        let chat = match (configured, moved) {
+            (Some(c), Some((from, to))) if c == from => Some(to),
+            _ => configured,
+        };
+        *self.staff_chat.write().expect("staff chat lock") = Some(chat);
+        Ok(chat)
+    }
+
+    /// Telegram upgraded the staff group to a supergroup: follow it.
+    pub async fn staff_chat_moved(&self, from: i64, to: i64) -> Result<bool, EngineError> {
+        if self.staff_chat().await? != Some(from) {
+            return Ok(false);
+        }
+        // Recorded from the configured id: a chain (configured → moved → moved again)
+        // still starts from what the operator wrote.
+        let origin = self.settings.staff_chat.unwrap_or(from);
+        self.store
+            .set_setting(STAFF_CHAT_MOVE, &format!("{origin}:{to}"))
+            .await?;
+        *self.staff_chat.write().expect("staff chat lock") = Some(Some(to));
+        tracing::info!(from, to, "the staff chat moved; following it");
+        Ok(true)
+    }
+
+    /// A ticket button: the person's (solved, follow-up) or staff's (answer, take,
+    /// close, and those under an answer's preview).
+    pub(super) async fn ticket_press(
+        &self,
+        turn: &mut Turn,
+        verb: TicketVerb,
+        id: TicketId,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        match verb {
+            TicketVerb::FollowUp | TicketVerb::Solved => self.person_ticket_press(turn, verb, id).await,
+            // Whether someone is staff is checked now, at the press, against the staff
+            // list the bot runs with: a member removed from STAFF_USER_IDS can no
+            // longer act, whatever they started before.
+            _ if !self.is_staff(turn.user) => Ok(vec![self.notice(lang, super::ui::staff_only(lang))]),
+            TicketVerb::Answer => self.start_answer(turn, id).await,
+            TicketVerb::Send | TicketVerb::SendAnyway | TicketVerb::Edit | TicketVerb::Discard => {
+                self.draft_press(turn, verb, id).await
+            }
+            TicketVerb::Take => self.take(turn, id).await,
+            TicketVerb::Close => self.close(turn, id, None).await,
+        }
+    }
+
+    /// A reply to staff without the main-menu button, which means nothing in a group.
+    pub(super) fn staff_reply(&self, html: &str) -> Reply {
+        Reply::new(html, Vec::new())
+    }
+
+    async fn take(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let me = Actor {
+            id: turn.user,
+            name: turn.first_name.clone(),
+        };
+        let now = self.clock.now();
+        let taken = ticket_service::take(turn.work.write().await?, id, &me, now).await?;
+        Ok(vec![match taken {
+            Some(t) => {
+                let html = match lang {
+                    Lang::Tr => format!("#{} sizde.", t.id),
+                    Lang::En => format!("#{} is yours.", t.id),
+                };
+                self.staff_reply(&html)
+            }
+            None => self.staff_reply(&missing_ticket(id, lang)),
+        }])
+    }
+
+    async fn close(&self, turn: &mut Turn, id: TicketId, note: Option<&str>) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let me = Actor {
+            id: turn.user,
+            name: turn.first_name.clone(),
+        };
+        let now = self.clock.now();
+        let closed = ticket_service::close(turn.work.write().await?, id, Closer::Staff(&me, note), now).await?;
+        Ok(vec![match closed {
+            Closed::Now(t) => {
+                let html = match lang {
+                    Lang::Tr => format!("#{} kapatıldı; kişiye bildirilecek.", t.id),
+                    Lang::En => format!("#{} is closed; the person will be told.", t.id),
+                };
+                self.staff_reply(&html)
+            }
+            Closed::Already(t) => {
+                let html = match lang {
+                    Lang::Tr => format!("#{} zaten kapalıydı.", t.id),
+                    Lang::En => format!("#{} was already closed.", t.id),
+                };
+                self.staff_reply(&html)
+            }
+            Closed::NotFound => self.staff_reply(&missing_ticket(id, lang)),
+        }])
+    }
+
+    /// Staff commands about tickets. The caller has checked that the user is staff.
+    pub(super) async fn ticket_command(
+        &self,
+        turn: &mut Turn,
+        command: &super::Command,
+    ) -> Result<Vec<Reply>, EngineError> {
+        use super::Command as C;
+        let lang = turn.lang;
+        let usage = |u: &str| vec![self.staff_reply(&format!("{}: {u}", t(lang, "Kullanım", "Usage")))];
+        match command {
+            C::Tickets => self.open_tickets(turn).await,
+            C::Ticket(arg) => match ticket_id(arg) {
+                Some(id) => self.ticket_history(turn, id).await,
+                None => Ok(usage("/ticket N")),
+            },
+            C::Take(arg) => match ticket_id(arg) {
+                Some(id) => self.take(turn, id).await,
+                None => Ok(usage("/take N")),
+            },
+            C::Close(arg) => match ticket_id(arg) {
+                Some(id) => {
+                    let note = arg
+                        .split_once(char::is_whitespace)
+                        .map(|(_, n)| n.trim())
+                        .filter(|n| !n.is_empty());
+                    self.close(turn, id, note).await
+                }
+                None => Ok(usage("/close N [not]")),
+            },
+            C::Reply(arg) => match (
+                ticket_id(arg),
+                arg.split_once(char::is_whitespace).map(|(_, n)| n.trim()),
+            ) {
+                (Some(id), Some(text)) if !text.is_empty() => {
+                    self.answer_with(turn, id, super::answering::Input::Text(text)).await
+                }
+                _ => Ok(usage("/reply N metin")),
+            },
+            C::Stats => self.stats(turn).await,
+            C::Faq(arg) => match ticket_id(arg) {
+                Some(id) => self.faq(turn, id).await,
+                None => Ok(usage("/faq N")),
+            },
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    async fn open_tickets(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let now = self.clock.now();
+        let open = q::tickets(turn.work.read().await?, Some(TicketStatus::Open)).await?;
+        if open.is_empty() {
+            return Ok(vec![self.staff_reply(t(
+                lang,
+                "Açık talep yok. 🎉",
+                "No open tickets. 🎉",
+            ))]);
+        }
+        let lines: Vec<String> = open
+            .iter()
+            .map(|ticket| {
+                let taker = ticket
+                    .taken_by
+                    .as_ref()
+                    .map(|(_, n)| format!(" · 🙋 {}", escape_html(n)))
+                    .unwrap_or_default();
+                format!(
+                    "<b>#{}</b> · {} · {}{taker}\n<i>{}</i>",
+                    ticket.id,
+                    escape_html(&ticket.first_name),
+                    age(now.duration_since(ticket.created_at).as_secs(), lang),
+                    escape_html(&shorten(&ticket.question, 120))
+                )
+            })
+            .collect();
+        Ok(vec![self.staff_reply(&lines.join("\n\n"))])
+    }
+
+    async fn ticket_history(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
+            return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
+        };
+        let mut lines = vec![format!(
+            "<b>#{}</b> · {} · {} · {}",
+            ticket.id,
+            escape_html(&ticket.first_name),
+            ticket.lang.code(),
+            ticket.status.label(lang)
+        )];
+        for event in q::events(turn.work.read().await?, id).await? {
+            let who = event.author.as_ref().map(|(_, n)| escape_html(n)).unwrap_or_default();
+            let text = event
+                .text
+                .as_deref()
+                .map(|t| format!(": {}", escape_html(t)))
+                .unwrap_or_default();
+            lines.push(format!("{} · {} {who}{text}", local(event.at), event.kind.code()));
+        }
+        Ok(vec![self.staff_reply(&super::fit_message(lines.join("\n")))])
+    }
+
+    async fn stats(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let staff: Vec<i64> = self.staff.iter().copied().collect();
+        let s = crate::storage::stats::stats(turn.work.read().await?, &staff).await?;
+        Ok(vec![self.staff_reply(&escape_html(&stats_text(&s)))])
+    }
+
+    async fn faq(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
+            return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
+        };
+        let answer = q::events(turn.work.read().await?, id)
+            .await?
+            .into_iter()
+            .find(|e| e.kind == EventKind::Answer)
+            .and_then(|e| e.text);
+        let Some(answer) = answer else {
+            return Ok(vec![self.staff_reply(t(
+                lang,
+                "Bu talep henüz yanıtlanmadı.",
+                "That ticket has no answer yet.",
+            ))]);
+        };
+        let today = self.clock.now().to_zoned(office_tz()).date();
+        let snippet = msg::faq_snippet(&ticket, &answer, today);
+        let html = format!(
+            "{}\n<pre>{}</pre>",
+            t(
+                lang,
+                "SSS taslağı (dialogues/ klasörüne yapıştırın, sonra eudesk check):",
+                "Draft FAQ node (paste into dialogues/, then run eudesk check):"
+            ),
+            escape_html(&snippet)
+        );
+        Ok(vec![self.staff_reply(&html)])
+    }
+
+    /// The outbox delivered a message, in these Telegram messages (several when it was
+    /// cut into pieces): a ticket's messages are remembered (a reply to any of them
+    /// leads to the ticket), and an answer's delivery is recorded and told to staff.
+    pub async fn delivered(&self, pending: &Pending, landed: &[MessageRef]) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        let Some(ticket) = pending.message.purpose.map(Purpose::ticket) else {
+            return Ok(());
+        };
+        let answer = matches!(pending.message.purpose, Some(Purpose::TicketAnswer { .. }));
+        self.store
+            .write(async |c| {
+                for &message in landed {
+                    ticket_service::link(c, message, ticket).await?;
+                }
+                if answer {
+                    ticket_service::answer_delivered(c, ticket, now).await?;
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Telegram refused a message for good: an answer that cannot reach its person is
+    /// recorded on the ticket and shown to staff, never dropped silently.
+    pub async fn undeliverable(&self, pending: &Pending, reason: &str) -> Result<(), EngineError> {
+        let now = self.clock.now();
+        if let Some(Purpose::TicketAnswer { ticket }) = pending.message.purpose {
+            self.store
+                .write(async |c| ticket_service::answer_undeliverable(c, ticket, reason, now).await)
+                .await?;
+        } else if pending.message.to == Recipient::Staff {
+            tracing::error!(
+                reason,
+                "a message to the staff chat was refused for good; check STAFF_CHAT_ID and that the bot is in the group"
+            );
+        }
+        Ok(())
+    }
+}
+
+pub(super) fn missing_ticket(id: TicketId, lang: Lang) -> String {
+    match lang {
+        Lang::Tr => format!("#{id} numaralı talep yok."),
+        Lang::En => format!("There is no ticket #{id}."),
+    }
+}
+
+/// The statistics as plain text, for /stats and `eudesk stats`.
+pub fn stats_text(s: &crate::stats::Stats) -> String {
+    let duration = |secs: Option<i64>| secs.map_or_else(|| "—".to_owned(), |s| age(s, Lang::En));
+    let mut lines = vec![
+        format!("People served: {}", s.people),
+        format!(
+            "Free-text questions: {} answered from the dialogues, {} answered with suggestions, {} not answered",
+            s.answered, s.suggested, s.escalated
+        ),
+        format!(
+            "Tickets: {} open, {} answered, {} closed",
+            s.tickets_open, s.tickets_answered, s.tickets_closed
+        ),
+        format!(
+            "Time to first answer: median {}, 90th percentile {}",
+            duration(s.median_first_answer_secs),
+            duration(s.p90_first_answer_secs)
+        ),
+    ];
+    if !s.top_unanswered.is_empty() {
+        lines.push("Most frequent questions the bot could not answer:".to_owned());
+        for (normalized, count, example) in &s.top_unanswered {
+            lines.push(format!("  {count} × {normalized}  (e.g. \"{example}\")"));
+        }
+    }
+    lines.join("\n")
+}

@@ -1,0 +1,128 @@
+//! One implementation per action: the same staff action taken in Telegram and on the
+//! command line (the real binary, while the bot runs on the same database) leaves the
+//! same history and the same notes in the staff chat.
+
+use crate::helpers::{Chat, eudesk_in};
+use crate::tickets_telegram::{
+    AYSE, MEHMET, STAFF_A, STAFF_CHAT, events, say_in_group, send_preview, sent, start, wait_sent,
+};
+use eudesk::tickets::{EventKind, TicketId};
+
+/// `eudesk ARGS` on the running bot's database.
+fn cli(bot: &crate::helpers::Running, args: &[&str]) {
+    let output = eudesk_in(
+        bot.sandbox.dir.path(),
+        args,
+        "",
+        &[("DATABASE_URL", &bot.sandbox.database_url())],
+    );
+    assert!(output.status.success(), "{args:?}: {}", crate::helpers::stderr(&output));
+}
+
+/// A staff-chat text with the ticket number and the author's name made neutral.
+fn shape(html: &str, ticket: i64, author: &str) -> String {
+    html.replace(&format!("#{ticket}"), "#N").replace(author, "AUTHOR")
+}
+
+#[tokio::test]
+async fn answering_in_telegram_and_on_the_command_line_leaves_the_same_history_and_staff_notes() {
+    let (bot, _clock) = start(|_| {}).await;
+    let api = &bot.api;
+    let mut ayse = Chat::new(api, AYSE);
+    let mut mehmet = Chat::new(api, MEHMET);
+    let by_telegram = ayse.ask("Başvuru formu nerede?").await;
+    let by_cli = mehmet.ask("Başvuru formu hangi dilde?").await;
+
+    say_in_group(
+        api,
+        STAFF_CHAT,
+        STAFF_A,
+        &format!("/reply {by_telegram} Web sitemizde."),
+    );
+    send_preview(api, STAFF_A, by_telegram, 1).await;
+    cli(
+        &bot,
+        &[
+            "tickets",
+            "answer",
+            &by_cli.to_string(),
+            "Türkçe",
+            "ya",
+            "da",
+            "İngilizce.",
+        ],
+    );
+
+    ayse.expect("sendMessage", "Bürosu'ndan yanıt").await;
+    mehmet.expect("sendMessage", "Bürosu'ndan yanıt").await;
+    let notes = wait_sent(api, STAFF_CHAT, "yanıtı kişiye iletildi", 2).await;
+    let shapes: Vec<String> = notes
+        .iter()
+        .map(|n| {
+            let html = n.text().unwrap();
+            let ticket = if html.contains(&format!("#{by_telegram}")) {
+                by_telegram
+            } else {
+                by_cli
+            };
+            shape(html, ticket, "")
+        })
+        .collect();
+    assert_eq!(shapes[0], shapes[1], "the same note whichever door");
+    let kinds = [EventKind::Question, EventKind::Answer, EventKind::Delivered];
+    assert_eq!(events(&bot.engine, by_telegram).await, kinds);
+    assert_eq!(events(&bot.engine, by_cli).await, kinds);
+}
+
+#[tokio::test]
+async fn closing_in_telegram_and_on_the_command_line_leaves_the_same_history_and_staff_notes() {
+    let (bot, _clock) = start(|_| {}).await;
+    let api = &bot.api;
+    let mut ayse = Chat::new(api, AYSE);
+    let mut mehmet = Chat::new(api, MEHMET);
+    let by_telegram = ayse.ask("Eğitim ücretli mi?").await;
+    let by_cli = mehmet.ask("Eğitim sertifikalı mı?").await;
+
+    say_in_group(
+        api,
+        STAFF_CHAT,
+        STAFF_A,
+        &format!("/close {by_telegram} Yanıt web sitemizde"),
+    );
+    cli(
+        &bot,
+        &["tickets", "close", &by_cli.to_string(), "--note", "Yanıt web sitemizde"],
+    );
+
+    let told_ayse = ayse.expect("sendMessage", "kapatıldı").await;
+    let told_mehmet = mehmet.expect("sendMessage", "kapatıldı").await;
+    assert_eq!(
+        shape(told_ayse.text().unwrap(), by_telegram, ""),
+        shape(told_mehmet.text().unwrap(), by_cli, ""),
+        "the person is told the same"
+    );
+    let notes = wait_sent(api, STAFF_CHAT, "tarafından kapatıldı", 2).await;
+    let note_of = |ticket: i64| {
+        notes
+            .iter()
+            .find(|n| n.text().unwrap().contains(&format!("#{ticket}")))
+            .expect("a note per ticket")
+            .text()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        shape(&note_of(by_telegram), by_telegram, "Selin"),
+        shape(&note_of(by_cli), by_cli, "komut satırı"),
+        "the same note whichever door"
+    );
+    for ticket in [by_telegram, by_cli] {
+        assert_eq!(
+            events(&bot.engine, ticket).await,
+            [EventKind::Question, EventKind::Close]
+        );
+        let history = bot.engine.store().ticket_events(TicketId(ticket)).await.unwrap();
+        assert_eq!(history[1].text.as_deref(), Some("Yanıt web sitemizde"));
+    }
+    assert_eq!(sent(api, STAFF_CHAT, "tarafından kapatıldı").len(), 2);
+}
