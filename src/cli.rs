@@ -529,7 +529,7 @@ async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<E
         SessionsCommand::Link { id } => {
             store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
             let username = bot_username(config).await?;
-            println!("https://t.me/{username}?start=training_{id}");
+            println!("{}", crate::telegram::deep_link::session(&username, SessionId(id)));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -39,7 +39,7 @@ pub async fn run(engine: Engine, person: Person) -> anyhow::Result<()> {
             .and_then(|n| n.checked_sub(1))
             .and_then(|i| buttons.get(i))
         {
-            Some(Target::Callback(data)) => Event::Press(data.clone()),
+            Some(Target::Callback(pressed)) => Event::Press(Some(pressed.clone())),
             Some(Target::Url(url)) => {
                 writeln!(out, "→ {url}\n")?;
                 continue;

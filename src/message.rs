@@ -7,10 +7,12 @@ use crate::ids::{ChatId, MessageRef};
 use crate::tickets::TicketId;
 use serde::{Deserialize, Serialize};
 
+/// What pressing a button does: something for the bot (by meaning; each adapter
+/// encodes it its own way), or opening a web page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
-    Callback(String),
+    Callback(crate::engine::Callback),
     Url(String),
 }
 
@@ -21,10 +23,10 @@ pub struct Button {
 }
 
 impl Button {
-    pub fn callback(label: impl Into<String>, data: impl Into<String>) -> Button {
+    pub fn callback(label: impl Into<String>, callback: crate::engine::Callback) -> Button {
         Button {
             label: label.into(),
-            target: Target::Callback(data.into()),
+            target: Target::Callback(callback),
         }
     }
 }

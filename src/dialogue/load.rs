@@ -262,7 +262,7 @@ impl Checker {
             let id = match NodeId::parse(&raw.id) {
                 Ok(id) => id,
                 Err(m) => {
-                    self.problem(&file, at, m);
+                    self.problem(&file, at, m.to_string());
                     continue;
                 }
             };

@@ -16,34 +16,60 @@ pub const MAIN: &str = "main";
 
 /// A node's id: lowercase ASCII letters, digits, `.`, `_` and `-`, short enough for
 /// Telegram's callback data. Saved conversations name these, never button labels.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct NodeId(String);
 
+/// Why a text is not a node id; each says how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NodeIdError {
+    #[error("the id is empty; give the node a name such as \"pcm.logframe\"")]
+    Empty,
+    #[error(
+        "id \"{id}\" contains '{bad}'; use only lowercase letters a-z, digits and . _ - (no Turkish letters or spaces)"
+    )]
+    BadCharacter { id: String, bad: char },
+    #[error(
+        "id \"{id}\" is {len} bytes long; Telegram's callback data allows 64 bytes, so ids may have at most {MAX_ID_BYTES}: shorten it"
+    )]
+    TooLong { id: String, len: usize },
+}
+
 impl NodeId {
-    pub fn parse(s: &str) -> Result<NodeId, String> {
+    pub fn parse(s: &str) -> Result<NodeId, NodeIdError> {
         if s.is_empty() {
-            return Err("the id is empty; give the node a name such as \"pcm.logframe\"".into());
+            return Err(NodeIdError::Empty);
         }
         if let Some(bad) = s
             .chars()
             .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')))
         {
-            return Err(format!(
-                "id \"{s}\" contains '{bad}'; use only lowercase letters a-z, digits and . _ - (no Turkish letters or spaces)"
-            ));
+            return Err(NodeIdError::BadCharacter { id: s.to_owned(), bad });
         }
         if s.len() > MAX_ID_BYTES {
-            return Err(format!(
-                "id \"{s}\" is {} bytes long; Telegram's callback data allows 64 bytes, so ids may have at most {MAX_ID_BYTES}: shorten it",
-                s.len()
-            ));
+            return Err(NodeIdError::TooLong {
+                id: s.to_owned(),
+                len: s.len(),
+            });
         }
         Ok(NodeId(s.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for NodeId {
+    type Error = NodeIdError;
+    fn try_from(s: String) -> Result<NodeId, NodeIdError> {
+        NodeId::parse(&s)
+    }
+}
+
+impl From<NodeId> for String {
+    fn from(id: NodeId) -> String {
+        id.0
     }
 }
 
@@ -218,7 +244,7 @@ mod tests {
 
     #[test]
     fn node_ids_refuse_turkish_letters_spaces_and_uppercase() {
-        assert!(NodeId::parse("pcm.çerçeve").unwrap_err().contains("'ç'"));
+        assert!(NodeId::parse("pcm.çerçeve").unwrap_err().to_string().contains("'ç'"));
         assert!(NodeId::parse("pcm logframe").is_err());
         assert!(NodeId::parse("PCM").is_err());
         assert!(NodeId::parse("").is_err());
@@ -228,7 +254,7 @@ mod tests {
     fn node_ids_must_fit_telegram_callback_data() {
         assert!(NodeId::parse(&"a".repeat(MAX_ID_BYTES)).is_ok());
         let err = NodeId::parse(&"a".repeat(MAX_ID_BYTES + 1)).unwrap_err();
-        assert!(err.contains("64 bytes"), "{err}");
+        assert!(err.to_string().contains("64 bytes"), "{err}");
     }
 
     #[test]

@@ -52,7 +52,7 @@ impl Engine {
                     Vec::new()
                 })
             }
-            Event::Press(data) => match Callback::decode(&data) {
+            Event::Press(pressed) => match pressed {
                 Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await,
                 _ => Ok(Vec::new()),
             },
@@ -155,16 +155,6 @@ impl Engine {
     pub(super) async fn command(&self, turn: &mut Turn, command: Command) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         Ok(match command {
-            Command::Start(Some(payload)) if payload.starts_with("training_") => {
-                self.abandon_flow(turn);
-                match payload["training_".len()..].parse::<i64>() {
-                    Ok(id) if id > 0 => {
-                        self.start_booking(turn, crate::trainings::SessionId(id), Placement::New)
-                            .await?
-                    }
-                    _ => self.trainings(turn, Placement::New).await?,
-                }
-            }
             Command::Start(_) | Command::Menu => {
                 let abandoned = self.abandon_flow(turn);
                 let menu = self.show(turn, self.tree.main(), Placement::New);
@@ -264,10 +254,10 @@ impl Engine {
         })
     }
 
-    pub(super) async fn press(&self, turn: &mut Turn, data: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn press(&self, turn: &mut Turn, pressed: Option<Callback>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let replace = Placement::Replace;
-        Ok(match Callback::decode(data) {
+        Ok(match pressed {
             Some(Callback::Node(id)) => {
                 let abandoned = self.abandon_flow(turn);
                 let reply = match self.tree.get(id.as_str()) {

@@ -11,22 +11,12 @@ use crate::message::{Button, Target};
 use crate::storage::questions;
 
 impl Engine {
-    /// Matches a question on a blocking-pool thread: matching is CPU work (bounded, but
-    /// up to milliseconds for a 4,096-character message), and on the runtime's worker
-    /// threads it would hold up every other chat, polling and the outbox meanwhile.
-    pub async fn find(&self, text: &str, lang: Lang) -> crate::matching::Outcome {
-        let matcher = self.matcher.clone();
-        let text = text.to_owned();
-        match tokio::task::spawn_blocking(move || matcher.find(&text, lang)).await {
-            Ok(outcome) => outcome,
-            // The blocking pool is gone only while the runtime shuts down; a panic in
-            // matching is a bug that must surface like any other.
-            Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
-            Err(_) => crate::matching::Outcome {
-                decision: Decision::Escalate,
-                matches: Vec::new(),
-            },
-        }
+    /// Matches a question on the matching thread (see `matching::worker`).
+    pub async fn find(&self, text: &str, lang: Lang) -> Result<crate::matching::Outcome, EngineError> {
+        self.matching
+            .find(text, lang)
+            .await
+            .ok_or_else(|| EngineError::Matching("the matching thread did not answer".into()))
     }
 
     pub(super) async fn question(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
@@ -36,7 +26,7 @@ impl Engine {
         if words.is_empty() {
             return Ok(vec![self.notice(lang, ui::nothing_to_read(lang))]);
         }
-        let outcome = self.find(text, lang).await;
+        let outcome = self.find(text, lang).await?;
         let decision = serde_json::to_value(outcome.decision).ok();
         let top = outcome.matches.first().map(|m| (m.id.as_str(), m.score));
         let normalized = words.join(" ");

@@ -20,7 +20,7 @@ pub use callback::{Callback, TicketVerb};
 pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee};
 pub use flow::Flow;
 use flow::LastQuestion;
-pub use staff_tickets::{STAFF_CHAT_MOVE, stats_text};
+pub use staff_tickets::stats_text;
 
 use crate::clock::{Clock, SystemClock};
 use crate::dialogue::{MAIN, Tree, render::escape_html};
@@ -83,8 +83,9 @@ impl Default for Context {
 pub enum Event {
     /// Typed text, commands included.
     Text(String),
-    /// An inline button's callback data.
-    Press(String),
+    /// A button pressed: what it means, or `None` for a button the bot does not know
+    /// (an old one, or hand-made data).
+    Press(Option<Callback>),
     /// A document, photo, video or voice message: relayed with a question for staff or
     /// an answer from staff, not read.
     File(crate::tickets::Attachment),
@@ -160,7 +161,7 @@ pub struct Options {
     /// Telegram user ids allowed to use staff commands.
     pub staff: Vec<i64>,
     pub clock: Arc<dyn Clock>,
-    /// STAFF_CHAT_ID: where tickets are posted (until Telegram moves the group).
+    /// STAFF_CHAT_ID: where tickets are posted (the adapter follows a move).
     pub staff_chat: Option<i64>,
     /// EUDESK_STAFF_LANG: the language of what the bot says in the staff chat.
     pub staff_lang: Lang,
@@ -213,16 +214,15 @@ pub struct Engine {
     settings: Arc<Settings>,
     flood: Arc<crate::flood::FloodGuard>,
     observer: Option<Observer>,
-    /// The staff chat's id once read (STAFF_CHAT_ID, or where Telegram moved it): asked
-    /// for every update, changed only by a move this process records.
-    staff_chat: Arc<std::sync::RwLock<Option<Option<i64>>>>,
     /// Conversations recently seen, so that most updates need no read at all.
     conversations: Arc<cache::Conversations>,
+    /// The thread that matches questions, off the async runtime.
+    matching: crate::matching::worker::Worker,
 }
 
 /// A button that presses `callback`.
 pub fn to(label: &str, callback: Callback) -> Button {
-    Button::callback(label, callback.encode())
+    Button::callback(label, callback)
 }
 
 /// One person's state during one event: loaded before, saved after, with the
@@ -250,16 +250,16 @@ impl Engine {
     }
 
     pub fn with_options(tree: Tree, store: Store, options: Options) -> Engine {
-        let matcher = Matcher::new(&tree);
+        let matcher = Arc::new(Matcher::new(&tree));
         Engine {
             tree: Arc::new(tree),
-            matcher: Arc::new(matcher),
+            matching: crate::matching::worker::Worker::start(matcher.clone()),
+            matcher,
             store,
             staff: Arc::new(options.staff.into_iter().collect()),
             clock: options.clock,
             flood: Arc::new(crate::flood::FloodGuard::new(options.flood)),
             observer: options.observer,
-            staff_chat: Arc::new(std::sync::RwLock::new(None)),
             conversations: Arc::new(cache::Conversations::new(cache::CAPACITY)),
             settings: Arc::new(Settings {
                 retention_days: options.retention_days,
@@ -291,6 +291,11 @@ impl Engine {
     /// Office hours an untaken ticket may wait before staff are reminded of it.
     pub fn staff_remind_after(&self) -> SignedDuration {
         self.settings.staff_remind_after
+    }
+
+    /// STAFF_CHAT_ID as configured (the adapter follows the group if Telegram moves it).
+    pub fn configured_staff_chat(&self) -> Option<i64> {
+        self.settings.staff_chat
     }
 
     /// The language of the staff chat's texts.
@@ -379,7 +384,7 @@ impl Engine {
         let mut turn = self.turn(person, &ctx, saved.as_ref(), work);
         let mut replies = match event {
             Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to_ticket).await?,
-            Event::Press(data) => self.press(&mut turn, &data).await?,
+            Event::Press(pressed) => self.press(&mut turn, pressed).await?,
             Event::File(file) => self.file(&mut turn, &file, ctx.reply_to_ticket).await?,
             Event::Unsupported => self.unsupported(&mut turn).await?,
             Event::Resume => self.resume(&mut turn).await?,
@@ -410,12 +415,7 @@ impl Engine {
         if saved.as_ref() != Some(&conv) {
             // Alone, the save is one statement (its own transaction); with the
             // workflow's changes, it joins their transaction.
-            let conn = if turn.work.writing() {
-                turn.work.write().await?
-            } else {
-                turn.work.read().await?
-            };
-            conversations::save(conn, &conv).await?;
+            conversations::save(turn.work.write_one().await?, &conv).await?;
         }
         turn.work.commit().await?;
         self.conversations.put(conv);

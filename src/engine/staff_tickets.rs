@@ -12,12 +12,6 @@ use crate::tickets::service::{self as ticket_service, Closed, Closer};
 use crate::tickets::{Actor, EventKind, TicketId, TicketStatus, messages as msg};
 use crate::trainings::time::{local, office_tz};
 
-/// The setting that holds where Telegram moved the staff chat (a group upgraded to a
-/// supergroup), as `from:to`. The move applies only while STAFF_CHAT_ID is still the
-/// group it moved from: an operator who configures a new group is followed, not the
-/// old group's new id.
-pub const STAFF_CHAT_MOVE: &str = "staff_chat_move";
-
 fn ticket_id(arg: &str) -> Option<TicketId> {
     super::command::id_arg(arg).map(TicketId)
 }
@@ -36,45 +30,6 @@ fn age(secs: i64, lang: Lang) -> String {
 }
 
 impl Engine {
-    /// The staff chat's id: STAFF_CHAT_ID, or where Telegram moved that group. Read once
-    /// and kept: only this process records moves (`staff_chat_moved`).
-    pub async fn staff_chat(&self) -> Result<Option<i64>, EngineError> {
-        if let Some(known) = *self.staff_chat.read().expect("staff chat lock") {
-            return Ok(known);
-        }
-        let configured = self.settings.staff_chat;
-        // (An older release stored only where the chat went, under `staff_chat_id`: with
-        // no origin it cannot be told from a group the operator left, so it is ignored;
-        // if the configured group did move, Telegram says so at the next post and the
-        // move is learned again, with its origin.)
-        let moved = self.store.setting(STAFF_CHAT_MOVE).await?.and_then(|v: String| {
-            v.split_once(':')
-                .and_then(|(from, to)| Some((from.parse::<i64>().ok()?, to.parse::<i64>().ok()?)))
-        });
-        let chat = match (configured, moved) {
-            (Some(c), Some((from, to))) if c == from => Some(to),
-            _ => configured,
-        };
-        *self.staff_chat.write().expect("staff chat lock") = Some(chat);
-        Ok(chat)
-    }
-
-    /// Telegram upgraded the staff group to a supergroup: follow it.
-    pub async fn staff_chat_moved(&self, from: i64, to: i64) -> Result<bool, EngineError> {
-        if self.staff_chat().await? != Some(from) {
-            return Ok(false);
-        }
-        // Recorded from the configured id: a chain (configured → moved → moved again)
-        // still starts from what the operator wrote.
-        let origin = self.settings.staff_chat.unwrap_or(from);
-        self.store
-            .set_setting(STAFF_CHAT_MOVE, &format!("{origin}:{to}"))
-            .await?;
-        *self.staff_chat.write().expect("staff chat lock") = Some(Some(to));
-        tracing::info!(from, to, "the staff chat moved; following it");
-        Ok(true)
-    }
-
     /// A ticket button: the person's (solved, follow-up) or staff's (answer, take,
     /// close, and those under an answer's preview).
     pub(super) async fn ticket_press(

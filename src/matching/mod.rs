@@ -7,6 +7,7 @@
 //! "logframe" decides more than "proje".
 
 pub mod normalize;
+pub mod worker;
 
 use crate::dialogue::{NodeId, Tree};
 use crate::lang::Lang;

@@ -163,21 +163,26 @@ pub async fn registrations(conn: &mut SqliteConnection, session: SessionId) -> R
     rows.iter().map(registration_from).collect()
 }
 
-/// The person's registration for a session, unless cancelled.
+/// The person's registration for a session, unless cancelled. (Found through the
+/// unique index, then read with its position: this runs inside booking transactions,
+/// where a window over the whole session would hold the write lock for long.)
 pub async fn live_registration(
     conn: &mut SqliteConnection,
     session: SessionId,
     user: i64,
 ) -> Result<Option<Registration>, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT * FROM ({REGISTRATION_SELECT} WHERE session_id = ?) WHERE user_id = ? AND status != 'cancelled'"
-    ))
+    let id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM registrations WHERE session_id = ? AND user_id = ? AND status != 'cancelled'",
+    )
     .bind(session.0)
     .bind(user)
-    .fetch_optional(conn)
+    .fetch_optional(&mut *conn)
     .await
     .op("find a registration")?;
-    row.as_ref().map(registration_from).transpose()
+    match id {
+        Some(id) => registration(conn, RegistrationId(id)).await,
+        None => Ok(None),
+    }
 }
 
 /// A person's live registrations for sessions that have not started, soonest first.

@@ -1,7 +1,10 @@
 //! The teloxide adapter: Telegram updates in, engine events through, messages out.
 
+pub mod callback_data;
+pub mod deep_link;
 mod outbox;
 pub mod split;
+pub mod staff_chat;
 mod webhook;
 
 use crate::config::{Config, ConfigError};
@@ -10,6 +13,7 @@ use crate::ids::{ChatId as IdChat, MessageId as IdMessage, MessageRef, UpdateId}
 use crate::lang::Lang;
 use crate::message::{Button, Document};
 use split::{TELEGRAM_LIMIT, split_html};
+use staff_chat::StaffChat;
 use teloxide::adaptors::Throttle;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::dispatching::UpdateHandler;
@@ -235,9 +239,15 @@ pub fn schema() -> UpdateHandler<anyhow::Error> {
 /// A dispatcher over `schema`, ready to `dispatch()`; tests stop it with its shutdown
 /// token. It polls with the plain bot (getUpdates is not rate-limited) and answers
 /// through `sender`.
-pub fn dispatcher(bot: Bot, sender: Sender, engine: Engine, name: BotName) -> Dispatcher<Bot, anyhow::Error, i64> {
+pub fn dispatcher(
+    bot: Bot,
+    sender: Sender,
+    engine: Engine,
+    name: BotName,
+    staff: StaffChat,
+) -> Dispatcher<Bot, anyhow::Error, i64> {
     Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![engine, sender, name])
+        .dependencies(dptree::deps![engine, sender, name, staff])
         .default_handler(|_| async {})
         .distribution_function(worker_of)
         .build()
@@ -294,15 +304,17 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     // Stopped with `run`, however it ends (even when its task is dropped); on a
     // graceful stop the outbox worker finishes the message it is sending first.
     let (stop, stopped) = tokio::sync::watch::channel(false);
+    let staff = StaffChat::new(engine.store().clone(), engine.configured_staff_chat());
     let outbox = AbortOnDrop(Some(tokio::spawn(outbox::deliver(
         sender.clone(),
         engine.clone(),
+        staff.clone(),
         stopped,
     ))));
     // Timed jobs (reminders, retention, …) run beside; this adapter only delivers
     // what they queue.
     let reminders = AbortOnDrop(Some(tokio::spawn(crate::scheduler::run(engine.clone()))));
-    let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name);
+    let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name, staff);
     let signal_token = dispatcher.shutdown_token();
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -469,11 +481,11 @@ fn person(user: &teloxide::types::User) -> Person {
 
 /// Where a chat stands for the bot: a person's private chat, the staff chat, or a
 /// chat the bot does not serve (other groups it was added to).
-async fn place(engine: &Engine, chat: &teloxide::types::Chat) -> anyhow::Result<Option<Place>> {
+async fn place(staff: &StaffChat, chat: &teloxide::types::Chat) -> anyhow::Result<Option<Place>> {
     if chat.is_private() {
         return Ok(Some(Place::Private));
     }
-    Ok((engine.staff_chat().await? == Some(chat.id.0)).then_some(Place::StaffChat(chat.id.0)))
+    Ok((staff.current().await? == Some(chat.id.0)).then_some(Place::StaffChat(chat.id.0)))
 }
 
 /// Flood control before anything touches the database: a flooder's updates cost one
@@ -510,10 +522,14 @@ fn full_name(user: &teloxide::types::User) -> String {
 }
 
 /// What a message carries, as the engine sees it: text, a file it can relay, or
-/// something it can do nothing with.
+/// something it can do nothing with. A deep link's `/start <payload>` is the press of
+/// what it opens.
 fn event_of(msg: &Message) -> Event {
     use crate::tickets::{Attachment, FileKind};
     if let Some(text) = msg.text() {
+        if let Some(opened) = deep_link::payload(text).and_then(deep_link::open) {
+            return Event::Press(Some(opened));
+        }
         return Event::Text(text.to_owned());
     }
     let kind = if let Some(d) = msg.document() {
@@ -556,7 +572,14 @@ async fn replied_ticket(engine: &Engine, msg: &Message) -> anyhow::Result<Option
     Ok(engine.store().ticket_of_message(message).await?)
 }
 
-async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, msg: Message) -> anyhow::Result<()> {
+async fn on_message(
+    bot: Sender,
+    engine: Engine,
+    name: BotName,
+    staff: StaffChat,
+    update: Update,
+    msg: Message,
+) -> anyhow::Result<()> {
     // Commands for another bot in the same group (`/stats@other_bot`) are not ours.
     if let Some(to) = msg.text().and_then(crate::engine::addressee)
         && !to.eq_ignore_ascii_case(&name.0)
@@ -569,10 +592,10 @@ async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, 
     // A group upgraded to a supergroup moves to a new id: follow the staff chat there.
     // (Checked before the place: the old id is the configured one.)
     if let Some(to) = msg.migrate_to_chat_id() {
-        engine.staff_chat_moved(msg.chat.id.0, to.0).await?;
+        staff.moved(msg.chat.id.0, to.0).await?;
         return Ok(());
     }
-    let Some(place) = place(&engine, &msg.chat).await? else {
+    let Some(place) = place(&staff, &msg.chat).await? else {
         return Ok(());
     };
     let Some(user) = msg.from.as_ref() else {
@@ -594,7 +617,13 @@ async fn on_message(bot: Sender, engine: Engine, name: BotName, update: Update, 
     respond(&bot, &engine, update.id.0, person, ctx, event, msg.chat.id, None).await
 }
 
-async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQuery) -> anyhow::Result<()> {
+async fn on_callback(
+    bot: Sender,
+    engine: Engine,
+    staff: StaffChat,
+    update: Update,
+    q: CallbackQuery,
+) -> anyhow::Result<()> {
     let chat = match &q.message {
         Some(m) => m.chat().clone(),
         None => teloxide::types::Chat {
@@ -609,7 +638,7 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
     if !admitted(&bot, &engine, Some(&q.from), &chat).await {
         return Ok(());
     }
-    let Some(place) = place(&engine, &chat).await? else {
+    let Some(place) = place(&staff, &chat).await? else {
         return Ok(());
     };
     // A member of the staff group who is not staff pressing a ticket's button: told
@@ -634,7 +663,7 @@ async fn on_callback(bot: Sender, engine: Engine, update: Update, q: CallbackQue
         admitted: true,
     };
     let pressed = q.message.as_ref().map(|m| m.id());
-    let event = Event::Press(q.data.clone().unwrap_or_default());
+    let event = Event::Press(q.data.as_deref().and_then(callback_data::decode));
     respond(&bot, &engine, update.id.0, person, ctx, event, chat.id, pressed).await
 }
 
@@ -715,7 +744,10 @@ fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
     let rows = rows.iter().map(|row| {
         row.iter()
             .filter_map(|b| match &b.target {
-                Target::Callback(data) => Some(InlineKeyboardButton::callback(b.label.clone(), data.clone())),
+                Target::Callback(pressed) => Some(InlineKeyboardButton::callback(
+                    b.label.clone(),
+                    callback_data::encode(pressed),
+                )),
                 Target::Url(url) => reqwest::Url::parse(url)
                     .ok()
                     .map(|u| InlineKeyboardButton::url(b.label.clone(), u)),

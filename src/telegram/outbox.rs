@@ -3,6 +3,7 @@
 //! piece by piece with its progress saved, so a retry goes on from the next piece.
 
 use super::split::{TELEGRAM_LIMIT, split_html};
+use super::staff_chat::StaffChat;
 use super::{Sender, keyboard};
 use crate::engine::Engine;
 use crate::ids::{ChatId, MessageId, MessageRef};
@@ -55,11 +56,16 @@ enum SendError {
 }
 
 /// Sends one outbox message (the pieces not sent yet); where each piece landed.
-async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<Vec<MessageRef>, SendError> {
+async fn send(
+    sender: &Sender,
+    engine: &Engine,
+    staff: &StaffChat,
+    pending: &Pending,
+) -> Result<Vec<MessageRef>, SendError> {
     let m = &pending.message;
     let chat = match m.to {
         Recipient::Chat(chat) => chat,
-        Recipient::Staff => ChatId(engine.staff_chat().await.ok().flatten().ok_or(SendError::NoStaffChat)?),
+        Recipient::Staff => ChatId(staff.current().await.ok().flatten().ok_or(SendError::NoStaffChat)?),
     };
     let tg_chat = TgChatId(chat.0);
     let reply_to = match m.reply_to_ticket {
@@ -124,7 +130,7 @@ async fn send(sender: &Sender, engine: &Engine, pending: &Pending) -> Result<Vec
 
 /// Sends due outbox messages until the task is stopped. A message leaves the outbox
 /// only when Telegram accepted it or refused it for good.
-pub async fn deliver(sender: Sender, engine: Engine, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn deliver(sender: Sender, engine: Engine, staff: StaffChat, mut stop: tokio::sync::watch::Receiver<bool>) {
     while !*stop.borrow() {
         let due = match engine.store().due_messages(engine.now(), 32).await {
             Ok(due) => due,
@@ -146,15 +152,15 @@ pub async fn deliver(sender: Sender, engine: Engine, mut stop: tokio::sync::watc
             if *stop.borrow() {
                 return;
             }
-            if let Err(err) = deliver_one(&sender, &engine, &pending).await {
+            if let Err(err) = deliver_one(&sender, &engine, &staff, &pending).await {
                 tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
             }
         }
     }
 }
 
-async fn deliver_one(sender: &Sender, engine: &Engine, pending: &Pending) -> anyhow::Result<()> {
-    let result = send(sender, engine, pending).await;
+async fn deliver_one(sender: &Sender, engine: &Engine, staff: &StaffChat, pending: &Pending) -> anyhow::Result<()> {
+    let result = send(sender, engine, staff, pending).await;
     let now = engine.now();
     let store = engine.store();
     match result {
@@ -178,9 +184,9 @@ async fn deliver_one(sender: &Sender, engine: &Engine, pending: &Pending) -> any
             // The group became a supergroup: follow it and send again at once.
             // Only groups move, and the only group the bot writes to is the staff chat.
             if pending.message.to == Recipient::Staff
-                && let Some(from) = engine.staff_chat().await?
+                && let Some(from) = staff.current().await?
             {
-                engine.staff_chat_moved(from, to.0).await?;
+                staff.moved(from, to.0).await?;
             }
             store
                 .write(async |c| outbox::mark_retry(c, pending.id, now, "the chat moved to a supergroup").await)

@@ -87,11 +87,11 @@ pub async fn book(
     let Some(s) = q::session(conn, session).await? else {
         return Ok(Booked::NotBookable);
     };
-    if let Some(existing) = q::live_registration(conn, session, user).await? {
-        return Ok(Booked::Already(existing));
-    }
     if !s.bookable(now) {
-        return Ok(Booked::NotBookable);
+        return Ok(match q::live_registration(conn, session, user).await? {
+            Some(existing) => Booked::Already(existing),
+            None => Booked::NotBookable,
+        });
     }
     let status = if s.confirmed < s.details.capacity {
         Status::Confirmed
@@ -100,7 +100,7 @@ pub async fn book(
     };
     match q::insert_registration(conn, session, user, lang, attendee, consent_version, status, now).await? {
         Some(id) => Ok(Booked::New(reload_registration(conn, id).await?)),
-        // Booked meanwhile by the same person in another chat of theirs.
+        // The person already has a live registration (the unique index said so).
         None => Ok(match q::live_registration(conn, session, user).await? {
             Some(r) => Booked::Already(r),
             None => Booked::NotBookable,

@@ -199,8 +199,10 @@ pub fn text(s: &str) -> Event {
     Event::Text(s.to_owned())
 }
 
+/// A press of the button whose Telegram callback data is `data` (decoded as the
+/// Telegram adapter decodes it).
 pub fn press(data: &str) -> Event {
-    Event::Press(data.to_owned())
+    Event::Press(eudesk::telegram::callback_data::decode(data))
 }
 
 /// The callback data of the button with this label in a reply.
@@ -211,7 +213,7 @@ pub fn button(reply: &Reply, label: &str) -> String {
         .flatten()
         .find(|b| b.label.contains(label))
         .and_then(|b| match &b.target {
-            Target::Callback(d) => Some(d.clone()),
+            Target::Callback(pressed) => Some(eudesk::telegram::callback_data::encode(pressed)),
             Target::Url(_) => None,
         })
         .unwrap_or_else(|| panic!("no button '{label}' in {reply:#?}"))
@@ -413,7 +415,7 @@ pub async fn staff_answers(engine: &Engine, staff: i64, ticket: impl std::fmt::D
         preview
             .iter()
             .flat_map(|r| r.keyboard.iter().flatten())
-            .any(|b| b.target == Target::Callback(send.clone())),
+            .any(|b| matches!(&b.target, Target::Callback(c) if eudesk::telegram::callback_data::encode(c) == send)),
         "a preview with Send: {preview:#?}"
     );
     engine.handle(staff, press(&send)).await.unwrap()

@@ -644,7 +644,10 @@ async fn the_configured_staff_chat_wins_over_a_move_learned_for_another_group() 
     {
         let store = eudesk::storage::Store::open(&sandbox.database_url()).await.unwrap();
         store
-            .set_setting(eudesk::engine::STAFF_CHAT_MOVE, &format!("{STAFF_CHAT}:{SUPERGROUP}"))
+            .set_setting(
+                eudesk::telegram::staff_chat::STAFF_CHAT_MOVE,
+                &format!("{STAFF_CHAT}:{SUPERGROUP}"),
+            )
             .await
             .unwrap();
         store
@@ -656,12 +659,12 @@ async fn the_configured_staff_chat_wins_over_a_move_learned_for_another_group() 
     let clock = Arc::new(ManualClock::new(parse_local("2026-12-01 10:00").unwrap()));
     let moved = engine_for(&sandbox, clock.clone(), |_| {}).await;
     assert_eq!(
-        moved.staff_chat().await.unwrap(),
+        crate::tickets_telegram::staff_chat(&moved).await,
         Some(SUPERGROUP),
         "still configured for the old group"
     );
     let engine = engine_for(&sandbox, clock, |o| o.staff_chat = Some(NEW_GROUP)).await;
-    assert_eq!(engine.staff_chat().await.unwrap(), Some(NEW_GROUP));
+    assert_eq!(crate::tickets_telegram::staff_chat(&engine).await, Some(NEW_GROUP));
     let bot = Running::start(sandbox, engine, false).await;
     let mut ayse = Chat::new(&bot.api, AYSE);
     let n = ayse.ask("Yeni gruba mı gidecek?").await;

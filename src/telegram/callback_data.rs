@@ -1,0 +1,121 @@
+//! Telegram's side of a button: the short string (at most 64 bytes) a callback query
+//! carries back, made from a `Callback` and read back into one. Node ids are at most
+//! 62 bytes (checked when the dialogues load), and every form here is a short tag, a
+//! colon and a node id, a number, a language code or a short word.
+
+use crate::dialogue::NodeId;
+use crate::engine::{Callback, TicketVerb};
+use crate::lang::Lang;
+use crate::tickets::TicketId;
+use crate::trainings::{RegistrationId, SessionId};
+
+/// The short code of each ticket verb.
+const VERBS: [(TicketVerb, &str); 9] = [
+    (TicketVerb::Answer, "answer"),
+    (TicketVerb::Take, "take"),
+    (TicketVerb::Close, "close"),
+    (TicketVerb::Solved, "solved"),
+    (TicketVerb::FollowUp, "follow"),
+    (TicketVerb::Send, "send"),
+    (TicketVerb::SendAnyway, "force"),
+    (TicketVerb::Edit, "edit"),
+    (TicketVerb::Discard, "drop"),
+];
+
+fn verb_code(verb: TicketVerb) -> &'static str {
+    VERBS
+        .iter()
+        .find(|(v, _)| *v == verb)
+        .map(|(_, c)| *c)
+        .expect("every verb has a code")
+}
+
+fn verb(code: &str) -> Option<TicketVerb> {
+    VERBS.iter().find(|(_, c)| *c == code).map(|(v, _)| *v)
+}
+
+/// The callback data of a button.
+pub fn encode(callback: &Callback) -> String {
+    match callback {
+        Callback::Node(id) => format!("n:{id}"),
+        Callback::Action(id) => format!("a:{id}"),
+        Callback::Lang(lang) => format!("l:{lang}"),
+        Callback::Trainings => "t:".to_owned(),
+        Callback::Session(id) => format!("s:{id}"),
+        Callback::Flow(v) => format!("f:{v}"),
+        Callback::MyRegistrations => "m:".to_owned(),
+        Callback::CancelAsk(id) => format!("r:{}", id.0),
+        Callback::CancelDo(id) => format!("rc:{}", id.0),
+        Callback::AskStaff => "q:".to_owned(),
+        Callback::Forget => "x:forget".to_owned(),
+        Callback::Ticket(verb, id) => format!("k:{}:{}", verb_code(*verb), id.0),
+    }
+}
+
+/// Anything can arrive here (old buttons, hand-made data): `None` for what is not
+/// one of ours.
+pub fn decode(data: &str) -> Option<Callback> {
+    let (tag, rest) = data.split_once(':')?;
+    let number = || rest.parse::<i64>().ok().filter(|n| *n > 0);
+    match tag {
+        "n" => NodeId::parse(rest).ok().map(Callback::Node),
+        "a" => NodeId::parse(rest).ok().map(Callback::Action),
+        "l" => Lang::parse(rest).map(Callback::Lang),
+        "t" if rest.is_empty() => Some(Callback::Trainings),
+        "s" => number().map(|n| Callback::Session(SessionId(n))),
+        "f" if !rest.is_empty() && rest.len() <= 40 && rest.bytes().all(|b| b.is_ascii_graphic()) => {
+            Some(Callback::Flow(rest.to_owned()))
+        }
+        "m" if rest.is_empty() => Some(Callback::MyRegistrations),
+        "r" => number().map(|n| Callback::CancelAsk(RegistrationId(n))),
+        "rc" => number().map(|n| Callback::CancelDo(RegistrationId(n))),
+        "q" if rest.is_empty() => Some(Callback::AskStaff),
+        "x" if rest == "forget" => Some(Callback::Forget),
+        "k" => {
+            let (code, id) = rest.split_once(':')?;
+            let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
+            Some(Callback::Ticket(verb(code)?, TicketId(id)))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_round_trip() {
+        for c in [
+            Callback::Node(NodeId::parse("pcm.logframe").unwrap()),
+            Callback::Action(NodeId::parse("training.register").unwrap()),
+            Callback::Lang(Lang::En),
+            Callback::Trainings,
+            Callback::Session(SessionId(12)),
+            Callback::Flow("org:ngo".into()),
+            Callback::MyRegistrations,
+            Callback::CancelAsk(RegistrationId(7)),
+            Callback::CancelDo(RegistrationId(7)),
+            Callback::AskStaff,
+            Callback::Forget,
+            Callback::Ticket(TicketVerb::FollowUp, TicketId(3)),
+            Callback::Ticket(TicketVerb::Close, TicketId(3)),
+        ] {
+            assert_eq!(decode(&encode(&c)), Some(c));
+        }
+    }
+
+    #[test]
+    fn foreign_data_is_not_a_callback() {
+        for bad in ["x:1", "n:DROP TABLE", "", "s:-1", "s:abc", "r:", "f:", "f:a b", "t:x"] {
+            assert_eq!(decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_longest_callback_fits_telegram() {
+        let id = NodeId::parse(&"a".repeat(crate::dialogue::MAX_ID_BYTES)).unwrap();
+        assert!(encode(&Callback::Action(id)).len() <= 64);
+        assert!(encode(&Callback::CancelDo(RegistrationId(i64::MAX))).len() <= 64);
+    }
+}
