@@ -2,9 +2,10 @@
 //! accepted or refused for good. A message too long for Telegram is cut here, and sent
 //! piece by piece with its progress saved, so a retry goes on from the next piece.
 
+use super::handlers::keyboard;
+use super::sender::Sender;
 use super::split::{TELEGRAM_LIMIT, split_html};
 use super::staff_chat::StaffChat;
-use super::{Sender, keyboard};
 use crate::engine::Engine;
 use crate::ids::{ChatId, MessageId, MessageRef};
 use crate::message::Recipient;

@@ -26,7 +26,8 @@ fn shape(html: &str, ticket: i64, author: &str) -> String {
 
 #[tokio::test]
 async fn answering_in_telegram_and_on_the_command_line_leaves_the_same_history_and_staff_notes() {
-    let (bot, _clock) = start(|_| {}).await;
+    // The bot on the real clock: the command line queues at the real time.
+    let (bot, _clock) = start(|o| o.clock = std::sync::Arc::new(eudesk::clock::SystemClock)).await;
     let api = &bot.api;
     let mut ayse = Chat::new(api, AYSE);
     let mut mehmet = Chat::new(api, MEHMET);
@@ -76,7 +77,8 @@ async fn answering_in_telegram_and_on_the_command_line_leaves_the_same_history_a
 
 #[tokio::test]
 async fn closing_in_telegram_and_on_the_command_line_leaves_the_same_history_and_staff_notes() {
-    let (bot, _clock) = start(|_| {}).await;
+    // The bot on the real clock: the command line queues at the real time.
+    let (bot, _clock) = start(|o| o.clock = std::sync::Arc::new(eudesk::clock::SystemClock)).await;
     let api = &bot.api;
     let mut ayse = Chat::new(api, AYSE);
     let mut mehmet = Chat::new(api, MEHMET);

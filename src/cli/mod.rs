@@ -1,4 +1,8 @@
-//! The command line: what each subcommand does, over the same core as the bot.
+//! The command line: the subcommands and what each does, over the same core as the
+//! bot. One file per group of subcommands.
+
+mod sessions;
+mod tickets;
 
 use crate::config::Config;
 use crate::dialogue::{self, LoadError, Loaded};
@@ -17,7 +21,6 @@ use clap::{Args, Parser, Subcommand};
 use jiff::{SignedDuration, Timestamp};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
 #[derive(Parser)]
 #[command(
     name = "eudesk",
@@ -235,7 +238,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             crate::telegram::run_in(&config, engine, mode).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sessions(command) => sessions(&config, command).await,
+        Command::Sessions(command) => sessions::run(&config, command).await,
         Command::Backup { file } => {
             if file.exists() {
                 bail!(
@@ -253,7 +256,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { json } => status(&config, json).await,
-        Command::Tickets(command) => tickets(&config, command).await,
+        Command::Tickets(command) => tickets::run(&config, command).await,
         Command::Stats { json } => {
             let stats = Store::open(&config.database_url)
                 .await?
@@ -368,298 +371,6 @@ fn check(dir: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// The details of `args` over `base` (a session being edited), or from `args` alone.
-fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<SessionDetails> {
-    let need = |what: &str| anyhow::anyhow!("--{what} is required for a new session");
-    let time = |s: &Option<String>| {
-        s.as_deref()
-            .map(time::parse_local)
-            .transpose()
-            .map_err(anyhow::Error::msg)
-    };
-    let starts = match (time(&args.starts)?, base) {
-        (Some(t), _) => t,
-        (None, Some(b)) => b.starts,
-        (None, None) => return Err(need("starts")),
-    };
-    let ends = match (time(&args.ends)?, base) {
-        (Some(t), _) => t,
-        (None, Some(b)) => b.ends,
-        (None, None) => return Err(need("ends")),
-    };
-    let deadline = match (time(&args.deadline)?, base) {
-        (Some(t), _) => t,
-        // A deadline that was the start moves with the start.
-        (None, Some(b)) if b.deadline != b.starts => b.deadline,
-        _ => starts,
-    };
-    let text = |v: &Option<String>, old: Option<&String>, what: &str| -> anyhow::Result<String> {
-        v.clone().or_else(|| old.cloned()).ok_or_else(|| need(what))
-    };
-    let d = SessionDetails {
-        title: Localized::new(
-            text(&args.title_tr, base.map(|b| &b.title.tr), "title-tr")?,
-            text(&args.title_en, base.map(|b| &b.title.en), "title-en")?,
-        ),
-        starts,
-        ends,
-        place: text(&args.place, base.map(|b| &b.place), "place")?,
-        capacity: args
-            .capacity
-            .or(base.map(|b| b.capacity))
-            .ok_or_else(|| need("capacity"))?,
-        deadline,
-        second_reminder: match args.remind_hours {
-            Some(0) => None,
-            Some(h) => Some(SignedDuration::from_hours(h as i64)),
-            None => base.and_then(|b| b.second_reminder),
-        },
-    };
-    d.check().map_err(anyhow::Error::msg)?;
-    Ok(d)
-}
-
-async fn sessions(config: &Config, command: SessionsCommand) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&config.database_url).await?;
-    let missing = |id: i64| anyhow::anyhow!("there is no session {id}; `eudesk sessions list` shows the ids");
-    match command {
-        SessionsCommand::Add(args) => {
-            let details = details(&args, None)?;
-            if details.starts <= Timestamp::now() {
-                eprintln!(
-                    "warning: the start {} is in the past: the session will not be offered for booking",
-                    time::local(details.starts)
-                );
-            }
-            let id = store.create_session(&details).await?;
-            println!("{id}");
-        }
-        SessionsCommand::List { json } => {
-            let sessions = store.sessions().await?;
-            if json {
-                let rows: Vec<serde_json::Value> = sessions
-                    .iter()
-                    .map(|s| {
-                        serde_json::json!({
-                            "id": s.id,
-                            "title_tr": s.details.title.tr,
-                            "title_en": s.details.title.en,
-                            "starts": time::local(s.details.starts),
-                            "ends": time::local(s.details.ends),
-                            "deadline": time::local(s.details.deadline),
-                            "place": s.details.place,
-                            "capacity": s.details.capacity,
-                            "confirmed": s.confirmed,
-                            "waitlisted": s.waitlisted,
-                            "state": s.state,
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::Value::Array(rows));
-            } else if sessions.is_empty() {
-                println!("no sessions yet; add one with `eudesk sessions add`");
-            } else {
-                println!(
-                    "{:>4}  {:<16}  {:>8}  {:>9}  {:>10}  {:<9}  title",
-                    "id", "starts", "capacity", "confirmed", "waitlisted", "state"
-                );
-                for s in &sessions {
-                    println!(
-                        "{:>4}  {:<16}  {:>8}  {:>9}  {:>10}  {:<9}  {}",
-                        s.id,
-                        time::local(s.details.starts),
-                        s.details.capacity,
-                        s.confirmed,
-                        s.waitlisted,
-                        s.state.code(),
-                        s.details.title.tr
-                    );
-                }
-            }
-        }
-        SessionsCommand::Edit { id, changes } => {
-            let session = store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
-            if session.state == SessionState::Cancelled {
-                bail!("session {id} is cancelled and can no longer be changed; add a new one instead");
-            }
-            let details = details(&changes, Some(&session.details))?;
-            let now = Timestamp::now();
-            let changed = store
-                .write(async |c| training::change_session(c, SessionId(id), &details, now).await)
-                .await?;
-            match changed {
-                Changed::Done { promoted: 0 } => println!("session {id} updated"),
-                Changed::Done { promoted: n } => println!(
-                    "session {id} updated; {n} person(s) moved up from the waitlist and will be told by the running bot"
-                ),
-                Changed::NotFound => return Err(missing(id)),
-                Changed::Cancelled => bail!("session {id} was cancelled meanwhile; nothing changed"),
-            }
-        }
-        SessionsCommand::Close { id } => {
-            if !store
-                .write(async |c| training::set_open(c, SessionId(id), false).await)
-                .await?
-            {
-                bail!("session {id} does not exist or is cancelled");
-            }
-            println!("session {id} closed to new bookings");
-        }
-        SessionsCommand::Reopen { id } => {
-            if !store
-                .write(async |c| training::set_open(c, SessionId(id), true).await)
-                .await?
-            {
-                bail!("session {id} does not exist or is cancelled");
-            }
-            println!("session {id} open for bookings");
-        }
-        SessionsCommand::Cancel { id } => {
-            let now = Timestamp::now();
-            match store
-                .write(async |c| training::cancel_session(c, SessionId(id), now).await)
-                .await?
-            {
-                Some(n) => println!("session {id} cancelled; {n} registrant(s) will be told by the running bot"),
-                None => bail!("session {id} does not exist or is already cancelled"),
-            }
-        }
-        SessionsCommand::Link { id } => {
-            store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
-            let username = bot_username(config).await?;
-            println!("{}", crate::telegram::deep_link::session(&username, SessionId(id)));
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The bot's username, asked of Telegram with the configured token.
-async fn bot_username(config: &Config) -> anyhow::Result<String> {
-    use teloxide::prelude::Requester;
-    let bot = crate::telegram::bot(config)
-        .context("the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN")?;
-    let me = bot
-        .get_me()
-        .await
-        .context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
-    Ok(me.username().to_owned())
-}
-
-/// The staff member at the command line, as tickets record them.
-fn console_staff() -> Actor {
-    // The staff chat reads this in its notes ("… komut satırı tarafından kapatıldı").
-    Actor {
-        id: 0,
-        name: std::env::var("USER")
-            .map(|u| format!("{u} (komut satırı)"))
-            .unwrap_or_else(|_| "komut satırı".to_owned()),
-    }
-}
-
-async fn tickets(config: &Config, command: TicketsCommand) -> anyhow::Result<ExitCode> {
-    let store = Store::open(&config.database_url).await?;
-    let missing = |id: i64| anyhow::anyhow!("there is no ticket {id}; `eudesk tickets list` shows them");
-    match command {
-        TicketsCommand::List { status, json } => {
-            let tickets = store.tickets(status).await?;
-            if json {
-                let rows: Vec<serde_json::Value> = tickets
-                    .iter()
-                    .map(|t| {
-                        serde_json::json!({
-                            "id": t.id,
-                            "status": t.status,
-                            "user": t.user,
-                            "first_name": t.first_name,
-                            "lang": t.lang.code(),
-                            "question": t.question,
-                            "created": time::local(t.created_at),
-                            "taken_by": t.taken_by.as_ref().map(|(_, n)| n.clone()),
-                        })
-                    })
-                    .collect();
-                println!("{}", serde_json::Value::Array(rows));
-            } else if tickets.is_empty() {
-                println!("no tickets");
-            } else {
-                for t in &tickets {
-                    let question: String = t.question.chars().take(70).collect();
-                    println!(
-                        "#{:<5} {:<9} {}  {:<16} {}",
-                        t.id,
-                        t.status.code(),
-                        time::local(t.created_at),
-                        t.first_name,
-                        question.replace('\n', " ")
-                    );
-                }
-            }
-        }
-        TicketsCommand::Show { id } => {
-            let t = store.ticket(TicketId(id)).await?.ok_or_else(|| missing(id))?;
-            println!(
-                "#{} · {} · {} · {} · asked {}",
-                t.id,
-                t.status.code(),
-                t.first_name,
-                t.lang.code(),
-                time::local(t.created_at)
-            );
-            if let Some(node) = &t.context_node {
-                let tried: Vec<String> = t
-                    .context_matches
-                    .iter()
-                    .map(|c| format!("{} {:.2}", c.id, c.score))
-                    .collect();
-                println!("context: {node}; matcher: {}", tried.join(", "));
-            }
-            for e in store.ticket_events(TicketId(id)).await? {
-                let who = e.author.map(|(_, n)| n).unwrap_or_default();
-                println!(
-                    "{}  {:<13} {who}: {}",
-                    time::local(e.at),
-                    e.kind.code(),
-                    e.text.unwrap_or_default()
-                );
-            }
-        }
-        TicketsCommand::Answer { id, text } => {
-            // The same service as an answer from Telegram: the same history, the same
-            // note to the staff chat when it is delivered.
-            let answer = Answer::Text(text.join(" "));
-            let staff = console_staff();
-            let now = Timestamp::now();
-            let answered = store
-                .write(async |c| ticket_service::answer(c, TicketId(id), &staff, &answer, now).await)
-                .await?;
-            match answered {
-                Answered::Queued(_) => {
-                    println!("answer to #{id} queued; the running bot delivers it and tells the staff chat")
-                }
-                Answered::NoSuchTicket => return Err(missing(id)),
-                Answered::Erased => {
-                    bail!("the person of ticket #{id} asked for their data to be erased; nothing can be sent to them")
-                }
-            }
-        }
-        TicketsCommand::Close { id, note } => {
-            let staff = console_staff();
-            let now = Timestamp::now();
-            let closed = store
-                .write(async |c| {
-                    ticket_service::close(c, TicketId(id), Closer::Staff(&staff, note.as_deref()), now).await
-                })
-                .await?;
-            match closed {
-                Closed::Now(_) => println!("ticket #{id} closed; the person will be told"),
-                Closed::Already(_) => println!("ticket #{id} was already closed; nothing was sent"),
-                Closed::NotFound => return Err(missing(id)),
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Only one `eudesk run` per database: a second one would fight the first over

@@ -1,0 +1,181 @@
+//! `eudesk sessions …` and `eudesk registrations export`: PCM trainings from the
+//! command line, through the same training service as the bot.
+
+use super::*;
+
+/// The details of `args` over `base` (a session being edited), or from `args` alone.
+fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<SessionDetails> {
+    let need = |what: &str| anyhow::anyhow!("--{what} is required for a new session");
+    let time = |s: &Option<String>| {
+        s.as_deref()
+            .map(time::parse_local)
+            .transpose()
+            .map_err(anyhow::Error::msg)
+    };
+    let starts = match (time(&args.starts)?, base) {
+        (Some(t), _) => t,
+        (None, Some(b)) => b.starts,
+        (None, None) => return Err(need("starts")),
+    };
+    let ends = match (time(&args.ends)?, base) {
+        (Some(t), _) => t,
+        (None, Some(b)) => b.ends,
+        (None, None) => return Err(need("ends")),
+    };
+    let deadline = match (time(&args.deadline)?, base) {
+        (Some(t), _) => t,
+        // A deadline that was the start moves with the start.
+        (None, Some(b)) if b.deadline != b.starts => b.deadline,
+        _ => starts,
+    };
+    let text = |v: &Option<String>, old: Option<&String>, what: &str| -> anyhow::Result<String> {
+        v.clone().or_else(|| old.cloned()).ok_or_else(|| need(what))
+    };
+    let d = SessionDetails {
+        title: Localized::new(
+            text(&args.title_tr, base.map(|b| &b.title.tr), "title-tr")?,
+            text(&args.title_en, base.map(|b| &b.title.en), "title-en")?,
+        ),
+        starts,
+        ends,
+        place: text(&args.place, base.map(|b| &b.place), "place")?,
+        capacity: args
+            .capacity
+            .or(base.map(|b| b.capacity))
+            .ok_or_else(|| need("capacity"))?,
+        deadline,
+        second_reminder: match args.remind_hours {
+            Some(0) => None,
+            Some(h) => Some(SignedDuration::from_hours(h as i64)),
+            None => base.and_then(|b| b.second_reminder),
+        },
+    };
+    d.check().map_err(anyhow::Error::msg)?;
+    Ok(d)
+}
+
+pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Result<ExitCode> {
+    let store = Store::open(&config.database_url).await?;
+    let missing = |id: i64| anyhow::anyhow!("there is no session {id}; `eudesk sessions list` shows the ids");
+    match command {
+        SessionsCommand::Add(args) => {
+            let details = details(&args, None)?;
+            if details.starts <= Timestamp::now() {
+                eprintln!(
+                    "warning: the start {} is in the past: the session will not be offered for booking",
+                    time::local(details.starts)
+                );
+            }
+            let id = store.create_session(&details).await?;
+            println!("{id}");
+        }
+        SessionsCommand::List { json } => {
+            let sessions = store.sessions().await?;
+            if json {
+                let rows: Vec<serde_json::Value> = sessions
+                    .iter()
+                    .map(|s| {
+                        serde_json::json!({
+                            "id": s.id,
+                            "title_tr": s.details.title.tr,
+                            "title_en": s.details.title.en,
+                            "starts": time::local(s.details.starts),
+                            "ends": time::local(s.details.ends),
+                            "deadline": time::local(s.details.deadline),
+                            "place": s.details.place,
+                            "capacity": s.details.capacity,
+                            "confirmed": s.confirmed,
+                            "waitlisted": s.waitlisted,
+                            "state": s.state,
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::Value::Array(rows));
+            } else if sessions.is_empty() {
+                println!("no sessions yet; add one with `eudesk sessions add`");
+            } else {
+                println!(
+                    "{:>4}  {:<16}  {:>8}  {:>9}  {:>10}  {:<9}  title",
+                    "id", "starts", "capacity", "confirmed", "waitlisted", "state"
+                );
+                for s in &sessions {
+                    println!(
+                        "{:>4}  {:<16}  {:>8}  {:>9}  {:>10}  {:<9}  {}",
+                        s.id,
+                        time::local(s.details.starts),
+                        s.details.capacity,
+                        s.confirmed,
+                        s.waitlisted,
+                        s.state.code(),
+                        s.details.title.tr
+                    );
+                }
+            }
+        }
+        SessionsCommand::Edit { id, changes } => {
+            let session = store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
+            if session.state == SessionState::Cancelled {
+                bail!("session {id} is cancelled and can no longer be changed; add a new one instead");
+            }
+            let details = details(&changes, Some(&session.details))?;
+            let now = Timestamp::now();
+            let changed = store
+                .write(async |c| training::change_session(c, SessionId(id), &details, now).await)
+                .await?;
+            match changed {
+                Changed::Done { promoted: 0 } => println!("session {id} updated"),
+                Changed::Done { promoted: n } => println!(
+                    "session {id} updated; {n} person(s) moved up from the waitlist and will be told by the running bot"
+                ),
+                Changed::NotFound => return Err(missing(id)),
+                Changed::Cancelled => bail!("session {id} was cancelled meanwhile; nothing changed"),
+            }
+        }
+        SessionsCommand::Close { id } => {
+            if !store
+                .write(async |c| training::set_open(c, SessionId(id), false).await)
+                .await?
+            {
+                bail!("session {id} does not exist or is cancelled");
+            }
+            println!("session {id} closed to new bookings");
+        }
+        SessionsCommand::Reopen { id } => {
+            if !store
+                .write(async |c| training::set_open(c, SessionId(id), true).await)
+                .await?
+            {
+                bail!("session {id} does not exist or is cancelled");
+            }
+            println!("session {id} open for bookings");
+        }
+        SessionsCommand::Cancel { id } => {
+            let now = Timestamp::now();
+            match store
+                .write(async |c| training::cancel_session(c, SessionId(id), now).await)
+                .await?
+            {
+                Some(n) => println!("session {id} cancelled; {n} registrant(s) will be told by the running bot"),
+                None => bail!("session {id} does not exist or is already cancelled"),
+            }
+        }
+        SessionsCommand::Link { id } => {
+            store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
+            let username = bot_username(config).await?;
+            println!("{}", crate::telegram::deep_link::session(&username, SessionId(id)));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The bot's username, asked of Telegram with the configured token.
+async fn bot_username(config: &Config) -> anyhow::Result<String> {
+    use teloxide::prelude::Requester;
+    let bot = crate::telegram::bot(config)
+        .context("the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN")?;
+    let me = bot
+        .get_me()
+        .await
+        .context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
+    Ok(me.username().to_owned())
+}
