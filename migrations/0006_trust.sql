@@ -10,7 +10,7 @@ CREATE TABLE ticket_events_new (
     ticket_id   INTEGER NOT NULL REFERENCES tickets (id),
     at          TEXT NOT NULL,
     kind        TEXT NOT NULL CHECK (kind IN ('question', 'answer', 'follow_up', 'take', 'close', 'delivered',
-                                              'undeliverable', 'file', 'erased')),
+                                              'undeliverable', 'file', 'erased', 'linked')),
     author_id   INTEGER,
     author_name TEXT,
     text        TEXT

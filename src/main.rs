@@ -30,6 +30,16 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let token = std::env::var("TELOXIDE_TOKEN").ok().filter(|t| !t.trim().is_empty());
     let console = matches!(cli.command, Command::Console { .. });
+    // Printing commands end quietly when their reader does (`eudesk eval … | head`),
+    // as command-line tools do, instead of panicking on a closed pipe. The bot itself
+    // keeps Rust's default (a peer closing a socket is an error to handle, not an end).
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Run { .. } | Command::Console { .. }) {
+        // SAFETY: sets the action of one signal; no memory is involved.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     eudesk::telemetry::init(if console { "warn" } else { "info" }, token.clone());
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

@@ -2,7 +2,9 @@
 //! what has been kept long enough. Both run in the caller's transaction.
 
 use crate::ids::ChatId;
-use crate::storage::{StoreError, conversations, drafts, outbox, privacy as q, questions, tickets, trainings};
+use crate::storage::{
+    StoreError, conversations, drafts, outbox, phrasings, privacy as q, questions, tickets, trainings,
+};
 use crate::tickets::{EventKind, TicketStatus};
 use crate::trainings::{SessionState, Status, service as training};
 use jiff::Timestamp;
@@ -50,6 +52,7 @@ pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> R
             tickets::add_event(conn, id, EventKind::Erased, None, None, now).await?;
         }
         q::anonymise_ticket(conn, id).await?;
+        phrasings::forget_ticket(conn, id).await?;
         outbox::erase_for_ticket(conn, id).await?;
         // A staff answer being written to the person may name them.
         drafts::delete_for_ticket(conn, id).await?;
@@ -57,6 +60,7 @@ pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> R
     erased.tickets = ids.len() as u64;
     // Their name may also stand on tickets they took or answered as staff.
     q::forget_staff_member(conn, user).await?;
+    phrasings::forget_author(conn, user).await?;
     questions::forget_user(conn, user).await?;
     q::unlink_chat(conn, ChatId(user)).await?;
     outbox::delete_to_chat(conn, ChatId(user)).await?;
@@ -81,6 +85,7 @@ pub async fn apply_retention(
     let ids = q::closed_before(conn, before).await?;
     for &id in &ids {
         q::anonymise_ticket(conn, id).await?;
+        phrasings::unlink_ticket(conn, id).await?;
         outbox::erase_for_ticket(conn, id).await?;
     }
     outbox::delete_done_before(conn, before).await?;

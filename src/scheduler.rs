@@ -1,6 +1,7 @@
 //! Timed jobs, each in its own transaction, once a minute: reminders before trainings,
-//! staff reminders of waiting tickets, expiry of unsent staff answers, retention, and
-//! forgetting old update ids. They need no Telegram: what they owe people goes through
+//! staff reminders of waiting tickets, expiry of unsent staff answers, retention,
+//! forgetting old update ids, and picking up learned phrasings removed or added
+//! outside this process. They need no Telegram: what they owe people goes through
 //! the outbox, which the Telegram adapter delivers.
 
 use crate::engine::{Engine, EngineError};
@@ -48,6 +49,11 @@ pub async fn run_once(engine: &Engine) {
         Ok(0) => {}
         Ok(n) => tracing::info!(drafts = n, "unsent staff answers expired"),
         Err(err) => tracing::error!(%err, "could not expire staff answers"),
+    }
+    match engine.relearn_if_changed().await {
+        Ok(false) => {}
+        Ok(true) => tracing::info!("matching index rebuilt: the learned phrasings changed"),
+        Err(err) => tracing::error!(%err, "could not re-read the learned phrasings"),
     }
     match remind_staff(engine).await {
         Ok(0) => {}

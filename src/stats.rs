@@ -12,6 +12,7 @@ pub fn figures(
     by_status: &[(String, i64)],
     answer_times: &[(String, String)],
     top_unanswered: Vec<(String, i64, String)>,
+    (linked, learned_by_node): (i64, Vec<(String, i64)>),
 ) -> Stats {
     let count = |rows: &[(String, i64)], key: &str| rows.iter().find(|(k, _)| k == key).map_or(0, |(_, n)| *n as u64);
     let mut waits: Vec<i64> = answer_times
@@ -40,6 +41,8 @@ pub fn figures(
             .into_iter()
             .map(|(n, c, example)| (n, c as u64, example))
             .collect(),
+        tickets_linked: linked as u64,
+        learned_by_node: learned_by_node.into_iter().map(|(n, c)| (n, c as u64)).collect(),
     }
 }
 

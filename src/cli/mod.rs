@@ -1,6 +1,7 @@
 //! The command line: the subcommands and what each does, over the same core as the
 //! bot. One file per group of subcommands.
 
+mod phrasings;
 mod sessions;
 mod tickets;
 
@@ -78,6 +79,21 @@ pub enum Command {
         #[arg(required = true, num_args = 1..)]
         question: Vec<String>,
     },
+    /// Run a list of questions with the node each should get: answered at once and
+    /// right, per kind of question; top-3; answered confidently and wrong.
+    Eval {
+        /// Tab-separated: expected, lang, question, and optionally kind and part.
+        file: PathBuf,
+        /// Only the questions of this part (tune or test).
+        #[arg(long)]
+        part: Option<String>,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also print every question: how it was decided, the first matches and scores.
+        #[arg(long)]
+        cases: bool,
+    },
     /// PCM training sessions: add, list, edit, close, cancel, link.
     #[command(subcommand)]
     Sessions(SessionsCommand),
@@ -87,6 +103,9 @@ pub enum Command {
     /// Questions for staff: list, show, answer, close.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Ways of asking learned from staff: list, remove, export as `ask` lines.
+    #[command(subcommand)]
+    Phrasings(phrasings::PhrasingsCommand),
     /// What the office learns from the bot: people, questions, tickets, what it could not answer.
     Stats {
         /// One JSON object instead of text.
@@ -202,6 +221,59 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             print_match(&loaded, lang, json, &question.join(" "));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Eval {
+            file,
+            part,
+            json,
+            cases: show_cases,
+        } => {
+            let loaded = load(&config.dialogues_dir)?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("could not read the question list '{}'", file.display()))?;
+            let cases = crate::matching::eval::parse(&text)
+                .with_context(|| format!("the question list '{}' cannot be read", file.display()))?;
+            let cases: Vec<_> = cases
+                .into_iter()
+                .filter(|c| part.as_deref().is_none_or(|p| c.part.as_deref() == Some(p)))
+                .collect();
+            if cases.is_empty() {
+                bail!("no questions to run (is --part one of the list's parts?)");
+            }
+            let matcher = Matcher::new(&loaded.tree);
+            if show_cases {
+                for c in &cases {
+                    let outcome = matcher.find(&c.question, c.lang);
+                    let tops: Vec<String> = outcome
+                        .matches
+                        .iter()
+                        .take(3)
+                        .map(|m| format!("{} {:.3}", m.id, m.score))
+                        .collect();
+                    let s = outcome.signals;
+                    println!(
+                        "{}\t{}\t{:?}\t{}\ttop {:.3} second {:.3} explained {:.3} anchored {:.3} unknown {:.3} words {}\t{}",
+                        c.kind,
+                        c.expected.as_deref().unwrap_or("none"),
+                        outcome.decision,
+                        tops.join(", "),
+                        s.top,
+                        s.second,
+                        s.explained,
+                        s.anchored,
+                        s.unknown,
+                        s.words,
+                        c.question
+                    );
+                }
+            }
+            let report = crate::matching::eval::evaluate(&matcher, &cases);
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{report}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Console { lang, user_id } => {
             let engine = engine(&config).await?;
             crate::console::run(
@@ -257,6 +329,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Status { json } => status(&config, json).await,
         Command::Tickets(command) => tickets::run(&config, command).await,
+        Command::Phrasings(command) => phrasings::run(&config, command).await,
         Command::Stats { json } => {
             let stats = Store::open(&config.database_url)
                 .await?
@@ -332,7 +405,13 @@ async fn engine(config: &Config) -> anyhow::Result<Engine> {
         retention_days: config.retention_days,
         ..Options::default()
     };
-    Ok(Engine::with_options(loaded.tree, store, options))
+    let engine = Engine::with_options(loaded.tree, store, options);
+    // The ways of asking staff taught it (`/link`), on top of dialogues/.
+    let learned = engine.relearn().await?;
+    if learned > 0 {
+        tracing::info!(learned, "learned phrasings in use");
+    }
+    Ok(engine)
 }
 
 /// Loads the dialogues for `run`, `console` and `match`, refusing an invalid tree with

@@ -6,12 +6,7 @@ use super::*;
 /// The details of `args` over `base` (a session being edited), or from `args` alone.
 fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<SessionDetails> {
     let need = |what: &str| anyhow::anyhow!("--{what} is required for a new session");
-    let time = |s: &Option<String>| {
-        s.as_deref()
-            .map(time::parse_local)
-            .transpose()
-            .map_err(anyhow::Error::msg)
-    };
+    let time = |s: &Option<String>| s.as_deref().map(time::parse_local).transpose();
     let starts = match (time(&args.starts)?, base) {
         (Some(t), _) => t,
         (None, Some(b)) => b.starts,
@@ -50,7 +45,7 @@ fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<
             None => base.and_then(|b| b.second_reminder),
         },
     };
-    d.check().map_err(anyhow::Error::msg)?;
+    d.check()?;
     Ok(d)
 }
 

@@ -16,9 +16,16 @@ pub(super) enum FollowUpInput<'a> {
 }
 
 impl Engine {
-    pub(super) fn start_ask(&self, turn: &mut Turn, question: Option<&str>) -> Vec<Reply> {
-        let (question, matches) = match (question.filter(|q| !q.trim().is_empty()), turn.last_question.take()) {
-            (Some(q), _) => (Some(q.to_owned()), Vec::new()),
+    /// Starts asking staff: `question` with the nodes the matcher thought of (for
+    /// staff to link), or the last question the bot could not answer, or a prompt.
+    pub(super) fn start_ask(
+        &self,
+        turn: &mut Turn,
+        question: Option<(&str, Vec<crate::tickets::Candidate>)>,
+    ) -> Vec<Reply> {
+        let question = question.filter(|(q, _)| !q.trim().is_empty());
+        let (question, matches) = match (question, turn.last_question.take()) {
+            (Some((q, matches)), _) => (Some(q.to_owned()), matches),
             (None, Some(last)) => (Some(last.text), last.matches),
             (None, None) => (None, Vec::new()),
         };

@@ -35,6 +35,11 @@ pub enum Callback {
     Forget,
     /// Something done to a ticket, by staff or by its person.
     Ticket(TicketVerb, TicketId),
+    /// Staff: show, as a phrasing of the ticket's candidate node number `i` (of those
+    /// the matcher offered), the ticket's question…
+    Link(TicketId, u8),
+    /// …and add it.
+    LinkAdd(TicketId, u8),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

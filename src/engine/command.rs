@@ -22,6 +22,9 @@ pub enum Command {
     Reply(String),
     Stats,
     Faq(String),
+    /// Staff: `/link N node.id [phrasing]`: ticket N's question (or the phrasing
+    /// given) becomes one more way of asking for the node.
+    Link(String),
     /// What the bot keeps about a person, and their rights.
     Privacy,
     /// Erase everything about me (asks for confirmation).
@@ -75,6 +78,11 @@ pub const STAFF_COMMANDS: &[(&str, &str, &str)] = &[
         "Close a ticket; the person is told",
     ),
     ("stats", "İstatistikler", "Statistics"),
+    (
+        "link N node.id [metin]",
+        "Talebin sorusunu bir SSS düğümüne bağla: bot bir dahaki sefere kendisi yanıtlar",
+        "Link a ticket's question to a FAQ node: next time the bot answers it itself",
+    ),
     (
         "faq N",
         "Yanıtlanmış talepten SSS taslağı",
@@ -144,6 +152,7 @@ impl Command {
             "reply" => Command::Reply(arg.to_owned()),
             "stats" => Command::Stats,
             "faq" => Command::Faq(arg.to_owned()),
+            "link" => Command::Link(arg.to_owned()),
             "sessions" => Command::Sessions,
             "attendees" => Command::Attendees(arg.to_owned()),
             "broadcast" => Command::Broadcast(arg.to_owned()),

@@ -54,6 +54,8 @@ impl Engine {
             }
             Event::Press(pressed) => match pressed {
                 Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await,
+                Some(Callback::Link(id, i)) => self.link_preview(turn, id, i).await,
+                Some(Callback::LinkAdd(id, i)) => self.link_add(turn, id, i).await,
                 _ => Ok(Vec::new()),
             },
             Event::Resume => Ok(Vec::new()),
@@ -81,6 +83,7 @@ impl Engine {
             | Command::Reply(_)
             | Command::Stats
             | Command::Faq(_) => self.ticket_command(turn, &command).await,
+            Command::Link(arg) => self.link_command(turn, &arg).await,
             Command::Sessions => self.staff_sessions(turn).await,
             Command::Attendees(arg) => self.staff_attendees(turn, &arg).await,
             Command::Broadcast(arg) => self.staff_broadcast(turn, &arg).await,
@@ -209,7 +212,8 @@ impl Engine {
             }
             Command::Ask(question) => {
                 self.abandon_flow(turn);
-                self.start_ask(turn, Some(&question))
+                let candidates = self.candidates(&question, turn.lang).await;
+                self.start_ask(turn, Some((&question, candidates)))
             }
             Command::MyTickets => {
                 self.abandon_flow(turn);
@@ -233,6 +237,7 @@ impl Engine {
             | Command::Reply(_)
             | Command::Stats
             | Command::Faq(_)
+            | Command::Link(_)
                 if !self.is_staff(turn.user) =>
             {
                 vec![self.notice(lang, ui::staff_only(lang))]
@@ -244,6 +249,7 @@ impl Engine {
             | Command::Reply(_)
             | Command::Stats
             | Command::Faq(_) => self.ticket_command(turn, &command).await?,
+            Command::Link(arg) => self.link_command(turn, &arg).await?,
             Command::Sessions => self.staff_sessions(turn).await?,
             Command::Attendees(arg) => self.staff_attendees(turn, &arg).await?,
             Command::Broadcast(arg) => self.staff_broadcast(turn, &arg).await?,
@@ -334,6 +340,11 @@ impl Engine {
                 self.start_ask(turn, None)
             }
             Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await?,
+            Some(Callback::Link(..) | Callback::LinkAdd(..)) if !self.is_staff(turn.user) => {
+                vec![self.notice(lang, ui::staff_only(lang))]
+            }
+            Some(Callback::Link(id, i)) => self.link_preview(turn, id, i).await?,
+            Some(Callback::LinkAdd(id, i)) => self.link_add(turn, id, i).await?,
             Some(Callback::MyRegistrations) => self.my_registrations(turn, replace).await?,
             Some(Callback::CancelAsk(id)) => self.cancel_ask(turn, id).await?,
             Some(Callback::CancelDo(id)) => self.cancel_do(turn, id).await?,

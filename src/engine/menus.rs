@@ -14,9 +14,25 @@ impl Engine {
     /// Matches a question on the matching thread (see `matching::worker`).
     pub async fn find(&self, text: &str, lang: Lang) -> Result<crate::matching::Outcome, EngineError> {
         self.matching
-            .find(text, lang)
+            .find(self.matcher(), text, lang)
             .await
             .ok_or_else(|| EngineError::Matching("the matching thread did not answer".into()))
+    }
+
+    /// The nodes the matcher thinks of for a question sent straight to staff (`/ask
+    /// text`), shown to staff to link; none when matching fails, which must not stop
+    /// the question.
+    pub(super) async fn candidates(&self, text: &str, lang: Lang) -> Vec<crate::tickets::Candidate> {
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        match self.find(text, lang).await {
+            Ok(outcome) => outcome.matches.iter().map(candidate).collect(),
+            Err(err) => {
+                tracing::warn!(%err, "no candidates for a question to staff");
+                Vec::new()
+            }
+        }
     }
 
     pub(super) async fn question(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
@@ -45,14 +61,7 @@ impl Engine {
             Decision::Answer => None,
             Decision::Suggest | Decision::Escalate => Some(LastQuestion {
                 text: shorten(text, crate::tickets::MAX_QUESTION_CHARS),
-                matches: outcome
-                    .matches
-                    .iter()
-                    .map(|m| crate::tickets::Candidate {
-                        id: m.id.to_string(),
-                        score: m.score,
-                    })
-                    .collect(),
+                matches: outcome.matches.iter().map(candidate).collect(),
             }),
         };
         let found = |i: usize| outcome.matches.get(i).and_then(|m| self.tree.get(m.id.as_str()));
@@ -149,5 +158,12 @@ impl Engine {
 
     pub(super) fn notice(&self, lang: Lang, html: &str) -> Reply {
         Reply::new(html, vec![vec![self.main_button(lang)]])
+    }
+}
+
+fn candidate(m: &crate::matching::Match) -> crate::tickets::Candidate {
+    crate::tickets::Candidate {
+        id: m.id.to_string(),
+        score: m.score,
     }
 }

@@ -10,6 +10,7 @@ mod callback;
 mod command;
 mod dispatch;
 mod flow;
+mod learning;
 mod menus;
 mod staff_sessions;
 mod staff_tickets;
@@ -207,7 +208,8 @@ struct Settings {
 #[derive(Clone)]
 pub struct Engine {
     tree: Arc<Tree>,
-    matcher: Arc<Matcher>,
+    /// The matching index, replaced whole when staff teach it a phrasing.
+    index: Arc<std::sync::RwLock<Index>>,
     store: Store,
     staff: Arc<HashSet<i64>>,
     clock: Arc<dyn Clock>,
@@ -218,6 +220,17 @@ pub struct Engine {
     conversations: Arc<cache::Conversations>,
     /// The thread that matches questions, off the async runtime.
     matching: crate::matching::worker::Worker,
+}
+
+/// A phrasing learned from staff: (node id, language, text).
+type Learned = (String, Lang, String);
+
+/// The matching index and what it was built from beside dialogues/.
+struct Index {
+    matcher: Arc<Matcher>,
+    learned: Vec<Learned>,
+    /// The learned phrasings' version in the database when last read.
+    version: Option<(i64, i64)>,
 }
 
 /// A button that presses `callback`.
@@ -253,8 +266,12 @@ impl Engine {
         let matcher = Arc::new(Matcher::new(&tree));
         Engine {
             tree: Arc::new(tree),
-            matching: crate::matching::worker::Worker::start(matcher.clone()),
-            matcher,
+            matching: crate::matching::worker::Worker::start(),
+            index: Arc::new(std::sync::RwLock::new(Index {
+                matcher,
+                learned: Vec::new(),
+                version: None,
+            })),
             store,
             staff: Arc::new(options.staff.into_iter().collect()),
             clock: options.clock,
@@ -275,8 +292,60 @@ impl Engine {
         &self.tree
     }
 
-    pub fn matcher(&self) -> &Matcher {
-        &self.matcher
+    /// The matching index as it is now (the tree's phrasings and those learned).
+    pub fn matcher(&self) -> Arc<Matcher> {
+        self.index.read().expect("index lock").matcher.clone()
+    }
+
+    /// The phrasings the index was last built with.
+    fn learned_now(&self) -> Vec<Learned> {
+        self.index.read().expect("index lock").learned.clone()
+    }
+
+    /// Builds an index with `learned` (off the runtime: it takes milliseconds) and puts
+    /// it in place.
+    async fn rebuild(&self, learned: Vec<Learned>, version: Option<(i64, i64)>) -> Result<(), EngineError> {
+        let tree = self.tree.clone();
+        let (matcher, learned) = tokio::task::spawn_blocking(move || (Matcher::with_learned(&tree, &learned), learned))
+            .await
+            .map_err(|e| EngineError::Matching(format!("could not rebuild the index: {e}")))?;
+        let mut index = self.index.write().expect("index lock");
+        index.matcher = Arc::new(matcher);
+        index.learned = learned;
+        if version.is_some() {
+            index.version = version;
+        }
+        Ok(())
+    }
+
+    /// Re-reads the phrasings learned from staff and rebuilds the matching index with
+    /// them; the next question uses it. Returns how many there are.
+    pub async fn relearn(&self) -> Result<usize, EngineError> {
+        let (version, all) = self
+            .store
+            .read(async |c| {
+                let version = crate::storage::phrasings::version(&mut *c).await?;
+                Ok::<_, crate::storage::StoreError>((version, crate::storage::phrasings::all(c).await?))
+            })
+            .await?;
+        let learned: Vec<Learned> = all.into_iter().map(|p| (p.node, p.lang, p.text)).collect();
+        let n = learned.len();
+        self.rebuild(learned, Some(version)).await?;
+        Ok(n)
+    }
+
+    /// Relearns when the phrasings changed since last read (`eudesk phrasings remove`,
+    /// or a rolled-back `/link`); `true` when it did.
+    pub async fn relearn_if_changed(&self) -> Result<bool, EngineError> {
+        let version = self
+            .store
+            .read(async |c| crate::storage::phrasings::version(c).await)
+            .await?;
+        if self.index.read().expect("index lock").version == Some(version) {
+            return Ok(false);
+        }
+        self.relearn().await?;
+        Ok(true)
     }
 
     pub fn store(&self) -> &Store {

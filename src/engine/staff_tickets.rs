@@ -318,5 +318,17 @@ pub fn stats_text(s: &crate::stats::Stats) -> String {
             lines.push(format!("  {count} × {normalized}  (e.g. \"{example}\")"));
         }
     }
+    lines.push(format!(
+        "Tickets linked to the node that answers them: {}",
+        s.tickets_linked
+    ));
+    if !s.learned_by_node.is_empty() {
+        let nodes: Vec<String> = s
+            .learned_by_node
+            .iter()
+            .map(|(node, n)| format!("{node} +{n}"))
+            .collect();
+        lines.push(format!("Nodes gaining phrasings: {}", nodes.join(", ")));
+    }
     lines.join("\n")
 }

@@ -6,6 +6,7 @@
 //! typos (one edit, two in long words), and weighted by how rare they are, so that
 //! "logframe" decides more than "proje".
 
+pub mod eval;
 pub mod normalize;
 pub mod worker;
 
@@ -54,6 +55,15 @@ const OTHER_LANGUAGE: f32 = 0.9;
 /// "erasmus ka1" when both contain "erasmus").
 const COVERAGE_SHARE: f32 = 0.75;
 
+/// A sentence of a longer message that does not ask anything (context: who writes,
+/// what happened) counts this much: it may still name the topic, but a sentence that
+/// asks names it better.
+const CONTEXT_SENTENCE: f32 = 0.85;
+
+/// A word counts as shared "for real" with a node (anchoring it) when it matches at
+/// least this well: exactly or by a suffix, not by a typo only.
+const ANCHOR_SIMILARITY: f32 = 0.9;
+
 /// Phrasing similarity is only computed for the best candidates by coverage.
 const PHRASE_CANDIDATES: usize = 40;
 
@@ -76,6 +86,46 @@ pub struct Outcome {
     pub decision: Decision,
     /// Best first, at most `MAX_MATCHES`.
     pub matches: Vec<Match>,
+    /// What the decision was made from.
+    pub signals: Signals,
+}
+
+impl Outcome {
+    fn escalate() -> Outcome {
+        Outcome {
+            decision: Decision::Escalate,
+            matches: Vec::new(),
+            signals: Signals::default(),
+        }
+    }
+}
+
+/// What separates "understood" from "resembles", for the best node.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Signals {
+    /// The best score, and the runner-up's.
+    pub top: f32,
+    pub second: f32,
+    /// How much of the question's known words (by rarity) the best node explains.
+    pub explained: f32,
+    /// How much of the question the best node shares exactly or by a suffix, not only
+    /// by a near-spelling.
+    pub anchored: f32,
+    /// How much of the question (by rarity) the index does not know at all.
+    pub unknown: f32,
+    /// Words (after greetings and filler) of the part that scored best.
+    pub words: usize,
+}
+
+/// One node's score for one unit, with its signals.
+#[derive(Clone, Copy, Debug)]
+struct Scored {
+    node: u32,
+    score: f32,
+    explained: f32,
+    anchored: f32,
+    unknown: f32,
+    words: usize,
 }
 
 type TermId = u32;
@@ -106,6 +156,8 @@ pub struct Matcher {
     /// Symmetric-delete index for typos: hash of a term with one (or two) letters
     /// deleted → terms.
     deletes: HashMap<u64, Vec<TermId>>,
+    /// Snowball stems (Turkish and English) → the terms that have them.
+    stems: HashMap<String, Vec<TermId>>,
     /// Weight of a question word the index does not know: as rare as the rarest word,
     /// because an unknown word is usually the point of the question ("vize").
     unknown_weight: f32,
@@ -113,6 +165,13 @@ pub struct Matcher {
 
 impl Matcher {
     pub fn new(tree: &Tree) -> Matcher {
+        Matcher::with_learned(tree, &[])
+    }
+
+    /// The index with phrasings learned from staff besides the tree's own `ask`
+    /// lists: (node id, language, phrasing). Phrasings of nodes the tree no longer has
+    /// are left out.
+    pub fn with_learned(tree: &Tree, learned: &[(String, Lang, String)]) -> Matcher {
         let mut b = Builder::default();
         for node in tree.nodes().filter(|n| n.matchable) {
             let n = b.ids.len() as u32;
@@ -120,6 +179,12 @@ impl Matcher {
             for lang in Lang::ALL {
                 let mut phrases = vec![b.phrase(node.label.get(lang))];
                 phrases.extend(node.ask.get(lang).iter().map(|a| b.phrase(a)));
+                phrases.extend(
+                    learned
+                        .iter()
+                        .filter(|(id, l, _)| *l == lang && id == node.id.as_str())
+                        .map(|(_, _, text)| b.phrase(text)),
+                );
                 let doc = b.docs.len() as DocId;
                 let mut fields: HashMap<TermId, f32> = HashMap::new();
                 for &t in phrases.iter().flatten() {
@@ -146,34 +211,83 @@ impl Matcher {
         self.ids.is_empty()
     }
 
-    /// Matches a question in `lang`, falling back to the other language.
+    /// Matches a question in `lang`, falling back to the other language. A message of
+    /// several sentences is scored as a whole and sentence by sentence, each node
+    /// keeping its best: the sentence that asks is heard however much context comes
+    /// around it.
     pub fn find(&self, question: &str, lang: Lang) -> Outcome {
-        let mut words = normalize::words(question);
-        // A word said twice is still one word of the question ("erasmus erasmus
-        // erasmus" asks what "erasmus" asks), and a message of one repeated word must
-        // not cost its length times the look-up.
-        let mut seen = std::collections::HashSet::new();
-        words.retain(|w| seen.insert(w.clone()));
-        if words.is_empty() || self.docs.is_empty() {
-            return Outcome {
-                decision: Decision::Escalate,
-                matches: Vec::new(),
-            };
+        let units = normalize::units(question);
+        if units.is_empty() || self.docs.is_empty() {
+            return Outcome::escalate();
         }
+        let mut candidates: HashMap<String, Vec<(TermId, f32)>> = HashMap::new();
+        let mut best: HashMap<u32, Scored> = HashMap::new();
+        for unit in &units {
+            for mut scored in self.score_unit(&unit.words, lang, &mut candidates) {
+                if !unit.asks {
+                    scored.score *= CONTEXT_SENTENCE;
+                }
+                let e = best.entry(scored.node).or_insert(scored);
+                if scored.score > e.score {
+                    *e = scored;
+                }
+            }
+        }
+        if best.is_empty() {
+            return Outcome::escalate();
+        }
+        let mut ranked: Vec<Scored> = best.into_values().collect();
+        ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.node.cmp(&b.node)));
+        let signals = Signals {
+            top: ranked[0].score,
+            second: ranked.get(1).map_or(0.0, |s| s.score),
+            explained: ranked[0].explained,
+            anchored: ranked[0].anchored,
+            unknown: ranked[0].unknown,
+            words: ranked[0].words,
+        };
+        ranked.truncate(MAX_MATCHES);
+        let matches: Vec<Match> = ranked
+            .into_iter()
+            .map(|s| Match {
+                id: self.ids[s.node as usize].clone(),
+                score: s.score,
+            })
+            .collect();
+        Outcome {
+            decision: decide(&signals),
+            matches,
+            signals,
+        }
+    }
+
+    /// Scores one unit (the whole question, or one of its sentences) against every
+    /// node it touches.
+    fn score_unit(&self, words: &[String], lang: Lang, cache: &mut HashMap<String, Vec<(TermId, f32)>>) -> Vec<Scored> {
         // For each question word, the index terms it may stand for, and its weight.
         let mut matched: HashMap<TermId, f32> = HashMap::new();
         let mut total_weight = 0.0;
+        let mut unknown_weight = 0.0;
         let mut coverage = vec![0.0f32; self.docs.len()];
+        // Weight of the words a document has exactly or by a suffix (not by a typo):
+        // a node that shares only near-spellings with a question is no answer to it.
+        let mut anchor = vec![0.0f32; self.docs.len()];
         let mut best_for_word = vec![0.0f32; self.docs.len()];
         let mut touched: Vec<DocId> = Vec::new();
-        for word in &words {
-            let candidates = self.candidates(word);
+        for word in words {
+            let candidates = cache
+                .entry(word.clone())
+                .or_insert_with(|| self.candidates(word))
+                .clone();
             let weight = candidates
                 .iter()
                 .map(|&(t, _)| self.terms[t as usize].idf)
                 .fold(None, |m: Option<f32>, x| Some(m.map_or(x, |m| m.max(x))))
                 .unwrap_or(self.unknown_weight);
             total_weight += weight;
+            if candidates.is_empty() {
+                unknown_weight += weight;
+            }
             let mut word_docs: Vec<DocId> = Vec::new();
             for &(t, sim) in &candidates {
                 let e = matched.entry(t).or_insert(0.0);
@@ -194,20 +308,21 @@ impl Matcher {
                 if *c == 0.0 {
                     touched.push(d);
                 }
-                *c += weight * best_for_word[d as usize];
+                let got = best_for_word[d as usize];
+                *c += weight * got;
+                if got >= ANCHOR_SIMILARITY * TEXT_WEIGHT {
+                    anchor[d as usize] += weight;
+                }
                 best_for_word[d as usize] = 0.0;
             }
         }
-        if touched.is_empty() {
-            return Outcome {
-                decision: Decision::Escalate,
-                matches: Vec::new(),
-            };
+        if touched.is_empty() || total_weight == 0.0 {
+            return Vec::new();
         }
         touched.sort_by(|a, b| coverage[*b as usize].total_cmp(&coverage[*a as usize]));
         touched.truncate(PHRASE_CANDIDATES);
-
-        let mut by_node: HashMap<u32, f32> = HashMap::new();
+        let known_weight = (total_weight - unknown_weight).max(f32::EPSILON);
+        let mut by_node: HashMap<u32, Scored> = HashMap::new();
         for d in touched {
             let doc = &self.docs[d as usize];
             let cov = coverage[d as usize] / total_weight;
@@ -220,23 +335,20 @@ impl Matcher {
             if doc.lang != lang {
                 score *= OTHER_LANGUAGE;
             }
-            let e = by_node.entry(doc.node).or_insert(0.0);
-            *e = e.max(score.min(1.0));
+            let scored = Scored {
+                node: doc.node,
+                score: score.min(1.0),
+                explained: (coverage[d as usize] / known_weight).min(1.0),
+                anchored: anchor[d as usize] / total_weight,
+                unknown: unknown_weight / total_weight,
+                words: words.len(),
+            };
+            let e = by_node.entry(doc.node).or_insert(scored);
+            if scored.score > e.score {
+                *e = scored;
+            }
         }
-        let mut ranked: Vec<(u32, f32)> = by_node.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        ranked.truncate(MAX_MATCHES);
-        let matches: Vec<Match> = ranked
-            .into_iter()
-            .map(|(n, s)| Match {
-                id: self.ids[n as usize].clone(),
-                score: s,
-            })
-            .collect();
-        Outcome {
-            decision: decide(&matches),
-            matches,
-        }
+        by_node.into_values().collect()
     }
 
     /// How much of a phrasing (by word rarity) the question's words cover.
@@ -293,6 +405,16 @@ impl Matcher {
                 }
             }
         }
+        // The same word under Snowball's Turkish or English stemmer ("hibeleri",
+        // "hibelerin" → "hibe"; "applications" → "applic"): suffixes that are not a
+        // plain extension of the stem.
+        if len >= MIN_STEM {
+            for stem in stems(word) {
+                for &t in self.stems.get(&stem).map(Vec::as_slice).unwrap_or_default() {
+                    add(t, STEMMED);
+                }
+            }
+        }
         // Typos: one edit, two in long words. A word the index knows as it is was
         // most likely meant as it is.
         if len >= MIN_TYPO_LEN && exact.is_none() {
@@ -342,18 +464,31 @@ fn stem_similarity(common: usize, longer: usize) -> f32 {
     0.7 + 0.25 * common as f32 / longer.max(1) as f32
 }
 
-fn decide(matches: &[Match]) -> Decision {
-    let Some(top) = matches.first() else {
-        return Decision::Escalate;
-    };
-    let second = matches.get(1).map_or(0.0, |m| m.score);
-    if top.score >= ANSWER && top.score - second >= MARGIN {
+fn decide(s: &Signals) -> Decision {
+    if s.top >= ANSWER && s.top - s.second >= MARGIN {
         Decision::Answer
-    } else if top.score >= SUGGEST {
+    } else if s.top >= SUGGEST {
         Decision::Suggest
     } else {
         Decision::Escalate
     }
+}
+
+/// How sure a match through a shared Snowball stem is: as sure as a one-letter typo.
+const STEMMED: f32 = 0.85;
+
+/// A folded word's stems under the Turkish and English Snowball stemmers (the Turkish
+/// one reads the word without its Turkish letters too: most people type that way).
+fn stems(word: &str) -> impl Iterator<Item = String> {
+    static TR: std::sync::LazyLock<rust_stemmers::Stemmer> =
+        std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Turkish));
+    static EN: std::sync::LazyLock<rust_stemmers::Stemmer> =
+        std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
+    let tr = TR.stem(word).into_owned();
+    let en = EN.stem(word).into_owned();
+    let mut out = vec![format!("tr:{tr}")];
+    out.push(format!("en:{en}"));
+    out.into_iter()
 }
 
 /// FNV-1a over the characters: the typo index hashes many deletion variants of each
@@ -444,6 +579,18 @@ impl Builder {
                 deletes.entry(k).or_default().push(*t);
             }
         }
+        let mut stem_index: HashMap<String, Vec<TermId>> = HashMap::new();
+        for (word, t) in &sorted {
+            if word.chars().count() < MIN_STEM {
+                continue;
+            }
+            for stem in stems(word) {
+                let terms = stem_index.entry(stem).or_default();
+                if !terms.contains(t) {
+                    terms.push(*t);
+                }
+            }
+        }
         Matcher {
             ids: self.ids,
             docs: self.docs,
@@ -451,6 +598,7 @@ impl Builder {
             vocab: self.vocab,
             sorted,
             deletes,
+            stems: stem_index,
             unknown_weight,
         }
     }

@@ -245,6 +245,74 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One part of a message scored on its own: its meaningful words (each once), and
+/// whether it asks something (a question mark, a Turkish question particle or a
+/// question word) rather than giving context.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unit {
+    pub words: Vec<String>,
+    pub asks: bool,
+}
+
+/// The parts of a message scored on their own: the whole, and each of its sentences
+/// when there are several.
+pub fn units(text: &str) -> Vec<Unit> {
+    let dedup = |words: Vec<String>| {
+        let mut seen = std::collections::HashSet::new();
+        words.into_iter().filter(|w| seen.insert(w.clone())).collect::<Vec<_>>()
+    };
+    let whole = dedup(words(text));
+    if whole.is_empty() {
+        return Vec::new();
+    }
+    let mut units = vec![Unit {
+        words: whole,
+        asks: true,
+    }];
+    // Sentences end at . ? ! ; or a line break; the mark that ended one says whether
+    // it asked.
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if matches!(c, '.' | '?' | '!' | '\n' | ';') {
+            sentences.push((&text[start..i], c == '?'));
+            start = i + c.len_utf8();
+        }
+    }
+    sentences.push((&text[start..], false));
+    let sentences: Vec<Unit> = sentences
+        .into_iter()
+        .map(|(s, marked)| Unit {
+            words: dedup(words(s)),
+            asks: marked || asks(s),
+        })
+        .filter(|u| !u.words.is_empty())
+        .collect();
+    if sentences.len() > 1 {
+        // At most the first few dozen: a 4,096-character message of one-word
+        // sentences must not cost a scoring per word.
+        units.extend(sentences.into_iter().take(MAX_SENTENCES));
+    }
+    units
+}
+
+/// Whether a sentence asks: a Turkish question particle or a question word, in either
+/// language.
+fn asks(sentence: &str) -> bool {
+    const ASKING: &[&str] = &[
+        "mi", "mu", "misiniz", "musunuz", "miyim", "miyiz", "midir", "mudur", "nasil", "nedir", "ne", "neler",
+        "nerede", "nereden", "nereye", "hangi", "kim", "kimler", "neden", "nicin", "kac", "ne zaman", "how", "what",
+        "where", "when", "which", "who", "why", "can", "could", "is", "are", "do", "does",
+    ];
+    let folded = fold(sentence);
+    folded
+        .split_whitespace()
+        .any(|w| ASKING.contains(&w) || w.starts_with("mi") && w.len() <= 5 && w.ends_with(['m', 'n', 'z']))
+}
+
+/// Sentences of one message scored on their own, at most.
+const MAX_SENTENCES: usize = 24;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::mpsc;
 
 struct Job {
+    matcher: Arc<Matcher>,
     question: String,
     lang: Lang,
     reply: tokio::sync::oneshot::Sender<Outcome>,
@@ -23,7 +24,7 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn start(matcher: Arc<Matcher>) -> Worker {
+    pub fn start() -> Worker {
         let (jobs, queue) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("eudesk-match".into())
@@ -32,7 +33,7 @@ impl Worker {
                     // A panic in matching loses this answer (the caller sees an error),
                     // not the thread.
                     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        matcher.find(&job.question, job.lang)
+                        job.matcher.find(&job.question, job.lang)
                     }));
                     if let Ok(outcome) = outcome {
                         let _ = job.reply.send(outcome);
@@ -43,10 +44,11 @@ impl Worker {
         Worker { jobs }
     }
 
-    /// How `question` is understood; `None` if matching failed.
-    pub async fn find(&self, question: &str, lang: Lang) -> Option<Outcome> {
+    /// How `matcher` understands `question`; `None` if matching failed.
+    pub async fn find(&self, matcher: Arc<Matcher>, question: &str, lang: Lang) -> Option<Outcome> {
         let (reply, answer) = tokio::sync::oneshot::channel();
         let job = Job {
+            matcher,
             question: question.to_owned(),
             lang,
             reply,

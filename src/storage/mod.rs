@@ -6,6 +6,7 @@
 pub mod conversations;
 pub mod drafts;
 pub mod outbox;
+pub mod phrasings;
 pub mod privacy;
 pub mod questions;
 pub mod quota;

@@ -21,6 +21,10 @@ pub struct Stats {
     pub p90_first_answer_secs: Option<i64>,
     /// The most frequent unanswered questions: normalised form, count, an example.
     pub top_unanswered: Vec<(String, u64, String)>,
+    /// Tickets staff linked to the node that answers them (`/link`, 🔗)…
+    pub tickets_linked: u64,
+    /// …and the nodes that gained the most learned phrasings: node, phrasings.
+    pub learned_by_node: Vec<(String, u64)>,
 }
 
 /// Questions by decision ("answer", "suggest", "escalate").
@@ -66,6 +70,7 @@ pub async fn stats(conn: &mut SqliteConnection, staff: &[i64]) -> Result<Stats, 
     let by_status = tickets_by_status(conn).await?;
     let times = answer_times(conn).await?;
     let top = top_unanswered(conn).await?;
+    let learned = super::phrasings::summary(conn, 10).await?;
     Ok(crate::stats::figures(
         &users,
         staff,
@@ -73,5 +78,6 @@ pub async fn stats(conn: &mut SqliteConnection, staff: &[i64]) -> Result<Stats, 
         &by_status,
         &times,
         top,
+        learned,
     ))
 }

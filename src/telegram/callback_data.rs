@@ -49,6 +49,8 @@ pub fn encode(callback: &Callback) -> String {
         Callback::AskStaff => "q:".to_owned(),
         Callback::Forget => "x:forget".to_owned(),
         Callback::Ticket(verb, id) => format!("k:{}:{}", verb_code(*verb), id.0),
+        Callback::Link(id, i) => format!("lk:{}:{i}", id.0),
+        Callback::LinkAdd(id, i) => format!("la:{}:{i}", id.0),
     }
 }
 
@@ -76,6 +78,16 @@ pub fn decode(data: &str) -> Option<Callback> {
             let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
             Some(Callback::Ticket(verb(code)?, TicketId(id)))
         }
+        "lk" | "la" => {
+            let (id, i) = rest.split_once(':')?;
+            let id = TicketId(id.parse::<i64>().ok().filter(|n| *n > 0)?);
+            let i = i.parse::<u8>().ok().filter(|i| *i < 3)?;
+            Some(if tag == "lk" {
+                Callback::Link(id, i)
+            } else {
+                Callback::LinkAdd(id, i)
+            })
+        }
         _ => None,
     }
 }
@@ -100,6 +112,8 @@ mod tests {
             Callback::Forget,
             Callback::Ticket(TicketVerb::FollowUp, TicketId(3)),
             Callback::Ticket(TicketVerb::Close, TicketId(3)),
+            Callback::Link(TicketId(3), 1),
+            Callback::LinkAdd(TicketId(3), 0),
         ] {
             assert_eq!(decode(&encode(&c)), Some(c));
         }
@@ -107,7 +121,21 @@ mod tests {
 
     #[test]
     fn foreign_data_is_not_a_callback() {
-        for bad in ["x:1", "n:DROP TABLE", "", "s:-1", "s:abc", "r:", "f:", "f:a b", "t:x"] {
+        for bad in [
+            "x:1",
+            "n:DROP TABLE",
+            "",
+            "s:-1",
+            "s:abc",
+            "r:",
+            "f:",
+            "f:a b",
+            "t:x",
+            "lk:1:9",
+            "lk:0:0",
+            "la:x",
+            "la:1",
+        ] {
             assert_eq!(decode(bad), None, "{bad}");
         }
     }

@@ -39,8 +39,20 @@ pub fn staff_post(ticket: &Ticket) -> OutMessage {
         escape_html(&ticket.question),
         ticket.id
     );
+    let mut keyboard = staff_buttons(ticket.id);
+    // The matcher's candidates, one tap from teaching the bot this way of asking.
+    let links: Vec<_> = ticket
+        .context_matches
+        .iter()
+        .take(3)
+        .enumerate()
+        .map(|(i, c)| to(&format!("🔗 {}", c.id), Callback::Link(ticket.id, i as u8)))
+        .collect();
+    if !links.is_empty() {
+        keyboard.push(links);
+    }
     OutMessage::new(Recipient::Staff, html)
-        .with_keyboard(staff_buttons(ticket.id))
+        .with_keyboard(keyboard)
         .with_purpose(Purpose::TicketPost { ticket: ticket.id })
 }
 

@@ -70,6 +70,8 @@ pub enum EventKind {
     File,
     /// The person erased their data; the ticket was closed for it.
     Erased,
+    /// Staff linked the question to the node that answers it (a learned phrasing).
+    Linked,
 }
 
 impl EventKind {
@@ -84,6 +86,7 @@ impl EventKind {
             EventKind::Undeliverable => "undeliverable",
             EventKind::File => "file",
             EventKind::Erased => "erased",
+            EventKind::Linked => "linked",
         }
     }
 
@@ -98,6 +101,7 @@ impl EventKind {
             EventKind::Undeliverable,
             EventKind::File,
             EventKind::Erased,
+            EventKind::Linked,
         ]
         .into_iter()
         .find(|x| x.code() == s)

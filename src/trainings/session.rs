@@ -55,23 +55,38 @@ pub struct SessionDetails {
     pub second_reminder: Option<SignedDuration>,
 }
 
+/// A rule a session breaks. The words are for the command line (they name its flags).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("a session needs a title in Turkish and in English (--title-tr, --title-en)")]
+    NoTitle,
+    #[error("the session must end after it starts (--ends later than --starts)")]
+    EndsBeforeStart,
+    #[error("the registration deadline must not be after the start (--deadline)")]
+    DeadlineAfterStart,
+    #[error("the capacity must be at least 1 (--capacity)")]
+    NoCapacity,
+    #[error("a session needs a place or an online link (--place)")]
+    NoPlace,
+}
+
 impl SessionDetails {
-    /// The rules a session must keep, worded for the staff member at the command line.
-    pub fn check(&self) -> Result<(), String> {
+    /// The rules a session must keep.
+    pub fn check(&self) -> Result<(), SessionError> {
         if self.title.tr.trim().is_empty() || self.title.en.trim().is_empty() {
-            return Err("a session needs a title in Turkish and in English (--title-tr, --title-en)".into());
+            return Err(SessionError::NoTitle);
         }
         if self.ends <= self.starts {
-            return Err("the session must end after it starts (--ends later than --starts)".into());
+            return Err(SessionError::EndsBeforeStart);
         }
         if self.deadline > self.starts {
-            return Err("the registration deadline must not be after the start (--deadline)".into());
+            return Err(SessionError::DeadlineAfterStart);
         }
         if self.capacity == 0 {
-            return Err("the capacity must be at least 1 (--capacity)".into());
+            return Err(SessionError::NoCapacity);
         }
         if self.place.trim().is_empty() {
-            return Err("a session needs a place or an online link (--place)".into());
+            return Err(SessionError::NoPlace);
         }
         Ok(())
     }

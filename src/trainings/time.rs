@@ -13,18 +13,25 @@ pub fn office_tz() -> TimeZone {
     TimeZone::get(OFFICE_TZ).expect("the bundled tz database has Europe/Istanbul")
 }
 
+/// Why a text is not an office time.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("'{0}' is not a date and time; write it like 2026-12-10 10:00 (office time, {OFFICE_TZ})")]
+    NotATime(String),
+    #[error("'{0}' does not exist in office time ({OFFICE_TZ}): {1}")]
+    NoSuchTime(String, String),
+}
+
 /// Parses a local office time such as `2026-12-10 10:00`.
-pub fn parse_local(s: &str) -> Result<Timestamp, String> {
+pub fn parse_local(s: &str) -> Result<Timestamp, TimeError> {
     let s = s.trim();
     let civil: DateTime = DateTime::strptime("%Y-%m-%d %H:%M", s)
         .or_else(|_| s.parse::<DateTime>())
-        .map_err(|_| {
-            format!("'{s}' is not a date and time; write it like 2026-12-10 10:00 (office time, {OFFICE_TZ})")
-        })?;
+        .map_err(|_| TimeError::NotATime(s.to_owned()))?;
     civil
         .to_zoned(office_tz())
         .map(|z| z.timestamp())
-        .map_err(|e| format!("'{s}' is not a valid office time: {e}"))
+        .map_err(|e| TimeError::NoSuchTime(s.to_owned(), e.to_string()))
 }
 
 /// `2026-12-10 10:00`, office time: for the command line.
@@ -99,7 +106,12 @@ mod tests {
 
     #[test]
     fn bad_times_say_how_to_write_them() {
-        assert!(parse_local("10/12/2026").unwrap_err().contains("2026-12-10 10:00"));
+        assert!(
+            parse_local("10/12/2026")
+                .unwrap_err()
+                .to_string()
+                .contains("2026-12-10 10:00")
+        );
     }
 
     #[test]

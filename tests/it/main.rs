@@ -11,6 +11,7 @@ mod fake_api;
 mod faults;
 mod helpers;
 mod hostile;
+mod learning;
 mod matching;
 mod one_path;
 mod operations;
