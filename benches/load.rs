@@ -13,6 +13,8 @@
 //! the next: the latency of an update is the time from it being queued in the fake to
 //! the first reply in that person's chat.
 
+#[path = "../tests/support/bot_api.rs"]
+mod bot_api;
 #[path = "load/child.rs"]
 mod child;
 #[path = "load/echo.rs"]

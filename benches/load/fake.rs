@@ -1,10 +1,13 @@
 //! A lean loopback fake of the Telegram Bot API that also drives the synthetic people.
 //!
-//! Unlike the test fake (tests/it/fake_api.rs) it keeps no history: every call does a
-//! constant amount of work under one lock (the getUpdates answer is as long as its
-//! batch). It queues updates, hands them out by long polling, answers sends and edits
-//! with a minimal message teloxide parses, and, for each person, notes the first reply
-//! after each of their updates was queued.
+//! The wire protocol (the server, request paths and bodies, method names, the JSON of
+//! users, chats and messages, the long poll) is tests/support/bot_api.rs, shared with the
+//! test fake (tests/it/fake_api.rs). Unlike the test fake this one keeps no history:
+//! every call does a constant amount of work under one lock (the getUpdates answer is as
+//! long as its batch), and reads only the parameters it needs. It queues updates, hands
+//! them out by long polling, answers sends and edits with a minimal message teloxide
+//! parses, and, for each person, notes the first reply after each of their updates was
+//! queued.
 //!
 //! People are closed-loop: a person's next update is queued only after the previous
 //! one got its first reply and a short "think time" has passed (so the replies a
@@ -13,21 +16,19 @@
 //! which updates are queued and the number waiting for a reply.
 
 use super::workload::{Script, Step};
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::State as AxumState;
-use axum::http::{StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use crate::bot_api::{self, Backend, Incoming, LongPoll, Reply, as_i64};
 use serde::Deserialize;
+use serde_json::{Value, json};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 /// People's user ids (= their private chat ids) start here.
 pub const FIRST_USER: i64 = 10_000_000;
-const BOT: &str = r#"{"id":4242,"is_bot":true,"first_name":"eudesk","username":"eudesk_load_bot"}"#;
+/// Username of the fake bot.
+const BOT_USERNAME: &str = "eudesk_load_bot";
 /// Longest hold of a getUpdates long poll, whatever the bot asked for.
 const MAX_POLL: Duration = Duration::from_secs(2);
 /// An update with no reply after this long is counted lost and its person moves on.
@@ -152,11 +153,7 @@ struct State {
 impl Fake {
     /// Binds 127.0.0.1:0, serves on the current runtime and starts the pacing task.
     pub async fn start() -> Fake {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("local address");
-        let fake = Fake {
+        let fake = bot_api::serve(|addr| Fake {
             inner: Arc::new(Inner {
                 addr,
                 state: Mutex::new(State {
@@ -171,11 +168,8 @@ impl Fake {
                 }),
                 queued: Notify::new(),
             }),
-        };
-        let app = Router::new().fallback(handle).with_state(fake.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        })
+        .await;
         let pacer = fake.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(1));
@@ -297,7 +291,6 @@ impl Fake {
             return false;
         };
         let now = Instant::now();
-        let date = unix_now();
         let mut queued = false;
         if let Some((flooder, after)) = run.config.flood
             && run.flood_queued.is_none()
@@ -305,7 +298,7 @@ impl Fake {
         {
             let p = &mut state.people[flooder];
             while p.next < p.steps.len() {
-                let json = update_json(state.next_update, &mut state.next_message, p, flooder, date);
+                let json = update_json(state.next_update, &mut state.next_message, p, flooder);
                 p.next += 1;
                 state.queue.push_back((state.next_update, json));
                 state.next_update += 1;
@@ -337,7 +330,7 @@ impl Fake {
         {
             state.ready.pop_front();
             let p = &mut state.people[i];
-            let json = update_json(state.next_update, &mut state.next_message, p, i, date);
+            let json = update_json(state.next_update, &mut state.next_message, p, i);
             p.next += 1;
             p.waiting = Some(now);
             state.queue.push_back((state.next_update, json));
@@ -431,42 +424,34 @@ impl Fake {
 
     /// getUpdates: confirms what is below `offset`, then answers with up to `limit`
     /// queued updates as soon as there are any, or nothing after the timeout.
-    async fn poll(&self, params: &Params) -> String {
-        let offset = params.offset.unwrap_or(0);
-        let limit = params.limit.unwrap_or(100).clamp(1, 100) as usize;
-        let wait = Duration::from_secs(params.timeout.unwrap_or(0)).min(MAX_POLL);
-        let deadline = tokio::time::Instant::now() + wait;
+    async fn poll(&self, params: &Params) -> Reply {
+        let param = |v: &Option<Value>| v.as_ref().and_then(as_i64);
+        let poll = LongPoll::new(
+            param(&params.offset),
+            param(&params.limit),
+            param(&params.timeout),
+            MAX_POLL,
+        );
         self.lock().counters.polls += 1;
-        loop {
-            let notified = self.inner.queued.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
-            {
+        let body = poll
+            .wait(&self.inner.queued, |expired| {
                 let mut state = self.lock();
-                if offset > state.confirmed {
-                    state.confirmed = offset;
+                if poll.offset > state.confirmed {
+                    state.confirmed = poll.offset;
                 }
-                while state.queue.front().is_some_and(|(id, _)| *id < offset) {
+                while state.queue.front().is_some_and(|(id, _)| *id < poll.offset) {
                     state.queue.pop_front();
                 }
-                if !state.queue.is_empty() || tokio::time::Instant::now() >= deadline {
-                    let n = state.queue.len().min(limit);
-                    state.counters.get_updates += 1;
-                    state.counters.delivered += n as u64;
-                    let mut out = String::with_capacity(32 + n * 400);
-                    out.push_str(r#"{"ok":true,"result":["#);
-                    for (k, (_, json)) in state.queue.iter().take(n).enumerate() {
-                        if k > 0 {
-                            out.push(',');
-                        }
-                        out.push_str(json);
-                    }
-                    out.push_str("]}");
-                    return out;
+                if state.queue.is_empty() && !expired {
+                    return None;
                 }
-            }
-            let _ = tokio::time::timeout_at(deadline, notified).await;
-        }
+                let n = state.queue.len().min(poll.limit);
+                state.counters.get_updates += 1;
+                state.counters.delivered += n as u64;
+                Some(bot_api::ok_list(state.queue.iter().take(n).map(|(_, json)| json)))
+            })
+            .await;
+        Reply::Raw(200, body)
     }
 
     fn new_message_id(&self) -> i64 {
@@ -496,147 +481,95 @@ pub fn kind_of(step: &Step) -> &'static str {
     }
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn json_str(s: &str) -> String {
-    serde_json::to_string(s).expect("a string serialises")
-}
-
 /// The person's next step as a Bot API update.
-fn update_json(update_id: i64, next_message: &mut i64, p: &Person, index: usize, date: i64) -> String {
+fn update_json(update_id: i64, next_message: &mut i64, p: &Person, index: usize) -> String {
     let user = FIRST_USER + index as i64;
-    let from = format!(
-        r#"{{"id":{user},"is_bot":false,"first_name":"Kisi{index}","language_code":"{}"}}"#,
-        p.lang
-    );
-    let chat = format!(r#"{{"id":{user},"type":"private","first_name":"Kisi{index}"}}"#);
+    let name = format!("Kisi{index}");
+    let from = bot_api::user(user, &name, None, p.lang);
+    let chat = bot_api::chat(user, &name, None);
     *next_message += 1;
     let message_id = *next_message;
-    match &p.steps[p.next] {
-        Step::Text(text) => format!(
-            r#"{{"update_id":{update_id},"message":{{"message_id":{message_id},"from":{from},"chat":{chat},"date":{date},"text":{}}}}}"#,
-            json_str(text)
-        ),
-        Step::Press(data) => format!(
-            r#"{{"update_id":{update_id},"callback_query":{{"id":"q{update_id}","from":{from},"message":{{"message_id":{message_id},"from":{BOT},"chat":{chat},"date":{date},"text":"menu"}},"chat_instance":"ci{user}","data":{}}}}}"#,
-            json_str(data)
-        ),
-    }
-}
-
-/// The parameters the fake looks at; everything else in the body is skipped.
-#[derive(Deserialize, Default)]
-struct Params {
-    chat_id: Option<serde_json::Value>,
-    message_id: Option<i64>,
-    offset: Option<i64>,
-    limit: Option<i64>,
-    timeout: Option<u64>,
-}
-
-/// `chat_id` of a multipart body (sendDocument), without parsing the whole form.
-fn multipart_chat_id(body: &[u8]) -> Option<i64> {
-    let key = b"name=\"chat_id\"";
-    let at = body.windows(key.len()).position(|w| w == key)? + key.len();
-    let rest = &body[at..];
-    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let value: String = rest[start..]
-        .iter()
-        .take_while(|b| b.is_ascii_digit() || **b == b'-')
-        .map(|&b| b as char)
-        .collect();
-    value.parse().ok()
-}
-
-fn message_json(id: i64, chat: i64) -> String {
-    let chat_json = if chat >= 0 {
-        format!(r#"{{"id":{chat},"type":"private","first_name":"Kisi"}}"#)
-    } else if chat <= -1_000_000_000_000 {
-        format!(r#"{{"id":{chat},"type":"supergroup","title":"Staff"}}"#)
-    } else {
-        format!(r#"{{"id":{chat},"type":"group","title":"Staff"}}"#)
-    };
-    format!(
-        r#"{{"ok":true,"result":{{"message_id":{id},"from":{BOT},"chat":{chat_json},"date":{},"text":"ok"}}}}"#,
-        unix_now()
-    )
-}
-
-fn json(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// Every path: `/bot{token}/{Method}`.
-async fn handle(AxumState(fake): AxumState<Fake>, uri: Uri, body: Bytes) -> Response {
-    let method = uri.path().rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
-    let multipart = body.first() != Some(&b'{') && !body.is_empty();
-    let params: Params = if multipart || body.is_empty() {
-        Params::default()
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(p) => p,
-            Err(e) => {
-                return json(
-                    StatusCode::BAD_REQUEST,
-                    format!(
-                        r#"{{"ok":false,"error_code":400,"description":{}}}"#,
-                        json_str(&format!("Bad Request: {e}"))
-                    ),
-                );
-            }
+    let update = match &p.steps[p.next] {
+        Step::Text(text) => {
+            let mut message = bot_api::message(message_id, from, chat);
+            message.insert("text".into(), json!(text));
+            json!({ "update_id": update_id, "message": message })
+        }
+        Step::Press(data) => {
+            let mut message = bot_api::message(message_id, bot_api::bot_user(BOT_USERNAME), chat);
+            message.insert("text".into(), json!("menu"));
+            let query = bot_api::callback_query(
+                &format!("q{update_id}"),
+                from,
+                Value::Object(message),
+                &format!("ci{user}"),
+                data,
+            );
+            json!({ "update_id": update_id, "callback_query": query })
         }
     };
-    let chat = if multipart {
-        multipart_chat_id(&body)
-    } else {
-        params
-            .chat_id
-            .as_ref()
-            .and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok()))
-    };
-    let ok_true = || json(StatusCode::OK, r#"{"ok":true,"result":true}"#.to_owned());
-    match method.as_str() {
-        "getupdates" => json(StatusCode::OK, fake.poll(&params).await),
-        "getme" => json(
-            StatusCode::OK,
-            r#"{"ok":true,"result":{"id":4242,"is_bot":true,"first_name":"eudesk","username":"eudesk_load_bot","can_join_groups":true,"can_read_all_group_messages":false,"supports_inline_queries":false,"can_connect_to_business":false,"has_main_web_app":false}}"#.to_owned(),
-        ),
-        "getwebhookinfo" => json(
-            StatusCode::OK,
-            r#"{"ok":true,"result":{"url":"","has_custom_certificate":false,"pending_update_count":0}}"#.to_owned(),
-        ),
-        "sendmessage" | "senddocument" => {
-            let chat = chat.unwrap_or(0);
-            {
-                let mut state = fake.lock();
-                if method == "sendmessage" {
-                    state.counters.send_message += 1;
-                } else {
-                    state.counters.send_document += 1;
+    update.to_string()
+}
+
+/// The parameters the fake looks at; everything else in the body is skipped. Values,
+/// not numbers: a multipart body (sendDocument) sends numbers as strings.
+#[derive(Deserialize)]
+pub struct Params {
+    chat_id: Option<Value>,
+    message_id: Option<Value>,
+    offset: Option<Value>,
+    limit: Option<Value>,
+    timeout: Option<Value>,
+}
+
+/// A minimal message of the bot's in `chat`, as the answer to a send or an edit.
+fn message_json(id: i64, chat: i64) -> Reply {
+    let name = if chat >= 0 { "Kisi" } else { "Staff" };
+    let mut message = bot_api::message(id, bot_api::bot_user(BOT_USERNAME), bot_api::chat(chat, name, None));
+    message.insert("text".into(), json!("ok"));
+    Reply::Json(200, bot_api::ok(Value::Object(message)))
+}
+
+/// Every request: `/bot{token}/{Method}`.
+impl Backend for Fake {
+    type Params = Params;
+
+    async fn answer(&self, request: Incoming<Params>) -> Reply {
+        let Incoming { method, params, .. } = request;
+        let chat = params.chat_id.as_ref().and_then(as_i64);
+        let ok_true = || Reply::Json(200, bot_api::ok(json!(true)));
+        match method.as_str() {
+            "getUpdates" => self.poll(&params).await,
+            "getMe" => Reply::Json(200, bot_api::ok(bot_api::get_me(BOT_USERNAME))),
+            "getWebhookInfo" => Reply::Json(200, bot_api::ok(bot_api::webhook_info(0))),
+            "sendMessage" | "sendDocument" => {
+                let chat = chat.unwrap_or(0);
+                {
+                    let mut state = self.lock();
+                    if method == "sendMessage" {
+                        state.counters.send_message += 1;
+                    } else {
+                        state.counters.send_document += 1;
+                    }
                 }
+                self.reply(chat);
+                message_json(self.new_message_id(), chat)
             }
-            fake.reply(chat);
-            json(StatusCode::OK, message_json(fake.new_message_id(), chat))
-        }
-        "editmessagetext" => {
-            let chat = chat.unwrap_or(0);
-            fake.lock().counters.edit_message += 1;
-            fake.reply(chat);
-            json(StatusCode::OK, message_json(params.message_id.unwrap_or(1), chat))
-        }
-        "answercallbackquery" => {
-            fake.lock().counters.answer_callback += 1;
-            ok_true()
-        }
-        "deletewebhook" | "setmycommands" => ok_true(),
-        _ => {
-            fake.lock().counters.other_methods += 1;
-            ok_true()
+            "editMessageText" => {
+                let chat = chat.unwrap_or(0);
+                self.lock().counters.edit_message += 1;
+                self.reply(chat);
+                message_json(params.message_id.as_ref().and_then(as_i64).unwrap_or(1), chat)
+            }
+            "answerCallbackQuery" => {
+                self.lock().counters.answer_callback += 1;
+                ok_true()
+            }
+            "deleteWebhook" | "setMyCommands" => ok_true(),
+            _ => {
+                self.lock().counters.other_methods += 1;
+                ok_true()
+            }
         }
     }
 }

@@ -8,43 +8,30 @@
 //! ([`FakeApi::delay_next`]), dropped connections ([`FakeApi::drop_next`]) and
 //! re-delivered updates ([`FakeApi::redeliver`]) without any network access.
 //!
-//! The fake speaks raw JSON on purpose: building the wire format by hand (and
-//! checking below that teloxide can parse it) catches mismatches that sharing
-//! teloxide's own types would hide.
-//!
-//! Requests arrive as `POST {url}bot{token}/{Method}` with a JSON body, or
-//! with a `multipart/form-data` body when files are uploaded (teloxide sends
-//! e.g. `document=attach://<id>` plus a file part named `<id>`). Method names
-//! are matched case-insensitively, like the real API does, and recorded in
-//! their canonical lower-camel form (`sendMessage`), although teloxide itself
-//! sends `SendMessage`.
+//! The wire protocol (the server, request paths and bodies, method names, the
+//! JSON of users, chats, messages and errors, the long poll) lives in
+//! tests/support/bot_api.rs, shared with the load benchmark's fake; this
+//! module keeps the state: the history of calls, the queued and delivered
+//! updates, the messages the bot sent, the injected faults. Method names are
+//! matched case-insensitively, like the real API does, and recorded in their
+//! canonical lower-camel form (`sendMessage`), although teloxide itself sends
+//! `SendMessage`.
 
 #![allow(dead_code)]
 
 use std::{
     collections::{HashMap, VecDeque},
     net::SocketAddr,
-    pin::Pin,
-    sync::{
-        Arc, Mutex, MutexGuard,
-        atomic::{AtomicBool, Ordering},
-    },
-    task::{Context as TaskContext, Poll},
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    sync::{Arc, Mutex, MutexGuard},
+    time::Duration,
 };
 
-use axum::{
-    Router,
-    body::Body,
-    extract::{ConnectInfo, Query, Request, State as AxumState},
-    http::{StatusCode, Uri, header},
-    response::{IntoResponse, Response},
-};
 use serde_json::{Map, Value, json};
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
-/// Id of the bot user returned by `getMe` and used as `from` of bot messages.
-pub const BOT_ID: i64 = 4242;
+use crate::bot_api::{self, Backend, Incoming, LongPoll, Reply, as_i64, json_or_string, update_id};
+
+pub use crate::bot_api::BOT_ID;
 /// Username of the fake bot.
 pub const BOT_USERNAME: &str = "eudesk_test_bot";
 /// Language code of users unless a test asks for another one; the bot's
@@ -57,108 +44,6 @@ const MAX_POLL_WAIT: Duration = Duration::from_secs(1);
 
 /// First message id handed out; distinct from small ids tests may pick by hand.
 const FIRST_MESSAGE_ID: i32 = 1000;
-
-/// Methods that answer a bare `true` (Bot API 10.1 methods returning Boolean).
-const TRUE_METHODS: &[&str] = &[
-    "setWebhook",
-    "deleteWebhook",
-    "logOut",
-    "close",
-    "sendMessageDraft",
-    "sendChatAction",
-    "setMessageReaction",
-    "setUserEmojiStatus",
-    "banChatMember",
-    "unbanChatMember",
-    "restrictChatMember",
-    "promoteChatMember",
-    "setChatAdministratorCustomTitle",
-    "setChatMemberTag",
-    "banChatSenderChat",
-    "unbanChatSenderChat",
-    "setChatPermissions",
-    "approveChatJoinRequest",
-    "declineChatJoinRequest",
-    "answerChatJoinRequestQuery",
-    "sendChatJoinRequestWebApp",
-    "setChatPhoto",
-    "deleteChatPhoto",
-    "setChatTitle",
-    "setChatDescription",
-    "pinChatMessage",
-    "unpinChatMessage",
-    "unpinAllChatMessages",
-    "leaveChat",
-    "setChatStickerSet",
-    "deleteChatStickerSet",
-    "editForumTopic",
-    "closeForumTopic",
-    "reopenForumTopic",
-    "deleteForumTopic",
-    "unpinAllForumTopicMessages",
-    "editGeneralForumTopic",
-    "closeGeneralForumTopic",
-    "reopenGeneralForumTopic",
-    "hideGeneralForumTopic",
-    "unhideGeneralForumTopic",
-    "unpinAllGeneralForumTopicMessages",
-    "answerCallbackQuery",
-    "setManagedBotAccessSettings",
-    "setMyCommands",
-    "deleteMyCommands",
-    "setMyName",
-    "setMyDescription",
-    "setMyShortDescription",
-    "setMyProfilePhoto",
-    "removeMyProfilePhoto",
-    "setChatMenuButton",
-    "setMyDefaultAdministratorRights",
-    "sendGift",
-    "giftPremiumSubscription",
-    "verifyUser",
-    "verifyChat",
-    "removeUserVerification",
-    "removeChatVerification",
-    "readBusinessMessage",
-    "deleteBusinessMessages",
-    "setBusinessAccountName",
-    "setBusinessAccountUsername",
-    "setBusinessAccountBio",
-    "setBusinessAccountProfilePhoto",
-    "removeBusinessAccountProfilePhoto",
-    "setBusinessAccountGiftSettings",
-    "transferBusinessAccountStars",
-    "convertGiftToStars",
-    "upgradeGift",
-    "transferGift",
-    "deleteStory",
-    "approveSuggestedPost",
-    "declineSuggestedPost",
-    "deleteMessage",
-    "deleteMessages",
-    "deleteMessageReaction",
-    "deleteAllMessageReactions",
-    "createNewStickerSet",
-    "addStickerToSet",
-    "setStickerPositionInSet",
-    "deleteStickerFromSet",
-    "replaceStickerInSet",
-    "setStickerEmojiList",
-    "setStickerKeywords",
-    "setStickerMaskPosition",
-    "setStickerSetTitle",
-    "setStickerSetThumbnail",
-    "setCustomEmojiStickerSetThumbnail",
-    "deleteStickerSet",
-    "sendRichMessageDraft",
-    "answerInlineQuery",
-    "answerShippingQuery",
-    "answerPreCheckoutQuery",
-    "refundStarPayment",
-    "editUserStarSubscription",
-    "setPassportDataErrors",
-];
-
 /// One request the bot made, as the fake received it.
 #[derive(Clone, Debug)]
 pub struct Call {
@@ -265,7 +150,7 @@ struct Inner {
     addr: SocketAddr,
     state: Mutex<State>,
     /// Bumped whenever an update is pushed, to wake long polls.
-    updates_changed: watch::Sender<u64>,
+    updates_changed: Notify,
     /// Bumped whenever a call is recorded, to wake `wait_for`.
     calls_changed: watch::Sender<u64>,
 }
@@ -300,11 +185,7 @@ impl FakeApi {
     /// update id within days, and the bot skips ids it already handled, so a bot
     /// restarted against a new fake needs ids the first fake did not give out.
     pub async fn start_at(first_update_id: i64) -> FakeApi {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("fake Telegram API: bind 127.0.0.1:0");
-        let addr = listener.local_addr().expect("fake Telegram API: local_addr");
-        let api = FakeApi {
+        bot_api::serve(|addr| FakeApi {
             inner: Arc::new(Inner {
                 addr,
                 state: Mutex::new(State {
@@ -318,18 +199,11 @@ impl FakeApi {
                     redeliveries: Vec::new(),
                     messages: HashMap::new(),
                 }),
-                updates_changed: watch::Sender::new(0),
+                updates_changed: Notify::new(),
                 calls_changed: watch::Sender::new(0),
             }),
-        };
-        let app = Router::new().fallback(handle).with_state(api.clone());
-        tokio::spawn(async move {
-            let listener = DroppableListener(listener);
-            axum::serve(listener, app.into_make_service_with_connect_info::<Connection>())
-                .await
-                .expect("fake Telegram API server failed");
-        });
-        api
+        })
+        .await
     }
 
     /// Base URL (`http://127.0.0.1:PORT/`) for `TELOXIDE_API_URL` or
@@ -402,7 +276,7 @@ impl FakeApi {
         let message = {
             let state = self.lock();
             state.messages.get(&(user_id, message_id)).cloned().unwrap_or_else(|| {
-                let mut m = base_message(message_id, bot_user(), chat_json(user_id));
+                let mut m = bot_message(message_id, user_id);
                 m.insert("text".into(), json!("(message not seen by the fake)"));
                 Value::Object(m)
             })
@@ -443,7 +317,7 @@ impl FakeApi {
             state.updates.insert(pos, update);
             id
         };
-        self.inner.updates_changed.send_modify(|n| *n += 1);
+        self.inner.updates_changed.notify_waiters();
         id
     }
 
@@ -578,7 +452,7 @@ impl FakeApi {
             update.map(|u| state.redeliveries.push(u)).is_some()
         };
         if found {
-            self.inner.updates_changed.send_modify(|n| *n += 1);
+            self.inner.updates_changed.notify_waiters();
         }
         found
     }
@@ -592,7 +466,7 @@ impl FakeApi {
     fn inject(&self, method: &str, chat: Option<i64>, action: Action) {
         self.lock()
             .failures
-            .entry(canonical_method(method))
+            .entry(bot_api::canonical_method(method))
             .or_default()
             .push_back(Fault { chat, action });
     }
@@ -617,7 +491,7 @@ impl FakeApi {
             state.next_message_id += 1;
             state.next_message_id - 1
         };
-        let mut m = base_message(id, user_json(user_id, lang), chat_json(user_id));
+        let mut m = bot_api::message(id.into(), user_json(user_id, lang), chat_json(user_id));
         if let Value::Object(extra) = content {
             m.extend(extra);
         }
@@ -641,9 +515,9 @@ impl FakeApi {
 
     /// Records the call and computes its answer. Runs under the state lock
     /// so the recorded response and the state change are atomic; returns
-    /// `Reply::Poll` for `getUpdates`, which is answered by
+    /// `Outcome::Poll` for `getUpdates`, which is answered by
     /// [`Self::poll_updates`].
-    fn record_and_answer(&self, method: String, params: Value, token: String) -> (Option<Duration>, Reply) {
+    fn record_and_answer(&self, method: String, params: Value, token: String) -> (Option<Duration>, Outcome) {
         let mut state = self.lock();
         let chat = params.get("chat_id").and_then(as_i64);
         let fault = state.failures.get_mut(&method).and_then(|queue| {
@@ -651,17 +525,17 @@ impl FakeApi {
             queue.remove(i)
         });
         let (delay, injected) = match fault.map(|f| f.action) {
-            Some(Action::Answer(status, body)) => (None, Some(Reply::Answer(status, body))),
-            Some(Action::Drop) => (None, Some(Reply::Drop)),
+            Some(Action::Answer(status, body)) => (None, Some(Outcome::Answer(status, body))),
+            Some(Action::Drop) => (None, Some(Outcome::Drop)),
             Some(Action::Delay(d)) => (Some(d), None),
             None => (None, None),
         };
         let reply = match injected {
             Some(reply) => reply,
-            None if method == "getUpdates" => Reply::Poll,
+            None if method == "getUpdates" => Outcome::Poll,
             None => {
                 let (status, body) = answer(&mut state, &method, &params);
-                Reply::Answer(status, body)
+                Outcome::Answer(status, body)
             }
         };
         state.calls.push(Call {
@@ -669,8 +543,8 @@ impl FakeApi {
             params,
             token,
             response: match &reply {
-                Reply::Answer(_, body) => body.clone(),
-                Reply::Poll | Reply::Drop => Value::Null,
+                Outcome::Answer(_, body) => body.clone(),
+                Outcome::Poll | Outcome::Drop => Value::Null,
             },
         });
         drop(state);
@@ -679,34 +553,27 @@ impl FakeApi {
     }
 
     /// Long poll: confirms updates below `offset`, then returns pending ones
-    /// (at most `limit`) as soon as there are any, or an empty list after
-    /// `min(timeout, MAX_POLL_WAIT)`.
+    /// (at most `limit`), after any to hand out again, as soon as there are
+    /// any, or an empty list after `min(timeout, MAX_POLL_WAIT)`.
     async fn poll_updates(&self, params: &Value) -> Value {
-        let offset = params.get("offset").and_then(as_i64).unwrap_or(0);
-        let limit = params.get("limit").and_then(as_i64).unwrap_or(100).clamp(1, 100) as usize;
-        let timeout = params.get("timeout").and_then(as_i64).unwrap_or(0).max(0) as u64;
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout).min(MAX_POLL_WAIT);
-        loop {
-            let mut changed = self.inner.updates_changed.subscribe();
-            {
-                let mut state = self.lock();
-                if offset > 0 {
-                    state.updates.retain(|u| update_id(u) >= offset);
-                }
-                let again = !state.redeliveries.is_empty();
-                if again || !state.updates.is_empty() || tokio::time::Instant::now() >= deadline {
-                    let mut batch: Vec<Value> = std::mem::take(&mut state.redeliveries);
-                    batch.extend(state.updates.iter().take(limit).cloned());
-                    for u in &batch {
-                        state.delivered.insert(update_id(u), u.clone());
-                    }
-                    return json!({ "ok": true, "result": batch });
-                }
+        let param = |name: &str| params.get(name).and_then(as_i64);
+        let poll = LongPoll::new(param("offset"), param("limit"), param("timeout"), MAX_POLL_WAIT);
+        poll.wait(&self.inner.updates_changed, |expired| {
+            let mut state = self.lock();
+            if poll.offset > 0 {
+                state.updates.retain(|u| update_id(u) >= poll.offset);
             }
-            // On timeout the loop comes back once more and returns whatever
-            // is there (usually nothing).
-            let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
-        }
+            if state.redeliveries.is_empty() && state.updates.is_empty() && !expired {
+                return None;
+            }
+            let mut batch: Vec<Value> = std::mem::take(&mut state.redeliveries);
+            batch.extend(state.updates.iter().take(poll.limit).cloned());
+            for u in &batch {
+                state.delivered.insert(update_id(u), u.clone());
+            }
+            Some(bot_api::ok(Value::Array(batch)))
+        })
+        .await
     }
 }
 
@@ -725,8 +592,8 @@ enum Action {
     Drop,
 }
 
-/// How the handler answers a call.
-enum Reply {
+/// How a call is answered, decided when it arrives.
+enum Outcome {
     Answer(u16, Value),
     /// `getUpdates`: a long poll.
     Poll,
@@ -734,220 +601,27 @@ enum Reply {
     Drop,
 }
 
-/// A TCP listener whose connections the handler can cut: the fake's way to
-/// drop a connection without answering.
-struct DroppableListener(tokio::net::TcpListener);
+impl Backend for FakeApi {
+    type Params = Map<String, Value>;
 
-impl axum::serve::Listener for DroppableListener {
-    type Io = DroppableStream;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (DroppableStream, SocketAddr) {
-        loop {
-            match self.0.accept().await {
-                Ok((stream, addr)) => {
-                    let cut = Arc::new(AtomicBool::new(false));
-                    return (DroppableStream { stream, cut }, addr);
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            }
+    async fn answer(&self, request: Incoming<Map<String, Value>>) -> Reply {
+        let params = Value::Object(request.params);
+        let (delay, outcome) = self.record_and_answer(request.method, params.clone(), request.token);
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
         }
-    }
-
-    fn local_addr(&self) -> std::io::Result<SocketAddr> {
-        self.0.local_addr()
-    }
-}
-
-/// A connection that fails every read and write once cut, so the server
-/// closes it without writing the answer it was about to send.
-struct DroppableStream {
-    stream: tokio::net::TcpStream,
-    cut: Arc<AtomicBool>,
-}
-
-impl DroppableStream {
-    fn is_cut(&self) -> bool {
-        self.cut.load(Ordering::SeqCst)
-    }
-}
-
-fn cut_error() -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::ConnectionReset, "dropped by the fake")
-}
-
-impl tokio::io::AsyncRead for DroppableStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if self.is_cut() {
-            return Poll::Ready(Err(cut_error()));
-        }
-        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
-    }
-}
-
-impl tokio::io::AsyncWrite for DroppableStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
-        if self.is_cut() {
-            return Poll::Ready(Err(cut_error()));
-        }
-        Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
-        if self.is_cut() {
-            return Poll::Ready(Err(cut_error()));
-        }
-        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
-    }
-}
-
-/// What the handler knows of its connection: the switch that cuts it.
-#[derive(Clone)]
-struct Connection {
-    cut: Arc<AtomicBool>,
-}
-
-impl Connection {
-    fn drop_now(&self) {
-        self.cut.store(true, Ordering::SeqCst);
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, DroppableListener>> for Connection {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, DroppableListener>) -> Connection {
-        Connection {
-            cut: stream.io().cut.clone(),
+        match outcome {
+            Outcome::Answer(status, body) => Reply::Json(status, body),
+            Outcome::Poll => Reply::Json(200, self.poll_updates(&params).await),
+            Outcome::Drop => Reply::Drop,
         }
     }
 }
-
-/// Single handler for every path: `/bot{token}/{Method}`.
-async fn handle(
-    AxumState(api): AxumState<FakeApi>,
-    ConnectInfo(connection): ConnectInfo<Connection>,
-    req: Request,
-) -> Response {
-    let (parts, body) = req.into_parts();
-    let Some((token, method)) = parse_path(parts.uri.path()) else {
-        return error_response(404, "Not Found");
-    };
-    let content_type = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let body = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(b) => b,
-        Err(e) => return error_response(400, &format!("Bad Request: unreadable body: {e}")),
-    };
-    let mut params = match parse_body(&content_type, &body) {
-        Ok(p) => p,
-        Err(e) => return error_response(400, &format!("Bad Request: {e}")),
-    };
-    if let Ok(Query(query)) = Query::<HashMap<String, String>>::try_from_uri(&parts.uri) {
-        for (k, v) in query {
-            params.entry(k).or_insert(Value::String(v));
-        }
-    }
-    let params = Value::Object(params);
-    let (delay, reply) = api.record_and_answer(method.clone(), params.clone(), token);
-    if let Some(delay) = delay {
-        tokio::time::sleep(delay).await;
-    }
-    let (status, body) = match reply {
-        Reply::Answer(status, body) => (status, body),
-        Reply::Poll => (200, api.poll_updates(&params).await),
-        Reply::Drop => {
-            connection.drop_now();
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    match body {
-        Value::String(raw) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], raw).into_response(),
-        json => (
-            status,
-            [(header::CONTENT_TYPE, "application/json")],
-            Body::from(json.to_string()),
-        )
-            .into_response(),
-    }
-}
-
-/// Splits `/bot{token}/{Method}` into the token and the canonical method.
-fn parse_path(path: &str) -> Option<(String, String)> {
-    let (bot, method) = path.trim_start_matches('/').split_once('/')?;
-    let token = bot.strip_prefix("bot")?;
-    let token = percent_decode(token);
-    if method.is_empty() || method.contains('/') {
-        return None;
-    }
-    Some((token, canonical_method(method)))
-}
-
-/// `SendMessage` / `sendmessage` → `sendMessage`: the real API ignores case,
-/// tests compare against the documented spelling.
-fn canonical_method(method: &str) -> String {
-    KNOWN_METHODS
-        .iter()
-        .chain(TRUE_METHODS)
-        .find(|m| m.eq_ignore_ascii_case(method))
-        .map(|m| (*m).to_owned())
-        .unwrap_or_else(|| {
-            let mut chars = method.chars();
-            chars
-                .next()
-                .map(|c| c.to_ascii_lowercase().to_string() + chars.as_str())
-                .unwrap_or_default()
-        })
-}
-
-/// Methods with a non-`true` answer that the fake implements.
-const KNOWN_METHODS: &[&str] = &[
-    "getMe",
-    "getUpdates",
-    "getWebhookInfo",
-    "getMyCommands",
-    "getMyName",
-    "getMyDescription",
-    "getMyShortDescription",
-    "getChatMenuButton",
-    "getFile",
-    "sendMessage",
-    "sendPhoto",
-    "sendDocument",
-    "sendSticker",
-    "sendAudio",
-    "sendVideo",
-    "sendAnimation",
-    "sendVoice",
-    "sendVideoNote",
-    "sendLocation",
-    "sendVenue",
-    "sendContact",
-    "sendDice",
-    "sendMediaGroup",
-    "forwardMessage",
-    "copyMessage",
-    "editMessageText",
-    "editMessageCaption",
-    "editMessageReplyMarkup",
-    "editMessageMedia",
-];
 
 /// The normal (non-injected) answer for a method.
 fn answer(state: &mut State, method: &str, params: &Value) -> (u16, Value) {
-    let ok = |result: Value| (200, json!({ "ok": true, "result": result }));
-    if TRUE_METHODS.contains(&method) {
+    let ok = |result: Value| (200, bot_api::ok(result));
+    if bot_api::is_true_method(method) {
         if method == "deleteMessage"
             && let (Some(chat), Some(id)) = (
                 params.get("chat_id").and_then(as_i64),
@@ -959,22 +633,8 @@ fn answer(state: &mut State, method: &str, params: &Value) -> (u16, Value) {
         return ok(json!(true));
     }
     match method {
-        "getMe" => ok(json!({
-            "id": BOT_ID,
-            "is_bot": true,
-            "first_name": "eudesk",
-            "username": BOT_USERNAME,
-            "can_join_groups": true,
-            "can_read_all_group_messages": false,
-            "supports_inline_queries": false,
-            "can_connect_to_business": false,
-            "has_main_web_app": false,
-        })),
-        "getWebhookInfo" => ok(json!({
-            "url": "",
-            "has_custom_certificate": false,
-            "pending_update_count": state.updates.len(),
-        })),
+        "getMe" => ok(bot_api::get_me(BOT_USERNAME)),
+        "getWebhookInfo" => ok(bot_api::webhook_info(state.updates.len())),
         "getMyCommands" => ok(json!([])),
         "getMyName" => ok(json!({ "name": "eudesk" })),
         "getMyDescription" => ok(json!({ "description": "" })),
@@ -1015,77 +675,20 @@ fn answer(state: &mut State, method: &str, params: &Value) -> (u16, Value) {
                 ok(edit_message(state, m, params))
             }
         }
-        _ => (
-            404,
-            json!({ "ok": false, "error_code": 404, "description": "Not Found: method not found" }),
-        ),
+        _ => (404, bot_api::error(404, bot_api::METHOD_NOT_FOUND)),
     }
 }
 
 /// A bot message for any `send*` method: fresh id, bot as sender, content
-/// echoed from the parameters.
+/// echoed from the parameters; kept for later edits and callback queries.
 fn send_message(state: &mut State, method: &str, params: &Value) -> Value {
     let chat_id = params.get("chat_id").and_then(as_i64).unwrap_or(0);
     let id = state.next_message_id;
     state.next_message_id += 1;
-    let mut m = base_message(id, bot_user(), chat_json(chat_id));
-    let caption = params.get("caption").cloned();
     let n = state.next_file_id;
     state.next_file_id += 1;
-    match method {
-        "sendMessage" => {
-            m.insert("text".into(), params.get("text").cloned().unwrap_or(json!("")));
-        }
-        "sendDocument" => {
-            let mut doc = json!({
-                "file_id": format!("doc-file-{n}"),
-                "file_unique_id": format!("doc-uniq-{n}"),
-            });
-            if let Some(file) = params.get("document").filter(|d| d.is_object()) {
-                doc["file_name"] = file.get("filename").cloned().unwrap_or(Value::Null);
-                doc["file_size"] = file.get("bytes_len").cloned().unwrap_or(Value::Null);
-            } else if let Some(id) = params.get("document").and_then(Value::as_str) {
-                doc["file_id"] = json!(id);
-            }
-            strip_nulls(&mut doc);
-            m.insert("document".into(), doc);
-            m.extend(caption.map(|c| ("caption".to_owned(), c)));
-        }
-        "sendPhoto" => {
-            m.insert(
-                "photo".into(),
-                json!([{
-                    "file_id": format!("photo-file-{n}"),
-                    "file_unique_id": format!("photo-uniq-{n}"),
-                    "width": 800,
-                    "height": 600,
-                }]),
-            );
-            m.extend(caption.map(|c| ("caption".to_owned(), c)));
-        }
-        "sendSticker" => {
-            m.insert(
-                "sticker".into(),
-                json!({
-                    "file_id": params.get("sticker").and_then(Value::as_str).unwrap_or("sticker"),
-                    "file_unique_id": format!("sticker-uniq-{n}"),
-                    "type": "regular",
-                    "width": 512,
-                    "height": 512,
-                    "is_animated": false,
-                    "is_video": false,
-                }),
-            );
-        }
-        _ => {
-            // Media the fake does not model: a text message carrying the
-            // caption keeps the answer parseable as a `Message`.
-            m.insert("text".into(), caption.unwrap_or(json!("")));
-        }
-    }
-    if let Some(markup) = inline_markup(params) {
-        m.insert("reply_markup".into(), markup);
-    }
+    let mut m = bot_message(id, chat_id);
+    m.extend(bot_api::sent_content(method, params, n));
     let m = Value::Object(m);
     state.messages.insert((chat_id, id), m.clone());
     m
@@ -1099,252 +702,38 @@ fn edit_message(state: &mut State, method: &str, params: &Value) -> Value {
     let mut m = match state.messages.get(&(chat_id, id)) {
         Some(Value::Object(m)) => m.clone(),
         _ => {
-            let mut m = base_message(id, bot_user(), chat_json(chat_id));
+            let mut m = bot_message(id, chat_id);
             m.insert("text".into(), json!(""));
             m
         }
     };
-    m.insert("edit_date".into(), json!(now()));
-    match method {
-        "editMessageText" => {
-            m.insert("text".into(), params.get("text").cloned().unwrap_or(json!("")));
-            m.remove("entities");
-            m.remove("reply_markup");
-        }
-        "editMessageCaption" => {
-            m.insert("caption".into(), params.get("caption").cloned().unwrap_or(json!("")));
-            m.remove("reply_markup");
-        }
-        "editMessageReplyMarkup" => {
-            m.remove("reply_markup");
-        }
-        _ => {}
-    }
-    if let Some(markup) = inline_markup(params) {
-        m.insert("reply_markup".into(), markup);
-    }
+    bot_api::apply_edit(&mut m, method, params);
     let m = Value::Object(m);
     state.messages.insert((chat_id, id), m.clone());
     m
 }
 
-/// `reply_markup` parameter if it is an inline keyboard (reply keyboards and
-/// removals are not echoed in `Message.reply_markup`).
-fn inline_markup(params: &Value) -> Option<Value> {
-    params
-        .get("reply_markup")
-        .and_then(json_or_string)
-        .filter(|m| m.get("inline_keyboard").is_some())
+/// A message of the bot's in this chat, without content yet.
+fn bot_message(id: i32, chat_id: i64) -> Map<String, Value> {
+    bot_api::message(id.into(), bot_api::bot_user(BOT_USERNAME), chat_json(chat_id))
 }
 
-/// The fields every message has.
-fn base_message(id: i32, from: Value, chat: Value) -> Map<String, Value> {
-    let mut m = Map::new();
-    m.insert("message_id".into(), json!(id));
-    m.insert("from".into(), from);
-    m.insert("chat".into(), chat);
-    m.insert("date".into(), json!(now()));
-    m
-}
-
-fn bot_user() -> Value {
-    json!({
-        "id": BOT_ID,
-        "is_bot": true,
-        "first_name": "eudesk",
-        "username": BOT_USERNAME,
-    })
-}
-
+/// User `User{id}` (`@user{id}`).
 fn user_json(user_id: i64, lang: &str) -> Value {
-    let mut user = json!({
-        "id": user_id,
-        "is_bot": false,
-        "first_name": format!("User{user_id}"),
-        "username": format!("user{user_id}"),
-    });
-    if !lang.is_empty() {
-        user["language_code"] = json!(lang);
-    }
-    user
+    let username = format!("user{user_id}");
+    bot_api::user(user_id, &format!("User{user_id}"), Some(&username), lang)
 }
 
-/// Private chat for positive ids, groups for negative ones (as in Telegram).
+/// The private chat with `User{id}`, or a test group or supergroup.
 fn chat_json(chat_id: i64) -> Value {
-    if chat_id >= 0 {
-        json!({
-            "id": chat_id,
-            "type": "private",
-            "first_name": format!("User{chat_id}"),
-            "username": format!("user{chat_id}"),
-        })
-    } else if chat_id <= -1_000_000_000_000 {
-        json!({ "id": chat_id, "type": "supergroup", "title": "Test supergroup" })
-    } else {
-        json!({ "id": chat_id, "type": "group", "title": "Test group" })
-    }
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-fn update_id(update: &Value) -> i64 {
-    update.get("update_id").and_then(Value::as_i64).unwrap_or(0)
-}
-
-/// Number, or a string holding one (multipart and query parameters).
-fn as_i64(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| v.as_str()?.trim().parse().ok())
-}
-
-/// Object parameter, or a string holding one (multipart serialises nested
-/// objects as JSON text).
-fn json_or_string(v: &Value) -> Option<Value> {
-    match v {
-        Value::String(s) => serde_json::from_str(s).ok(),
-        Value::Null => None,
-        other => Some(other.clone()),
-    }
-}
-
-fn strip_nulls(v: &mut Value) {
-    if let Value::Object(m) = v {
-        m.retain(|_, v| !v.is_null());
-    }
-}
-
-fn error_response(status: u16, description: &str) -> Response {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-    let body = json!({ "ok": false, "error_code": status.as_u16(), "description": description });
-    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
-}
-
-/// Parameters from a JSON, urlencoded or multipart body.
-fn parse_body(content_type: &str, body: &[u8]) -> Result<Map<String, Value>, String> {
-    let mime = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    if body.is_empty() {
-        return Ok(Map::new());
-    }
-    match mime.as_str() {
-        "multipart/form-data" => {
-            let boundary = content_type
-                .split(';')
-                .filter_map(|p| p.trim().strip_prefix("boundary="))
-                .next()
-                .ok_or("multipart body without boundary")?
-                .trim_matches('"');
-            parse_multipart(boundary, body)
+    match bot_api::chat_type(chat_id) {
+        "private" => {
+            let username = format!("user{chat_id}");
+            bot_api::chat(chat_id, &format!("User{chat_id}"), Some(&username))
         }
-        "application/x-www-form-urlencoded" => {
-            let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-            let uri: Uri = format!("/?{text}").parse().map_err(|e| format!("bad form body: {e}"))?;
-            let Query(form) = Query::<HashMap<String, String>>::try_from_uri(&uri).map_err(|e| e.to_string())?;
-            Ok(form.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
-        }
-        // teloxide always sets application/json; be lenient with others.
-        _ => match serde_json::from_slice(body) {
-            Ok(Value::Object(m)) => Ok(m),
-            Ok(other) => Err(format!("JSON body is not an object: {other}")),
-            Err(e) => Err(format!("invalid JSON body: {e}")),
-        },
+        "supergroup" => bot_api::chat(chat_id, "Test supergroup", None),
+        _ => bot_api::chat(chat_id, "Test group", None),
     }
-}
-
-/// Minimal `multipart/form-data` parser: text parts become strings, file
-/// parts `{"filename", "bytes_len"}`; `attach://id` references are resolved.
-fn parse_multipart(boundary: &str, body: &[u8]) -> Result<Map<String, Value>, String> {
-    let delim = format!("--{boundary}");
-    let delim = delim.as_bytes();
-    let mut starts = Vec::new();
-    let mut at = 0;
-    while let Some(pos) = find(&body[at..], delim) {
-        starts.push(at + pos);
-        at += pos + delim.len();
-    }
-    if starts.is_empty() {
-        return Err("multipart body without boundary delimiters".into());
-    }
-    let mut fields = Map::new();
-    let mut files = Map::new();
-    for pair in starts.windows(2) {
-        let mut part = &body[pair[0] + delim.len()..pair[1]];
-        if part.starts_with(b"--") {
-            break;
-        }
-        part = part.strip_prefix(b"\r\n").unwrap_or(part);
-        part = part.strip_suffix(b"\r\n").unwrap_or(part);
-        let split = find(part, b"\r\n\r\n").ok_or("multipart part without header end")?;
-        let headers = String::from_utf8_lossy(&part[..split]);
-        let content = &part[split + 4..];
-        let disposition = headers
-            .lines()
-            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))
-            .ok_or("multipart part without Content-Disposition")?;
-        let name = disposition_param(disposition, "name").ok_or("multipart part without name")?;
-        match disposition_param(disposition, "filename") {
-            Some(filename) => {
-                files.insert(name, json!({ "filename": filename, "bytes_len": content.len() }));
-            }
-            None => {
-                fields.insert(name, Value::String(String::from_utf8_lossy(content).into_owned()));
-            }
-        }
-    }
-    for value in fields.values_mut() {
-        let attached = value
-            .as_str()
-            .and_then(|s| s.strip_prefix("attach://"))
-            .and_then(|id| files.remove(id));
-        if let Some(file) = attached {
-            *value = file;
-        }
-    }
-    fields.extend(files);
-    Ok(fields)
-}
-
-/// `name="value"` from a Content-Disposition header line.
-fn disposition_param(line: &str, key: &str) -> Option<String> {
-    line.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.trim().split_once('=')?;
-        (k.trim() == key).then(|| v.trim().trim_matches('"').replace("\\\"", "\""))
-    })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok())
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match (bytes[i], hex) {
-            (b'%', Some(b)) => {
-                out.push(b);
-                i += 3;
-            }
-            (b, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 // ---------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 mod booking;
 mod booking_telegram;
+#[path = "../support/bot_api.rs"]
+mod bot_api;
 mod check;
 mod cli;
 mod console;
