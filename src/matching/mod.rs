@@ -15,24 +15,42 @@ use crate::lang::Lang;
 use serde::Serialize;
 use std::collections::HashMap;
 
-/// At or above this a question is answered directly. Chosen on the 200 questions of
-/// `tests/fixtures/questions.tsv` (176 in scope, 24 out of scope): at 0.62 with the
-/// margin below, 88% of in-scope questions get the right answer at once, one in 176 a
-/// confident wrong one, and no out-of-scope question an answer. Lower thresholds
-/// (0.55) answered 95% but began answering out-of-scope questions ("pasaport
-/// başvurusu" → DiscoverEU); 0.70 answered only 76%, sending people through an extra
-/// "did you mean" for questions the bot understood.
-pub const ANSWER: f32 = 0.62;
+// The decision. Every threshold below was chosen on the `tune` part of
+// `tests/fixtures/eval.tsv` (295 questions: plain, typos, no Turkish letters, mixed
+// language, paraphrases, long messages, single words, out of scope), scored against the
+// dialogues *before* phrasings drawn from that part were added to them, so that the
+// scores look like those of questions nobody has seen: the rule that answered the most
+// in-scope questions right while answering at most one out-of-scope question in 34 and
+// at most two in-scope ones wrong. The `test` part was not used to choose anything; the
+// figures of both parts are in the issue's note and `tests/it/content.rs` holds the test
+// part to them.
 
-/// A confident answer also needs this lead over the runner-up; otherwise two nodes fit
-/// about equally and the person should choose. On the same list 0.05 removed every
-/// out-of-scope answer that a zero margin let through.
+/// At or above this, with `MARGIN` over the runner-up, a question is answered
+/// directly. (0.62 before, chosen on short questions only.)
+pub const ANSWER: f32 = 0.60;
+
+/// The lead a confident answer needs over the runner-up: otherwise two nodes fit about
+/// equally and the person should choose.
 pub const MARGIN: f32 = 0.05;
 
-/// Between this and `ANSWER` the bot asks "did you mean …"; below it no node shares
-/// enough of the question to be worth offering (a question with one weighty word
-/// unknown to the index, such as "vize", scores under 0.5), and the bot offers to ask
-/// staff.
+/// A close match to a node's phrasing with every word shared exactly or by suffix needs
+/// only a small lead: "ESC", "erasmus öğrenim".
+const CLOSE: f32 = 0.80;
+const CLOSE_MARGIN: f32 = 0.02;
+const CLOSE_ANCHORED: f32 = 0.7;
+
+/// A weaker score far ahead of the rest, explaining a good part of the question (by
+/// rarity) with few words the index does not know at all, is also understood: long
+/// messages and rewordings look like this; questions about something else ("afad
+/// gönüllüsü", "the road works outside the governorship") carry unknown words.
+const AHEAD: f32 = 0.45;
+const AHEAD_MARGIN: f32 = 0.15;
+const AHEAD_EXPLAINED: f32 = 0.4;
+const AHEAD_UNKNOWN: f32 = 0.15;
+
+/// Between this and an answer the bot asks "did you mean …", provided the best node
+/// shares at least one word with the question for real (not by a near-spelling only);
+/// otherwise, or below this, it has no ready answer and offers to ask staff.
 pub const SUGGEST: f32 = 0.40;
 
 /// At most this many matches are reported (`eudesk match --json`).
@@ -310,7 +328,7 @@ impl Matcher {
                 }
                 let got = best_for_word[d as usize];
                 *c += weight * got;
-                if got >= ANCHOR_SIMILARITY * TEXT_WEIGHT {
+                if got >= ANCHOR_SIMILARITY * TITLE_WEIGHT {
                     anchor[d as usize] += weight;
                 }
                 best_for_word[d as usize] = 0.0;
@@ -465,9 +483,17 @@ fn stem_similarity(common: usize, longer: usize) -> f32 {
 }
 
 fn decide(s: &Signals) -> Decision {
-    if s.top >= ANSWER && s.top - s.second >= MARGIN {
+    let lead = s.top - s.second;
+    let understood = (s.top >= ANSWER && lead >= MARGIN)
+        // Nearly a phrasing word for word, every word shared for real: two nodes may
+        // both fit closely ("erasmus öğrenim"), and the better one is right.
+        || (s.top >= CLOSE && lead >= CLOSE_MARGIN && s.anchored >= CLOSE_ANCHORED)
+        // A weaker score, but far ahead and explaining most of the question: how long
+        // messages and rewordings look when they are understood.
+        || (s.top >= AHEAD && lead >= AHEAD_MARGIN && s.explained >= AHEAD_EXPLAINED && s.unknown <= AHEAD_UNKNOWN);
+    if understood {
         Decision::Answer
-    } else if s.top >= SUGGEST {
+    } else if s.top >= SUGGEST && s.anchored > 0.0 {
         Decision::Suggest
     } else {
         Decision::Escalate
@@ -477,18 +503,17 @@ fn decide(s: &Signals) -> Decision {
 /// How sure a match through a shared Snowball stem is: as sure as a one-letter typo.
 const STEMMED: f32 = 0.85;
 
-/// A folded word's stems under the Turkish and English Snowball stemmers (the Turkish
-/// one reads the word without its Turkish letters too: most people type that way).
-fn stems(word: &str) -> impl Iterator<Item = String> {
+/// A folded word's stems under the Turkish and English Snowball stemmers. The word has
+/// lost its Turkish letters (as most people type); the Turkish stemmer still strips
+/// most suffixes of such a word, which is all a shared stem needs.
+fn stems(word: &str) -> [String; 2] {
     static TR: std::sync::LazyLock<rust_stemmers::Stemmer> =
         std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Turkish));
     static EN: std::sync::LazyLock<rust_stemmers::Stemmer> =
         std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
-    let tr = TR.stem(word).into_owned();
-    let en = EN.stem(word).into_owned();
-    let mut out = vec![format!("tr:{tr}")];
-    out.push(format!("en:{en}"));
-    out.into_iter()
+    // Prefixed: a Turkish stem and an English one that happen to be spelled alike are
+    // different words.
+    [format!("tr:{}", TR.stem(word)), format!("en:{}", EN.stem(word))]
 }
 
 /// FNV-1a over the characters: the typo index hashes many deletion variants of each

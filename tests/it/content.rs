@@ -242,3 +242,110 @@ fn every_answer_node_names_its_sources() {
         .collect();
     assert!(missing.is_empty(), "answer nodes without sources: {missing:?}");
 }
+
+/// The held-out half of `tests/fixtures/eval.tsv` (issue 12): what the matcher achieved
+/// on its `test` part when the thresholds were chosen on the `tune` part only, as
+/// counts of 180 in-scope and 34 out-of-scope questions (`eudesk eval
+/// tests/fixtures/eval.tsv --part test`). The issue asks for 0.90 answered right, 0.80
+/// for long messages and paraphrases and 0.05 out of scope; these floors are what
+/// is reached today, so that nothing falls further while the rest is worked on.
+const TEST_PART_ANSWERED_RIGHT: usize = 135;
+const TEST_PART_LONG_ANSWERED_RIGHT: usize = 19;
+const TEST_PART_PARAPHRASE_ANSWERED_RIGHT: usize = 18;
+const TEST_PART_TOP3: usize = 178;
+const TEST_PART_FALSE_CONFIDENT: usize = 7;
+const TEST_PART_OUT_OF_SCOPE_ANSWERED: usize = 2;
+
+fn eval_list() -> Vec<eudesk::matching::eval::Case> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval.tsv");
+    let text = std::fs::read_to_string(&path).expect("the evaluation list exists");
+    eudesk::matching::eval::parse(&text).expect("the evaluation list reads")
+}
+
+#[test]
+fn the_evaluation_list_is_split_once_with_every_kind_in_both_parts() {
+    let cases = eval_list();
+    let tree = shipped();
+    assert!(cases.len() >= 400, "{} questions", cases.len());
+    for c in &cases {
+        if let Some(expected) = &c.expected {
+            assert!(tree.get(expected).is_some(), "no node {expected}: {}", c.question);
+        }
+        assert!(
+            matches!(c.part.as_deref(), Some("tune" | "test")),
+            "every question is in one part: {}",
+            c.question
+        );
+    }
+    let kinds = [
+        "plain",
+        "typo",
+        "no_diacritics",
+        "mixed",
+        "paraphrase",
+        "long",
+        "single_word",
+        "out_of_scope",
+    ];
+    for part in ["tune", "test"] {
+        let of_part = || cases.iter().filter(|c| c.part.as_deref() == Some(part));
+        for kind in kinds {
+            assert!(
+                of_part().any(|c| c.kind == kind),
+                "no {kind} question in the {part} part"
+            );
+        }
+        // The split alternates within each (node, kind) group, and most long,
+        // paraphrased and misspelled groups hold one Turkish and one English question:
+        // the tune part is mostly Turkish, the test part mostly English. Both parts still
+        // hold both languages.
+        for lang in [Lang::Tr, Lang::En] {
+            assert!(
+                of_part().filter(|c| c.lang == lang).count() >= 30,
+                "too few {lang:?} questions in the {part} part"
+            );
+        }
+    }
+    let long: Vec<_> = cases.iter().filter(|c| c.kind == "long").collect();
+    assert!(
+        long.iter().all(|c| c.question.chars().count() >= 150),
+        "long means long"
+    );
+    // Nothing is asked twice across the parts: a question tuned on is not tested on.
+    let mut seen = std::collections::HashSet::new();
+    for c in &cases {
+        assert!(seen.insert(c.question.to_lowercase()), "twice: {}", c.question);
+    }
+}
+
+#[test]
+fn the_test_part_of_the_evaluation_list_is_answered_at_least_as_well_as_measured() {
+    use eudesk::matching::Matcher;
+    use eudesk::matching::eval::evaluate;
+    let test: Vec<_> = eval_list()
+        .into_iter()
+        .filter(|c| c.part.as_deref() == Some("test"))
+        .collect();
+    let report = evaluate(&Matcher::new(&shipped()), &test);
+    let kind = |k: &str| {
+        report
+            .kinds
+            .iter()
+            .find(|r| r.kind == k)
+            .expect("the kind is in the list")
+    };
+    let shown = format!("{report}");
+    println!("{shown}");
+    assert!(report.all.answered_right >= TEST_PART_ANSWERED_RIGHT, "{shown}");
+    assert!(kind("long").answered_right >= TEST_PART_LONG_ANSWERED_RIGHT, "{shown}");
+    assert!(
+        kind("paraphrase").answered_right >= TEST_PART_PARAPHRASE_ANSWERED_RIGHT,
+        "{shown}"
+    );
+    assert!(report.all.top3 >= TEST_PART_TOP3, "{shown}");
+    assert!(report.all.false_confident <= TEST_PART_FALSE_CONFIDENT, "{shown}");
+    assert!(
+        report.out_of_scope_answered <= TEST_PART_OUT_OF_SCOPE_ANSWERED,
+        "{shown}"
+    );
+}

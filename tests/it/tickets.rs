@@ -280,7 +280,7 @@ async fn the_question_log_counts_decisions_and_groups_unanswered_spellings() {
     let engine = engine(&sandbox, &clock).await;
     for (user, q) in [
         (1, "bütçe nasıl hazırlanır"),  // answered
-        (1, "proje bütçesi"),           // suggestions
+        (1, "finansman matrisi"),       // suggestions
         (1, "Erasmus hibesi ne zaman"), // not answered
         (1, "Vize nasıl alınır?"),      // not answered…
         (2, "vize nasil alinir"),       // …the same, spelled otherwise
@@ -851,7 +851,7 @@ async fn stats_on_the_command_line_in_text_and_json() {
         let engine = sandbox.engine().await;
         for q in [
             "bütçe nasıl hazırlanır",
-            "proje bütçesi",
+            "finansman matrisi",
             "Vize nasıl alınır?",
             "vize nasil alinir",
         ] {
