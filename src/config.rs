@@ -59,6 +59,9 @@ pub struct Config {
     pub staff_lang: Lang,
     /// EUDESK_WEBHOOK_SECRET, checked: the secret Telegram sends with webhook requests.
     pub webhook_secret: Option<String>,
+    /// EUDESK_TRAINED_BEFORE: people the office trained before the bot counted
+    /// attendance (its reports say 1,690 since 2007), added to the statistics' total.
+    pub trained_before: u32,
 }
 
 /// Checks a webhook secret as Telegram does (setWebhook refuses anything else, and
@@ -153,6 +156,12 @@ impl Config {
             staff_remind_hours: number("EUDESK_STAFF_REMIND_HOURS", "office hours", 4)?,
             flood_per_minute: number("EUDESK_FLOOD_PER_MINUTE", "messages", 20)?,
             retention_days: number("EUDESK_RETENTION_DAYS", "days", 365)?,
+            trained_before: match var("EUDESK_TRAINED_BEFORE") {
+                None => 0,
+                Some(v) => v
+                    .parse::<u32>()
+                    .map_err(|_| ConfigError::BadNumber("EUDESK_TRAINED_BEFORE", v, "people", 1690))?,
+            },
             token: var("TELOXIDE_TOKEN"),
             api_url,
             database_url: var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),

@@ -14,6 +14,7 @@ pub mod lang;
 pub mod matching;
 pub mod message;
 pub mod privacy;
+pub mod render;
 pub mod scheduler;
 pub mod stats;
 pub mod storage;

@@ -3,7 +3,7 @@
 
 use crate::ids::ChatId;
 use crate::storage::{
-    StoreError, conversations, drafts, outbox, phrasings, privacy as q, questions, tickets, trainings,
+    StoreError, certificates, conversations, drafts, outbox, phrasings, privacy as q, questions, tickets, trainings,
 };
 use crate::tickets::{EventKind, TicketStatus};
 use crate::trainings::{SessionState, Status, service as training};
@@ -40,6 +40,9 @@ pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> R
             }
         }
     }
+    // Certificates keep their code (it still confirms the training and date) but not
+    // the name; first, while the registrations still say whose they are.
+    certificates::forget_user(conn, user).await?;
     erased.registrations = q::anonymise_registrations_of(conn, user, now).await?;
     let ids = tickets::ids_of(conn, user).await?;
     for &id in &ids {
@@ -81,6 +84,7 @@ pub async fn apply_retention(
     before: Timestamp,
     now: Timestamp,
 ) -> Result<(u64, u64), StoreError> {
+    certificates::forget_before(conn, before).await?;
     let registrations = q::anonymise_registrations_ended_before(conn, before, now).await?;
     let ids = q::closed_before(conn, before).await?;
     for &id in &ids {

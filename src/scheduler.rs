@@ -1,4 +1,5 @@
 //! Timed jobs, each in its own transaction, once a minute: reminders before trainings,
+//! the follow-up after them (no-shows, survey, certificate),
 //! staff reminders of waiting tickets, expiry of unsent staff answers, retention,
 //! forgetting old update ids, and picking up learned phrasings removed or added
 //! outside this process. They need no Telegram: what they owe people goes through
@@ -36,6 +37,11 @@ pub async fn run_once(engine: &Engine) {
         Ok(n) => tracing::info!(reminders = n, "reminders queued"),
         Err(err) => tracing::error!(%err, "could not queue reminders"),
     }
+    match follow_up_sessions(engine).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(invitations = n, "survey and certificate offered after sessions"),
+        Err(err) => tracing::error!(%err, "could not follow up sessions"),
+    }
     match prune_update_ids(engine).await {
         Ok(_) => {}
         Err(err) => tracing::error!(%err, "could not prune old update ids"),
@@ -71,12 +77,22 @@ pub async fn queue_reminders(engine: &Engine) -> Result<usize, EngineError> {
         .await?)
 }
 
-/// Brings up again, in the staff chat, tickets nobody took that waited too long.
-pub async fn remind_staff(engine: &Engine) -> Result<usize, EngineError> {
-    let (now, after) = (engine.now(), engine.staff_remind_after());
+/// After each session's check-in closes: no-shows recorded, attendees invited to the
+/// survey and offered their certificate.
+pub async fn follow_up_sessions(engine: &Engine) -> Result<usize, EngineError> {
+    let now = engine.now();
     Ok(engine
         .store()
-        .write(async |c| tickets::remind_waiting(c, after, now).await)
+        .write(async |c| crate::trainings::attendance::follow_up(c, now).await)
+        .await?)
+}
+
+/// Brings up again, in the staff chat, tickets nobody took that waited too long.
+pub async fn remind_staff(engine: &Engine) -> Result<usize, EngineError> {
+    let (now, after, staff) = (engine.now(), engine.staff_remind_after(), engine.staff_lang());
+    Ok(engine
+        .store()
+        .write(async |c| tickets::remind_waiting(c, after, staff, now).await)
         .await?)
 }
 

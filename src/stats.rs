@@ -43,7 +43,75 @@ pub fn figures(
             .collect(),
         tickets_linked: linked as u64,
         learned_by_node: learned_by_node.into_iter().map(|(n, c)| (n, c as u64)).collect(),
+        trained_per_year: Vec::new(),
+        trained_before: 0,
+        trained_total: 0,
+        fill_rate: None,
+        no_show_rate: None,
+        sessions: Vec::new(),
+        questions_per_week: Vec::new(),
+        answer_hours_per_week: Vec::new(),
     }
+}
+
+/// The ISO week of a stored timestamp, in office time: "2026-W48".
+fn week_of(t: jiff::Timestamp) -> String {
+    let date = t.to_zoned(crate::trainings::time::office_tz()).date();
+    let week = date.iso_week_date();
+    format!("{}-W{:02}", week.year(), week.week())
+}
+
+/// Questions per week (answered, suggested, escalated) and the median hours to a
+/// first answer per week, for every week from `since` to `now`, oldest first.
+#[allow(clippy::type_complexity)]
+pub fn weekly(
+    since: jiff::Timestamp,
+    now: jiff::Timestamp,
+    questions: &[(String, String, i64)],
+    answers: &[(String, String)],
+) -> (Vec<(String, u64, u64, u64)>, Vec<(String, Option<f64>)>) {
+    let mut weeks: Vec<String> = Vec::new();
+    let mut t = since;
+    loop {
+        let w = week_of(t);
+        if weeks.last() != Some(&w) {
+            weeks.push(w);
+        }
+        if t >= now {
+            break;
+        }
+        t = t
+            .checked_add(jiff::SignedDuration::from_hours(24))
+            .map_or(now, |next| next.min(now));
+    }
+    let mut counts: Vec<(String, u64, u64, u64)> = weeks.iter().map(|w| (w.clone(), 0, 0, 0)).collect();
+    for (at, decision, n) in questions {
+        let Ok(at) = parse_ts(at.clone()) else { continue };
+        if let Some(row) = counts.iter_mut().find(|r| r.0 == week_of(at)) {
+            let n = *n as u64;
+            match decision.as_str() {
+                "answer" => row.1 += n,
+                "suggest" => row.2 += n,
+                _ => row.3 += n,
+            }
+        }
+    }
+    let hours = weeks
+        .iter()
+        .map(|w| {
+            let mut waits: Vec<i64> = answers
+                .iter()
+                .filter_map(|(asked, answered)| {
+                    let asked = parse_ts(asked.clone()).ok()?;
+                    (week_of(asked) == *w).then_some(())?;
+                    Some(parse_ts(answered.clone()).ok()?.duration_since(asked).as_secs())
+                })
+                .collect();
+            waits.sort_unstable();
+            (w.clone(), percentile(&waits, 0.5).map(|s| s as f64 / 3600.0))
+        })
+        .collect();
+    (counts, hours)
 }
 
 /// The `p` percentile (nearest rank) of sorted values.

@@ -103,6 +103,12 @@ pub enum Command {
     /// Questions for staff: list, show, answer, close.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Certificates of attendance: verify a code.
+    #[command(subcommand)]
+    Certificates(CertificatesCommand),
+    /// Make the running bot read dialogues/ again (refused, with the problem list, when
+    /// they are not valid).
+    Reload,
     /// Ways of asking learned from staff: list, remove, export as `ask` lines.
     #[command(subcommand)]
     Phrasings(phrasings::PhrasingsCommand),
@@ -170,6 +176,34 @@ pub enum SessionsCommand {
     Cancel { id: i64 },
     /// Print the deep link that opens the booking of a session in Telegram.
     Link { id: i64 },
+    /// Attendance and the feedback survey's results of a session.
+    Report {
+        id: i64,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also write the results as an Excel workbook to this file.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum CertificatesCommand {
+    /// Say what a certificate's code certifies (exit 0), or that no such certificate
+    /// was issued (exit 1).
+    Verify {
+        /// The code printed at the bottom of the certificate (case and dashes ignored).
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// An Excel workbook (what Turkish-locale Excel opens without asking).
+    Xlsx,
+    /// UTF-8 CSV with a byte-order mark.
+    Csv,
 }
 
 #[derive(Args, Default)]
@@ -199,12 +233,15 @@ pub struct SessionArgs {
 
 #[derive(Subcommand)]
 pub enum RegistrationsCommand {
-    /// Write the registrations of a session as CSV (UTF-8 with BOM, for Excel).
+    /// Write the registrations of a session as an Excel workbook (or CSV).
     Export {
         id: i64,
-        /// The file to write [default: standard output].
+        /// The file to write [default: registrations-session-ID.xlsx, or standard
+        /// output for CSV].
         #[arg(long)]
         output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Xlsx)]
+        format: ExportFormat,
     },
 }
 
@@ -331,32 +368,77 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Tickets(command) => tickets::run(&config, command).await,
         Command::Phrasings(command) => phrasings::run(&config, command).await,
         Command::Stats { json } => {
-            let stats = Store::open(&config.database_url)
+            let mut stats = Store::open(&config.database_url)
                 .await?
                 .stats(&config.staff_user_ids)
                 .await?;
+            stats.trained_before = config.trained_before as u64;
+            stats.trained_total += stats.trained_before;
             if json {
                 println!("{}", serde_json::to_string(&stats)?);
             } else {
-                println!("{}", crate::engine::stats_text(&stats));
+                println!("{}", crate::engine::stats_text(&stats, Lang::En));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Registrations(RegistrationsCommand::Export { id, output }) => {
+        Command::Registrations(RegistrationsCommand::Export { id, output, format }) => {
             let store = Store::open(&config.database_url).await?;
             if store.session(SessionId(id)).await?.is_none() {
                 bail!("there is no session {id}; `eudesk sessions list` shows the ids");
             }
-            let csv = export::csv(&store.registrations(SessionId(id)).await?);
-            match output {
-                Some(path) => write_private(&path, &csv)?,
-                None => {
-                    use std::io::Write;
-                    std::io::stdout().write_all(&csv)?;
+            let registrations = store.registrations(SessionId(id)).await?;
+            match format {
+                ExportFormat::Csv => {
+                    let csv = export::csv(&registrations);
+                    match output {
+                        Some(path) => write_private(&path, &csv)?,
+                        None => {
+                            use std::io::Write;
+                            std::io::stdout().write_all(&csv)?;
+                        }
+                    }
+                }
+                ExportFormat::Xlsx => {
+                    let path = output.unwrap_or_else(|| PathBuf::from(format!("registrations-session-{id}.xlsx")));
+                    let bytes =
+                        export::xlsx(&registrations, config.staff_lang).context("could not write the workbook")?;
+                    write_private(&path, &bytes)?;
+                    eprintln!("{} registration(s) written to {}", registrations.len(), path.display());
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Certificates(CertificatesCommand::Verify { code }) => {
+            let store = Store::open(&config.database_url).await?;
+            let verified = store
+                .read(async |c| crate::trainings::certificate::verify(c, &code).await)
+                .await?;
+            match verified {
+                crate::trainings::certificate::Verified::Valid { issued, session } => {
+                    println!(
+                        "valid certificate {}",
+                        crate::trainings::certificate::display(&issued.code)
+                    );
+                    println!(
+                        "name: {}",
+                        issued.name.as_deref().unwrap_or(
+                            "(no longer kept: erased at the person's request or after the retention period)"
+                        )
+                    );
+                    match &session {
+                        Some(s) => println!("training: #{} {} ({})", s.id, s.details.title.tr, s.when(Lang::En)),
+                        None => println!("training: #{}", issued.session),
+                    }
+                    println!("issued: {}", time::local(issued.issued_at));
+                    Ok(ExitCode::SUCCESS)
+                }
+                crate::trainings::certificate::Verified::Unknown => {
+                    println!("no certificate was issued with the code '{}'", code.trim());
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Reload => reload(&config),
     }
 }
 
@@ -393,6 +475,8 @@ async fn engine(config: &Config) -> anyhow::Result<Engine> {
     let loaded = load(&config.dialogues_dir)?;
     let store = Store::open(&config.database_url).await?;
     let options = Options {
+        dialogues_dir: Some(config.dialogues_dir.clone()),
+        trained_before: config.trained_before,
         staff: config.staff_user_ids.clone(),
         staff_chat: config.staff_chat_id,
         staff_lang: config.staff_lang,
@@ -456,16 +540,24 @@ fn check(dir: &Path) -> ExitCode {
 /// Telegram's updates (409 Conflict) and answer every message twice. The lock is an
 /// operating-system lock on a file beside the database, released when the process ends
 /// however it ends, so a crash never leaves a stale lock behind.
-fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
+/// The lock file beside the database that one `eudesk run` holds; `None` for a
+/// database that is not a file.
+fn lock_path(database_url: &str) -> Option<String> {
     let path = database_url
         .strip_prefix("sqlite://")
         .or_else(|| database_url.strip_prefix("sqlite:"))
         .unwrap_or(database_url);
     let path = path.split('?').next().unwrap_or(path);
     if path.is_empty() || path.starts_with(":memory:") {
-        return Ok(None);
+        return None;
     }
-    let lock_path = format!("{path}.run-lock");
+    Some(format!("{path}.run-lock"))
+}
+
+fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
+    let Some(lock_path) = lock_path(database_url) else {
+        return Ok(None);
+    };
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -473,12 +565,85 @@ fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
         .open(&lock_path)
         .with_context(|| format!("could not create the lock file '{lock_path}' beside the database"))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(file)),
+        Ok(()) => {
+            // Whose lock it is, for `eudesk reload`.
+            use std::io::Write;
+            let mut file = file;
+            file.set_len(0)
+                .and_then(|()| write!(file, "{}", std::process::id()))
+                .and_then(|()| file.flush())
+                .with_context(|| format!("could not write to the lock file '{lock_path}'"))?;
+            Ok(Some(file))
+        }
         Err(std::fs::TryLockError::WouldBlock) => bail!(
-            "another `eudesk run` is already using the database '{path}'; stop it first (two bots on one token fight over Telegram's updates)"
+            "another `eudesk run` is already using the database (its lock is '{lock_path}'); stop it first (two bots on one token fight over Telegram's updates)"
         ),
         Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("could not lock '{lock_path}'")),
     }
+}
+
+/// `eudesk reload`: checks the dialogues as `check` does (refusing an invalid tree with
+/// its problems, exit 1), then asks the running bot, found through its lock file, to
+/// read them again (SIGHUP).
+fn reload(config: &Config) -> anyhow::Result<ExitCode> {
+    let dir = &config.dialogues_dir;
+    match dialogue::load(dir) {
+        Ok(loaded) => {
+            for w in &loaded.warnings {
+                println!("warning: {w}");
+            }
+            println!("{}: {} nodes, valid", dir.display(), loaded.tree.len());
+        }
+        Err(LoadError::Invalid(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            println!(
+                "{} problem(s) in {}: not reloaded; the running bot keeps the dialogues it has",
+                problems.len(),
+                dir.display()
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let Some(lock_path) = lock_path(&config.database_url) else {
+        bail!("DATABASE_URL is not a file, so there is no running bot to find");
+    };
+    let running = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .ok()
+        .filter(|f| matches!(f.try_lock(), Err(std::fs::TryLockError::WouldBlock)));
+    let Some(_) = running else {
+        println!("no bot is running on this database; it will read the dialogues when it starts");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let pid: i32 = std::fs::read_to_string(&lock_path)
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .filter(|p| *p > 1)
+        .with_context(|| {
+            format!("the lock file '{lock_path}' does not say which process holds it; restart the bot instead")
+        })?;
+    #[cfg(unix)]
+    {
+        // SAFETY: kill only sends a signal to the process the lock file names.
+        if unsafe { libc::kill(pid, libc::SIGHUP) } != 0 {
+            let err = std::io::Error::last_os_error();
+            bail!(
+                "could not signal the running bot (process {pid}): {err}; run this as the bot's user, or `systemctl reload eudesk`"
+            );
+        }
+        println!("the running bot (process {pid}) is reading the dialogues again");
+        Ok(ExitCode::SUCCESS)
+    }
+    #[cfg(not(unix))]
+    bail!("reloading a running bot needs a Unix signal; restart it instead (process {pid})")
 }
 
 /// `eudesk status`: exit 0 when all is well, 1 when something needs a look.

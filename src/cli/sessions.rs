@@ -81,6 +81,8 @@ pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Re
                             "capacity": s.details.capacity,
                             "confirmed": s.confirmed,
                             "waitlisted": s.waitlisted,
+                            "present": s.present,
+                            "absent": s.absent,
                             "state": s.state,
                         })
                     })
@@ -118,10 +120,17 @@ pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Re
                 .write(async |c| training::change_session(c, SessionId(id), &details, now).await)
                 .await?;
             match changed {
-                Changed::Done { promoted: 0 } => println!("session {id} updated"),
-                Changed::Done { promoted: n } => println!(
-                    "session {id} updated; {n} person(s) moved up from the waitlist and will be told by the running bot"
-                ),
+                Changed::Done { promoted, told } => {
+                    println!("session {id} updated");
+                    if promoted > 0 {
+                        println!("{promoted} person(s) moved up from the waitlist; the running bot tells them");
+                    }
+                    if told > 0 {
+                        println!(
+                            "{told} registrant(s) will be told of the new time or place, with an updated calendar file"
+                        );
+                    }
+                }
                 Changed::NotFound => return Err(missing(id)),
                 Changed::Cancelled => bail!("session {id} was cancelled meanwhile; nothing changed"),
             }
@@ -152,6 +161,49 @@ pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Re
             {
                 Some(n) => println!("session {id} cancelled; {n} registrant(s) will be told by the running bot"),
                 None => bail!("session {id} does not exist or is already cancelled"),
+            }
+        }
+        SessionsCommand::Report { id, json, output } => {
+            let session = store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
+            let answers = store
+                .read(async |c| crate::storage::surveys::answers(c, SessionId(id)).await)
+                .await?;
+            let loaded = dialogue::load(&config.dialogues_dir).ok();
+            let survey = loaded.as_ref().and_then(|l| l.tree.survey());
+            let lang = config.staff_lang;
+            let report = crate::trainings::survey::report(survey, &answers, lang);
+            if let Some(path) = &output {
+                let bytes = crate::trainings::survey::xlsx(&report, lang).context("could not write the workbook")?;
+                write_private(path, &bytes)?;
+            }
+            if json {
+                let object = serde_json::json!({
+                    "session": id,
+                    "confirmed": session.confirmed,
+                    "present": session.present,
+                    "absent": session.absent,
+                    "survey": report,
+                });
+                println!("{object}");
+            } else {
+                println!("session {id}: {}", session.details.title.tr);
+                println!(
+                    "attendance: {} present, {} no-show, of {} confirmed",
+                    session.present, session.absent, session.confirmed
+                );
+                println!("survey responses: {}", report.responses);
+                for r in &report.ratings {
+                    let average = r.average.map_or_else(|| "—".to_owned(), |a| format!("{a:.2}"));
+                    println!(
+                        "  {average}  {} ({} answers; 1–5: {})",
+                        r.text,
+                        r.answers,
+                        r.marks.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+                    );
+                }
+                for (question, comment) in &report.comments {
+                    println!("  — {comment}  [{question}]");
+                }
             }
         }
         SessionsCommand::Link { id } => {

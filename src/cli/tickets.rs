@@ -16,6 +16,7 @@ fn console_staff() -> Actor {
 
 pub(super) async fn run(config: &Config, command: TicketsCommand) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.database_url).await?;
+    let lang = config.staff_lang;
     let missing = |id: i64| anyhow::anyhow!("there is no ticket {id}; `eudesk tickets list` shows them");
     match command {
         TicketsCommand::List { status, json } => {
@@ -105,7 +106,7 @@ pub(super) async fn run(config: &Config, command: TicketsCommand) -> anyhow::Res
             let now = Timestamp::now();
             let closed = store
                 .write(async |c| {
-                    ticket_service::close(c, TicketId(id), Closer::Staff(&staff, note.as_deref()), now).await
+                    ticket_service::close(c, TicketId(id), Closer::Staff(&staff, note.as_deref()), lang, now).await
                 })
                 .await?;
             match closed {

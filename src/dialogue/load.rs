@@ -5,6 +5,7 @@
 use super::raw::{FILE_KEYS, NODE_KEYS, RawConsent, RawContact, RawLocalized, RawNode};
 use super::render;
 use super::retired;
+use super::survey::{self, Survey};
 use super::tree::{Action, Consent, Contact, Link, MAIN, Node, NodeId, Tree};
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
@@ -111,6 +112,8 @@ struct Checker {
     raw: Vec<(PathBuf, Option<Date>, RawNode)>,
     contact: Option<(PathBuf, RawContact)>,
     consent: Option<(PathBuf, RawConsent)>,
+    /// Checked in `finish`, once it is known to be the only one.
+    survey: Option<(PathBuf, toml::Value)>,
 }
 
 impl Checker {
@@ -173,6 +176,18 @@ impl Checker {
                     }
                     None => self.consent = Some((path.to_owned(), consent)),
                 },
+            }
+        }
+        if let Some(value) = table.get("survey") {
+            match &self.survey {
+                Some((first, _)) => {
+                    let message = format!(
+                        "[survey] is also in {}; keep one survey (in survey.toml): people would not know which questions they answered",
+                        first.display()
+                    );
+                    self.problem(path, Location::File, message);
+                }
+                None => self.survey = Some((path.to_owned(), value.clone())),
             }
         }
         match table.get("node") {
@@ -281,9 +296,13 @@ impl Checker {
         }
         self.check_links_between(&mut nodes, &defined);
         let consent = self.consent(&nodes);
+        let survey: Option<Survey> = self
+            .survey
+            .take()
+            .and_then(|(file, value)| survey::check(&file, &value, &mut self.problems));
         if self.problems.is_empty() {
             Ok(Loaded {
-                tree: Tree::new(nodes, contact, consent),
+                tree: Tree::new(nodes, contact, consent, survey),
                 warnings: self.warnings,
             })
         } else {
@@ -582,7 +601,7 @@ fn date(value: &toml::Value) -> Result<Date, String> {
     }
 }
 
-fn unknown_key(key: &str, allowed: &[&str], place: &str) -> String {
+pub(super) fn unknown_key(key: &str, allowed: &[&str], place: &str) -> String {
     format!(
         "unknown key '{key}' {place}{}; the keys are {}",
         suggestion(key, allowed.iter().copied()),

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 /// Keys allowed at the top of a file; used to suggest the right one for a typo.
-pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "node"];
+pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "survey", "node"];
 
 /// Keys allowed in a `[[node]]` block.
 pub const NODE_KEYS: &[&str] = &[
@@ -81,4 +81,31 @@ pub struct RawContact {
 pub struct RawConsent {
     pub version: String,
     pub text: RawLocalized,
+}
+
+/// Keys allowed in the `[survey]` table.
+pub const SURVEY_KEYS: &[&str] = &["version", "intro", "thanks", "question"];
+
+/// Keys allowed in a `[[survey.question]]` block.
+pub const SURVEY_QUESTION_KEYS: &[&str] = &["id", "kind", "text", "max_chars"];
+
+/// The feedback survey after a PCM training, without its questions: those are read one
+/// by one, like nodes, so that one broken question does not hide the others' problems.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurvey {
+    pub version: Option<String>,
+    pub intro: Option<RawLocalized>,
+    pub thanks: Option<RawLocalized>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSurveyQuestion {
+    // `id` is read by `survey::check` before the rest, to name the question's problems.
+    pub kind: Option<String>,
+    pub text: Option<RawLocalized>,
+    /// Signed, so that a negative number is reported as out of range rather than as a
+    /// type error.
+    pub max_chars: Option<i64>,
 }

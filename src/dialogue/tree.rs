@@ -1,6 +1,7 @@
 //! The checked dialogue tree: what the rest of eudesk works with. Every value here has
 //! passed `load`, so a node always has both languages and its children always exist.
 
+use super::survey::Survey;
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
 use std::collections::HashMap;
@@ -184,11 +185,12 @@ pub struct Tree {
     index: HashMap<String, usize>,
     contact: Contact,
     consent: Option<Consent>,
+    survey: Option<Survey>,
 }
 
 impl Tree {
     /// Only `load` builds trees, after every check has passed.
-    pub(super) fn new(nodes: Vec<Node>, contact: Contact, consent: Option<Consent>) -> Tree {
+    pub(super) fn new(nodes: Vec<Node>, contact: Contact, consent: Option<Consent>, survey: Option<Survey>) -> Tree {
         let index = nodes
             .iter()
             .enumerate()
@@ -199,6 +201,7 @@ impl Tree {
             index,
             contact,
             consent,
+            survey,
         }
     }
 
@@ -229,6 +232,11 @@ impl Tree {
     /// Present whenever a node starts a registration (`load` checks it).
     pub fn consent(&self) -> Option<&Consent> {
         self.consent.as_ref()
+    }
+
+    /// The feedback survey after a PCM training; `None` when no file defines one.
+    pub fn survey(&self) -> Option<&Survey> {
+        self.survey.as_ref()
     }
 }
 

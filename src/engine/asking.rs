@@ -165,13 +165,20 @@ impl Engine {
             context_matches: ask.matches.clone(),
             attachments: ask.files.clone(),
         };
-        let created =
-            ticket_service::ask(turn.work.write().await?, &new, day, self.settings.tickets_per_day, now).await?;
+        let created = ticket_service::ask(
+            turn.work.write().await?,
+            &new,
+            day,
+            self.settings.tickets_per_day,
+            self.settings.staff_lang,
+            now,
+        )
+        .await?;
         turn.flow = None;
         Ok(vec![match created {
             Asked::Ticket(ticket) => {
                 let response_time = self
-                    .tree
+                    .tree()
                     .contact()
                     .response_time
                     .as_ref()
@@ -247,7 +254,15 @@ impl Engine {
             },
             FollowUpInput::File(file) => Addition::File(file),
         };
-        let done = ticket_service::follow_up(turn.work.write().await?, ticket, turn.user, addition, now).await?;
+        let done = ticket_service::follow_up(
+            turn.work.write().await?,
+            ticket,
+            turn.user,
+            addition,
+            self.settings.staff_lang,
+            now,
+        )
+        .await?;
         Ok(vec![match done {
             Some(t) => {
                 let html = match lang {
@@ -345,7 +360,14 @@ impl Engine {
                     name: turn.first_name.clone(),
                 };
                 let now = self.clock.now();
-                let closed = ticket_service::close(turn.work.write().await?, id, Closer::Person(&me), now).await?;
+                let closed = ticket_service::close(
+                    turn.work.write().await?,
+                    id,
+                    Closer::Person(&me),
+                    self.settings.staff_lang,
+                    now,
+                )
+                .await?;
                 Ok(match closed {
                     Closed::Now(t) | Closed::Already(t) => {
                         let html = match lang {

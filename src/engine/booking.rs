@@ -222,7 +222,7 @@ impl Engine {
             ),
             Step::Consent => {
                 let consent = self
-                    .tree
+                    .tree()
                     .consent()
                     .map(|c| c.html.get(lang).clone())
                     .unwrap_or_default();
@@ -458,7 +458,8 @@ impl Engine {
             turn.flow = Some(Flow::Booking(b));
             return self.flow_prompt(turn).await;
         };
-        let Some(consent) = self.tree.consent() else {
+        let tree = self.tree();
+        let Some(consent) = tree.consent() else {
             turn.flow = None;
             return Ok(vec![self.notice(lang, super::ui::registration_unavailable(lang))]);
         };

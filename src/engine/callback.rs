@@ -40,6 +40,41 @@ pub enum Callback {
     Link(TicketId, u8),
     /// …and add it.
     LinkAdd(TicketId, u8),
+    /// The person: answer the feedback survey of this registration's session…
+    Survey(RegistrationId),
+    /// …or get its certificate of attendance.
+    Certificate(RegistrationId),
+    /// Staff: a session's card (details, counts, what can be done with it).
+    StaffSession(SessionId),
+    /// Staff: something done to a session from its card.
+    SessionAct(SessionVerb, SessionId),
+    /// Staff, on the check-in list: mark this registrant present (or not).
+    Tick(RegistrationId, bool),
+    /// The person opened a session's check-in link (the QR code shown at the training).
+    CheckIn(SessionId, String),
+    /// Staff: start the form for a new session.
+    NewSession,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionVerb {
+    /// Change it (in the staff member's private chat).
+    Edit,
+    /// Stop or resume taking bookings.
+    Close,
+    Reopen,
+    /// Ask to cancel it, and, confirmed, cancel it (everyone registered is told).
+    Cancel,
+    CancelDo,
+    /// The registrations as a spreadsheet.
+    Attendees,
+    /// The booking link and its QR code, and the check-in QR code.
+    Links,
+    /// The check-in list to tick.
+    CheckIn,
+    /// The feedback survey's results.
+    Report,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -35,6 +35,14 @@ pub enum Command {
     Attendees(String),
     /// Staff: one message to every confirmed attendee of a session.
     Broadcast(String),
+    /// Staff: the form for a new session (in the private chat).
+    NewSession,
+    /// Staff: a session's feedback survey results.
+    Report(String),
+    /// Staff: what a certificate's code certifies.
+    Verify(String),
+    /// Staff: read the dialogues again.
+    Reload,
     Unknown(String),
 }
 
@@ -88,11 +96,35 @@ pub const STAFF_COMMANDS: &[(&str, &str, &str)] = &[
         "Yanıtlanmış talepten SSS taslağı",
         "A draft FAQ node from an answered ticket",
     ),
-    ("sessions", "Oturumlar ve kayıt sayıları", "Sessions and their counts"),
+    (
+        "sessions",
+        "Oturumlar: her biri bir düğme (değiştir, kapat, iptal, liste, QR, yoklama, anket)",
+        "Sessions: a button each (change, close, cancel, list, QR, check-in, survey)",
+    ),
+    (
+        "newsession",
+        "Yeni oturum (özel sohbette)",
+        "A new session (in the private chat)",
+    ),
+    (
+        "report N",
+        "N numaralı oturumun anket sonuçları",
+        "The survey results of session N",
+    ),
+    (
+        "verify KOD",
+        "Bir katılım belgesinin kodunu doğrula",
+        "Check a certificate's code",
+    ),
+    (
+        "reload",
+        "Diyalog dosyalarını yeniden oku",
+        "Read the dialogue files again",
+    ),
     (
         "attendees N",
-        "N numaralı oturumun katılımcı listesi (CSV)",
-        "The attendee list of session N (CSV)",
+        "N numaralı oturumun katılımcı listesi (Excel)",
+        "The attendee list of session N (Excel)",
     ),
     (
         "broadcast N metin",
@@ -156,6 +188,10 @@ impl Command {
             "sessions" => Command::Sessions,
             "attendees" => Command::Attendees(arg.to_owned()),
             "broadcast" => Command::Broadcast(arg.to_owned()),
+            "newsession" => Command::NewSession,
+            "report" => Command::Report(arg.to_owned()),
+            "verify" => Command::Verify(arg.to_owned()),
+            "reload" => Command::Reload,
             _ => Command::Unknown(name),
         })
     }

@@ -56,6 +56,9 @@ impl Engine {
                 Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await,
                 Some(Callback::Link(id, i)) => self.link_preview(turn, id, i).await,
                 Some(Callback::LinkAdd(id, i)) => self.link_add(turn, id, i).await,
+                Some(Callback::StaffSession(id)) => self.session_card(turn, id, Placement::Replace).await,
+                Some(Callback::SessionAct(verb, id)) => self.session_act(turn, verb, id).await,
+                Some(Callback::Tick(id, present)) => self.tick(turn, id, present).await,
                 _ => Ok(Vec::new()),
             },
             Event::Resume => Ok(Vec::new()),
@@ -87,6 +90,10 @@ impl Engine {
             Command::Sessions => self.staff_sessions(turn).await,
             Command::Attendees(arg) => self.staff_attendees(turn, &arg).await,
             Command::Broadcast(arg) => self.staff_broadcast(turn, &arg).await,
+            Command::NewSession => Ok(vec![self.new_session_in_private(turn)]),
+            Command::Report(arg) => self.report_command(turn, &arg).await,
+            Command::Verify(arg) => self.verify_command(turn, &arg).await,
+            Command::Reload => self.reload_command(turn).await,
             Command::Unknown(_) => Ok(Vec::new()),
             _ => Ok(vec![self.staff_reply(ui::private_only(lang))]),
         }
@@ -117,6 +124,8 @@ impl Engine {
             Some(Flow::Booking(_)) => self.flow_text(turn, text).await,
             Some(Flow::Ask(_)) => Ok(self.ask_text(turn, text)),
             Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), FollowUpInput::Text(text)).await,
+            Some(Flow::SessionForm(_)) => self.form_text(turn, text).await,
+            Some(Flow::Survey(_)) => self.survey_text(turn, text).await,
             None => self.question(turn, text).await,
         }
     }
@@ -160,7 +169,7 @@ impl Engine {
         Ok(match command {
             Command::Start(_) | Command::Menu => {
                 let abandoned = self.abandon_flow(turn);
-                let menu = self.show(turn, self.tree.main(), Placement::New);
+                let menu = self.show(turn, self.tree().main(), Placement::New);
                 vec![if abandoned {
                     menu.with_notice(ui::booking_abandoned(lang))
                 } else {
@@ -197,6 +206,8 @@ impl Engine {
                     (Some(Flow::Booking(_)), _) => ui::booking_cancelled(lang).to_owned(),
                     (Some(Flow::Ask(_)), _) => ui::question_cancelled(lang).to_owned(),
                     (Some(Flow::FollowUp { ticket }), _) => ui::follow_up_cancelled(lang, TicketId(ticket)),
+                    (Some(Flow::SessionForm(f)), _) => ui::session_form_cancelled(lang, f.session.is_some()).to_owned(),
+                    (Some(Flow::Survey(_)), _) => ui::survey_cancelled(lang).to_owned(),
                     (None, Some(id)) => ui::answer_cancelled(lang, id),
                     (None, None) => ui::nothing_to_cancel(lang).to_owned(),
                 };
@@ -230,6 +241,10 @@ impl Engine {
             Command::Sessions
             | Command::Attendees(_)
             | Command::Broadcast(_)
+            | Command::NewSession
+            | Command::Report(_)
+            | Command::Verify(_)
+            | Command::Reload
             | Command::Tickets
             | Command::Ticket(_)
             | Command::Take(_)
@@ -253,6 +268,13 @@ impl Engine {
             Command::Sessions => self.staff_sessions(turn).await?,
             Command::Attendees(arg) => self.staff_attendees(turn, &arg).await?,
             Command::Broadcast(arg) => self.staff_broadcast(turn, &arg).await?,
+            Command::NewSession => {
+                self.abandon_flow(turn);
+                self.start_form(turn, None).await?
+            }
+            Command::Report(arg) => self.report_command(turn, &arg).await?,
+            Command::Verify(arg) => self.verify_command(turn, &arg).await?,
+            Command::Reload => self.reload_command(turn).await?,
             Command::Unknown(name) => {
                 let name = crate::dialogue::render::printable(&shorten(&name, 40));
                 vec![self.notice(lang, &ui::unknown_command(lang, &escape_html(&name)))]
@@ -266,10 +288,10 @@ impl Engine {
         Ok(match pressed {
             Some(Callback::Node(id)) => {
                 let abandoned = self.abandon_flow(turn);
-                let reply = match self.tree.get(id.as_str()) {
+                let reply = match self.tree().get(id.as_str()) {
                     Some(node) => self.show(turn, node, replace),
                     None => self
-                        .show(turn, self.tree.main(), replace)
+                        .show(turn, self.tree().main(), replace)
                         .with_notice(ui::node_gone(lang)),
                 };
                 vec![if abandoned {
@@ -278,7 +300,7 @@ impl Engine {
                     reply
                 }]
             }
-            Some(Callback::Action(id)) => match self.tree.get(id.as_str()).and_then(|n| n.action.map(|a| (n, a))) {
+            Some(Callback::Action(id)) => match self.tree().get(id.as_str()).and_then(|n| n.action.map(|a| (n, a))) {
                 Some((node, Action::RegisterTraining)) => {
                     turn.node = node.id.to_string();
                     self.abandon_flow(turn);
@@ -292,7 +314,7 @@ impl Engine {
                     self.start_ask(turn, None)
                 }
                 None => vec![
-                    self.show(turn, self.tree.main(), replace)
+                    self.show(turn, self.tree().main(), replace)
                         .with_notice(ui::node_gone(lang)),
                 ],
             },
@@ -300,7 +322,7 @@ impl Engine {
                 turn.chosen = Some(chosen);
                 turn.lang = chosen;
                 vec![
-                    self.show(turn, self.tree.main(), replace)
+                    self.show(turn, self.tree().main(), replace)
                         .with_notice(ui::language_set(chosen)),
                 ]
             }
@@ -318,6 +340,8 @@ impl Engine {
                     turn.flow = None;
                     vec![self.notice(lang, ui::nothing_sent(lang)).placed(replace)]
                 }
+                Some(Flow::SessionForm(_)) => self.form_press(turn, &value).await?,
+                Some(Flow::Survey(_)) => self.survey_press(turn, &value).await?,
                 _ => self.flow_press(turn, &value).await?,
             },
             Some(Callback::Forget) => {
@@ -348,8 +372,26 @@ impl Engine {
             Some(Callback::MyRegistrations) => self.my_registrations(turn, replace).await?,
             Some(Callback::CancelAsk(id)) => self.cancel_ask(turn, id).await?,
             Some(Callback::CancelDo(id)) => self.cancel_do(turn, id).await?,
+            Some(Callback::CheckIn(session, key)) => {
+                self.abandon_flow(turn);
+                self.check_in(turn, session, &key).await?
+            }
+            Some(Callback::Survey(id)) => self.start_survey(turn, id).await?,
+            Some(Callback::Certificate(id)) => self.certificate(turn, id).await?,
+            Some(Callback::StaffSession(_) | Callback::SessionAct(..) | Callback::Tick(..) | Callback::NewSession)
+                if !self.is_staff(turn.user) =>
+            {
+                vec![self.notice(lang, ui::staff_only(lang))]
+            }
+            Some(Callback::StaffSession(id)) => self.session_card(turn, id, replace).await?,
+            Some(Callback::SessionAct(verb, id)) => self.session_act(turn, verb, id).await?,
+            Some(Callback::Tick(id, present)) => self.tick(turn, id, present).await?,
+            Some(Callback::NewSession) => {
+                self.abandon_flow(turn);
+                self.start_form(turn, None).await?
+            }
             None => vec![
-                self.show(turn, self.tree.main(), replace)
+                self.show(turn, self.tree().main(), replace)
                     .with_notice(ui::button_unknown(lang)),
             ],
         })

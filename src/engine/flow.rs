@@ -16,6 +16,142 @@ pub enum Flow {
     FollowUp {
         ticket: i64,
     },
+    /// Staff creating or changing a session, one value at a time.
+    SessionForm(SessionForm),
+    /// A person answering the feedback survey after a training.
+    Survey(SurveyProgress),
+}
+
+/// A session being created (no `session`) or changed, its values as given so far,
+/// each already checked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionForm {
+    pub session: Option<i64>,
+    pub step: FormStep,
+    /// Changing one value from the summary: back to the summary after it.
+    #[serde(default)]
+    pub editing: bool,
+    pub title_tr: Option<String>,
+    pub title_en: Option<String>,
+    pub starts: Option<jiff::Timestamp>,
+    pub ends: Option<jiff::Timestamp>,
+    pub place: Option<String>,
+    pub capacity: Option<u32>,
+    /// Registration closes here; `None` once answered means "at the start".
+    pub deadline: Option<jiff::Timestamp>,
+    #[serde(default)]
+    pub deadline_given: bool,
+    /// Hours before the start of a second reminder; 0 once answered means none.
+    pub second_reminder_hours: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStep {
+    TitleTr,
+    TitleEn,
+    Starts,
+    Ends,
+    Place,
+    Capacity,
+    Deadline,
+    Reminder,
+    Summary,
+    /// Choosing which value to change.
+    Edit,
+    /// The change tells registrants: waiting for an explicit yes.
+    Confirm,
+}
+
+impl FormStep {
+    /// The steps in order, for "step 3 of 8" and to move on.
+    pub const ORDER: [FormStep; 8] = [
+        FormStep::TitleTr,
+        FormStep::TitleEn,
+        FormStep::Starts,
+        FormStep::Ends,
+        FormStep::Place,
+        FormStep::Capacity,
+        FormStep::Deadline,
+        FormStep::Reminder,
+    ];
+
+    pub fn number(self) -> usize {
+        Self::ORDER
+            .iter()
+            .position(|s| *s == self)
+            .map_or(Self::ORDER.len(), |i| i + 1)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FormStep::TitleTr => "title_tr",
+            FormStep::TitleEn => "title_en",
+            FormStep::Starts => "starts",
+            FormStep::Ends => "ends",
+            FormStep::Place => "place",
+            FormStep::Capacity => "capacity",
+            FormStep::Deadline => "deadline",
+            FormStep::Reminder => "reminder",
+            FormStep::Summary => "summary",
+            FormStep::Edit => "edit",
+            FormStep::Confirm => "confirm",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FormStep> {
+        Self::ORDER.into_iter().find(|x| x.code() == s)
+    }
+}
+
+impl SessionForm {
+    pub fn new() -> SessionForm {
+        SessionForm {
+            session: None,
+            step: FormStep::TitleTr,
+            editing: false,
+            title_tr: None,
+            title_en: None,
+            starts: None,
+            ends: None,
+            place: None,
+            capacity: None,
+            deadline: None,
+            deadline_given: false,
+            second_reminder_hours: None,
+        }
+    }
+
+    /// Moves on after a value: to the next step, or back to the summary when editing.
+    pub fn advance(&mut self) {
+        self.step = if self.editing {
+            FormStep::Summary
+        } else {
+            let i = self.step.number();
+            FormStep::ORDER.get(i).copied().unwrap_or(FormStep::Summary)
+        };
+        if self.step == FormStep::Summary {
+            self.editing = false;
+        }
+    }
+}
+
+impl Default for SessionForm {
+    fn default() -> Self {
+        SessionForm::new()
+    }
+}
+
+/// A person's answers to the feedback survey so far (kept with their conversation until
+/// they submit; then stored without their name and dropped from here).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyProgress {
+    pub registration: i64,
+    /// The survey's version when started: a reload that changes it starts over.
+    pub version: String,
+    pub answers: Vec<(String, crate::storage::surveys::Answer)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -69,7 +69,7 @@ impl Engine {
         if node.is_empty() {
             return Ok(usage());
         }
-        if self.tree.get(&node).is_none_or(|n| !n.matchable) {
+        if self.tree().get(&node).is_none_or(|n| !n.matchable) {
             let html = match lang {
                 Lang::Tr => format!("<b>{}</b> adında, soru yanıtlayan bir düğüm yok.", escape_html(&node)),
                 Lang::En => format!("There is no answering node called <b>{}</b>.", escape_html(&node)),
@@ -166,7 +166,7 @@ impl Engine {
         }
         let node = ticket.context_matches.get(i as usize).map(|c| c.id.clone());
         Ok(node
-            .filter(|n| self.tree.get(n).is_some_and(|n| n.matchable))
+            .filter(|n| self.tree().get(n).is_some_and(|n| n.matchable))
             .map(|n| (ticket, n)))
     }
 }

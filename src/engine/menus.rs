@@ -64,7 +64,8 @@ impl Engine {
                 matches: outcome.matches.iter().map(candidate).collect(),
             }),
         };
-        let found = |i: usize| outcome.matches.get(i).and_then(|m| self.tree.get(m.id.as_str()));
+        let tree = self.tree();
+        let found = |i: usize| outcome.matches.get(i).and_then(|m| tree.get(m.id.as_str()));
         Ok(match outcome.decision {
             Decision::Answer => match found(0) {
                 Some(node) => vec![self.show(turn, node, Placement::New)],
@@ -100,10 +101,10 @@ impl Engine {
             return self.flow_prompt(turn).await;
         }
         let node = turn.node.clone();
-        Ok(vec![match self.tree.get(&node) {
+        Ok(vec![match self.tree().get(&node) {
             Some(node) => self.show(turn, node, Placement::New),
             None => self
-                .show(turn, self.tree.main(), Placement::New)
+                .show(turn, self.tree().main(), Placement::New)
                 .with_notice(ui::node_gone(turn.lang)),
         }])
     }
@@ -113,10 +114,11 @@ impl Engine {
     pub(super) fn show(&self, turn: &mut Turn, node: &Node, placement: Placement) -> Reply {
         let lang = turn.lang;
         turn.node = node.id.to_string();
+        let tree = self.tree();
         let mut keyboard: Vec<Vec<Button>> = node
             .children
             .iter()
-            .filter_map(|c| self.tree.get(c.as_str()))
+            .filter_map(|c| tree.get(c.as_str()))
             .map(|c| vec![to(c.label.get(lang), Callback::Node(c.id.clone()))])
             .collect();
         if let Some(action) = node.action {

@@ -2,6 +2,7 @@
 //! buttons", plus the person's saved place. It knows nothing of Telegram or terminals;
 //! the adapters translate.
 
+mod after_training;
 mod answering;
 mod asking;
 mod booking;
@@ -12,15 +13,18 @@ mod dispatch;
 mod flow;
 mod learning;
 mod menus;
+mod reload;
+mod session_form;
 mod staff_sessions;
 mod staff_tickets;
 pub mod ui;
 
 pub use answering::DRAFT_TTL;
-pub use callback::{Callback, TicketVerb};
+pub use callback::{Callback, SessionVerb, TicketVerb};
 pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee};
 pub use flow::Flow;
 use flow::LastQuestion;
+pub use staff_sessions::verified_text;
 pub use staff_tickets::stats_text;
 
 use crate::clock::{Clock, SystemClock};
@@ -31,6 +35,7 @@ use crate::matching::Matcher;
 pub use crate::message::{Button, Document, OutMessage, Target};
 use crate::storage::{Conversation, Store, StoreError, Work, conversations};
 use crate::tickets::TicketId;
+use crate::trainings::SessionId;
 use jiff::SignedDuration;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -152,6 +157,9 @@ pub enum EngineError {
     /// Matching a question failed (its thread panicked or the runtime is stopping).
     #[error("could not match a question: {0}")]
     Matching(String),
+    /// Drawing a file (a certificate, a QR code, a chart, a workbook) failed.
+    #[error("could not draw a file: {0}")]
+    Render(String),
 }
 
 /// Sees each person's event before it is handled (user id, event).
@@ -177,6 +185,11 @@ pub struct Options {
     /// Called with each person's event before it is handled: a seam for tracing and for
     /// fault-injection tests (which make it panic for one person).
     pub observer: Option<Observer>,
+    /// Where the dialogues are read again from (`/reload`, SIGHUP); `None`: no reload.
+    pub dialogues_dir: Option<std::path::PathBuf>,
+    /// People trained before the bot counted attendance (the office's figure since
+    /// 2007), added to the total in the statistics.
+    pub trained_before: u32,
 }
 
 impl Default for Options {
@@ -189,6 +202,8 @@ impl Default for Options {
             tickets_per_day: 5,
             staff_remind_after: SignedDuration::from_hours(4),
             flood: crate::flood::Limits::default(),
+            dialogues_dir: None,
+            trained_before: 0,
             retention_days: 365,
             observer: None,
         }
@@ -202,12 +217,13 @@ struct Settings {
     staff_lang: Lang,
     tickets_per_day: u32,
     staff_remind_after: SignedDuration,
+    dialogues_dir: Option<std::path::PathBuf>,
+    trained_before: u32,
 }
 
 /// The engine; cheap to clone (everything inside is shared).
 #[derive(Clone)]
 pub struct Engine {
-    tree: Arc<Tree>,
     /// The matching index, replaced whole when staff teach it a phrasing.
     index: Arc<std::sync::RwLock<Index>>,
     store: Store,
@@ -220,13 +236,34 @@ pub struct Engine {
     conversations: Arc<cache::Conversations>,
     /// The thread that matches questions, off the async runtime.
     matching: crate::matching::worker::Worker,
+    /// How the adapter writes deep links.
+    links: Arc<std::sync::OnceLock<LinkMaker>>,
 }
+
+/// Where a deep link leads: the adapter makes the address and, when it is opened,
+/// turns it back into the matching `Callback`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeepLink {
+    /// A session's booking.
+    Booking(SessionId),
+    /// Check-in at a session, with its key.
+    CheckIn(SessionId, String),
+    /// Staff: the form for a new session, in the private chat…
+    NewSession,
+    /// …or for changing one.
+    EditSession(SessionId),
+}
+
+/// Makes a deep link's address.
+pub type LinkMaker = Arc<dyn Fn(&DeepLink) -> String + Send + Sync>;
 
 /// A phrasing learned from staff: (node id, language, text).
 type Learned = (String, Lang, String);
 
-/// The matching index and what it was built from beside dialogues/.
+/// The dialogues and their matching index, replaced together (a reload of the
+/// dialogues, a phrasing learned from staff).
 struct Index {
+    tree: Arc<Tree>,
     matcher: Arc<Matcher>,
     learned: Vec<Learned>,
     /// The learned phrasings' version in the database when last read.
@@ -265,9 +302,10 @@ impl Engine {
     pub fn with_options(tree: Tree, store: Store, options: Options) -> Engine {
         let matcher = Arc::new(Matcher::new(&tree));
         Engine {
-            tree: Arc::new(tree),
             matching: crate::matching::worker::Worker::start(),
+            links: Arc::new(std::sync::OnceLock::new()),
             index: Arc::new(std::sync::RwLock::new(Index {
+                tree: Arc::new(tree),
                 matcher,
                 learned: Vec::new(),
                 version: None,
@@ -284,12 +322,42 @@ impl Engine {
                 staff_lang: options.staff_lang,
                 tickets_per_day: options.tickets_per_day,
                 staff_remind_after: options.staff_remind_after,
+                dialogues_dir: options.dialogues_dir,
+                trained_before: options.trained_before,
             }),
         }
     }
 
-    pub fn tree(&self) -> &Tree {
-        &self.tree
+    /// The dialogues as they are now (a reload replaces them between two messages).
+    pub fn tree(&self) -> Arc<Tree> {
+        self.index.read().expect("index lock").tree.clone()
+    }
+
+    /// Replaces the dialogues (already loaded and valid) and their matching index, for
+    /// the next message; conversations whose node is gone are handled as ever (they
+    /// land on the main menu with a notice).
+    pub async fn replace_tree(&self, tree: Tree) -> Result<(), EngineError> {
+        let learned = self.learned_now();
+        let tree = Arc::new(tree);
+        let built = tree.clone();
+        let matcher = tokio::task::spawn_blocking(move || Matcher::with_learned(&built, &learned))
+            .await
+            .map_err(|e| EngineError::Matching(format!("could not build the index: {e}")))?;
+        let mut index = self.index.write().expect("index lock");
+        index.tree = tree;
+        index.matcher = Arc::new(matcher);
+        Ok(())
+    }
+
+    /// Lets an adapter say how its deep links look (Telegram: `t.me/<bot>?start=…`);
+    /// the first call wins.
+    pub fn set_link_maker(&self, maker: LinkMaker) {
+        let _ = self.links.set(maker);
+    }
+
+    /// The address of a deep link, when the adapter can make one.
+    pub(crate) fn link(&self, to: &DeepLink) -> Option<String> {
+        self.links.get().map(|make| make(to))
     }
 
     /// The matching index as it is now (the tree's phrasings and those learned).
@@ -305,11 +373,19 @@ impl Engine {
     /// Builds an index with `learned` (off the runtime: it takes milliseconds) and puts
     /// it in place.
     async fn rebuild(&self, learned: Vec<Learned>, version: Option<(i64, i64)>) -> Result<(), EngineError> {
-        let tree = self.tree.clone();
-        let (matcher, learned) = tokio::task::spawn_blocking(move || (Matcher::with_learned(&tree, &learned), learned))
-            .await
-            .map_err(|e| EngineError::Matching(format!("could not rebuild the index: {e}")))?;
+        let tree = self.tree();
+        let built = tree.clone();
+        let (matcher, learned) =
+            tokio::task::spawn_blocking(move || (Matcher::with_learned(&built, &learned), learned))
+                .await
+                .map_err(|e| EngineError::Matching(format!("could not rebuild the index: {e}")))?;
         let mut index = self.index.write().expect("index lock");
+        if !Arc::ptr_eq(&index.tree, &tree) {
+            // The dialogues were reloaded meanwhile; the phrasings are picked up by the
+            // minute's check, with the new tree.
+            index.version = None;
+            return Ok(());
+        }
         index.matcher = Arc::new(matcher);
         index.learned = learned;
         if version.is_some() {

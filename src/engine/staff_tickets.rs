@@ -66,7 +66,7 @@ impl Engine {
             name: turn.first_name.clone(),
         };
         let now = self.clock.now();
-        let taken = ticket_service::take(turn.work.write().await?, id, &me, now).await?;
+        let taken = ticket_service::take(turn.work.write().await?, id, &me, self.settings.staff_lang, now).await?;
         Ok(vec![match taken {
             Some(t) => {
                 let html = match lang {
@@ -86,7 +86,14 @@ impl Engine {
             name: turn.first_name.clone(),
         };
         let now = self.clock.now();
-        let closed = ticket_service::close(turn.work.write().await?, id, Closer::Staff(&me, note), now).await?;
+        let closed = ticket_service::close(
+            turn.work.write().await?,
+            id,
+            Closer::Staff(&me, note),
+            self.settings.staff_lang,
+            now,
+        )
+        .await?;
         Ok(vec![match closed {
             Closed::Now(t) => {
                 let html = match lang {
@@ -208,10 +215,50 @@ impl Engine {
         Ok(vec![self.staff_reply(&super::fit_message(lines.join("\n")))])
     }
 
+    /// `/stats`: the figures as text, and a chart of the last weeks beside them.
     async fn stats(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
         let staff: Vec<i64> = self.staff.iter().copied().collect();
-        let s = crate::storage::stats::stats(turn.work.read().await?, &staff).await?;
-        Ok(vec![self.staff_reply(&escape_html(&stats_text(&s)))])
+        let now = self.clock.now();
+        let mut s = crate::storage::stats::stats(turn.work.read().await?, &staff, now).await?;
+        s.trained_before = self.settings.trained_before as u64;
+        s.trained_total += s.trained_before;
+        let chart = crate::render::chart::StatsChart {
+            lang,
+            weeks: s
+                .questions_per_week
+                .iter()
+                .map(|(w, a, g, e)| (short_week(w), *a as u32, *g as u32, *e as u32))
+                .collect(),
+            answer_hours: s
+                .answer_hours_per_week
+                .iter()
+                .map(|(w, h)| (short_week(w), *h))
+                .collect(),
+            fill: s
+                .sessions
+                .iter()
+                .map(|f| (format!("#{}", f.id), f.confirmed as f64 / f.capacity.max(1) as f64))
+                .collect(),
+        };
+        let png = tokio::task::spawn_blocking(move || crate::render::chart::stats_png(&chart))
+            .await
+            .map_err(|e| EngineError::Render(e.to_string()))?
+            .map_err(super::staff_sessions::render_error)?;
+        let text = self.staff_reply(&escape_html(&stats_text(&s, lang)));
+        let mut picture = Reply::new(
+            t(
+                lang,
+                "📈 Son 12 hafta: sorular, ilk yanıt süresi, oturumların doluluğu",
+                "📈 The last 12 weeks: questions, time to a first answer, sessions' fill",
+            ),
+            Vec::new(),
+        );
+        picture.document = Some(crate::message::Document {
+            name: "eudesk-stats.png".to_owned(),
+            bytes: png,
+        });
+        Ok(vec![text, picture])
     }
 
     async fn faq(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
@@ -249,7 +296,7 @@ impl Engine {
     /// cut into pieces): a ticket's messages are remembered (a reply to any of them
     /// leads to the ticket), and an answer's delivery is recorded and told to staff.
     pub async fn delivered(&self, pending: &Pending, landed: &[MessageRef]) -> Result<(), EngineError> {
-        let now = self.clock.now();
+        let (now, staff) = (self.clock.now(), self.settings.staff_lang);
         let Some(ticket) = pending.message.purpose.map(Purpose::ticket) else {
             return Ok(());
         };
@@ -260,7 +307,7 @@ impl Engine {
                     ticket_service::link(c, message, ticket).await?;
                 }
                 if answer {
-                    ticket_service::answer_delivered(c, ticket, now).await?;
+                    ticket_service::answer_delivered(c, ticket, staff, now).await?;
                 }
                 Ok(())
             })
@@ -271,10 +318,10 @@ impl Engine {
     /// Telegram refused a message for good: an answer that cannot reach its person is
     /// recorded on the ticket and shown to staff, never dropped silently.
     pub async fn undeliverable(&self, pending: &Pending, reason: &str) -> Result<(), EngineError> {
-        let now = self.clock.now();
+        let (now, staff) = (self.clock.now(), self.settings.staff_lang);
         if let Some(Purpose::TicketAnswer { ticket }) = pending.message.purpose {
             self.store
-                .write(async |c| ticket_service::answer_undeliverable(c, ticket, reason, now).await)
+                .write(async |c| ticket_service::answer_undeliverable(c, ticket, reason, staff, now).await)
                 .await?;
         } else if pending.message.to == Recipient::Staff {
             tracing::error!(
@@ -294,41 +341,116 @@ pub(super) fn missing_ticket(id: TicketId, lang: Lang) -> String {
 }
 
 /// The statistics as plain text, for /stats and `eudesk stats`.
-pub fn stats_text(s: &crate::stats::Stats) -> String {
-    let duration = |secs: Option<i64>| secs.map_or_else(|| "—".to_owned(), |s| age(s, Lang::En));
-    let mut lines = vec![
-        format!("People served: {}", s.people),
-        format!(
-            "Free-text questions: {} answered from the dialogues, {} answered with suggestions, {} not answered",
-            s.answered, s.suggested, s.escalated
+/// "2026-W48" → "48/26": short enough under a bar.
+fn short_week(week: &str) -> String {
+    match week.split_once("-W") {
+        Some((year, w)) => format!("{w}/{}", &year[year.len().saturating_sub(2)..]),
+        None => week.to_owned(),
+    }
+}
+
+/// The figures as plain text, in `lang` (the staff chat's, or the command line's).
+pub fn stats_text(s: &crate::stats::Stats, lang: Lang) -> String {
+    let duration = |secs: Option<i64>| secs.map_or_else(|| "—".to_owned(), |s| age(s, lang));
+    let percent = |r: Option<f64>| r.map_or_else(|| "—".to_owned(), |r| format!("%{:.0}", r * 100.0));
+    let percent = |r: Option<f64>| match lang {
+        Lang::Tr => percent(r),
+        Lang::En => r.map_or_else(|| "—".to_owned(), |r| format!("{:.0}%", r * 100.0)),
+    };
+    let mut lines = match lang {
+        Lang::Tr => vec![
+            format!("Hizmet verilen kişi: {}", s.people),
+            format!(
+                "Yazılı sorular: {} diyaloglardan yanıtlandı, {} öneriyle yanıtlandı, {} yanıtlanamadı",
+                s.answered, s.suggested, s.escalated
+            ),
+            format!(
+                "Talepler: {} açık, {} yanıtlandı, {} kapandı",
+                s.tickets_open, s.tickets_answered, s.tickets_closed
+            ),
+            format!(
+                "İlk yanıt süresi: ortanca {}, %90 {}",
+                duration(s.median_first_answer_secs),
+                duration(s.p90_first_answer_secs)
+            ),
+        ],
+        Lang::En => vec![
+            format!("People served: {}", s.people),
+            format!(
+                "Free-text questions: {} answered from the dialogues, {} answered with suggestions, {} not answered",
+                s.answered, s.suggested, s.escalated
+            ),
+            format!(
+                "Tickets: {} open, {} answered, {} closed",
+                s.tickets_open, s.tickets_answered, s.tickets_closed
+            ),
+            format!(
+                "Time to first answer: median {}, 90th percentile {}",
+                duration(s.median_first_answer_secs),
+                duration(s.p90_first_answer_secs)
+            ),
+        ],
+    };
+    let years: Vec<String> = s.trained_per_year.iter().map(|(y, n)| format!("{y}: {n}")).collect();
+    lines.push(match lang {
+        Lang::Tr => format!(
+            "Eğitilen kişi: toplam {} (bottan önce {}{}{})",
+            s.trained_total,
+            s.trained_before,
+            if years.is_empty() { "" } else { "; " },
+            years.join(", ")
         ),
-        format!(
-            "Tickets: {} open, {} answered, {} closed",
-            s.tickets_open, s.tickets_answered, s.tickets_closed
+        Lang::En => format!(
+            "People trained: {} in all ({} before the bot{}{})",
+            s.trained_total,
+            s.trained_before,
+            if years.is_empty() { "" } else { "; " },
+            years.join(", ")
         ),
-        format!(
-            "Time to first answer: median {}, 90th percentile {}",
-            duration(s.median_first_answer_secs),
-            duration(s.p90_first_answer_secs)
+    });
+    lines.push(match lang {
+        Lang::Tr => format!(
+            "Geçmiş oturumlar: doluluk {}, gelmeyen {}",
+            percent(s.fill_rate),
+            percent(s.no_show_rate)
         ),
-    ];
+        Lang::En => format!(
+            "Past sessions: fill rate {}, no-show rate {}",
+            percent(s.fill_rate),
+            percent(s.no_show_rate)
+        ),
+    });
     if !s.top_unanswered.is_empty() {
-        lines.push("Most frequent questions the bot could not answer:".to_owned());
+        lines.push(
+            t(
+                lang,
+                "Botun yanıtlayamadığı en sık sorular:",
+                "Most frequent questions the bot could not answer:",
+            )
+            .to_owned(),
+        );
         for (normalized, count, example) in &s.top_unanswered {
-            lines.push(format!("  {count} × {normalized}  (e.g. \"{example}\")"));
+            lines.push(match lang {
+                Lang::Tr => format!("  {count} × {normalized}  (örnek: \"{example}\")"),
+                Lang::En => format!("  {count} × {normalized}  (e.g. \"{example}\")"),
+            });
         }
     }
-    lines.push(format!(
-        "Tickets linked to the node that answers them: {}",
-        s.tickets_linked
-    ));
+    lines.push(match lang {
+        Lang::Tr => format!("Yanıtlayan düğüme bağlanan talepler: {}", s.tickets_linked),
+        Lang::En => format!("Tickets linked to the node that answers them: {}", s.tickets_linked),
+    });
     if !s.learned_by_node.is_empty() {
         let nodes: Vec<String> = s
             .learned_by_node
             .iter()
             .map(|(node, n)| format!("{node} +{n}"))
             .collect();
-        lines.push(format!("Nodes gaining phrasings: {}", nodes.join(", ")));
+        lines.push(format!(
+            "{}: {}",
+            t(lang, "Söyleniş kazanan düğümler", "Nodes gaining phrasings"),
+            nodes.join(", ")
+        ));
     }
     lines.join("\n")
 }

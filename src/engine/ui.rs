@@ -261,3 +261,26 @@ pub fn cannot_relay(lang: Lang) -> &'static str {
         "I cannot pass this on: stickers, polls, locations and contacts cannot be relayed. Send text, a document, a photo, a video or a voice message.",
     )
 }
+
+pub fn session_form_cancelled(lang: Lang, editing: bool) -> &'static str {
+    match editing {
+        false => pick(
+            lang,
+            "Oturum oluşturma iptal edildi; hiçbir şey kaydedilmedi.",
+            "Creating the session is cancelled; nothing was saved.",
+        ),
+        true => pick(
+            lang,
+            "Oturum değişikliği iptal edildi; oturum olduğu gibi kaldı.",
+            "The change is cancelled; the session stays as it was.",
+        ),
+    }
+}
+
+pub fn survey_cancelled(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Anket iptal edildi; yanıtlarınız kaydedilmedi. Dilediğinizde aynı düğmeyle yeniden başlayabilirsiniz.",
+        "The survey is cancelled; your answers were not saved. You can start again with the same button.",
+    )
+}

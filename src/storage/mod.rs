@@ -3,6 +3,8 @@
 //! no rendering. A `Work` is one update's (or one command's) access to the database:
 //! reads on one pooled connection, writes in one transaction committed as a whole.
 
+pub mod attendance;
+pub mod certificates;
 pub mod conversations;
 pub mod drafts;
 pub mod outbox;
@@ -12,6 +14,7 @@ pub mod questions;
 pub mod quota;
 pub mod settings;
 pub mod stats;
+pub mod surveys;
 pub mod tickets;
 pub mod trainings;
 pub mod updates;
@@ -458,7 +461,8 @@ impl Store {
     }
 
     pub async fn stats(&self, staff: &[i64]) -> Result<Stats, StoreError> {
-        self.read(async |c| stats::stats(c, staff).await).await
+        let now = jiff::Timestamp::now();
+        self.read(async |c| stats::stats(c, staff, now).await).await
     }
 
     pub async fn due_messages(&self, now: jiff::Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {

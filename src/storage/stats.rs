@@ -25,6 +25,35 @@ pub struct Stats {
     pub tickets_linked: u64,
     /// …and the nodes that gained the most learned phrasings: node, phrasings.
     pub learned_by_node: Vec<(String, u64)>,
+    /// People trained (checked in) per year of the session: (year, people).
+    pub trained_per_year: Vec<(i64, u64)>,
+    /// People trained before the bot counted (EUDESK_TRAINED_BEFORE), and the total.
+    pub trained_before: u64,
+    pub trained_total: u64,
+    /// Over sessions whose check-in has closed: confirmed seats / capacity, and
+    /// no-shows / confirmed registrants with a recorded attendance.
+    pub fill_rate: Option<f64>,
+    pub no_show_rate: Option<f64>,
+    /// The latest sessions (up to ten), oldest first: (id, Turkish title, start,
+    /// capacity, confirmed, present, absent).
+    pub sessions: Vec<SessionFigures>,
+    /// Free-text questions per ISO week, the last twelve weeks, oldest first:
+    /// (week "2026-W48", answered, suggested, escalated).
+    pub questions_per_week: Vec<(String, u64, u64, u64)>,
+    /// Tickets' median hours to a first answer per week asked, same weeks.
+    pub answer_hours_per_week: Vec<(String, Option<f64>)>,
+}
+
+/// One session's figures, for the office's reports.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct SessionFigures {
+    pub id: i64,
+    pub title: String,
+    pub starts: String,
+    pub capacity: u64,
+    pub confirmed: u64,
+    pub present: u64,
+    pub absent: u64,
 }
 
 /// Questions by decision ("answer", "suggest", "escalate").
@@ -63,21 +92,104 @@ pub async fn top_unanswered(conn: &mut SqliteConnection) -> Result<Vec<(String, 
     .op("find unanswered questions")
 }
 
+/// The latest ten sessions not cancelled, with their counts, oldest first.
+pub async fn session_figures(conn: &mut SqliteConnection, now: &str) -> Result<Vec<SessionFigures>, StoreError> {
+    let rows: Vec<(i64, String, String, i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT s.id, s.title_tr, s.starts_at, s.capacity,
+             (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed'),
+             (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed' AND r.attendance = 'present'),
+             (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed' AND r.attendance = 'absent')
+         FROM sessions s WHERE s.state != 'cancelled' AND s.starts_at <= ?
+         ORDER BY s.starts_at DESC, s.id DESC LIMIT 10",
+    )
+    .bind(now)
+    .fetch_all(conn)
+    .await
+    .op("count the latest sessions")?;
+    let mut figures: Vec<SessionFigures> = rows
+        .into_iter()
+        .map(
+            |(id, title, starts, capacity, confirmed, present, absent)| SessionFigures {
+                id,
+                title,
+                starts,
+                capacity: capacity as u64,
+                confirmed: confirmed as u64,
+                present: present as u64,
+                absent: absent as u64,
+            },
+        )
+        .collect();
+    figures.reverse();
+    Ok(figures)
+}
+
+/// Over sessions whose check-in closed (followed up): (seats, confirmed, present, absent).
+pub async fn attendance_totals(conn: &mut SqliteConnection) -> Result<(i64, i64, i64, i64), StoreError> {
+    sqlx::query_as(
+        "SELECT COALESCE(SUM(s.capacity), 0),
+             (SELECT COUNT(*) FROM registrations r JOIN sessions o ON o.id = r.session_id
+                WHERE o.followed_up_at IS NOT NULL AND o.state != 'cancelled' AND r.status = 'confirmed'),
+             (SELECT COUNT(*) FROM registrations r JOIN sessions o ON o.id = r.session_id
+                WHERE o.followed_up_at IS NOT NULL AND o.state != 'cancelled' AND r.status = 'confirmed' AND r.attendance = 'present'),
+             (SELECT COUNT(*) FROM registrations r JOIN sessions o ON o.id = r.session_id
+                WHERE o.followed_up_at IS NOT NULL AND o.state != 'cancelled' AND r.status = 'confirmed' AND r.attendance = 'absent')
+         FROM sessions s WHERE s.followed_up_at IS NOT NULL AND s.state != 'cancelled'",
+    )
+    .fetch_one(conn)
+    .await
+    .op("count attendance over past sessions")
+}
+
+/// Questions by ISO week and decision since `since` (a stored timestamp).
+pub async fn questions_by_week(
+    conn: &mut SqliteConnection,
+    since: &str,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    sqlx::query_as("SELECT at, decision, 1 FROM questions WHERE at >= ? ORDER BY at")
+        .bind(since)
+        .fetch_all(conn)
+        .await
+        .op("count questions per week")
+}
+
+/// (asked, first answered) of tickets asked since `since`.
+pub async fn answer_times_since(conn: &mut SqliteConnection, since: &str) -> Result<Vec<(String, String)>, StoreError> {
+    sqlx::query_as(
+        "SELECT created_at, first_answered_at FROM tickets WHERE first_answered_at IS NOT NULL AND created_at >= ?",
+    )
+    .bind(since)
+    .fetch_all(conn)
+    .await
+    .op("read recent answer times")
+}
+
 /// The figures, from the queries above; `staff` are not counted among the people.
-pub async fn stats(conn: &mut SqliteConnection, staff: &[i64]) -> Result<Stats, StoreError> {
+pub async fn stats(conn: &mut SqliteConnection, staff: &[i64], now: jiff::Timestamp) -> Result<Stats, StoreError> {
     let users = super::conversations::users(conn).await?;
     let by_decision = questions_by_decision(conn).await?;
     let by_status = tickets_by_status(conn).await?;
     let times = answer_times(conn).await?;
     let top = top_unanswered(conn).await?;
     let learned = super::phrasings::summary(conn, 10).await?;
-    Ok(crate::stats::figures(
-        &users,
-        staff,
-        &by_decision,
-        &by_status,
-        &times,
-        top,
-        learned,
-    ))
+    let mut stats = crate::stats::figures(&users, staff, &by_decision, &by_status, &times, top, learned);
+    stats.trained_per_year = super::attendance::trained_per_year(conn)
+        .await?
+        .into_iter()
+        .map(|(y, n)| (y, n as u64))
+        .collect();
+    stats.trained_total = stats.trained_per_year.iter().map(|(_, n)| n).sum();
+    stats.sessions = session_figures(conn, &super::ts(now)).await?;
+    let (seats, confirmed, present, absent) = attendance_totals(conn).await?;
+    stats.fill_rate = (seats > 0).then(|| confirmed as f64 / seats as f64);
+    stats.no_show_rate = (present + absent > 0).then(|| absent as f64 / (present + absent) as f64);
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 7 * 12))
+        .unwrap_or(now);
+    let questions = questions_by_week(conn, &super::ts(since)).await?;
+    let answers = answer_times_since(conn, &super::ts(since)).await?;
+    let (per_week, hours) = crate::stats::weekly(since, now, &questions, &answers);
+    stats.questions_per_week = per_week;
+    stats.answer_hours_per_week = hours;
+    Ok(stats)
 }

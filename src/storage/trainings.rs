@@ -3,20 +3,23 @@
 use super::{Op, StoreError, parse_ts, ts};
 use crate::lang::{Lang, Localized};
 use crate::trainings::{
-    Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, RegistrationId, Session, SessionDetails,
-    SessionId, SessionState, Status,
+    Attendance, Attendee, Email, OrgType, Organisation, PersonName, Phone, Registration, RegistrationId, Session,
+    SessionDetails, SessionId, SessionState, Status,
 };
 use jiff::{SignedDuration, Timestamp};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
-const SESSION_COLUMNS: &str = "s.id, s.title_tr, s.title_en, s.starts_at, s.ends_at, s.place, s.capacity, s.deadline, s.state, s.second_reminder_minutes,
+const SESSION_COLUMNS: &str = "s.id, s.title_tr, s.title_en, s.starts_at, s.ends_at, s.place, s.capacity, s.deadline, s.state, s.second_reminder_minutes, s.sequence,
     (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed') AS confirmed,
-    (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted";
+    (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted') AS waitlisted,
+    (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed' AND r.attendance = 'present') AS present,
+    (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed' AND r.attendance = 'absent') AS absent";
 
 /// Registrations with their position: seat among the confirmed, or place in the
 /// waitlist, both in order of arrival (id).
 const REGISTRATION_SELECT: &str = "SELECT id, session_id, user_id, lang, name, organisation, org_type, email, phone, consent_version, status, registered_at,
+    attendance, surveyed_at,
     ROW_NUMBER() OVER (PARTITION BY session_id, status ORDER BY id) AS position
     FROM registrations";
 
@@ -37,6 +40,9 @@ fn session_from(row: &SqliteRow) -> Result<Session, StoreError> {
         state: SessionState::parse(&state).ok_or_else(|| StoreError::Corrupt(format!("session state '{state}'")))?,
         confirmed: row.try_get::<i64, _>("confirmed")? as u32,
         waitlisted: row.try_get::<i64, _>("waitlisted")? as u32,
+        present: row.try_get::<i64, _>("present")? as u32,
+        absent: row.try_get::<i64, _>("absent")? as u32,
+        sequence: row.try_get::<i64, _>("sequence")? as u32,
     })
 }
 
@@ -46,6 +52,7 @@ fn registration_from(row: &SqliteRow) -> Result<Registration, StoreError> {
     let lang: String = row.try_get("lang")?;
     let org_type: String = row.try_get("org_type")?;
     let phone: Option<String> = row.try_get("phone")?;
+    let attendance: Option<String> = row.try_get("attendance")?;
     Ok(Registration {
         id: RegistrationId(row.try_get("id")?),
         session: SessionId(row.try_get("session_id")?),
@@ -64,6 +71,10 @@ fn registration_from(row: &SqliteRow) -> Result<Registration, StoreError> {
         position: row.try_get::<i64, _>("position")? as u32,
         registered_at: parse_ts(row.try_get("registered_at")?)?,
         consent_version: row.try_get("consent_version")?,
+        attendance: attendance
+            .map(|a| Attendance::parse(&a).ok_or_else(|| corrupt("attendance")))
+            .transpose()?,
+        surveyed: row.try_get::<Option<String>, _>("surveyed_at")?.is_some(),
     })
 }
 
@@ -81,7 +92,7 @@ pub async fn registration(conn: &mut SqliteConnection, id: RegistrationId) -> Re
     // inside booking transactions, which hold the write lock.
     let row = sqlx::query(
         "SELECT r.id, r.session_id, r.user_id, r.lang, r.name, r.organisation, r.org_type, r.email, r.phone,
-             r.consent_version, r.status, r.registered_at,
+             r.consent_version, r.status, r.registered_at, r.attendance, r.surveyed_at,
              (SELECT COUNT(*) FROM registrations o WHERE o.session_id = r.session_id AND o.status = r.status AND o.id <= r.id)
                  AS position
          FROM registrations r WHERE r.id = ?",

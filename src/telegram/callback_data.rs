@@ -4,7 +4,7 @@
 //! colon and a node id, a number, a language code or a short word.
 
 use crate::dialogue::NodeId;
-use crate::engine::{Callback, TicketVerb};
+use crate::engine::{Callback, SessionVerb, TicketVerb};
 use crate::lang::Lang;
 use crate::tickets::TicketId;
 use crate::trainings::{RegistrationId, SessionId};
@@ -34,6 +34,31 @@ fn verb(code: &str) -> Option<TicketVerb> {
     VERBS.iter().find(|(_, c)| *c == code).map(|(v, _)| *v)
 }
 
+/// The short code of each session verb.
+const SESSION_VERBS: [(SessionVerb, &str); 9] = [
+    (SessionVerb::Edit, "edit"),
+    (SessionVerb::Close, "close"),
+    (SessionVerb::Reopen, "open"),
+    (SessionVerb::Cancel, "cancel"),
+    (SessionVerb::CancelDo, "cancel!"),
+    (SessionVerb::Attendees, "list"),
+    (SessionVerb::Links, "links"),
+    (SessionVerb::CheckIn, "checkin"),
+    (SessionVerb::Report, "report"),
+];
+
+fn session_verb_code(verb: SessionVerb) -> &'static str {
+    SESSION_VERBS
+        .iter()
+        .find(|(v, _)| *v == verb)
+        .map(|(_, c)| *c)
+        .expect("every session verb has a code")
+}
+
+fn session_verb(code: &str) -> Option<SessionVerb> {
+    SESSION_VERBS.iter().find(|(_, c)| *c == code).map(|(v, _)| *v)
+}
+
 /// The callback data of a button.
 pub fn encode(callback: &Callback) -> String {
     match callback {
@@ -51,6 +76,13 @@ pub fn encode(callback: &Callback) -> String {
         Callback::Ticket(verb, id) => format!("k:{}:{}", verb_code(*verb), id.0),
         Callback::Link(id, i) => format!("lk:{}:{i}", id.0),
         Callback::LinkAdd(id, i) => format!("la:{}:{i}", id.0),
+        Callback::Survey(id) => format!("sv:{}", id.0),
+        Callback::Certificate(id) => format!("ce:{}", id.0),
+        Callback::StaffSession(id) => format!("ss:{id}"),
+        Callback::SessionAct(verb, id) => format!("sa:{}:{id}", session_verb_code(*verb)),
+        Callback::Tick(id, present) => format!("tk:{}:{}", id.0, u8::from(*present)),
+        Callback::CheckIn(id, key) => format!("ci:{id}:{key}"),
+        Callback::NewSession => "ns:".to_owned(),
     }
 }
 
@@ -77,6 +109,30 @@ pub fn decode(data: &str) -> Option<Callback> {
             let (code, id) = rest.split_once(':')?;
             let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
             Some(Callback::Ticket(verb(code)?, TicketId(id)))
+        }
+        "ci" => {
+            let (id, key) = rest.split_once(':')?;
+            let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
+            let key_ok = !key.is_empty() && key.len() <= 16 && key.bytes().all(|b| b.is_ascii_alphanumeric());
+            key_ok.then(|| Callback::CheckIn(SessionId(id), key.to_owned()))
+        }
+        "ns" if rest.is_empty() => Some(Callback::NewSession),
+        "sv" => number().map(|n| Callback::Survey(RegistrationId(n))),
+        "ce" => number().map(|n| Callback::Certificate(RegistrationId(n))),
+        "ss" => number().map(|n| Callback::StaffSession(SessionId(n))),
+        "sa" => {
+            let (code, id) = rest.split_once(':')?;
+            let id = id.parse::<i64>().ok().filter(|n| *n > 0)?;
+            Some(Callback::SessionAct(session_verb(code)?, SessionId(id)))
+        }
+        "tk" => {
+            let (id, present) = rest.split_once(':')?;
+            let id = RegistrationId(id.parse::<i64>().ok().filter(|n| *n > 0)?);
+            match present {
+                "1" => Some(Callback::Tick(id, true)),
+                "0" => Some(Callback::Tick(id, false)),
+                _ => None,
+            }
         }
         "lk" | "la" => {
             let (id, i) = rest.split_once(':')?;
@@ -114,6 +170,15 @@ mod tests {
             Callback::Ticket(TicketVerb::Close, TicketId(3)),
             Callback::Link(TicketId(3), 1),
             Callback::LinkAdd(TicketId(3), 0),
+            Callback::Survey(RegistrationId(5)),
+            Callback::Certificate(RegistrationId(5)),
+            Callback::StaffSession(SessionId(2)),
+            Callback::SessionAct(SessionVerb::CancelDo, SessionId(2)),
+            Callback::SessionAct(SessionVerb::Report, SessionId(2)),
+            Callback::Tick(RegistrationId(9), true),
+            Callback::Tick(RegistrationId(9), false),
+            Callback::CheckIn(SessionId(4), "K7QF3M9TZZ".into()),
+            Callback::NewSession,
         ] {
             assert_eq!(decode(&encode(&c)), Some(c));
         }

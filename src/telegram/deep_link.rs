@@ -2,23 +2,51 @@
 //! `/start <payload>`. The payload names what to open, in Telegram's terms; here it
 //! becomes what the core understands, as if the matching button had been pressed.
 
-use crate::engine::Callback;
+use crate::engine::{Callback, DeepLink, SessionVerb};
 use crate::trainings::SessionId;
 
 const SESSION: &str = "training_";
+const CHECK_IN: &str = "in_";
+const NEW_SESSION: &str = "newsession";
+const EDIT_SESSION: &str = "edit_";
 
 /// The link that opens the booking of a session.
 pub fn session(username: &str, id: SessionId) -> String {
-    format!("https://t.me/{username}?start={SESSION}{id}")
+    url(username, &DeepLink::Booking(id))
+}
+
+/// The address of a deep link. Payloads keep to Telegram's rule: at most 64 of
+/// A–Z, a–z, 0–9, _ and -.
+pub fn url(username: &str, to: &DeepLink) -> String {
+    let payload = match to {
+        DeepLink::Booking(id) => format!("{SESSION}{id}"),
+        DeepLink::CheckIn(id, key) => format!("{CHECK_IN}{id}_{key}"),
+        DeepLink::NewSession => NEW_SESSION.to_owned(),
+        DeepLink::EditSession(id) => format!("{EDIT_SESSION}{id}"),
+    };
+    format!("https://t.me/{username}?start={payload}")
 }
 
 /// What `/start <payload>` asks for: a session's booking (the list of sessions when
-/// the number is not one), or `None` for a payload that is not ours.
+/// the number is not one), a check-in, a staff form, or `None` for a payload that is
+/// not ours.
 pub fn open(payload: &str) -> Option<Callback> {
-    let number = payload.trim().strip_prefix(SESSION)?;
-    Some(match number.parse::<i64>() {
-        Ok(n) if n > 0 => Callback::Session(SessionId(n)),
-        _ => Callback::Trainings,
+    let payload = payload.trim();
+    let number = |s: &str| s.parse::<i64>().ok().filter(|n| *n > 0).map(SessionId);
+    if let Some(rest) = payload.strip_prefix(CHECK_IN) {
+        let (id, key) = rest.split_once('_')?;
+        return Some(Callback::CheckIn(number(id)?, key.to_owned()));
+    }
+    if payload == NEW_SESSION {
+        return Some(Callback::NewSession);
+    }
+    if let Some(id) = payload.strip_prefix(EDIT_SESSION) {
+        return Some(Callback::SessionAct(SessionVerb::Edit, number(id)?));
+    }
+    let rest = payload.strip_prefix(SESSION)?;
+    Some(match number(rest) {
+        Some(id) => Callback::Session(id),
+        None => Callback::Trainings,
     })
 }
 
@@ -48,5 +76,29 @@ mod tests {
         assert_eq!(open("training_3"), Some(Callback::Session(SessionId(3))));
         assert_eq!(open("training_x"), Some(Callback::Trainings));
         assert_eq!(open("something_else"), None);
+    }
+
+    #[test]
+    fn every_link_opens_what_it_names() {
+        for to in [
+            DeepLink::Booking(SessionId(3)),
+            DeepLink::CheckIn(SessionId(3), "K7QF3M9TZZ".into()),
+            DeepLink::NewSession,
+            DeepLink::EditSession(SessionId(12)),
+        ] {
+            let address = url("eudesk_bot", &to);
+            let payload = address.split_once("?start=").unwrap().1;
+            assert!(payload.len() <= 64 && payload.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            let opened = open(payload).unwrap();
+            let expected = match to {
+                DeepLink::Booking(id) => Callback::Session(id),
+                DeepLink::CheckIn(id, key) => Callback::CheckIn(id, key),
+                DeepLink::NewSession => Callback::NewSession,
+                DeepLink::EditSession(id) => Callback::SessionAct(SessionVerb::Edit, id),
+            };
+            assert_eq!(opened, expected);
+        }
+        assert_eq!(open("in_3"), None);
+        assert_eq!(open("edit_x"), None);
     }
 }

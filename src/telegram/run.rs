@@ -48,6 +48,8 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
 /// the message being sent, and returns.
 pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Result<()> {
     use anyhow::Context;
+    // Listening for SIGHUP from the start: until then its default would stop the bot.
+    let hangups = hangup_signal();
     let bot = bot(config)?;
     let me = match bot.get_me().await {
         Ok(me) => me,
@@ -59,6 +61,8 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     };
     tracing::info!(username = %me.username(), "connected to Telegram");
     let name = BotName(me.username().to_owned());
+    let username = me.username().to_owned();
+    engine.set_link_maker(std::sync::Arc::new(move |to| super::deep_link::url(&username, to)));
     register_commands(&bot).await;
     let sender = Sender::new(bot.clone(), config.throttle);
     // Stopped with `run`, however it ends (even when its task is dropped); on a
@@ -74,6 +78,8 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     // Timed jobs (reminders, retention, …) run beside; this adapter only delivers
     // what they queue.
     let reminders = AbortOnDrop(Some(tokio::spawn(crate::scheduler::run(engine.clone()))));
+    // SIGHUP (`eudesk reload`, `systemctl reload`): read the dialogues again.
+    let _reloads = AbortOnDrop(Some(tokio::spawn(reload_on_hangup(engine.clone(), hangups))));
     let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name, staff);
     let signal_token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -198,6 +204,39 @@ impl Drop for AbortOnDrop {
             handle.abort();
         }
     }
+}
+
+#[cfg(unix)]
+type Hangups = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Hangups = ();
+
+fn hangup_signal() -> Hangups {
+    #[cfg(unix)]
+    {
+        let listening = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+        if listening.is_err() {
+            tracing::warn!("cannot listen for SIGHUP; use /reload to read the dialogues again");
+        }
+        listening.ok()
+    }
+}
+
+/// Reloads the dialogues at every SIGHUP; the outcome goes to the log (an invalid tree
+/// is refused there with its problems, and the bot keeps the old one).
+async fn reload_on_hangup(engine: Engine, hangups: Hangups) {
+    #[cfg(unix)]
+    if let Some(mut hangups) = hangups {
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reading the dialogues again");
+            if let Err(err) = engine.reload_dialogues().await {
+                tracing::error!(%err, "could not reload the dialogues");
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (engine, hangups);
+    std::future::pending::<()>().await;
 }
 
 async fn shutdown_signal() {

@@ -8,6 +8,9 @@ use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyParameters};
 use teloxide::{ApiError, RequestError};
 
+/// Telegram's limit on a caption, in UTF-16 code units.
+const CAPTION_LIMIT: usize = 1024;
+
 /// What the handlers send through: throttled to Telegram's limits, or not (a local Bot
 /// API server, benchmarks). An enum rather than a generic or an erased requester: the
 /// dispatcher needs `Send + Sync`, which `ErasedRequester` is not, and a generic would
@@ -86,12 +89,23 @@ impl Sender {
         .await
     }
 
+    /// Sends a file with `caption` under it (or before it, when too long for a caption).
     pub(super) async fn send_document(
         &self,
         chat: ChatId,
         document: &Document,
         caption: &str,
     ) -> Result<MessageId, RequestError> {
+        // Telegram refuses a caption over 1,024 characters: a longer text goes first,
+        // as messages of its own, and the file follows without one.
+        let caption = if caption.encode_utf16().count() > CAPTION_LIMIT {
+            for piece in super::split::split_html(caption, super::split::TELEGRAM_LIMIT) {
+                self.send(chat, &piece, None).await?;
+            }
+            ""
+        } else {
+            caption
+        };
         let file = InputFile::memory(document.bytes.clone()).file_name(document.name.clone());
         with_bot!(self, b => {
             let mut request = b.send_document(chat, file).parse_mode(ParseMode::Html);

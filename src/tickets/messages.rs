@@ -1,6 +1,7 @@
 //! The messages a ticket produces: its post in the staff chat, the answer to the
 //! person, the notes staff see. Plain functions, so the command line can queue them
-//! too. Staff-chat texts are in Turkish, the office's language; people get theirs.
+//! too. Staff-chat texts are in EUDESK_STAFF_LANG (Turkish unless set); people get
+//! theirs.
 
 use super::{Answer, Attachment, Ticket, TicketId};
 use crate::dialogue::render::{escape_html, printable};
@@ -9,17 +10,25 @@ use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
 use crate::message::{OutMessage, Purpose, Recipient};
 
-fn staff_buttons(id: TicketId) -> Vec<Vec<crate::message::Button>> {
+fn staff_buttons(id: TicketId, lang: Lang) -> Vec<Vec<crate::message::Button>> {
     vec![vec![
-        to("✍️ Yanıtla", Callback::Ticket(TicketVerb::Answer, id)),
-        to("🙋 Üstlen", Callback::Ticket(TicketVerb::Take, id)),
-        to("✅ Kapat", Callback::Ticket(TicketVerb::Close, id)),
+        to(
+            t(lang, "✍️ Yanıtla", "✍️ Answer"),
+            Callback::Ticket(TicketVerb::Answer, id),
+        ),
+        to(t(lang, "🙋 Üstlen", "🙋 Take"), Callback::Ticket(TicketVerb::Take, id)),
+        to(t(lang, "✅ Kapat", "✅ Close"), Callback::Ticket(TicketVerb::Close, id)),
     ]]
+}
+
+/// "Talep #12" / "Ticket #12", bold.
+fn ticket_name(id: TicketId, lang: Lang) -> String {
+    format!("<b>{} #{id}</b>", t(lang, "Talep", "Ticket"))
 }
 
 /// A new ticket in the staff chat: who, in which language, what the bot already tried,
 /// and the question shown literally whatever it contains.
-pub fn staff_post(ticket: &Ticket) -> OutMessage {
+pub fn staff_post(ticket: &Ticket, lang: Lang) -> OutMessage {
     let tried = if ticket.context_matches.is_empty() {
         "—".to_owned()
     } else {
@@ -30,16 +39,27 @@ pub fn staff_post(ticket: &Ticket) -> OutMessage {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let (at, tried_label, how) = match lang {
+        Lang::Tr => (
+            "Bulunduğu menü",
+            "Botun önerdikleri",
+            format!("Yanıtlamak için bu mesajı yanıtlayın ya da /reply {} metin", ticket.id),
+        ),
+        Lang::En => (
+            "Menu they were at",
+            "What the bot offered",
+            format!("To answer, reply to this message or write /reply {} text", ticket.id),
+        ),
+    };
     let html = format!(
-        "🎫 <b>Talep #{}</b> · {} · {}\n📍 Bulunduğu menü: {}\n🔎 Botun önerdikleri: {tried}\n\n<blockquote>{}</blockquote>\n\n<i>Yanıtlamak için bu mesajı yanıtlayın ya da /reply {} metin</i>",
-        ticket.id,
+        "🎫 {} · {} · {}\n📍 {at}: {}\n🔎 {tried_label}: {tried}\n\n<blockquote>{}</blockquote>\n\n<i>{how}</i>",
+        ticket_name(ticket.id, lang),
         escape_html(&printable(&ticket.first_name)),
         ticket.lang.code().to_uppercase(),
         escape_html(ticket.context_node.as_deref().unwrap_or("—")),
         escape_html(&ticket.question),
-        ticket.id
     );
-    let mut keyboard = staff_buttons(ticket.id);
+    let mut keyboard = staff_buttons(ticket.id, lang);
     // The matcher's candidates, one tap from teaching the bot this way of asking.
     let links: Vec<_> = ticket
         .context_matches
@@ -57,15 +77,16 @@ pub fn staff_post(ticket: &Ticket) -> OutMessage {
 }
 
 /// A follow-up in the staff chat, as a reply to the ticket's post.
-pub fn staff_follow_up(ticket: &Ticket, text: &str) -> OutMessage {
+pub fn staff_follow_up(ticket: &Ticket, text: &str, lang: Lang) -> OutMessage {
     let html = format!(
-        "💬 <b>Talep #{}</b> · {} ek soru yazdı:\n\n<blockquote>{}</blockquote>",
-        ticket.id,
+        "💬 {} · {} {}:\n\n<blockquote>{}</blockquote>",
+        ticket_name(ticket.id, lang),
         escape_html(&printable(&ticket.first_name)),
+        t(lang, "ek soru yazdı", "wrote a follow-up"),
         escape_html(text)
     );
     OutMessage::new(Recipient::Staff, html)
-        .with_keyboard(staff_buttons(ticket.id))
+        .with_keyboard(staff_buttons(ticket.id, lang))
         .replying_to_ticket(ticket.id)
         .with_purpose(Purpose::TicketPost { ticket: ticket.id })
 }
@@ -160,12 +181,12 @@ fn file_caption(header_html: &str, caption: Option<&str>) -> String {
 
 /// A file the person sent with their question or follow-up, relayed into the staff
 /// chat under the ticket's post: staff replying to it answer the ticket.
-pub fn staff_file(ticket: &Ticket, file: &Attachment) -> OutMessage {
+pub fn staff_file(ticket: &Ticket, file: &Attachment, lang: Lang) -> OutMessage {
     let header = format!(
-        "📎 <b>Talep #{}</b> · {} · {}",
-        ticket.id,
+        "📎 {} · {} · {}",
+        ticket_name(ticket.id, lang),
         escape_html(&printable(&ticket.first_name)),
-        escape_html(&file.kind.label(Lang::Tr))
+        escape_html(&file.kind.label(lang))
     );
     OutMessage::new(Recipient::Staff, file_caption(&header, file.caption.as_deref()))
         .copying(file.of)
@@ -198,15 +219,17 @@ pub fn closed_by_staff(ticket: &Ticket, note: Option<&str>) -> OutMessage {
 }
 
 /// A reminder to staff of a ticket still waiting.
-pub fn staff_reminder(ticket: &Ticket, office_hours: i64) -> OutMessage {
-    staff_note(
-        ticket.id,
-        format!(
-            "⏰ <b>Talep #{}</b> {} mesai saatidir yanıt bekliyor. Yanıtlamak için bu mesajı yanıtlayın ya da üstlenin.",
-            ticket.id, office_hours
+pub fn staff_reminder(ticket: &Ticket, office_hours: i64, lang: Lang) -> OutMessage {
+    let name = ticket_name(ticket.id, lang);
+    let html = match lang {
+        Lang::Tr => format!(
+            "⏰ {name} {office_hours} mesai saatidir yanıt bekliyor. Yanıtlamak için bu mesajı yanıtlayın ya da üstlenin."
         ),
-    )
-    .with_keyboard(staff_buttons(ticket.id))
+        Lang::En => format!(
+            "⏰ {name} has waited {office_hours} office hours for an answer. Reply to this message to answer, or take it."
+        ),
+    };
+    staff_note(ticket.id, html).with_keyboard(staff_buttons(ticket.id, lang))
 }
 
 /// An answered ticket as a draft FAQ node, ready to paste into `dialogues/`.
@@ -228,42 +251,66 @@ pub fn faq_snippet(ticket: &Ticket, answer: &str, today: jiff::civil::Date) -> S
 }
 
 /// In the staff chat: a staff member took a ticket.
-pub fn taken_note(ticket: TicketId, name: &str) -> OutMessage {
+pub fn taken_note(ticket: TicketId, name: &str, lang: Lang) -> OutMessage {
+    let (id, name) = (ticket_name(ticket, lang), escape_html(name));
     staff_note(
         ticket,
-        format!("🙋 <b>Talep #{ticket}</b> {} tarafından üstlenildi.", escape_html(name)),
+        match lang {
+            Lang::Tr => format!("🙋 {id} {name} tarafından üstlenildi."),
+            Lang::En => format!("🙋 {id} was taken by {name}."),
+        },
     )
 }
 
 /// In the staff chat: staff closed a ticket (from Telegram or the command line alike).
-pub fn closed_note(ticket: TicketId, name: &str) -> OutMessage {
+pub fn closed_note(ticket: TicketId, name: &str, lang: Lang) -> OutMessage {
+    let (id, name) = (ticket_name(ticket, lang), escape_html(name));
     staff_note(
         ticket,
-        format!("✅ <b>Talep #{ticket}</b> {} tarafından kapatıldı.", escape_html(name)),
+        match lang {
+            Lang::Tr => format!("✅ {id} {name} tarafından kapatıldı."),
+            Lang::En => format!("✅ {id} was closed by {name}."),
+        },
     )
 }
 
 /// In the staff chat: the person closed their ticket as solved.
-pub fn solved_note(ticket: TicketId) -> OutMessage {
+pub fn solved_note(ticket: TicketId, lang: Lang) -> OutMessage {
+    let id = ticket_name(ticket, lang);
     staff_note(
         ticket,
-        format!("✅ <b>Talep #{ticket}</b> kişi tarafından çözüldü olarak kapatıldı."),
+        match lang {
+            Lang::Tr => format!("✅ {id} kişi tarafından çözüldü olarak kapatıldı."),
+            Lang::En => format!("✅ {id} was closed as solved by the person."),
+        },
     )
 }
 
 /// In the staff chat: the answer reached its person.
-pub fn delivered_note(ticket: TicketId) -> OutMessage {
-    staff_note(ticket, format!("📬 <b>Talep #{ticket}</b> yanıtı kişiye iletildi."))
+pub fn delivered_note(ticket: TicketId, lang: Lang) -> OutMessage {
+    let id = ticket_name(ticket, lang);
+    staff_note(
+        ticket,
+        match lang {
+            Lang::Tr => format!("📬 {id} yanıtı kişiye iletildi."),
+            Lang::En => format!("📬 The answer to {id} reached the person."),
+        },
+    )
 }
 
 /// In the staff chat: Telegram refused the answer for good.
-pub fn undeliverable_note(ticket: TicketId, reason: &str) -> OutMessage {
+pub fn undeliverable_note(ticket: TicketId, reason: &str, lang: Lang) -> OutMessage {
+    let (id, reason) = (ticket_name(ticket, lang), escape_html(reason));
     staff_note(
         ticket,
-        format!(
-            "⚠️ <b>Talep #{ticket}</b> yanıtı kişiye iletilemedi ({}). Kişi botu engellemiş ya da sohbeti silmiş olabilir.",
-            escape_html(reason)
-        ),
+        match lang {
+            Lang::Tr => format!(
+                "⚠️ {id} yanıtı kişiye iletilemedi ({reason}). Kişi botu engellemiş ya da sohbeti silmiş olabilir."
+            ),
+            Lang::En => format!(
+                "⚠️ The answer to {id} could not be delivered ({reason}). The person may have blocked the bot or deleted the chat."
+            ),
+        },
     )
 }
 

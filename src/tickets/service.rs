@@ -63,6 +63,7 @@ pub async fn ask(
     new: &NewTicket,
     day: jiff::civil::Date,
     per_day: u32,
+    staff: Lang,
     now: Timestamp,
 ) -> Result<Asked, StoreError> {
     if !quota_take(conn, day, new.user, per_day).await? {
@@ -83,11 +84,11 @@ pub async fn ask(
     )
     .await?;
     let ticket = reload(conn, id).await?;
-    outbox::enqueue(conn, &msg::staff_post(&ticket), now).await?;
+    outbox::enqueue(conn, &msg::staff_post(&ticket, staff), now).await?;
     for file in &new.attachments {
         let label = file.kind.label(Lang::En);
         q::add_event(conn, id, EventKind::File, Some(&asker), Some(&label), now).await?;
-        outbox::enqueue(conn, &msg::staff_file(&ticket, file), now).await?;
+        outbox::enqueue(conn, &msg::staff_file(&ticket, file, staff), now).await?;
     }
     Ok(Asked::Ticket(Box::new(ticket)))
 }
@@ -129,6 +130,7 @@ pub async fn follow_up(
     id: TicketId,
     user: i64,
     addition: Addition<'_>,
+    staff: Lang,
     now: Timestamp,
 ) -> Result<Option<Ticket>, StoreError> {
     let Some(before) = load(conn, id).await?.filter(|t| t.user == user) else {
@@ -144,7 +146,7 @@ pub async fn follow_up(
         Addition::Text(text) => (
             EventKind::FollowUp,
             text.to_owned(),
-            msg::staff_follow_up(&ticket, text),
+            msg::staff_follow_up(&ticket, text, staff),
         ),
         Addition::File(file) => (
             EventKind::File,
@@ -152,7 +154,7 @@ pub async fn follow_up(
                 Some(c) => format!("{}: {c}", file.kind.label(Lang::En)),
                 None => file.kind.label(Lang::En),
             },
-            msg::staff_file(&ticket, file),
+            msg::staff_file(&ticket, file, staff),
         ),
     };
     q::add_event(conn, id, kind, Some(&asker), Some(&text), now).await?;
@@ -196,6 +198,7 @@ pub async fn take(
     conn: &mut SqliteConnection,
     id: TicketId,
     staff: &Actor,
+    lang: Lang,
     now: Timestamp,
 ) -> Result<Option<Ticket>, StoreError> {
     if load(conn, id).await?.is_none() {
@@ -203,7 +206,7 @@ pub async fn take(
     }
     q::set_taken(conn, id, staff).await?;
     q::add_event(conn, id, EventKind::Take, Some(staff), None, now).await?;
-    outbox::enqueue(conn, &msg::taken_note(id, &staff.name), now).await?;
+    outbox::enqueue(conn, &msg::taken_note(id, &staff.name, lang), now).await?;
     Ok(Some(reload(conn, id).await?))
 }
 
@@ -219,6 +222,7 @@ pub async fn close(
     conn: &mut SqliteConnection,
     id: TicketId,
     by: Closer<'_>,
+    staff: Lang,
     now: Timestamp,
 ) -> Result<Closed, StoreError> {
     let Some(before) = load(conn, id).await? else {
@@ -237,13 +241,13 @@ pub async fn close(
     let ticket = reload(conn, id).await?;
     let notices: Vec<OutMessage> = match by {
         Closer::Staff(actor, note) => {
-            let mut notices = vec![msg::closed_note(id, &actor.name)];
+            let mut notices = vec![msg::closed_note(id, &actor.name, staff)];
             if !ticket.erased() {
                 notices.insert(0, msg::closed_by_staff(&ticket, note));
             }
             notices
         }
-        Closer::Person(_) => vec![msg::solved_note(id)],
+        Closer::Person(_) => vec![msg::solved_note(id, staff)],
     };
     for m in &notices {
         outbox::enqueue(conn, m, now).await?;
@@ -252,9 +256,14 @@ pub async fn close(
 }
 
 /// An answer reached its person: recorded, and staff are told.
-pub async fn answer_delivered(conn: &mut SqliteConnection, id: TicketId, now: Timestamp) -> Result<(), StoreError> {
+pub async fn answer_delivered(
+    conn: &mut SqliteConnection,
+    id: TicketId,
+    staff: Lang,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     q::add_event(conn, id, EventKind::Delivered, None, None, now).await?;
-    outbox::enqueue(conn, &msg::delivered_note(id), now).await?;
+    outbox::enqueue(conn, &msg::delivered_note(id, staff), now).await?;
     Ok(())
 }
 
@@ -263,10 +272,11 @@ pub async fn answer_undeliverable(
     conn: &mut SqliteConnection,
     id: TicketId,
     reason: &str,
+    staff: Lang,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     q::add_event(conn, id, EventKind::Undeliverable, None, Some(reason), now).await?;
-    outbox::enqueue(conn, &msg::undeliverable_note(id, reason), now).await?;
+    outbox::enqueue(conn, &msg::undeliverable_note(id, reason, staff), now).await?;
     Ok(())
 }
 
@@ -276,6 +286,7 @@ pub async fn answer_undeliverable(
 pub async fn remind_waiting(
     conn: &mut SqliteConnection,
     after: SignedDuration,
+    staff: Lang,
     now: Timestamp,
 ) -> Result<usize, StoreError> {
     let mut reminded = 0;
@@ -292,7 +303,7 @@ pub async fn remind_waiting(
         }
         let waited = hours::between(ticket.last_activity_at, now).as_hours();
         q::set_reminded(conn, ticket.id, now).await?;
-        outbox::enqueue(conn, &msg::staff_reminder(&ticket, waited), now).await?;
+        outbox::enqueue(conn, &msg::staff_reminder(&ticket, waited, staff), now).await?;
         reminded += 1;
     }
     Ok(reminded)

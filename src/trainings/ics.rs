@@ -6,26 +6,45 @@ use super::session::Session;
 use crate::lang::Lang;
 use jiff::Timestamp;
 
-/// The `.ics` file for a session, in the person's language.
+/// The `.ics` file for a session, in the person's language. Every version of a
+/// session's file has the same UID and the session's SEQUENCE, so that a calendar
+/// replaces the entry it has when the time or place changes.
 pub fn event(session: &Session, lang: Lang, now: Timestamp) -> String {
+    file(session, lang, now, false)
+}
+
+/// The `.ics` that removes a cancelled session from the calendar it was added to.
+pub fn cancellation(session: &Session, lang: Lang, now: Timestamp) -> String {
+    file(session, lang, now, true)
+}
+
+fn file(session: &Session, lang: Lang, now: Timestamp, cancelled: bool) -> String {
     let stamp = |t: Timestamp| t.strftime("%Y%m%dT%H%M%SZ").to_string();
-    let lines = [
+    let mut lines = vec![
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".to_owned(),
         "PRODID:-//Izmir Governorship EU and Foreign Relations Office//eudesk//EN".to_owned(),
         "CALSCALE:GREGORIAN".to_owned(),
-        "METHOD:PUBLISH".to_owned(),
+        format!("METHOD:{}", if cancelled { "CANCEL" } else { "PUBLISH" }),
         "BEGIN:VEVENT".to_owned(),
-        format!("UID:eudesk-training-{}@izmir-ab-buro", session.id),
+        format!("UID:{}", uid(session)),
+        format!("SEQUENCE:{}", session.sequence),
         format!("DTSTAMP:{}", stamp(now)),
         format!("DTSTART:{}", stamp(session.details.starts)),
         format!("DTEND:{}", stamp(session.details.ends)),
         format!("SUMMARY:{}", escape(session.title(lang))),
         format!("LOCATION:{}", escape(&session.details.place)),
-        "END:VEVENT".to_owned(),
-        "END:VCALENDAR".to_owned(),
     ];
+    if cancelled {
+        lines.push("STATUS:CANCELLED".to_owned());
+    }
+    lines.extend(["END:VEVENT".to_owned(), "END:VCALENDAR".to_owned()]);
     lines.iter().map(|l| fold(l)).collect::<Vec<_>>().join("\r\n") + "\r\n"
+}
+
+/// The same for every version of a session's file.
+pub fn uid(session: &Session) -> String {
+    format!("eudesk-training-{}@izmir-ab-buro", session.id)
 }
 
 /// Text values escape backslash, semicolon, comma and newlines (RFC 5545 §3.3.11).

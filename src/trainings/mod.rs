@@ -1,13 +1,18 @@
 //! PCM training sessions and registrations: the domain, free of Telegram and SQL.
 
+pub mod attendance;
+pub mod certificate;
 pub mod export;
 pub mod fields;
 pub mod ics;
 pub mod notices;
 pub mod service;
 pub mod session;
+pub mod survey;
 pub mod time;
 
 pub use fields::{Email, FieldError, OrgType, Organisation, PersonName, Phone};
 pub use service::{Booked, Cancelled, Changed, Reminder};
-pub use session::{Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status};
+pub use session::{
+    Attendance, Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status,
+};

@@ -1,5 +1,6 @@
 //! Messages about trainings that reach people outside their own conversation (through
-//! the outbox): moving up from the waitlist, reminders, a cancelled session. Plain
+//! the outbox): moving up from the waitlist, reminders, a changed or cancelled session,
+//! the invitation to the survey and the certificate afterwards. Plain
 //! functions of the registration, so the command line can queue them without loading
 //! the dialogues.
 
@@ -104,8 +105,75 @@ pub fn reminder(r: &Registration, s: &Session, kind: Reminder) -> OutMessage {
     OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
 }
 
+/// Told to every registrant when the time or place of their session changes, with the
+/// calendar file that updates the entry they added (same UID, higher SEQUENCE).
+pub fn session_changed(r: &Registration, before: &Session, s: &Session, now: Timestamp) -> OutMessage {
+    let lang = r.lang;
+    let html = format!(
+        "{}
+
+<b>{}</b>
+{}
+
+<s>{}</s>
+
+{}
+{}",
+        t(
+            lang,
+            "🔔 Kayıtlı olduğunuz eğitimin zamanı ya da yeri değişti. Yeni bilgiler:",
+            "🔔 The time or place of the training you registered for has changed. Now:"
+        ),
+        title(s, lang),
+        when_and_where(s, lang),
+        when_and_where(before, lang),
+        standing(r, s, lang),
+        t(
+            lang,
+            "Ekteki takvim dosyası takviminizdeki kaydı günceller. Katılamayacaksanız lütfen /myregistrations ile iptal edin.",
+            "The attached calendar file updates the entry in your calendar. If you cannot come now, please cancel with /myregistrations."
+        )
+    );
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).with_document(calendar(s, lang, now))
+}
+
+/// The invitation after a session, to those who attended: the survey and the
+/// certificate, one button each.
+pub fn follow_up(r: &Registration, s: &Session) -> OutMessage {
+    let lang = r.lang;
+    let html = format!(
+        "{}
+
+<b>{}</b>
+{}",
+        t(
+            lang,
+            "🙏 Eğitimimize katıldığınız için teşekkür ederiz.",
+            "🙏 Thank you for attending our training."
+        ),
+        title(s, lang),
+        t(
+            lang,
+            "Görüşleriniz bir sonraki eğitimi daha iyi yapmamıza yardım eder (iki dakika, adınız saklanmaz). Katılım belgenizi de buradan alabilirsiniz.",
+            "Your views help us make the next training better (two minutes; your name is not kept with them). You can also get your certificate of attendance here."
+        )
+    );
+    let mut row = Vec::new();
+    if !r.surveyed {
+        row.push(to(
+            t(lang, "📝 Değerlendirme anketi", "📝 Feedback survey"),
+            Callback::Survey(r.id),
+        ));
+    }
+    row.push(to(
+        t(lang, "📄 Katılım belgesi", "📄 Certificate"),
+        Callback::Certificate(r.id),
+    ));
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).with_keyboard(vec![row])
+}
+
 /// Told to every registrant when staff cancel a session.
-pub fn session_cancelled(r: &Registration, s: &Session) -> OutMessage {
+pub fn session_cancelled(r: &Registration, s: &Session, now: Timestamp) -> OutMessage {
     let lang = r.lang;
     let html = format!(
         "{}\n\n<b>{}</b>\n{}\n\n{}",
@@ -116,9 +184,16 @@ pub fn session_cancelled(r: &Registration, s: &Session) -> OutMessage {
         ),
         title(s, lang),
         when_and_where(s, lang),
-        t(lang, "Yeni tarihler için /trainings.", "For new dates: /trainings.")
+        t(
+            lang,
+            "Ekteki dosya eğitimi takviminizden kaldırır. Yeni tarihler için /trainings.",
+            "The attached file removes it from your calendar. For new dates: /trainings."
+        )
     );
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).with_document(Document {
+        name: format!("pcm-training-{}-cancelled.ics", s.id),
+        bytes: ics::cancellation(s, lang, now).into_bytes(),
+    })
 }
 
 /// Staff's message to the confirmed attendees of a session (`/broadcast`), escaped.

@@ -8,7 +8,7 @@ use super::notices;
 use super::{Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status};
 use crate::lang::Lang;
 use crate::message::OutMessage;
-use crate::storage::{StoreError, outbox, trainings as q};
+use crate::storage::{StoreError, attendance, outbox, trainings as q};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::SqliteConnection;
 
@@ -37,9 +37,11 @@ pub enum Cancelled {
 /// The outcome of changing a session.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Changed {
-    /// Changed; this many moved up from the waitlist into seats the change freed.
+    /// Changed; this many moved up from the waitlist into seats the change freed, and
+    /// this many registrants were told of a new time or place.
     Done {
         promoted: usize,
+        told: usize,
     },
     NotFound,
     /// A cancelled session stays as it was.
@@ -175,14 +177,28 @@ pub async fn change_session(
     details: &SessionDetails,
     now: Timestamp,
 ) -> Result<Changed, StoreError> {
-    match q::session(conn, id).await? {
+    let before = match q::session(conn, id).await? {
         None => return Ok(Changed::NotFound),
         Some(s) if s.state == SessionState::Cancelled => return Ok(Changed::Cancelled),
-        Some(_) => {}
-    }
+        Some(s) => s,
+    };
     q::update_session(conn, id, details).await?;
     let promoted = promote(conn, id, now).await?.len();
-    Ok(Changed::Done { promoted })
+    let moved = before.details.starts != details.starts
+        || before.details.ends != details.ends
+        || before.details.place.trim() != details.place.trim();
+    let mut told = 0;
+    if moved && !before.over(now) {
+        attendance::bump_sequence(conn, id).await?;
+        let after = reload_session(conn, id).await?;
+        for r in q::registrations(conn, id).await? {
+            if r.status != Status::Cancelled {
+                outbox::enqueue(conn, &notices::session_changed(&r, &before, &after, now), now).await?;
+                told += 1;
+            }
+        }
+    }
+    Ok(Changed::Done { promoted, told })
 }
 
 /// Stops taking bookings (registrations stay), or takes them again. `false` when there
@@ -213,13 +229,15 @@ pub async fn cancel_session(
         return Ok(None);
     }
     q::set_state(conn, id, SessionState::Cancelled).await?;
+    attendance::bump_sequence(conn, id).await?;
+    let session = reload_session(conn, id).await?;
     let live: Vec<Registration> = q::registrations(conn, id)
         .await?
         .into_iter()
         .filter(|r| r.status != Status::Cancelled)
         .collect();
     for r in &live {
-        outbox::enqueue(conn, &notices::session_cancelled(r, &session), now).await?;
+        outbox::enqueue(conn, &notices::session_cancelled(r, &session, now), now).await?;
     }
     Ok(Some(live.len()))
 }

@@ -99,6 +99,11 @@ pub struct Session {
     pub state: SessionState,
     pub confirmed: u32,
     pub waitlisted: u32,
+    /// Confirmed registrants checked in, and those recorded as not having come.
+    pub present: u32,
+    pub absent: u32,
+    /// The calendar entry's revision: raised by every change of time or place.
+    pub sequence: u32,
 }
 
 impl Session {
@@ -117,6 +122,45 @@ impl Session {
 
     pub fn when(&self, lang: Lang) -> String {
         time::span(self.details.starts, self.details.ends, lang)
+    }
+
+    /// Whether check-in is open: during the session, or an hour either side of it.
+    pub fn check_in_open(&self, now: Timestamp) -> bool {
+        let hour = SignedDuration::from_hours(1);
+        self.state != SessionState::Cancelled
+            && self.details.starts.checked_sub(hour).is_ok_and(|from| from <= now)
+            && self.details.ends.checked_add(hour).is_ok_and(|to| now <= to)
+    }
+
+    /// Whether the session is over, check-in included.
+    pub fn over(&self, now: Timestamp) -> bool {
+        self.details
+            .ends
+            .checked_add(SignedDuration::from_hours(1))
+            .is_ok_and(|to| now > to)
+    }
+}
+
+/// Whether a confirmed registrant came.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attendance {
+    Present,
+    Absent,
+}
+
+impl Attendance {
+    pub fn code(self) -> &'static str {
+        match self {
+            Attendance::Present => "present",
+            Attendance::Absent => "absent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Attendance> {
+        [Attendance::Present, Attendance::Absent]
+            .into_iter()
+            .find(|x| x.code() == s)
     }
 }
 
@@ -170,4 +214,8 @@ pub struct Registration {
     pub position: u32,
     pub registered_at: Timestamp,
     pub consent_version: String,
+    /// Recorded for confirmed registrants from the session's day on.
+    pub attendance: Option<Attendance>,
+    /// The person answered the feedback survey (the answers name nobody).
+    pub surveyed: bool,
 }

@@ -16,16 +16,20 @@ pub fn office_tz() -> TimeZone {
 /// Why a text is not an office time.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
-    #[error("'{0}' is not a date and time; write it like 2026-12-10 10:00 (office time, {OFFICE_TZ})")]
+    #[error(
+        "'{0}' is not a date and time; write it like 2026-12-10 10:00 or 10.12.2026 10:00 (office time, {OFFICE_TZ})"
+    )]
     NotATime(String),
     #[error("'{0}' does not exist in office time ({OFFICE_TZ}): {1}")]
     NoSuchTime(String, String),
 }
 
-/// Parses a local office time such as `2026-12-10 10:00`.
+/// Parses a local office time such as `2026-12-10 10:00`, or as Turkish staff write
+/// it, `10.12.2026 10:00`.
 pub fn parse_local(s: &str) -> Result<Timestamp, TimeError> {
     let s = s.trim();
     let civil: DateTime = DateTime::strptime("%Y-%m-%d %H:%M", s)
+        .or_else(|_| DateTime::strptime("%d.%m.%Y %H:%M", s))
         .or_else(|_| s.parse::<DateTime>())
         .map_err(|_| TimeError::NotATime(s.to_owned()))?;
     civil
@@ -74,6 +78,16 @@ const DAYS_EN: [&str; 7] = [
     "Saturday",
     "Sunday",
 ];
+
+/// "10 Aralık 2026" / "10 December 2026", in office time.
+pub fn date(t: Timestamp, lang: Lang) -> String {
+    let z = t.to_zoned(office_tz());
+    let month = (z.month() - 1) as usize;
+    match lang {
+        Lang::Tr => format!("{} {} {}", z.day(), MONTHS_TR[month], z.year()),
+        Lang::En => format!("{} {} {}", z.day(), MONTHS_EN[month], z.year()),
+    }
+}
 
 /// "10 Aralık 2026 Perşembe, 10:00–17:00" / "Thursday 10 December 2026, 10:00–17:00",
 /// in office time (the trainings are in Izmir).

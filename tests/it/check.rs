@@ -2,6 +2,7 @@
 //! file and the node and says how to fix it.
 
 use crate::helpers::{Sandbox, TREE, eudesk_in, stdout};
+use eudesk::dialogue::{self, SurveyKind};
 
 /// Runs `eudesk check dialogues` on the test tree changed by `edit`, expecting exit 1.
 fn problems_after(edit: impl Fn(&str) -> String) -> String {
@@ -293,5 +294,171 @@ fn a_source_on_a_retired_address_is_only_a_warning_and_a_current_one_none() {
     assert!(
         !out.contains("retired"),
         "no warning expected for a current address:\n{out}"
+    );
+}
+
+/// A small valid survey: two ratings and the free-text question.
+const SURVEY: &str = r#"
+[survey]
+version = "test-1"
+intro = { tr = "Birkaç soru.", en = "A few questions." }
+thanks = { tr = "Teşekkürler.", en = "Thank you." }
+
+[[survey.question]]
+id = "overall"
+kind = "rating"
+text = { tr = "Genel olarak?", en = "Overall?" }
+
+[[survey.question]]
+id = "clarity"
+kind = "rating"
+text = { tr = "Anlatım açık mıydı?", en = "Was it clear?" }
+
+[[survey.question]]
+id = "comment"
+kind = "text"
+text = { tr = "Önerileriniz?", en = "Suggestions?" }
+"#;
+
+/// Runs `eudesk check dialogues` on the test tree and this survey file, expecting exit 1.
+fn survey_problems(survey: &str) -> String {
+    let sandbox = Sandbox::with_files(&[("tree.toml", TREE), ("survey.toml", survey)]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "expected exit 1, got:\n{out}");
+    out
+}
+
+#[test]
+fn the_shipped_dialogues_have_a_valid_survey() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = eudesk_in(dir, &["check", "dialogues"], "", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+
+    let tree = crate::content::shipped();
+    let survey = tree.survey().expect("dialogues/survey.toml defines the survey");
+    assert!(!survey.version.is_empty());
+    let ratings = survey.questions.iter().filter(|q| q.kind == SurveyKind::Rating).count();
+    let texts = survey
+        .questions
+        .iter()
+        .filter(|q| matches!(q.kind, SurveyKind::Text { .. }))
+        .count();
+    assert_eq!((ratings, texts), (4, 1), "{survey:#?}");
+}
+
+#[test]
+fn a_survey_is_read_with_its_questions_in_order() {
+    let sandbox = Sandbox::with_files(&[("tree.toml", TREE), ("survey.toml", SURVEY)]);
+    let loaded = dialogue::load(&sandbox.dialogues()).expect("the survey is valid");
+    let survey = loaded.tree.survey().expect("a survey");
+    assert_eq!(survey.version, "test-1");
+    assert_eq!(survey.intro.en, "A few questions.");
+    let ids: Vec<&str> = survey.questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(ids, ["overall", "clarity", "comment"]);
+    assert_eq!(
+        survey.question("comment").unwrap().kind,
+        SurveyKind::Text { max_chars: 1000 },
+        "max_chars defaults to 1000"
+    );
+
+    let without = Sandbox::new();
+    let loaded = dialogue::load(&without.dialogues()).expect("the test tree is valid");
+    assert!(loaded.tree.survey().is_none());
+}
+
+#[test]
+fn a_broken_survey_lists_each_problem_with_the_file_and_the_question() {
+    let broken = SURVEY
+        .replace(r#"id = "clarity""#, r#"id = "overall""#)
+        .replace(
+            r#"text = { tr = "Genel olarak?", en = "Overall?" }"#,
+            r#"text = { tr = "Genel olarak?" }"#,
+        )
+        .replace(r#"kind = "rating""#, r#"kind = "ratng""#)
+        + "\n[[survey.question]]\nid = \"more\"\nkind = \"text\"\ntext = { tr = \"Başka?\", en = \"Anything else?\" }\n";
+    let out = survey_problems(&broken);
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "overall": duplicate id: question #1 has it too"#,
+    );
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "overall": missing English text; add text.en = "...""#,
+    );
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "overall": unknown kind "ratng"; did you mean "rating"?; the kinds are rating, text"#,
+    );
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "more": a second text question (the first is "comment"); the survey has ratings 1–5 and one free-text question"#,
+    );
+    assert!(
+        !out.contains("has no rating question"),
+        "a misspelt kind may be the rating: no guess about it\n{out}"
+    );
+}
+
+#[test]
+fn a_survey_needs_a_rating_and_a_text_question_and_fits_two_minutes() {
+    let ratings: String = (1..=11)
+        .map(|i| {
+            format!("\n[[survey.question]]\nid = \"q{i}\"\nkind = \"rating\"\ntext = {{ tr = \"a\", en = \"a\" }}\n")
+        })
+        .collect();
+    let head = SURVEY.split("\n[[survey.question]]").next().unwrap();
+    let out = survey_problems(&format!("{head}{ratings}"));
+    assert_has(&out, "survey.toml: [survey]: has 11 questions; at most 10");
+    assert_has(&out, "survey.toml: [survey]: has no text question");
+
+    let out = survey_problems(head);
+    assert_has(&out, "survey.toml: [survey]: has no rating question");
+}
+
+#[test]
+fn survey_ids_texts_and_limits_are_checked() {
+    let broken = SURVEY
+        .replace(r#"id = "clarity""#, r#"id = "Açıklık""#)
+        .replace(r#"version = "test-1""#, r#"version = " ""#)
+        .replace(
+            r#"thanks = { tr = "Teşekkürler.", en = "Thank you." }"#,
+            r#"thanks = { tr = "Teşekkürler." }"#,
+        )
+        .replace(r#"id = "comment""#, "id = \"comment\"\nmax_chars = 5000\nhint = \"x\"")
+        .replace("Genel olarak?", &"a".repeat(301));
+    let out = survey_problems(&broken);
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "Açıklık": id "Açıklık" contains 'A'"#,
+    );
+    assert_has(&out, "survey.toml: [survey]: the version is empty");
+    assert_has(
+        &out,
+        r#"survey.toml: [survey]: missing English thanks; add thanks.en = "...""#,
+    );
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "comment": max_chars = 5000 is out of range; give a number from 1 to 2000"#,
+    );
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "comment": unknown key 'hint' in a survey question"#,
+    );
+    assert_has(
+        &out,
+        r#"survey.toml: [survey] question "overall": the Turkish text has 301 characters"#,
+    );
+}
+
+#[test]
+fn a_second_survey_in_another_file_is_refused() {
+    let sandbox = Sandbox::with_files(&[("tree.toml", TREE), ("survey.toml", SURVEY), ("zz_more.toml", SURVEY)]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert_has(
+        &out,
+        "zz_more.toml: [survey] is also in dialogues/survey.toml; keep one survey",
     );
 }

@@ -73,6 +73,15 @@ impl Call {
             .or_else(|| self.params.get("caption").and_then(Value::as_str))
     }
 
+    /// The bytes of the file sent as `field` (`document`, `photo`), if any.
+    pub fn file(&self, field: &str) -> Option<Vec<u8>> {
+        let hex = self.params.get(field)?.get("hex")?.as_str()?;
+        (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect()
+    }
+
     /// `chat_id` parameter as a number (multipart sends it as a string).
     pub fn chat_id(&self) -> Option<i64> {
         self.params.get("chat_id").and_then(as_i64)
@@ -948,7 +957,7 @@ async fn fake_api_serves_teloxide_bot() {
     assert_eq!(call.text(), Some("Rehber"));
     assert_eq!(
         call.params["document"],
-        json!({ "filename": "guide.pdf", "bytes_len": 11 })
+        json!({ "filename": "guide.pdf", "bytes_len": 11, "hex": "68656c6c6f20776f726c64" })
     );
 
     bot.send_chat_action(ChatId(555), teloxide::types::ChatAction::Typing)

@@ -678,10 +678,11 @@ async fn messages_owed_when_the_bot_is_killed_mid_sending_are_all_sent_after_the
     for user in PEOPLE {
         book(&store, session, user).await;
     }
-    // Cancelled from the command line while the bot is stopped: one notice each, owed.
+    // Cancelled from the command line while the bot is stopped: one notice each, and
+    // the calendar file that removes the entry, owed.
     let out = sandbox.eudesk(&["sessions", "cancel", &session.to_string()], "");
     assert!(out.status.success(), "{}", crate::helpers::stderr(&out));
-    assert_eq!(store.outbox_backlog().await.unwrap(), PEOPLE.len() as u64);
+    assert_eq!(store.outbox_backlog().await.unwrap(), 2 * PEOPLE.len() as u64);
 
     // A slow Telegram: each send takes 400 ms, so the kill finds one in flight.
     let api = FakeApi::start_at(1).await;

@@ -82,7 +82,7 @@ async fn a_ticket_linked_with_the_button_under_its_post_is_answered_by_the_node_
     assert_eq!(stats.tickets_linked, 1);
     assert_eq!(stats.learned_by_node, [("pcm.budget".to_owned(), 1)]);
     say_in_group(api, STAFF_CHAT, STAFF_B, "/stats");
-    let shown = wait_one(api, STAFF_CHAT, "Tickets linked").await;
+    let shown = wait_one(api, STAFF_CHAT, "Yanıtlayan düğüme bağlanan talepler: 1").await;
     assert!(shown.text().unwrap().contains("pcm.budget +1"), "{:?}", shown.text());
 }
 

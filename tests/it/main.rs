@@ -22,4 +22,6 @@ mod sessions_cli;
 mod telegram;
 mod tickets;
 mod tickets_telegram;
+mod training_life;
 mod trust;
+mod workbook;

@@ -239,6 +239,8 @@ async fn sessions_list_shows_every_session_soonest_first_as_a_table_and_as_json(
                 "capacity": 1,
                 "confirmed": 1,
                 "waitlisted": 1,
+                "present": 0,
+                "absent": 0,
                 "state": "open",
             }),
             json!({
@@ -252,6 +254,8 @@ async fn sessions_list_shows_every_session_soonest_first_as_a_table_and_as_json(
                 "capacity": 20,
                 "confirmed": 1,
                 "waitlisted": 0,
+                "present": 0,
+                "absent": 0,
                 "state": "open",
             }),
         ]
@@ -385,7 +389,7 @@ fn sessions_add_refuses_a_time_written_another_way_and_says_how_to_write_it() {
     assert_eq!(args[6], "--starts");
     assert_clean_failure(
         &sandbox.eudesk(&args, ""),
-        "'10/12/2026' is not a date and time; write it like 2026-12-10 10:00 (office time, Europe/Istanbul)",
+        "'10/12/2026' is not a date and time; write it like 2026-12-10 10:00 or 10.12.2026 10:00 (office time, Europe/Istanbul)",
     );
     assert_eq!(list_json(&sandbox), Vec::<Value>::new());
 }
@@ -538,8 +542,13 @@ async fn sessions_cancel_tells_every_registrant_in_their_language() {
 
     let mut queued = store.due_messages(far_future(), 100).await.unwrap();
     queued.sort_by_key(|p| chat_of(&p.message));
+    // Each notice is followed by its calendar file (a row of its own in the outbox).
+    let (notices, files): (Vec<_>, Vec<_>) = queued.into_iter().partition(|p| p.message.document.is_none());
+    let queued = notices;
     let chats: Vec<i64> = queued.iter().map(|p| chat_of(&p.message)).collect();
     assert_eq!(chats, [101, 102], "one notice each, none for who had cancelled");
+    let file_chats: Vec<i64> = files.iter().map(|p| chat_of(&p.message)).collect();
+    assert_eq!(file_chats, [101, 102], "one calendar file each");
     let tr = &queued[0].message.html;
     assert!(tr.contains("iptal edildi"), "{tr}");
     assert!(tr.contains("PCM Temel Eğitimi"), "{tr}");
@@ -562,7 +571,11 @@ async fn sessions_cancel_tells_every_registrant_in_their_language() {
         );
     }
     assert_eq!(session_json(&sandbox, id)["state"], "cancelled");
-    assert_eq!(store.due_messages(far_future(), 100).await.unwrap().len(), 2);
+    assert_eq!(
+        store.due_messages(far_future(), 100).await.unwrap().len(),
+        4,
+        "still two notices and their two calendar files"
+    );
 }
 
 // ---- export -------------------------------------------------------------------------
@@ -650,6 +663,8 @@ async fn registrations_export_writes_a_csv_with_bom_one_row_per_registration() {
             "registrations",
             "export",
             &id.to_string(),
+            "--format",
+            "csv",
             "--output",
             file.to_str().unwrap(),
         ],
@@ -699,10 +714,18 @@ async fn registrations_export_without_output_writes_the_csv_to_standard_output()
     let file = sandbox.dir.path().join("list.csv");
     let id_s = id.to_string();
     ok(&sandbox.eudesk(
-        &["registrations", "export", &id_s, "--output", file.to_str().unwrap()],
+        &[
+            "registrations",
+            "export",
+            &id_s,
+            "--format",
+            "csv",
+            "--output",
+            file.to_str().unwrap(),
+        ],
         "",
     ));
-    let output = sandbox.eudesk(&["registrations", "export", &id_s], "");
+    let output = sandbox.eudesk(&["registrations", "export", &id_s, "--format", "csv"], "");
     ok(&output);
     assert_eq!(output.stdout, std::fs::read(&file).unwrap());
     assert!(output.stdout.starts_with(b"\xEF\xBB\xBF"));
@@ -712,7 +735,7 @@ async fn registrations_export_without_output_writes_the_csv_to_standard_output()
 fn registrations_export_of_a_session_without_registrations_is_the_header_alone() {
     let sandbox = Sandbox::new();
     let id = add(&sandbox, &PCM_DECEMBER);
-    let output = sandbox.eudesk(&["registrations", "export", &id.to_string()], "");
+    let output = sandbox.eudesk(&["registrations", "export", &id.to_string(), "--format", "csv"], "");
     ok(&output);
     let text = std::str::from_utf8(&output.stdout).unwrap();
     let text = text.strip_prefix('\u{FEFF}').expect("a BOM first");
@@ -817,7 +840,7 @@ async fn sessions_cancel_does_not_need_the_dialogue_files() {
     assert!(out.contains("1 registrant(s)"), "{out}");
     assert_eq!(session_json(&sandbox, id)["state"], "cancelled");
     let queued = store.due_messages(far_future(), 100).await.unwrap();
-    assert_eq!(queued.len(), 1);
+    assert_eq!(queued.len(), 2, "the notice and its calendar file");
     assert!(queued[0].message.html.contains("iptal edildi"));
 }
 

@@ -869,7 +869,15 @@ async fn the_database_backups_and_exports_are_readable_by_their_owner_only() {
     std::fs::set_permissions(dir.join("list.csv"), std::fs::Permissions::from_mode(0o644)).unwrap();
     let exported = eudesk_in(
         dir,
-        &["registrations", "export", "1", "--output", "list.csv"],
+        &[
+            "registrations",
+            "export",
+            "1",
+            "--format",
+            "csv",
+            "--output",
+            "list.csv",
+        ],
         "",
         &vars,
     );
@@ -952,7 +960,10 @@ async fn an_export_stays_text_in_a_spreadsheet_that_splits_on_semicolons() {
         engine.handle(who, event).await.unwrap();
     }
     engine.store().close().await;
-    let output = sandbox.eudesk(&["registrations", "export", &session.0.to_string()], "");
+    let output = sandbox.eudesk(
+        &["registrations", "export", &session.0.to_string(), "--format", "csv"],
+        "",
+    );
     assert!(output.status.success(), "{}", stderr(&output));
     let csv = String::from_utf8(output.stdout).unwrap();
     assert!(csv.contains("Ali;"), "the registration is there: {csv}");

@@ -300,7 +300,7 @@ fn parse_form(text: &str) -> Result<Map<String, Value>, String> {
 }
 
 /// Minimal `multipart/form-data` parser: text parts become strings, file parts
-/// `{"filename", "bytes_len"}`; `attach://id` references are resolved.
+/// `{"filename", "bytes_len", "hex"}`; `attach://id` references are resolved.
 fn parse_multipart(boundary: &str, body: &[u8]) -> Result<Map<String, Value>, String> {
     let delim = format!("--{boundary}");
     let delim = delim.as_bytes();
@@ -332,7 +332,13 @@ fn parse_multipart(boundary: &str, body: &[u8]) -> Result<Map<String, Value>, St
         let name = disposition_param(disposition, "name").ok_or("multipart part without name")?;
         match disposition_param(disposition, "filename") {
             Some(filename) => {
-                files.insert(name, json!({ "filename": filename, "bytes_len": content.len() }));
+                // The content too, in hex, for tests that read a file back (a PDF's
+                // text, a workbook's cells, a calendar's lines).
+                let hex: String = content.iter().map(|b| format!("{b:02x}")).collect();
+                files.insert(
+                    name,
+                    json!({ "filename": filename, "bytes_len": content.len(), "hex": hex }),
+                );
             }
             None => {
                 fields.insert(name, Value::String(String::from_utf8_lossy(content).into_owned()));
