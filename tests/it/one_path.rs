@@ -128,3 +128,80 @@ async fn closing_in_telegram_and_on_the_command_line_leaves_the_same_history_and
     }
     assert_eq!(sent(api, STAFF_CHAT, "tarafından kapatıldı").len(), 2);
 }
+
+#[tokio::test]
+async fn cancelling_a_session_in_telegram_and_on_the_command_line_tells_registrants_the_same() {
+    use eudesk::lang::{Lang, Localized};
+    use eudesk::trainings::{Attendee, Email, OrgType, Organisation, PersonName, SessionDetails, SessionState};
+    let (bot, _clock) = start(|o| o.clock = std::sync::Arc::new(eudesk::clock::SystemClock)).await;
+    let store = bot.engine.store().clone();
+    let now = jiff::Timestamp::now();
+    let in_a_week = now.checked_add(jiff::SignedDuration::from_hours(24 * 7)).unwrap();
+    let details = SessionDetails {
+        title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basic Training".to_owned()),
+        starts: in_a_week,
+        ends: in_a_week.checked_add(jiff::SignedDuration::from_hours(6)).unwrap(),
+        place: "İzmir Valiliği, Konak".to_owned(),
+        capacity: 5,
+        deadline: in_a_week,
+        second_reminder: None,
+    };
+    let by_telegram = store.create_session(&details).await.unwrap();
+    let by_cli = store.create_session(&details).await.unwrap();
+    let person = |name: &str| Attendee {
+        name: PersonName::parse(name).unwrap(),
+        organisation: Organisation::parse("Konak Belediyesi").unwrap(),
+        org_type: OrgType::Municipality,
+        email: Email::parse("kisi@konak.bel.tr").unwrap(),
+        phone: None,
+    };
+    crate::helpers::book(
+        &store,
+        by_telegram,
+        AYSE,
+        Lang::Tr,
+        &person("Ayşe Yılmaz"),
+        "test-1",
+        now,
+    )
+    .await;
+    crate::helpers::book(
+        &store,
+        by_cli,
+        MEHMET,
+        Lang::Tr,
+        &person("Mehmet Öztürk"),
+        "test-1",
+        now,
+    )
+    .await;
+
+    let mut staff = Chat::new(&bot.api, STAFF_A);
+    staff.say("/sessions");
+    let list = staff.expect("sendMessage", "Oturumlar").await;
+    staff.press(&list, &format!("ss:{by_telegram}"));
+    let card = staff.expect("editMessageText", "PCM Temel Eğitimi").await;
+    staff.press(&card, &format!("sa:cancel:{by_telegram}"));
+    let sure = staff.expect("editMessageText", "iptal edilsin mi").await;
+    staff.press(&sure, &format!("sa:cancel!:{by_telegram}"));
+    staff.expect("editMessageText", "1 kişiye haber veriliyor").await;
+    cli(&bot, &["sessions", "cancel", &by_cli.to_string()]);
+
+    let mut ayse = Chat::new(&bot.api, AYSE);
+    let mut mehmet = Chat::new(&bot.api, MEHMET);
+    let told_ayse = ayse.expect("sendMessage", "iptal edildi").await;
+    let told_mehmet = mehmet.expect("sendMessage", "iptal edildi").await;
+    assert_eq!(told_ayse.text(), told_mehmet.text(), "the same notice whichever door");
+    for user in [AYSE, MEHMET] {
+        let file = bot
+            .api
+            .wait_for("sendDocument", |c| c.chat_id() == Some(user), crate::helpers::WAIT)
+            .await;
+        let name = file.params["document"]["filename"].as_str().unwrap().to_owned();
+        assert!(name.ends_with("-cancelled.ics"), "{name}");
+    }
+    for id in [by_telegram, by_cli] {
+        let s = store.session(id).await.unwrap().unwrap();
+        assert_eq!((s.state, s.sequence), (SessionState::Cancelled, 1));
+    }
+}

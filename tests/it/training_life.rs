@@ -581,3 +581,44 @@ async fn with_eudesk_staff_lang_en_the_staff_chat_reads_english() {
         .collect();
     assert!(turkish.is_empty(), "Turkish in an English staff chat: {turkish:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eudesk_reload_makes_the_running_bot_read_the_dialogues_again() {
+    let sandbox = Sandbox::new();
+    let api = FakeApi::start_at(1).await;
+    let mut bot = crate::helpers::Process::started(&sandbox, &api).await;
+    let mut person = Chat::new(&api, AYSE);
+    person.say("büro ne zaman kuruldu");
+    person.expect("sendMessage", "2007'de kuruldu.").await;
+
+    let edited = crate::helpers::TREE.replace(
+        "12 Haziran 2007'de kuruldu.",
+        "12 Haziran 2007'de kuruldu; yeni adres Konak.",
+    );
+    sandbox.write("tree.toml", &edited);
+    let out = sandbox.eudesk(&["reload"], "");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(
+        stdout(&out).contains("is reading the dialogues again"),
+        "{}",
+        stdout(&out)
+    );
+    // The signal is asynchronous: ask until the new text answers.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        person.say("büro ne zaman kuruldu");
+        let reply = person.expect("sendMessage", "").await;
+        if reply.text().is_some_and(|t| t.contains("yeni adres Konak")) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the bot still answers with the old text"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(bot.stderr().contains("dialogues reloaded"), "{}", bot.stderr());
+    bot.signal("TERM");
+    let status = bot.exit(Duration::from_secs(10)).await.expect("stops");
+    assert_eq!(status.code(), Some(0), "{}", bot.stderr());
+}
