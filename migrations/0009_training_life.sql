@@ -8,6 +8,10 @@ ALTER TABLE sessions ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sessions ADD COLUMN checkin_key TEXT;
 -- When the follow-up after the session (survey, certificate) was queued, once.
 ALTER TABLE sessions ADD COLUMN followed_up_at TEXT;
+-- Sessions over before attendance was taken have nothing to follow up: without this,
+-- everyone registered for them would be recorded as a no-show.
+UPDATE sessions SET followed_up_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')
+WHERE ends_at < strftime('%Y-%m-%dT%H:%M:%SZ', 'now');
 
 -- Attendance of a confirmed registrant: present (checked in by QR or ticked by staff),
 -- or absent (a no-show, recorded when the session's check-in window closes).

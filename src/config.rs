@@ -28,6 +28,10 @@ pub enum ConfigError {
     BadThrottle(String),
     #[error("{0} is '{1}'; it is a whole number of {2}, such as {3}")]
     BadNumber(&'static str, String, &'static str, u32),
+    #[error(
+        "EUDESK_CHANNEL_ID is '{0}'; it is the channel's numeric id, such as -1001234567890 (forward a channel post to @userinfobot to see it)"
+    )]
+    BadChannel(String),
     #[error("EUDESK_STAFF_LANG is '{0}'; write tr (Turkish) or en (English)")]
     BadStaffLang(String),
     /// The secret itself is never shown: it is a credential.
@@ -62,6 +66,15 @@ pub struct Config {
     /// EUDESK_TRAINED_BEFORE: people the office trained before the bot counted
     /// attendance (its reports say 1,690 since 2007), added to the statistics' total.
     pub trained_before: u32,
+    /// EUDESK_CHANNEL_ID: the office's public channel; published opportunities are
+    /// posted there too.
+    pub channel_id: Option<i64>,
+    /// EUDESK_BROADCAST_PER_SECOND: how fast an alert goes out to its subscribers
+    /// (Telegram allows about 30 messages a second in all; this leaves room for the
+    /// conversations). `None`: as fast as the Bot API answers (EUDESK_THROTTLE=off).
+    pub broadcast_per_second: Option<u32>,
+    /// EUDESK_REMIND_DAYS: "Remind me" comes this many days before a deadline.
+    pub remind_days: u32,
 }
 
 /// Checks a webhook secret as Telegram does (setWebhook refuses anything else, and
@@ -139,6 +152,20 @@ impl Config {
                     .ok_or(ConfigError::BadNumber(name, v, unit, default)),
             }
         };
+        let channel_id = match var("EUDESK_CHANNEL_ID") {
+            None => None,
+            Some(v) => Some(v.parse().map_err(|_| ConfigError::BadChannel(v.clone()))?),
+        };
+        let broadcast_per_second = match var("EUDESK_BROADCAST_PER_SECOND") {
+            Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n > 0).ok_or(ConfigError::BadNumber(
+                "EUDESK_BROADCAST_PER_SECOND",
+                v,
+                "messages",
+                25,
+            ))?),
+            None if throttle => Some(25),
+            None => None,
+        };
         let staff_lang = match var("EUDESK_STAFF_LANG") {
             None => Lang::Tr,
             Some(v) => Lang::parse(&v).ok_or(ConfigError::BadStaffLang(v))?,
@@ -156,6 +183,9 @@ impl Config {
             staff_remind_hours: number("EUDESK_STAFF_REMIND_HOURS", "office hours", 4)?,
             flood_per_minute: number("EUDESK_FLOOD_PER_MINUTE", "messages", 20)?,
             retention_days: number("EUDESK_RETENTION_DAYS", "days", 365)?,
+            remind_days: number("EUDESK_REMIND_DAYS", "days", 3)?,
+            channel_id,
+            broadcast_per_second,
             trained_before: match var("EUDESK_TRAINED_BEFORE") {
                 None => 0,
                 Some(v) => v

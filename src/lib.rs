@@ -13,6 +13,7 @@ pub mod ids;
 pub mod lang;
 pub mod matching;
 pub mod message;
+pub mod opportunities;
 pub mod privacy;
 pub mod render;
 pub mod scheduler;

@@ -63,6 +63,7 @@ pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> R
     erased.tickets = ids.len() as u64;
     // Their name may also stand on tickets they took or answered as staff.
     q::forget_staff_member(conn, user).await?;
+    crate::storage::opportunities::forget_user(conn, user, now).await?;
     phrasings::forget_author(conn, user).await?;
     questions::forget_user(conn, user).await?;
     q::unlink_chat(conn, ChatId(user)).await?;
@@ -85,6 +86,7 @@ pub async fn apply_retention(
     now: Timestamp,
 ) -> Result<(u64, u64), StoreError> {
     certificates::forget_before(conn, before).await?;
+    crate::storage::opportunities::forget_before(conn, before).await?;
     let registrations = q::anonymise_registrations_ended_before(conn, before, now).await?;
     let ids = q::closed_before(conn, before).await?;
     for &id in &ids {

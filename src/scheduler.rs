@@ -37,6 +37,11 @@ pub async fn run_once(engine: &Engine) {
         Ok(n) => tracing::info!(reminders = n, "reminders queued"),
         Err(err) => tracing::error!(%err, "could not queue reminders"),
     }
+    match queue_alert_reminders(engine).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(reminders = n, "opportunity reminders queued"),
+        Err(err) => tracing::error!(%err, "could not queue opportunity reminders"),
+    }
     match follow_up_sessions(engine).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(invitations = n, "survey and certificate offered after sessions"),
@@ -74,6 +79,15 @@ pub async fn queue_reminders(engine: &Engine) -> Result<usize, EngineError> {
     Ok(engine
         .store()
         .write(async |c| trainings::queue_reminders(c, now).await)
+        .await?)
+}
+
+/// "Remind me" reminders due now (none after a deadline).
+pub async fn queue_alert_reminders(engine: &Engine) -> Result<usize, EngineError> {
+    let now = engine.now();
+    Ok(engine
+        .store()
+        .write(async |c| crate::opportunities::service::queue_reminders(c, now).await)
         .await?)
 }
 

@@ -51,7 +51,48 @@ pub fn figures(
         sessions: Vec::new(),
         questions_per_week: Vec::new(),
         answer_hours_per_week: Vec::new(),
+        subscribers: Vec::new(),
+        subscribers_per_week: Vec::new(),
+        alerts_total: 0,
+        alerts_delivered: 0,
+        alerts_blocked: 0,
+        alerts_failed: 0,
+        remind_presses: 0,
     }
+}
+
+/// Subscribers per topic at the end of each week: today's counts, walked back through
+/// the log of changes (+1, -1) since the first week.
+pub fn subscribers_weekly(
+    now: &[(String, i64)],
+    log: &[(String, String, i64)],
+    weeks: &[(String, u64, u64, u64)],
+) -> Vec<(String, Vec<(String, i64)>)> {
+    let mut topics: Vec<String> = now.iter().map(|(t, _)| t.clone()).collect();
+    for (_, t, _) in log {
+        if !topics.contains(t) {
+            topics.push(t.clone());
+        }
+    }
+    topics
+        .into_iter()
+        .map(|topic| {
+            let current = now.iter().find(|(t, _)| *t == topic).map_or(0, |(_, n)| *n);
+            let series = weeks
+                .iter()
+                .map(|(week, ..)| {
+                    // Changes after the end of this week, undone from today's count.
+                    let later: i64 = log
+                        .iter()
+                        .filter(|(at, t, _)| *t == topic && parse_ts(at.clone()).is_ok_and(|at| week_of(at) > *week))
+                        .map(|(_, _, change)| change)
+                        .sum();
+                    (week.clone(), current - later)
+                })
+                .collect();
+            (topic, series)
+        })
+        .collect()
 }
 
 /// The ISO week of a stored timestamp, in office time: "2026-W48".

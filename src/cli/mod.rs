@@ -1,6 +1,7 @@
 //! The command line: the subcommands and what each does, over the same core as the
 //! bot. One file per group of subcommands.
 
+mod opportunities;
 mod phrasings;
 mod sessions;
 mod tickets;
@@ -103,6 +104,9 @@ pub enum Command {
     /// Questions for staff: list, show, answer, close.
     #[command(subcommand)]
     Tickets(TicketsCommand),
+    /// Opportunities and alerts: add FILE, list, withdraw ID.
+    #[command(subcommand)]
+    Opportunities(opportunities::OpportunitiesCommand),
     /// Certificates of attendance: verify a code.
     #[command(subcommand)]
     Certificates(CertificatesCommand),
@@ -439,6 +443,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Reload => reload(&config),
+        Command::Opportunities(command) => opportunities::run(&config, command).await,
     }
 }
 
@@ -477,6 +482,8 @@ async fn engine(config: &Config) -> anyhow::Result<Engine> {
     let options = Options {
         dialogues_dir: Some(config.dialogues_dir.clone()),
         trained_before: config.trained_before,
+        channel: config.channel_id,
+        remind_before: SignedDuration::from_hours(24 * config.remind_days as i64),
         staff: config.staff_user_ids.clone(),
         staff_chat: config.staff_chat_id,
         staff_lang: config.staff_lang,

@@ -61,7 +61,10 @@ pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Re
                     time::local(details.starts)
                 );
             }
-            let id = store.create_session(&details).await?;
+            let now = Timestamp::now();
+            let id = store
+                .write(async |c| training::create_session(c, &details, now).await)
+                .await?;
             println!("{id}");
         }
         SessionsCommand::List { json } => {

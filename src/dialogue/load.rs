@@ -112,6 +112,7 @@ struct Checker {
     raw: Vec<(PathBuf, Option<Date>, RawNode)>,
     contact: Option<(PathBuf, RawContact)>,
     consent: Option<(PathBuf, RawConsent)>,
+    alerts_consent: Option<(PathBuf, RawConsent)>,
     /// Checked in `finish`, once it is known to be the only one.
     survey: Option<(PathBuf, toml::Value)>,
 }
@@ -166,16 +167,9 @@ impl Checker {
                 },
             }
         }
-        if let Some(value) = table.get("consent") {
-            match value.clone().try_into::<RawConsent>() {
-                Err(e) => self.problem(path, Location::File, format!("[consent]: {}", e.message().trim_end())),
-                Ok(consent) => match &self.consent {
-                    Some((first, _)) => {
-                        let message = format!("[consent] is also in {}; keep one consent text", first.display());
-                        self.problem(path, Location::File, message);
-                    }
-                    None => self.consent = Some((path.to_owned(), consent)),
-                },
+        for kind in ConsentKind::ALL {
+            if let Some(value) = table.get(kind.key()) {
+                self.read_consent(path, kind, value);
             }
         }
         if let Some(value) = table.get("survey") {
@@ -202,6 +196,27 @@ impl Checker {
                 Location::File,
                 "'node' must be a list of [[node]] blocks (two square brackets on each side)",
             ),
+        }
+    }
+
+    /// A `[consent]` or `[alerts_consent]` table: one of each in the whole folder.
+    fn read_consent(&mut self, path: &Path, kind: ConsentKind, value: &toml::Value) {
+        let table = kind.table();
+        match value.clone().try_into::<RawConsent>() {
+            Err(e) => self.problem(path, Location::File, format!("{table}: {}", e.message().trim_end())),
+            Ok(consent) => {
+                let slot = match kind {
+                    ConsentKind::Booking => &mut self.consent,
+                    ConsentKind::Alerts => &mut self.alerts_consent,
+                };
+                match slot {
+                    Some((first, _)) => {
+                        let message = format!("{table} is also in {}; keep one {} text", first.display(), kind.what());
+                        self.problem(path, Location::File, message);
+                    }
+                    None => *slot = Some((path.to_owned(), consent)),
+                }
+            }
         }
     }
 
@@ -254,10 +269,10 @@ impl Checker {
             .contact
             .take()
             .map(|(file, c)| {
-                let response_time = c.response_time.as_ref().map(|r| {
-                    let id = NodeId::parse("contact").expect("valid id");
-                    self.localized(&file, &id, "response_time", Some(r))
-                });
+                let response_time = c
+                    .response_time
+                    .as_ref()
+                    .map(|r| self.localized(&file, "contact", "response_time", Some(r)));
                 Contact {
                     address: c.address,
                     phone: c.phone,
@@ -296,13 +311,17 @@ impl Checker {
         }
         self.check_links_between(&mut nodes, &defined);
         let consent = self.consent(&nodes);
+        let alerts_consent = self
+            .alerts_consent
+            .take()
+            .map(|(file, raw)| self.checked_consent(ConsentKind::Alerts, &file, raw));
         let survey: Option<Survey> = self
             .survey
             .take()
             .and_then(|(file, value)| survey::check(&file, &value, &mut self.problems));
         if self.problems.is_empty() {
             Ok(Loaded {
-                tree: Tree::new(nodes, contact, consent, survey),
+                tree: Tree::new(nodes, contact, consent, alerts_consent, survey),
                 warnings: self.warnings,
             })
         } else {
@@ -320,34 +339,33 @@ impl Checker {
             }
             return None;
         };
+        Some(self.checked_consent(ConsentKind::Booking, &file, raw))
+    }
+
+    /// A consent's version and both texts, rendered to Telegram HTML.
+    fn checked_consent(&mut self, kind: ConsentKind, file: &Path, raw: RawConsent) -> Consent {
+        let table = kind.table();
         if raw.version.trim().is_empty() {
-            self.problem(
-                &file,
-                Location::File,
-                "[consent]: the version is empty; give it one, such as the date of the text",
-            );
+            let message = format!("{table}: the version is empty; give it one, such as the date of the text");
+            self.problem(file, Location::File, message);
         }
-        let id = NodeId::parse("consent").expect("valid id");
-        let text = self.localized(&file, &id, "text", Some(&raw.text));
+        let text = self.localized(file, table, "text", Some(&raw.text));
         for lang in Lang::ALL {
             for m in render::markup_problems(text.get(lang)) {
-                self.problem(&file, Location::File, format!("[consent] {} text: {m}", lang.name()));
+                self.problem(file, Location::File, format!("{table} {} text: {m}", lang.name()));
             }
             if render::telegram_len(text.get(lang)) > MAX_TEXT {
                 self.problem(
-                    &file,
+                    file,
                     Location::File,
-                    format!(
-                        "[consent] {} text is over Telegram's {MAX_TEXT} characters",
-                        lang.name()
-                    ),
+                    format!("{table} {} text is over Telegram's {MAX_TEXT} characters", lang.name()),
                 );
             }
         }
-        Some(Consent {
+        Consent {
             version: raw.version.trim().to_owned(),
             html: text.map(|_, t| render::html(t, "")),
-        })
+        }
     }
 
     /// Checks one node on its own; `None` when it cannot be used.
@@ -361,8 +379,8 @@ impl Checker {
     ) -> Option<Node> {
         let at = || Location::Node(id.to_string());
         let before = self.problems.len();
-        let label = self.localized(file, &id, "label", raw.label.as_ref());
-        let text = self.localized(file, &id, "text", raw.text.as_ref());
+        let label = self.localized(file, id.as_str(), "label", raw.label.as_ref());
+        let text = self.localized(file, id.as_str(), "text", raw.text.as_ref());
         for lang in Lang::ALL {
             let l = label.get(lang);
             if l.chars().count() > MAX_LABEL_CHARS {
@@ -402,7 +420,7 @@ impl Checker {
                 tr: raw_link.tr,
                 en: raw_link.en,
             };
-            let label = self.localized(file, &id, &what, Some(&link_label));
+            let label = self.localized(file, id.as_str(), &what, Some(&link_label));
             if !(raw_link.url.starts_with("https://") || raw_link.url.starts_with("http://")) {
                 let message = format!("{what}: url \"{}\" must start with https:// (or http://)", raw_link.url);
                 self.problem(file, at(), message);
@@ -490,8 +508,9 @@ impl Checker {
         })
     }
 
-    /// Both languages of a label or text; each missing or empty one is a problem.
-    fn localized(&mut self, file: &Path, id: &NodeId, what: &str, raw: Option<&RawLocalized>) -> Localized<String> {
+    /// Both languages of a label or text; each missing or empty one is a problem, named
+    /// by `at` (a node's id, or a table such as `[consent]`).
+    fn localized(&mut self, file: &Path, at: &str, what: &str, raw: Option<&RawLocalized>) -> Localized<String> {
         let get = |lang: Lang| -> Option<String> {
             let v = raw.and_then(|r| if lang == Lang::Tr { r.tr.clone() } else { r.en.clone() });
             v.filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_owned())
@@ -508,7 +527,7 @@ impl Checker {
                 }
                 None => {
                     let message = format!("missing {} {what}; add {what}.{} = \"...\"", lang.name(), lang.code());
-                    self.problem(file, Location::Node(id.to_string()), message);
+                    self.problem(file, Location::Node(at.to_owned()), message);
                 }
             }
         }
@@ -586,6 +605,40 @@ impl Checker {
                     message: message.to_owned(),
                 });
             }
+        }
+    }
+}
+
+/// The two consents a dialogue folder may hold.
+#[derive(Clone, Copy)]
+enum ConsentKind {
+    /// `[consent]`, before a training registration.
+    Booking,
+    /// `[alerts_consent]`, before a subscription to opportunity alerts.
+    Alerts,
+}
+
+impl ConsentKind {
+    const ALL: [ConsentKind; 2] = [ConsentKind::Booking, ConsentKind::Alerts];
+
+    fn key(self) -> &'static str {
+        match self {
+            ConsentKind::Booking => "consent",
+            ConsentKind::Alerts => "alerts_consent",
+        }
+    }
+
+    fn table(self) -> &'static str {
+        match self {
+            ConsentKind::Booking => "[consent]",
+            ConsentKind::Alerts => "[alerts_consent]",
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            ConsentKind::Booking => "consent",
+            ConsentKind::Alerts => "alerts consent",
         }
     }
 }

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 /// Keys allowed at the top of a file; used to suggest the right one for a typo.
-pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "survey", "node"];
+pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "alerts_consent", "survey", "node"];
 
 /// Keys allowed in a `[[node]]` block.
 pub const NODE_KEYS: &[&str] = &[
@@ -74,8 +74,9 @@ pub struct RawContact {
     pub response_time: Option<RawLocalized>,
 }
 
-/// The personal-data consent shown before a training registration (KVKK), versioned:
-/// the version is stored with every registration.
+/// A personal-data consent (KVKK), versioned: `[consent]` is shown before a training
+/// registration, `[alerts_consent]` before a subscription to opportunity alerts. The
+/// version is stored with every registration or subscription.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConsent {

@@ -170,7 +170,8 @@ impl Contact {
     }
 }
 
-/// The consent to personal-data processing (KVKK) a booking asks for.
+/// A consent to personal-data processing (KVKK): the one a booking asks for, or the one
+/// a subscription to opportunity alerts asks for.
 #[derive(Clone, Debug)]
 pub struct Consent {
     pub version: String,
@@ -185,12 +186,19 @@ pub struct Tree {
     index: HashMap<String, usize>,
     contact: Contact,
     consent: Option<Consent>,
+    alerts_consent: Option<Consent>,
     survey: Option<Survey>,
 }
 
 impl Tree {
     /// Only `load` builds trees, after every check has passed.
-    pub(super) fn new(nodes: Vec<Node>, contact: Contact, consent: Option<Consent>, survey: Option<Survey>) -> Tree {
+    pub(super) fn new(
+        nodes: Vec<Node>,
+        contact: Contact,
+        consent: Option<Consent>,
+        alerts_consent: Option<Consent>,
+        survey: Option<Survey>,
+    ) -> Tree {
         let index = nodes
             .iter()
             .enumerate()
@@ -201,6 +209,7 @@ impl Tree {
             index,
             contact,
             consent,
+            alerts_consent,
             survey,
         }
     }
@@ -232,6 +241,12 @@ impl Tree {
     /// Present whenever a node starts a registration (`load` checks it).
     pub fn consent(&self) -> Option<&Consent> {
         self.consent.as_ref()
+    }
+
+    /// The consent a subscription to opportunity alerts asks for: the `[alerts_consent]`
+    /// table; `None` when no file defines one.
+    pub fn alerts_consent(&self) -> Option<&Consent> {
+        self.alerts_consent.as_ref()
     }
 
     /// The feedback survey after a PCM training; `None` when no file defines one.

@@ -4,6 +4,7 @@
 
 use crate::dialogue::NodeId;
 use crate::lang::Lang;
+use crate::opportunities::{Topic, TopicSet};
 use crate::tickets::TicketId;
 use crate::trainings::{RegistrationId, SessionId};
 use serde::{Deserialize, Serialize};
@@ -54,6 +55,24 @@ pub enum Callback {
     CheckIn(SessionId, String),
     /// Staff: start the form for a new session.
     NewSession,
+    /// The opportunities open now, all or of one topic.
+    Opportunities(Option<Topic>),
+    /// The alerts' consent (or, for a subscriber, the topics).
+    Subscribe,
+    /// "I agree" under the alerts' consent: on to the topics.
+    AlertsConsent,
+    /// "Done" on the topics screen.
+    AlertsDone,
+    /// Subscribe to a topic, or stop it, from the topics screen.
+    ToggleTopic(Topic),
+    /// Under an alert: stop these topics (all of them: "stop all").
+    StopAlerts(TopicSet),
+    /// Under an alert: one reminder before its deadline.
+    RemindMe(i64),
+    /// Staff, under a fan-out's progress post: stop sending it.
+    StopFanout(i64),
+    /// Staff: start writing an alert (the deep link from the staff group).
+    Publish,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -43,6 +43,14 @@ pub enum Command {
     Verify(String),
     /// Staff: read the dialogues again.
     Reload,
+    /// The opportunities open now.
+    Opportunities,
+    /// Alerts: the consent, then the topics.
+    Subscribe,
+    /// Stop every alert.
+    Unsubscribe,
+    /// Staff: write and send an alert.
+    Publish,
     Unknown(String),
 }
 
@@ -61,6 +69,17 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ("myregistrations", "Eğitim kayıtlarım", "My training registrations"),
     ("ask", "Büro personeline soru sor", "Ask the office's staff a question"),
     ("mytickets", "Personele sorduğum sorular", "My questions to staff"),
+    (
+        "opportunities",
+        "Açık fırsatlar: gönüllülük, değişim, staj, DiscoverEU, çağrılar",
+        "Open opportunities: volunteering, exchanges, traineeships, DiscoverEU, calls",
+    ),
+    (
+        "subscribe",
+        "Yeni fırsatlardan haberdar ol",
+        "Get alerts of new opportunities",
+    ),
+    ("unsubscribe", "Duyuru aboneliğini bitir", "Stop alerts"),
     ("privacy", "Kişisel verileriniz (KVKK)", "Your personal data (KVKK)"),
     ("forget", "Hakkımdaki tüm verileri sil", "Erase all my data"),
     ("cancel", "Yapılan işlemi iptal et", "Cancel what you are doing"),
@@ -192,6 +211,10 @@ impl Command {
             "report" => Command::Report(arg.to_owned()),
             "verify" => Command::Verify(arg.to_owned()),
             "reload" => Command::Reload,
+            "opportunities" | "firsatlar" | "fırsatlar" => Command::Opportunities,
+            "subscribe" | "abone" => Command::Subscribe,
+            "unsubscribe" => Command::Unsubscribe,
+            "publish" | "duyur" => Command::Publish,
             _ => Command::Unknown(name),
         })
     }

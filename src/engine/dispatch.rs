@@ -59,6 +59,7 @@ impl Engine {
                 Some(Callback::StaffSession(id)) => self.session_card(turn, id, Placement::Replace).await,
                 Some(Callback::SessionAct(verb, id)) => self.session_act(turn, verb, id).await,
                 Some(Callback::Tick(id, present)) => self.tick(turn, id, present).await,
+                Some(Callback::StopFanout(id)) => self.stop_fanout(turn, id).await,
                 _ => Ok(Vec::new()),
             },
             Event::Resume => Ok(Vec::new()),
@@ -94,6 +95,7 @@ impl Engine {
             Command::Report(arg) => self.report_command(turn, &arg).await,
             Command::Verify(arg) => self.verify_command(turn, &arg).await,
             Command::Reload => self.reload_command(turn).await,
+            Command::Publish => self.start_publish(turn).await,
             Command::Unknown(_) => Ok(Vec::new()),
             _ => Ok(vec![self.staff_reply(ui::private_only(lang))]),
         }
@@ -126,6 +128,7 @@ impl Engine {
             Some(Flow::FollowUp { ticket }) => self.follow_up(turn, TicketId(ticket), FollowUpInput::Text(text)).await,
             Some(Flow::SessionForm(_)) => self.form_text(turn, text).await,
             Some(Flow::Survey(_)) => self.survey_text(turn, text).await,
+            Some(Flow::Publish(_)) => self.publish_text(turn, text).await,
             None => self.question(turn, text).await,
         }
     }
@@ -208,6 +211,12 @@ impl Engine {
                     (Some(Flow::FollowUp { ticket }), _) => ui::follow_up_cancelled(lang, TicketId(ticket)),
                     (Some(Flow::SessionForm(f)), _) => ui::session_form_cancelled(lang, f.session.is_some()).to_owned(),
                     (Some(Flow::Survey(_)), _) => ui::survey_cancelled(lang).to_owned(),
+                    (Some(Flow::Publish(_)), _) => ui::pick(
+                        lang,
+                        "Duyuru iptal edildi; hiçbir şey gönderilmedi.",
+                        "The alert is cancelled; nothing was sent.",
+                    )
+                    .to_owned(),
                     (None, Some(id)) => ui::answer_cancelled(lang, id),
                     (None, None) => ui::nothing_to_cancel(lang).to_owned(),
                 };
@@ -230,7 +239,19 @@ impl Engine {
                 self.abandon_flow(turn);
                 self.my_tickets(turn).await?
             }
-            Command::Privacy => vec![self.notice(lang, &ui::privacy(lang, self.settings.retention_days))],
+            Command::Privacy => {
+                let html = self.privacy_text(turn).await?;
+                vec![self.notice(lang, &html)]
+            }
+            Command::Opportunities => {
+                self.abandon_flow(turn);
+                self.opportunities(turn, None, Placement::New).await?
+            }
+            Command::Subscribe => {
+                self.abandon_flow(turn);
+                self.subscribe(turn, Placement::New).await?
+            }
+            Command::Unsubscribe => self.stop_alerts(turn, None).await?,
             Command::Forget => {
                 let keyboard = vec![
                     vec![to(ui::forget_yes(lang), Callback::Forget)],
@@ -242,6 +263,7 @@ impl Engine {
             | Command::Attendees(_)
             | Command::Broadcast(_)
             | Command::NewSession
+            | Command::Publish
             | Command::Report(_)
             | Command::Verify(_)
             | Command::Reload
@@ -275,6 +297,7 @@ impl Engine {
             Command::Report(arg) => self.report_command(turn, &arg).await?,
             Command::Verify(arg) => self.verify_command(turn, &arg).await?,
             Command::Reload => self.reload_command(turn).await?,
+            Command::Publish => self.start_publish(turn).await?,
             Command::Unknown(name) => {
                 let name = crate::dialogue::render::printable(&shorten(&name, 40));
                 vec![self.notice(lang, &ui::unknown_command(lang, &escape_html(&name)))]
@@ -321,6 +344,8 @@ impl Engine {
             Some(Callback::Lang(chosen)) => {
                 turn.chosen = Some(chosen);
                 turn.lang = chosen;
+                // Alerts follow the person's language.
+                crate::storage::opportunities::set_language(turn.work.write().await?, turn.user, chosen).await?;
                 vec![
                     self.show(turn, self.tree().main(), replace)
                         .with_notice(ui::language_set(chosen)),
@@ -342,6 +367,7 @@ impl Engine {
                 }
                 Some(Flow::SessionForm(_)) => self.form_press(turn, &value).await?,
                 Some(Flow::Survey(_)) => self.survey_press(turn, &value).await?,
+                Some(Flow::Publish(_)) => self.publish_press(turn, &value).await?,
                 _ => self.flow_press(turn, &value).await?,
             },
             Some(Callback::Forget) => {
@@ -390,6 +416,18 @@ impl Engine {
                 self.abandon_flow(turn);
                 self.start_form(turn, None).await?
             }
+            Some(Callback::Opportunities(topic)) => self.opportunities(turn, topic, replace).await?,
+            Some(Callback::Subscribe) => self.subscribe(turn, replace).await?,
+            Some(Callback::AlertsConsent) => self.alerts_consent(turn).await?,
+            Some(Callback::ToggleTopic(topic)) => self.toggle_topic(turn, topic).await?,
+            Some(Callback::AlertsDone) => self.alerts_done(turn).await?,
+            Some(Callback::StopAlerts(topics)) => self.stop_alerts(turn, Some(topics)).await?,
+            Some(Callback::RemindMe(id)) => self.remind_me(turn, id).await?,
+            Some(Callback::StopFanout(_) | Callback::Publish) if !self.is_staff(turn.user) => {
+                vec![self.notice(lang, ui::staff_only(lang))]
+            }
+            Some(Callback::StopFanout(id)) => self.stop_fanout(turn, id).await?,
+            Some(Callback::Publish) => self.start_publish(turn).await?,
             None => vec![
                 self.show(turn, self.tree().main(), replace)
                     .with_notice(ui::button_unknown(lang)),

@@ -20,6 +20,135 @@ pub enum Flow {
     SessionForm(SessionForm),
     /// A person answering the feedback survey after a training.
     Survey(SurveyProgress),
+    /// Staff writing an opportunity to publish, one field at a time.
+    Publish(PublishForm),
+}
+
+/// An opportunity being written by staff: what is given so far, each value checked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishForm {
+    pub step: PublishStep,
+    #[serde(default)]
+    pub editing: bool,
+    #[serde(default)]
+    pub topics: Vec<crate::opportunities::Topic>,
+    pub title_tr: Option<String>,
+    pub title_en: Option<String>,
+    pub text_tr: Option<String>,
+    pub text_en: Option<String>,
+    pub url: Option<String>,
+    pub deadline: Option<jiff::Timestamp>,
+    /// Answered (an age range, or "no age limits"): saved as two fields, since JSON
+    /// cannot tell "not answered" from "no limits" in a nested option.
+    #[serde(default)]
+    pub ages_given: bool,
+    pub ages: Option<(u8, u8)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PublishStep {
+    Topics,
+    TitleTr,
+    TitleEn,
+    TextTr,
+    TextEn,
+    Url,
+    Deadline,
+    Ages,
+    Preview,
+    Edit,
+}
+
+impl PublishStep {
+    pub const ORDER: [PublishStep; 8] = [
+        PublishStep::Topics,
+        PublishStep::TitleTr,
+        PublishStep::TitleEn,
+        PublishStep::TextTr,
+        PublishStep::TextEn,
+        PublishStep::Url,
+        PublishStep::Deadline,
+        PublishStep::Ages,
+    ];
+
+    pub fn number(self) -> usize {
+        Self::ORDER
+            .iter()
+            .position(|s| *s == self)
+            .map_or(Self::ORDER.len(), |i| i + 1)
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            PublishStep::Topics => "topics",
+            PublishStep::TitleTr => "title_tr",
+            PublishStep::TitleEn => "title_en",
+            PublishStep::TextTr => "text_tr",
+            PublishStep::TextEn => "text_en",
+            PublishStep::Url => "url",
+            PublishStep::Deadline => "deadline",
+            PublishStep::Ages => "ages",
+            PublishStep::Preview => "preview",
+            PublishStep::Edit => "edit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PublishStep> {
+        Self::ORDER.into_iter().find(|x| x.code() == s)
+    }
+}
+
+impl PublishForm {
+    pub fn new() -> PublishForm {
+        PublishForm {
+            step: PublishStep::Topics,
+            editing: false,
+            topics: Vec::new(),
+            title_tr: None,
+            title_en: None,
+            text_tr: None,
+            text_en: None,
+            url: None,
+            deadline: None,
+            ages_given: false,
+            ages: None,
+        }
+    }
+
+    /// The next step, or the preview when editing or when all is given.
+    pub fn advance(&mut self) {
+        self.step = if self.editing {
+            PublishStep::Preview
+        } else {
+            PublishStep::ORDER
+                .get(self.step.number())
+                .copied()
+                .unwrap_or(PublishStep::Preview)
+        };
+        if self.step == PublishStep::Preview {
+            self.editing = false;
+        }
+    }
+
+    /// The opportunity, when every value is there.
+    pub fn opportunity(&self) -> Option<crate::opportunities::Opportunity> {
+        Some(crate::opportunities::Opportunity {
+            topics: (!self.topics.is_empty()).then(|| self.topics.clone())?,
+            title: crate::lang::Localized::new(self.title_tr.clone()?, self.title_en.clone()?),
+            text: crate::lang::Localized::new(self.text_tr.clone()?, self.text_en.clone()?),
+            url: self.url.clone()?,
+            deadline: self.deadline?,
+            ages: if self.ages_given { self.ages } else { return None },
+        })
+    }
+}
+
+impl Default for PublishForm {
+    fn default() -> Self {
+        PublishForm::new()
+    }
 }
 
 /// A session being created (no `session`) or changed, its values as given so far,

@@ -3,6 +3,7 @@
 //! the adapters translate.
 
 mod after_training;
+mod alerts;
 mod answering;
 mod asking;
 mod booking;
@@ -13,6 +14,7 @@ mod dispatch;
 mod flow;
 mod learning;
 mod menus;
+mod publishing;
 mod reload;
 mod session_form;
 mod staff_sessions;
@@ -190,6 +192,10 @@ pub struct Options {
     /// People trained before the bot counted attendance (the office's figure since
     /// 2007), added to the total in the statistics.
     pub trained_before: u32,
+    /// EUDESK_CHANNEL_ID: published opportunities are posted there too.
+    pub channel: Option<i64>,
+    /// "Remind me" comes this long before a deadline.
+    pub remind_before: SignedDuration,
 }
 
 impl Default for Options {
@@ -204,6 +210,8 @@ impl Default for Options {
             flood: crate::flood::Limits::default(),
             dialogues_dir: None,
             trained_before: 0,
+            channel: None,
+            remind_before: SignedDuration::from_hours(72),
             retention_days: 365,
             observer: None,
         }
@@ -219,6 +227,8 @@ struct Settings {
     staff_remind_after: SignedDuration,
     dialogues_dir: Option<std::path::PathBuf>,
     trained_before: u32,
+    channel: Option<i64>,
+    remind_before: SignedDuration,
 }
 
 /// The engine; cheap to clone (everything inside is shared).
@@ -252,6 +262,8 @@ pub enum DeepLink {
     NewSession,
     /// …or for changing one.
     EditSession(SessionId),
+    /// Staff: the form for an alert, in the private chat.
+    Publish,
 }
 
 /// Makes a deep link's address.
@@ -324,6 +336,8 @@ impl Engine {
                 staff_remind_after: options.staff_remind_after,
                 dialogues_dir: options.dialogues_dir,
                 trained_before: options.trained_before,
+                channel: options.channel,
+                remind_before: options.remind_before,
             }),
         }
     }

@@ -454,7 +454,7 @@ impl Engine {
         };
         let now = self.clock.now();
         let Some(id) = f.session.map(SessionId) else {
-            let id = training::create_session(turn.work.write().await?, &d).await?;
+            let id = training::create_session(turn.work.write().await?, &d, now).await?;
             turn.flow = None;
             let done = self.staff_reply(&match lang {
                 Lang::Tr => format!("✅ #{id} oturumu oluşturuldu; kayda açık."),

@@ -436,6 +436,35 @@ pub fn stats_text(s: &crate::stats::Stats, lang: Lang) -> String {
             });
         }
     }
+    let subscribers: Vec<String> = s.subscribers.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    lines.push(match lang {
+        Lang::Tr => format!(
+            "Duyuru aboneleri: {}",
+            if subscribers.is_empty() {
+                "—".to_owned()
+            } else {
+                subscribers.join(", ")
+            }
+        ),
+        Lang::En => format!(
+            "Alert subscribers: {}",
+            if subscribers.is_empty() {
+                "—".to_owned()
+            } else {
+                subscribers.join(", ")
+            }
+        ),
+    });
+    lines.push(match lang {
+        Lang::Tr => format!(
+            "Duyurular: {} gönderim, {} iletildi, {} engellemiş, {} hata; «Hatırlat» {} kez",
+            s.alerts_total, s.alerts_delivered, s.alerts_blocked, s.alerts_failed, s.remind_presses
+        ),
+        Lang::En => format!(
+            "Alerts: {} to send, {} delivered, {} blocked, {} failed; «Remind me» pressed {} times",
+            s.alerts_total, s.alerts_delivered, s.alerts_blocked, s.alerts_failed, s.remind_presses
+        ),
+    });
     lines.push(match lang {
         Lang::Tr => format!("Yanıtlayan düğüme bağlanan talepler: {}", s.tickets_linked),
         Lang::En => format!("Tickets linked to the node that answers them: {}", s.tickets_linked),

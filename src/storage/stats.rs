@@ -42,6 +42,16 @@ pub struct Stats {
     pub questions_per_week: Vec<(String, u64, u64, u64)>,
     /// Tickets' median hours to a first answer per week asked, same weeks.
     pub answer_hours_per_week: Vec<(String, Option<f64>)>,
+    /// Alert subscribers per topic now, and per topic at the end of each of the last
+    /// twelve weeks: (topic, [(week, subscribers)]).
+    pub subscribers: Vec<(String, u64)>,
+    pub subscribers_per_week: Vec<(String, Vec<(String, i64)>)>,
+    /// Alerts: recipients, delivered, blocked, failed; and "Remind me" presses.
+    pub alerts_total: u64,
+    pub alerts_delivered: u64,
+    pub alerts_blocked: u64,
+    pub alerts_failed: u64,
+    pub remind_presses: u64,
 }
 
 /// One session's figures, for the office's reports.
@@ -191,5 +201,15 @@ pub async fn stats(conn: &mut SqliteConnection, staff: &[i64], now: jiff::Timest
     let (per_week, hours) = crate::stats::weekly(since, now, &questions, &answers);
     stats.questions_per_week = per_week;
     stats.answer_hours_per_week = hours;
+    let opportunities = super::opportunities::subscribers_per_topic(conn).await?;
+    stats.subscribers = opportunities.iter().map(|(t, n)| (t.clone(), *n as u64)).collect();
+    let log = super::opportunities::subscription_log(conn, since).await?;
+    stats.subscribers_per_week = crate::stats::subscribers_weekly(&opportunities, &log, &stats.questions_per_week);
+    let (total, delivered, blocked, failed) = super::opportunities::fanout_totals(conn).await?;
+    stats.alerts_total = total as u64;
+    stats.alerts_delivered = delivered as u64;
+    stats.alerts_blocked = blocked as u64;
+    stats.alerts_failed = failed as u64;
+    stats.remind_presses = super::opportunities::remind_presses(conn).await? as u64;
     Ok(stats)
 }

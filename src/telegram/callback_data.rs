@@ -6,6 +6,7 @@
 use crate::dialogue::NodeId;
 use crate::engine::{Callback, SessionVerb, TicketVerb};
 use crate::lang::Lang;
+use crate::opportunities::{Topic, TopicSet};
 use crate::tickets::TicketId;
 use crate::trainings::{RegistrationId, SessionId};
 
@@ -83,6 +84,15 @@ pub fn encode(callback: &Callback) -> String {
         Callback::Tick(id, present) => format!("tk:{}:{}", id.0, u8::from(*present)),
         Callback::CheckIn(id, key) => format!("ci:{id}:{key}"),
         Callback::NewSession => "ns:".to_owned(),
+        Callback::Opportunities(topic) => format!("op:{}", topic.map_or("", |t| t.id())),
+        Callback::AlertsConsent => "ac:".to_owned(),
+        Callback::Subscribe => "sb:".to_owned(),
+        Callback::AlertsDone => "ad:".to_owned(),
+        Callback::ToggleTopic(topic) => format!("tg:{}", topic.id()),
+        Callback::StopAlerts(topics) => format!("us:{}", topics.bits()),
+        Callback::RemindMe(id) => format!("rm:{id}"),
+        Callback::StopFanout(id) => format!("sf:{id}"),
+        Callback::Publish => "pb:".to_owned(),
     }
 }
 
@@ -117,6 +127,20 @@ pub fn decode(data: &str) -> Option<Callback> {
             key_ok.then(|| Callback::CheckIn(SessionId(id), key.to_owned()))
         }
         "ns" if rest.is_empty() => Some(Callback::NewSession),
+        "op" if rest.is_empty() => Some(Callback::Opportunities(None)),
+        "op" => Topic::parse(rest).map(|t| Callback::Opportunities(Some(t))),
+        "ac" if rest.is_empty() => Some(Callback::AlertsConsent),
+        "sb" if rest.is_empty() => Some(Callback::Subscribe),
+        "ad" if rest.is_empty() => Some(Callback::AlertsDone),
+        "tg" => Topic::parse(rest).map(Callback::ToggleTopic),
+        "us" => rest
+            .parse::<u8>()
+            .ok()
+            .and_then(TopicSet::from_bits)
+            .map(Callback::StopAlerts),
+        "rm" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::RemindMe),
+        "pb" if rest.is_empty() => Some(Callback::Publish),
+        "sf" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::StopFanout),
         "sv" => number().map(|n| Callback::Survey(RegistrationId(n))),
         "ce" => number().map(|n| Callback::Certificate(RegistrationId(n))),
         "ss" => number().map(|n| Callback::StaffSession(SessionId(n))),
@@ -179,6 +203,17 @@ mod tests {
             Callback::Tick(RegistrationId(9), false),
             Callback::CheckIn(SessionId(4), "K7QF3M9TZZ".into()),
             Callback::NewSession,
+            Callback::Opportunities(None),
+            Callback::Opportunities(Some(Topic::Discovereu)),
+            Callback::AlertsConsent,
+            Callback::Subscribe,
+            Callback::AlertsDone,
+            Callback::ToggleTopic(Topic::Calls),
+            Callback::StopAlerts(TopicSet::of(&[Topic::Trainings, Topic::Study])),
+            Callback::StopAlerts(TopicSet::ALL),
+            Callback::RemindMe(12),
+            Callback::StopFanout(3),
+            Callback::Publish,
         ] {
             assert_eq!(decode(&encode(&c)), Some(c));
         }

@@ -9,6 +9,7 @@ const SESSION: &str = "training_";
 const CHECK_IN: &str = "in_";
 const NEW_SESSION: &str = "newsession";
 const EDIT_SESSION: &str = "edit_";
+const PUBLISH: &str = "publish";
 
 /// The link that opens the booking of a session.
 pub fn session(username: &str, id: SessionId) -> String {
@@ -23,6 +24,7 @@ pub fn url(username: &str, to: &DeepLink) -> String {
         DeepLink::CheckIn(id, key) => format!("{CHECK_IN}{id}_{key}"),
         DeepLink::NewSession => NEW_SESSION.to_owned(),
         DeepLink::EditSession(id) => format!("{EDIT_SESSION}{id}"),
+        DeepLink::Publish => PUBLISH.to_owned(),
     };
     format!("https://t.me/{username}?start={payload}")
 }
@@ -39,6 +41,9 @@ pub fn open(payload: &str) -> Option<Callback> {
     }
     if payload == NEW_SESSION {
         return Some(Callback::NewSession);
+    }
+    if payload == PUBLISH {
+        return Some(Callback::Publish);
     }
     if let Some(id) = payload.strip_prefix(EDIT_SESSION) {
         return Some(Callback::SessionAct(SessionVerb::Edit, number(id)?));
@@ -85,6 +90,7 @@ mod tests {
             DeepLink::CheckIn(SessionId(3), "K7QF3M9TZZ".into()),
             DeepLink::NewSession,
             DeepLink::EditSession(SessionId(12)),
+            DeepLink::Publish,
         ] {
             let address = url("eudesk_bot", &to);
             let payload = address.split_once("?start=").unwrap().1;
@@ -95,6 +101,7 @@ mod tests {
                 DeepLink::CheckIn(id, key) => Callback::CheckIn(id, key),
                 DeepLink::NewSession => Callback::NewSession,
                 DeepLink::EditSession(id) => Callback::SessionAct(SessionVerb::Edit, id),
+                DeepLink::Publish => Callback::Publish,
             };
             assert_eq!(opened, expected);
         }

@@ -5,6 +5,7 @@
 
 pub mod callback_data;
 pub mod deep_link;
+mod fanout;
 mod handlers;
 mod outbox;
 mod run;

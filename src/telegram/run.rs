@@ -75,6 +75,15 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
         staff.clone(),
         stopped,
     ))));
+    // Alerts to subscribers go out beside the outbox, never ahead of what single people
+    // are owed.
+    let fanouts = AbortOnDrop(Some(tokio::spawn(super::fanout::deliver(
+        sender.clone(),
+        engine.clone(),
+        staff.clone(),
+        config.broadcast_per_second,
+        stop.subscribe(),
+    ))));
     // Timed jobs (reminders, retention, …) run beside; this adapter only delivers
     // what they queue.
     let reminders = AbortOnDrop(Some(tokio::spawn(crate::scheduler::run(engine.clone()))));
@@ -157,6 +166,7 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     let _ = stop.send(true);
     drop(reminders);
     outbox.finish(std::time::Duration::from_secs(10)).await;
+    fanouts.finish(std::time::Duration::from_secs(5)).await;
     // Everything in the write-ahead log goes into the database file, and the log is
     // emptied: nothing erased lingers in `-wal` after a clean stop.
     engine.store().close().await;

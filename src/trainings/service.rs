@@ -164,8 +164,16 @@ pub async fn cancel_registration(
     })
 }
 
-pub async fn create_session(conn: &mut SqliteConnection, details: &SessionDetails) -> Result<SessionId, StoreError> {
-    q::insert_session(conn, details).await
+/// Creates a session, open for booking, and announces it to the subscribers of the
+/// trainings topic (when it is bookable now).
+pub async fn create_session(
+    conn: &mut SqliteConnection,
+    details: &SessionDetails,
+    now: Timestamp,
+) -> Result<SessionId, StoreError> {
+    let id = q::insert_session(conn, details).await?;
+    crate::opportunities::service::announce_session(conn, id, now).await?;
+    Ok(id)
 }
 
 /// Changes a session. When the change frees seats (a larger capacity) before the

@@ -462,3 +462,82 @@ fn a_second_survey_in_another_file_is_refused() {
         "zz_more.toml: [survey] is also in dialogues/survey.toml; keep one survey",
     );
 }
+
+/// A valid consent to opportunity alerts, in a file of its own beside the test tree.
+const ALERTS_CONSENT: &str = r#"
+[alerts_consent]
+version = "alerts-1"
+text = { tr = "**Duyurular** için Telegram kimliğiniz saklanır.", en = "For **alerts** we keep your Telegram id." }
+"#;
+
+#[test]
+fn the_shipped_dialogues_have_an_alerts_consent_with_a_version() {
+    let tree = crate::content::shipped();
+    let consent = tree
+        .alerts_consent()
+        .expect("dialogues/consent.toml has an [alerts_consent]");
+    assert!(!consent.version.is_empty());
+    for html in [&consent.html.tr, &consent.html.en] {
+        for needed in ["KVKK", "6698", "/unsubscribe", "/forget", "<b>"] {
+            assert!(html.contains(needed), "«{needed}» expected in:\n{html}");
+        }
+    }
+    let booking = tree.consent().expect("dialogues/consent.toml has a [consent]");
+    assert_ne!(booking.html.en, consent.html.en, "two different texts");
+}
+
+#[test]
+fn an_alerts_consent_is_read_and_rendered_to_telegram_html() {
+    let sandbox = Sandbox::with_files(&[("tree.toml", TREE), ("alerts.toml", ALERTS_CONSENT)]);
+    let loaded = dialogue::load(&sandbox.dialogues()).expect("the alerts consent is valid");
+    let consent = loaded.tree.alerts_consent().expect("an alerts consent");
+    assert_eq!(consent.version, "alerts-1");
+    assert_eq!(consent.html.en, "For <b>alerts</b> we keep your Telegram id.");
+    assert_eq!(
+        loaded.tree.consent().expect("the booking consent").version,
+        "test-1",
+        "the booking consent is kept apart"
+    );
+
+    let without = Sandbox::new();
+    let loaded = dialogue::load(&without.dialogues()).expect("the test tree is valid");
+    assert!(loaded.tree.alerts_consent().is_none());
+}
+
+#[test]
+fn a_broken_alerts_consent_is_a_problem_naming_the_file() {
+    let broken = ALERTS_CONSENT
+        .replace(r#"version = "alerts-1""#, r#"version = " ""#)
+        .replace(r#", en = "For **alerts** we keep your Telegram id." }"#, " }")
+        .replace("**Duyurular**", "**Duyurular");
+    let sandbox = Sandbox::with_files(&[("tree.toml", TREE), ("alerts.toml", &broken)]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert_has(&out, "alerts.toml: [alerts_consent]: the version is empty");
+    assert_has(
+        &out,
+        r#"alerts.toml: [alerts_consent]: missing English text; add text.en = "...""#,
+    );
+    assert_has(
+        &out,
+        "alerts.toml: [alerts_consent] Turkish text: a '**' has no partner",
+    );
+    assert_has(&out, "3 problem(s)");
+}
+
+#[test]
+fn a_second_alerts_consent_in_another_file_is_refused() {
+    let sandbox = Sandbox::with_files(&[
+        ("tree.toml", TREE),
+        ("alerts.toml", ALERTS_CONSENT),
+        ("zz_more.toml", ALERTS_CONSENT),
+    ]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert_has(
+        &out,
+        "zz_more.toml: [alerts_consent] is also in dialogues/alerts.toml; keep one alerts consent text",
+    );
+}

@@ -353,6 +353,11 @@ impl Chat {
         outputs_to(&self.api, self.user)
     }
 
+    /// Reads on from here: what was sent so far counts as seen.
+    pub fn cursor_to_end(&mut self) {
+        self.cursor = self.api.calls().len();
+    }
+
     /// How many messages to this person say `needle`.
     pub fn count(&self, needle: &str) -> usize {
         count_to(&self.api, self.user, needle)

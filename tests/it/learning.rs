@@ -21,7 +21,7 @@ async fn decision(engine: &eudesk::engine::Engine, question: &str) -> (Decision,
     (outcome.decision, outcome.matches.first().map(|m| m.id.to_string()))
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_ticket_linked_with_the_button_under_its_post_is_answered_by_the_node_next_time() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
@@ -86,7 +86,7 @@ async fn a_ticket_linked_with_the_button_under_its_post_is_answered_by_the_node_
     assert!(shown.text().unwrap().contains("pcm.budget +1"), "{:?}", shown.text());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_link_in_their_own_words_and_the_command_line_lists_exports_and_removes() {
     let (bot, _clock) = start(|_| {}).await;
     let api = &bot.api;
@@ -145,7 +145,7 @@ async fn staff_link_in_their_own_words_and_the_command_line_lists_exports_and_re
     assert!(!engine.relearn_if_changed().await.unwrap(), "nothing changed since");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_bot_keeps_what_it_learned_and_forgetting_a_person_erases_their_words() {
     let sandbox = crate::helpers::Sandbox::new();
     let clock = crate::tickets_telegram::clock();

@@ -1,5 +1,6 @@
 //! eudesk's integration tests: one binary, one module per feature.
 
+mod alerts;
 mod booking;
 mod booking_telegram;
 #[path = "../support/bot_api.rs"]
@@ -17,6 +18,7 @@ mod learning;
 mod matching;
 mod one_path;
 mod operations;
+mod opportunity_file;
 mod privacy;
 mod sessions_cli;
 mod telegram;

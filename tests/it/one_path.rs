@@ -24,7 +24,7 @@ fn shape(html: &str, ticket: i64, author: &str) -> String {
     html.replace(&format!("#{ticket}"), "#N").replace(author, "AUTHOR")
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn answering_in_telegram_and_on_the_command_line_leaves_the_same_history_and_staff_notes() {
     // The bot on the real clock: the command line queues at the real time.
     let (bot, _clock) = start(|o| o.clock = std::sync::Arc::new(eudesk::clock::SystemClock)).await;
@@ -75,7 +75,7 @@ async fn answering_in_telegram_and_on_the_command_line_leaves_the_same_history_a
     assert_eq!(events(&bot.engine, by_cli).await, kinds);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closing_in_telegram_and_on_the_command_line_leaves_the_same_history_and_staff_notes() {
     // The bot on the real clock: the command line queues at the real time.
     let (bot, _clock) = start(|o| o.clock = std::sync::Arc::new(eudesk::clock::SystemClock)).await;
@@ -129,7 +129,7 @@ async fn closing_in_telegram_and_on_the_command_line_leaves_the_same_history_and
     assert_eq!(sent(api, STAFF_CHAT, "tarafından kapatıldı").len(), 2);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelling_a_session_in_telegram_and_on_the_command_line_tells_registrants_the_same() {
     use eudesk::lang::{Lang, Localized};
     use eudesk::trainings::{Attendee, Email, OrgType, Organisation, PersonName, SessionDetails, SessionState};

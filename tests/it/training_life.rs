@@ -140,7 +140,7 @@ async fn calendar_file(api: &FakeApi, chat: i64, n: usize) -> String {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_create_a_session_by_chat_each_value_checked_and_the_command_line_lists_it() {
     let (bot, _clock) = start(|_| {}).await;
     let mut staff = Chat::new(&bot.api, STAFF_A);
@@ -205,7 +205,7 @@ async fn staff_create_a_session_by_chat_each_value_checked_and_the_command_line_
     assert_eq!(s["state"], "open");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moving_a_session_tells_every_registrant_with_a_calendar_file_that_updates_the_same_entry() {
     let (bot, clock) = start(|_| {}).await;
     let store = bot.engine.store().clone();
@@ -280,7 +280,7 @@ async fn moving_a_session_tells_every_registrant_with_a_calendar_file_that_updat
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_in_survey_certificate_and_its_code_from_the_qr_code_to_the_verification() {
     let (bot, clock) = start(|o| o.trained_before = 1690).await;
     let api = &bot.api;
@@ -453,7 +453,7 @@ async fn check_in_survey_certificate_and_its_code_from_the_qr_code_to_the_verifi
     assert!(file_of(&chart).starts_with(b"\x89PNG\r\n\x1a\n"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_attendee_list_is_a_workbook_a_spreadsheet_reads_back_with_its_turkish_text() {
     let (bot, clock) = start(|_| {}).await;
     let store = bot.engine.store().clone();
@@ -508,7 +508,7 @@ async fn the_attendee_list_is_a_workbook_a_spreadsheet_reads_back_with_its_turki
     assert!(csv.status.success() && stdout(&csv).contains(NAME), "{csv:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_picks_up_an_edit_and_refuses_a_broken_tree_keeping_the_old_one() {
     let (bot, _clock) = start(|_| {}).await;
     let mut person = Chat::new(&bot.api, AYSE);
@@ -546,7 +546,7 @@ async fn reload_picks_up_an_edit_and_refuses_a_broken_tree_keeping_the_old_one()
     assert!(stdout(&cli).contains("no bot is running"), "{}", stdout(&cli));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_eudesk_staff_lang_en_the_staff_chat_reads_english() {
     let (bot, _clock) = start(|o| o.staff_lang = Lang::En).await;
     let api = &bot.api;

@@ -1,0 +1,121 @@
+//! The rules of opportunities and alerts, each in the caller's transaction: publishing
+//! (stored, fanned out to the subscribers of its topics, posted to the channel),
+//! withdrawing, subscriptions, "Remind me" and its reminders, announcing a new training.
+
+use super::messages;
+use super::{Opportunity, Topic};
+use crate::ids::ChatId;
+use crate::lang::Lang;
+use crate::storage::opportunities::{self as q, Carrying, Stored};
+use crate::storage::{StoreError, outbox, trainings};
+use crate::trainings::SessionId;
+use jiff::{SignedDuration, Timestamp};
+use sqlx::SqliteConnection;
+
+/// A published opportunity and its fan-out.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Published {
+    pub id: i64,
+    pub fanout: i64,
+    pub recipients: i64,
+}
+
+/// Stores an opportunity, queues its alert to the subscribers of its topics (each once)
+/// and, with a channel, its post there.
+pub async fn publish(
+    conn: &mut SqliteConnection,
+    o: &Opportunity,
+    by: &str,
+    channel: Option<ChatId>,
+    now: Timestamp,
+) -> Result<Published, StoreError> {
+    let id = q::insert(conn, o, by, now).await?;
+    let (fanout, recipients) = q::queue(conn, Carrying::Opportunity(id), &o.topics, now).await?;
+    if let Some(channel) = channel {
+        let stored = q::get(conn, id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("opportunity {id} vanished")))?;
+        outbox::enqueue(conn, &messages::channel_post(&stored, channel), now).await?;
+    }
+    Ok(Published { id, fanout, recipients })
+}
+
+/// Takes an opportunity off `/opportunities`, stops its alert if still going out, and
+/// drops the reminders asked for it. `false` when there is none or it was withdrawn.
+pub async fn withdraw(conn: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<bool, StoreError> {
+    if !q::withdraw(conn, id, now).await? {
+        return Ok(false);
+    }
+    for fanout in q::sending_of_opportunity(conn, id).await? {
+        q::finish(conn, fanout, "stopped", now).await?;
+    }
+    Ok(true)
+}
+
+/// A new session open for booking, announced to the trainings topic's subscribers.
+/// The fan-out and how many, or `None` when it is not bookable.
+pub async fn announce_session(
+    conn: &mut SqliteConnection,
+    session: SessionId,
+    now: Timestamp,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    let Some(s) = trainings::session(conn, session).await? else {
+        return Ok(None);
+    };
+    if !s.bookable(now) {
+        return Ok(None);
+    }
+    Ok(Some(
+        q::queue(conn, Carrying::Session(session), &[Topic::Trainings], now).await?,
+    ))
+}
+
+/// The outcome of "Remind me".
+#[derive(Debug, PartialEq, Eq)]
+pub enum RemindMe {
+    /// A reminder will come at this time.
+    Set(Timestamp),
+    Already,
+    /// The deadline has passed (or the opportunity was withdrawn).
+    Closed,
+}
+
+/// Asks for one reminder `lead` before the deadline (at once when that moment has
+/// passed but the deadline has not).
+pub async fn remind_me(
+    conn: &mut SqliteConnection,
+    opportunity: i64,
+    user: i64,
+    lang: Lang,
+    lead: SignedDuration,
+    now: Timestamp,
+) -> Result<RemindMe, StoreError> {
+    let Some(stored) = q::get(conn, opportunity).await? else {
+        return Ok(RemindMe::Closed);
+    };
+    let deadline = stored.opportunity.deadline;
+    if stored.withdrawn || deadline <= now {
+        return Ok(RemindMe::Closed);
+    }
+    let due = deadline.checked_sub(lead).unwrap_or(now).max(now);
+    Ok(if q::remind(conn, opportunity, user, lang, due, now).await? {
+        RemindMe::Set(due)
+    } else {
+        RemindMe::Already
+    })
+}
+
+/// Queues the reminders due now. One whose deadline passed (the bot was down), or whose
+/// opportunity was withdrawn, is dropped instead: never a reminder after the deadline.
+pub async fn queue_reminders(conn: &mut SqliteConnection, now: Timestamp) -> Result<usize, StoreError> {
+    let mut queued = 0;
+    for (opportunity, user, lang) in q::due_reminders(conn, now).await? {
+        let stored: Option<Stored> = q::get(conn, opportunity).await?;
+        if let Some(stored) = stored.filter(|s| !s.withdrawn && s.opportunity.deadline > now) {
+            outbox::enqueue(conn, &messages::reminder(&stored, user, lang), now).await?;
+            queued += 1;
+        }
+        q::reminder_sent(conn, opportunity, user, now).await?;
+    }
+    Ok(queued)
+}

@@ -1,0 +1,532 @@
+//! Opportunities, subscriptions, fan-outs and "Remind me", as plain queries; the rules
+//! are in `crate::opportunities::service`.
+
+use super::{Op, StoreError, parse_ts, ts};
+use crate::lang::{Lang, Localized};
+use crate::opportunities::{Opportunity, Topic};
+use jiff::Timestamp;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+/// An opportunity as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stored {
+    pub id: i64,
+    pub opportunity: Opportunity,
+    pub published_by: String,
+    pub published_at: Timestamp,
+    pub withdrawn: bool,
+}
+
+fn topics_text(topics: &[Topic]) -> String {
+    topics.iter().map(|t| t.id()).collect::<Vec<_>>().join(" ")
+}
+
+fn topics_of(text: &str) -> Vec<Topic> {
+    text.split_whitespace().filter_map(Topic::parse).collect()
+}
+
+fn stored_from(row: &SqliteRow) -> Result<Stored, StoreError> {
+    let age_min: Option<i64> = row.try_get("age_min")?;
+    let age_max: Option<i64> = row.try_get("age_max")?;
+    Ok(Stored {
+        id: row.try_get("id")?,
+        opportunity: Opportunity {
+            topics: topics_of(&row.try_get::<String, _>("topics")?),
+            title: Localized::new(row.try_get("title_tr")?, row.try_get("title_en")?),
+            text: Localized::new(row.try_get("text_tr")?, row.try_get("text_en")?),
+            url: row.try_get("url")?,
+            deadline: parse_ts(row.try_get("deadline")?)?,
+            ages: age_min.zip(age_max).map(|(a, b)| (a as u8, b as u8)),
+        },
+        published_by: row.try_get("published_by")?,
+        published_at: parse_ts(row.try_get("published_at")?)?,
+        withdrawn: row.try_get::<Option<String>, _>("withdrawn_at")?.is_some(),
+    })
+}
+
+const COLUMNS: &str = "id, topics, title_tr, title_en, text_tr, text_en, url, deadline, age_min, age_max, published_by, published_at, withdrawn_at";
+
+pub async fn insert(conn: &mut SqliteConnection, o: &Opportunity, by: &str, now: Timestamp) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO opportunities (topics, title_tr, title_en, text_tr, text_en, url, deadline, age_min, age_max, published_by, published_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(topics_text(&o.topics))
+    .bind(&o.title.tr)
+    .bind(&o.title.en)
+    .bind(&o.text.tr)
+    .bind(&o.text.en)
+    .bind(&o.url)
+    .bind(ts(o.deadline))
+    .bind(o.ages.map(|a| a.0 as i64))
+    .bind(o.ages.map(|a| a.1 as i64))
+    .bind(by)
+    .bind(ts(now))
+    .fetch_one(conn)
+    .await
+    .op("store an opportunity")
+}
+
+pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Option<Stored>, StoreError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM opportunities WHERE id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .op("load an opportunity")?;
+    row.as_ref().map(stored_from).transpose()
+}
+
+/// Open now (deadline ahead, not withdrawn), newest first.
+pub async fn open(conn: &mut SqliteConnection, now: Timestamp) -> Result<Vec<Stored>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM opportunities WHERE withdrawn_at IS NULL AND deadline > ? ORDER BY published_at DESC, id DESC"
+    ))
+    .bind(ts(now))
+    .fetch_all(conn)
+    .await
+    .op("list open opportunities")?;
+    rows.iter().map(stored_from).collect()
+}
+
+/// Every opportunity, newest first.
+pub async fn all(conn: &mut SqliteConnection) -> Result<Vec<Stored>, StoreError> {
+    let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM opportunities ORDER BY id DESC"))
+        .fetch_all(conn)
+        .await
+        .op("list opportunities")?;
+    rows.iter().map(stored_from).collect()
+}
+
+/// `false` when there is none or it was withdrawn already.
+pub async fn withdraw(conn: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<bool, StoreError> {
+    let done = sqlx::query("UPDATE opportunities SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL")
+        .bind(ts(now))
+        .bind(id)
+        .execute(conn)
+        .await
+        .op("withdraw an opportunity")?;
+    Ok(done.rows_affected() == 1)
+}
+
+// ---- subscriptions ------------------------------------------------------------------
+
+pub async fn topics_of_user(conn: &mut SqliteConnection, user: i64) -> Result<Vec<Topic>, StoreError> {
+    let ids: Vec<String> = sqlx::query_scalar("SELECT topic FROM subscriptions WHERE user_id = ?")
+        .bind(user)
+        .fetch_all(conn)
+        .await
+        .op("read a person's topics")?;
+    let mut topics: Vec<Topic> = ids.iter().filter_map(|t| Topic::parse(t)).collect();
+    topics.sort();
+    Ok(topics)
+}
+
+/// `true` when it is new.
+pub async fn subscribe(
+    conn: &mut SqliteConnection,
+    user: i64,
+    topic: Topic,
+    lang: Lang,
+    consent_version: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO subscriptions (user_id, topic, lang, consent_version, subscribed_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id, topic) DO NOTHING",
+    )
+    .bind(user)
+    .bind(topic.id())
+    .bind(lang.code())
+    .bind(consent_version)
+    .bind(ts(now))
+    .execute(&mut *conn)
+    .await
+    .op("subscribe to a topic")?;
+    if done.rows_affected() == 1 {
+        log_change(conn, topic, 1, now).await?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// Removes the person's subscriptions to `topics` (every topic when `None`); the
+/// topics removed.
+pub async fn unsubscribe(
+    conn: &mut SqliteConnection,
+    user: i64,
+    topics: Option<&[Topic]>,
+    now: Timestamp,
+) -> Result<Vec<Topic>, StoreError> {
+    let had = topics_of_user(&mut *conn, user).await?;
+    let gone: Vec<Topic> = had
+        .into_iter()
+        .filter(|t| topics.is_none_or(|only| only.contains(t)))
+        .collect();
+    for topic in &gone {
+        sqlx::query("DELETE FROM subscriptions WHERE user_id = ? AND topic = ?")
+            .bind(user)
+            .bind(topic.id())
+            .execute(&mut *conn)
+            .await
+            .op("unsubscribe from a topic")?;
+        log_change(conn, *topic, -1, now).await?;
+    }
+    Ok(gone)
+}
+
+/// Alerts follow the person's language.
+pub async fn set_language(conn: &mut SqliteConnection, user: i64, lang: Lang) -> Result<(), StoreError> {
+    sqlx::query("UPDATE subscriptions SET lang = ? WHERE user_id = ?")
+        .bind(lang.code())
+        .bind(user)
+        .execute(conn)
+        .await
+        .op("change the language of a person's alerts")?;
+    Ok(())
+}
+
+async fn log_change(conn: &mut SqliteConnection, topic: Topic, change: i64, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO subscription_log (at, topic, change) VALUES (?, ?, ?)")
+        .bind(ts(now))
+        .bind(topic.id())
+        .bind(change)
+        .execute(conn)
+        .await
+        .op("log a subscription change")?;
+    Ok(())
+}
+
+/// Subscribers per topic now.
+pub async fn subscribers_per_topic(conn: &mut SqliteConnection) -> Result<Vec<(String, i64)>, StoreError> {
+    sqlx::query_as("SELECT topic, COUNT(*) FROM subscriptions GROUP BY topic ORDER BY topic")
+        .fetch_all(conn)
+        .await
+        .op("count subscribers per topic")
+}
+
+/// The subscription log since `since`, oldest first: (at, topic, change).
+pub async fn subscription_log(
+    conn: &mut SqliteConnection,
+    since: Timestamp,
+) -> Result<Vec<(String, String, i64)>, StoreError> {
+    sqlx::query_as("SELECT at, topic, change FROM subscription_log WHERE at >= ? ORDER BY at")
+        .bind(ts(since))
+        .fetch_all(conn)
+        .await
+        .op("read the subscription log")
+}
+
+// ---- fan-outs -----------------------------------------------------------------------
+
+/// What a fan-out carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carrying {
+    Opportunity(i64),
+    Session(crate::trainings::SessionId),
+}
+
+/// A fan-out with its counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fanout {
+    pub id: i64,
+    pub carrying: Carrying,
+    pub state: String,
+    pub total: i64,
+    pub sent: i64,
+    pub blocked: i64,
+    pub failed: i64,
+    pub pending: i64,
+    pub progress_message: Option<i64>,
+}
+
+/// Queues a fan-out to the subscribers of `topics` now: each person once, in the
+/// language of their subscription. The fan-out's id, and how many recipients.
+pub async fn queue(
+    conn: &mut SqliteConnection,
+    carrying: Carrying,
+    topics: &[Topic],
+    now: Timestamp,
+) -> Result<(i64, i64), StoreError> {
+    let (opportunity, session) = match carrying {
+        Carrying::Opportunity(id) => (Some(id), None),
+        Carrying::Session(id) => (None, Some(id.0)),
+    };
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO fanouts (opportunity_id, session_id, created_at, total) VALUES (?, ?, ?, 0) RETURNING id",
+    )
+    .bind(opportunity)
+    .bind(session)
+    .bind(ts(now))
+    .fetch_one(&mut *conn)
+    .await
+    .op("start a fan-out")?;
+    let placeholders = vec!["?"; topics.len()].join(", ");
+    let sql = format!(
+        "INSERT INTO fanout_recipients (fanout_id, user_id, lang)
+         SELECT ?, user_id, MIN(lang) FROM subscriptions WHERE topic IN ({placeholders}) GROUP BY user_id"
+    );
+    let mut insert = sqlx::query(&sql).bind(id);
+    for t in topics {
+        insert = insert.bind(t.id());
+    }
+    let total = insert
+        .execute(&mut *conn)
+        .await
+        .op("list a fan-out's recipients")?
+        .rows_affected() as i64;
+    sqlx::query("UPDATE fanouts SET total = ?, state = CASE WHEN ? = 0 THEN 'done' ELSE 'sending' END, finished_at = CASE WHEN ? = 0 THEN ? END WHERE id = ?")
+        .bind(total)
+        .bind(total)
+        .bind(total)
+        .bind(ts(now))
+        .bind(id)
+        .execute(conn)
+        .await
+        .op("count a fan-out's recipients")?;
+    Ok((id, total))
+}
+
+fn fanout_from(row: &SqliteRow) -> Result<Fanout, StoreError> {
+    let opportunity: Option<i64> = row.try_get("opportunity_id")?;
+    let session: Option<i64> = row.try_get("session_id")?;
+    let carrying = match (opportunity, session) {
+        (Some(o), _) => Carrying::Opportunity(o),
+        (None, Some(s)) => Carrying::Session(crate::trainings::SessionId(s)),
+        (None, None) => return Err(StoreError::Corrupt("a fan-out carrying nothing".into())),
+    };
+    Ok(Fanout {
+        id: row.try_get("id")?,
+        carrying,
+        state: row.try_get("state")?,
+        total: row.try_get("total")?,
+        sent: row.try_get("sent")?,
+        blocked: row.try_get("blocked")?,
+        failed: row.try_get("failed")?,
+        pending: row.try_get("pending")?,
+        progress_message: row.try_get("progress_message")?,
+    })
+}
+
+/// Live counts while sending; the counts kept at the end afterwards.
+const FANOUT_SELECT: &str = "SELECT f.id, f.opportunity_id, f.session_id, f.state, f.total, f.progress_message,
+    CASE WHEN f.state = 'sending' THEN (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = f.id AND r.state = 'sent') ELSE f.sent END AS sent,
+    CASE WHEN f.state = 'sending' THEN (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = f.id AND r.state = 'blocked') ELSE f.blocked END AS blocked,
+    CASE WHEN f.state = 'sending' THEN (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = f.id AND r.state = 'failed') ELSE f.failed END AS failed,
+    (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = f.id AND r.state = 'pending') AS pending
+    FROM fanouts f";
+
+pub async fn fanout(conn: &mut SqliteConnection, id: i64) -> Result<Option<Fanout>, StoreError> {
+    let row = sqlx::query(&format!("{FANOUT_SELECT} WHERE f.id = ?"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .op("load a fan-out")?;
+    row.as_ref().map(fanout_from).transpose()
+}
+
+/// A fan-out's state alone ("sending", "done", "stopped"): read after every batch.
+pub async fn state(conn: &mut SqliteConnection, fanout: i64) -> Result<Option<String>, StoreError> {
+    let states: Vec<String> = sqlx::query_scalar("SELECT state FROM fanouts WHERE id = ?")
+        .bind(fanout)
+        .fetch_all(conn)
+        .await
+        .op("read a fan-out's state")?;
+    Ok(states.into_iter().next())
+}
+
+/// The oldest fan-out still sending.
+pub async fn next_sending(conn: &mut SqliteConnection) -> Result<Option<i64>, StoreError> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM fanouts WHERE state = 'sending' ORDER BY id LIMIT 1")
+        .fetch_all(conn)
+        .await
+        .op("find a fan-out to send")?;
+    Ok(ids.into_iter().next())
+}
+
+/// The fan-outs of an opportunity still sending.
+pub async fn sending_of_opportunity(conn: &mut SqliteConnection, opportunity: i64) -> Result<Vec<i64>, StoreError> {
+    sqlx::query_scalar("SELECT id FROM fanouts WHERE state = 'sending' AND opportunity_id = ?")
+        .bind(opportunity)
+        .fetch_all(conn)
+        .await
+        .op("find an opportunity's fan-outs")
+}
+
+/// Up to `limit` recipients still to be sent: (user, language).
+pub async fn pending(conn: &mut SqliteConnection, fanout: i64, limit: i64) -> Result<Vec<(i64, Lang)>, StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, lang FROM fanout_recipients WHERE fanout_id = ? AND state = 'pending' ORDER BY user_id LIMIT ?",
+    )
+    .bind(fanout)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .op("read a fan-out's next recipients")?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, l)| (u, Lang::parse(&l).unwrap_or(Lang::Tr)))
+        .collect())
+}
+
+/// Records what became of one recipient ("sent", "blocked", "failed").
+pub async fn mark(conn: &mut SqliteConnection, fanout: i64, user: i64, state: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE fanout_recipients SET state = ? WHERE fanout_id = ? AND user_id = ? AND state = 'pending'")
+        .bind(state)
+        .bind(fanout)
+        .bind(user)
+        .execute(conn)
+        .await
+        .op("record a fan-out delivery")?;
+    Ok(())
+}
+
+/// Ends a fan-out: `done` when all were tried, `stopped` by staff (the rest marked so).
+pub async fn finish(conn: &mut SqliteConnection, fanout: i64, state: &str, now: Timestamp) -> Result<bool, StoreError> {
+    if state == "stopped" {
+        sqlx::query("UPDATE fanout_recipients SET state = 'stopped' WHERE fanout_id = ? AND state = 'pending'")
+            .bind(fanout)
+            .execute(&mut *conn)
+            .await
+            .op("stop a fan-out's remaining deliveries")?;
+    }
+    let done = sqlx::query(
+        "UPDATE fanouts SET state = ?, finished_at = ?,
+             sent = (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = fanouts.id AND r.state = 'sent'),
+             blocked = (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = fanouts.id AND r.state = 'blocked'),
+             failed = (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = fanouts.id AND r.state = 'failed')
+         WHERE id = ? AND state = 'sending'",
+    )
+    .bind(state)
+    .bind(ts(now))
+    .bind(fanout)
+        .execute(conn)
+        .await
+        .op("end a fan-out")?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_progress_message(conn: &mut SqliteConnection, fanout: i64, message: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE fanouts SET progress_message = ? WHERE id = ?")
+        .bind(message)
+        .bind(fanout)
+        .execute(conn)
+        .await
+        .op("remember a fan-out's progress post")?;
+    Ok(())
+}
+
+/// Totals over every fan-out: (recipients, sent, blocked, failed).
+pub async fn fanout_totals(conn: &mut SqliteConnection) -> Result<(i64, i64, i64, i64), StoreError> {
+    sqlx::query_as(&format!(
+        "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(sent), 0), COALESCE(SUM(blocked), 0), COALESCE(SUM(failed), 0)
+         FROM ({FANOUT_SELECT})"
+    ))
+    .fetch_one(conn)
+    .await
+    .op("count alerts sent")
+}
+
+// ---- reminders ----------------------------------------------------------------------
+
+/// `false` when the person had asked already.
+pub async fn remind(
+    conn: &mut SqliteConnection,
+    opportunity: i64,
+    user: i64,
+    lang: Lang,
+    due: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO opportunity_reminders (opportunity_id, user_id, lang, due_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (opportunity_id, user_id) DO NOTHING",
+    )
+    .bind(opportunity)
+    .bind(user)
+    .bind(lang.code())
+    .bind(ts(due))
+    .execute(&mut *conn)
+    .await
+    .op("ask for a reminder")?;
+    if done.rows_affected() == 1 {
+        sqlx::query("INSERT INTO remind_presses (at) VALUES (?)")
+            .bind(ts(now))
+            .execute(conn)
+            .await
+            .op("count a reminder asked for")?;
+    }
+    Ok(done.rows_affected() == 1)
+}
+
+/// Reminders due by `now` and not sent: (opportunity, user, language).
+pub async fn due_reminders(conn: &mut SqliteConnection, now: Timestamp) -> Result<Vec<(i64, i64, Lang)>, StoreError> {
+    let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT opportunity_id, user_id, lang FROM opportunity_reminders WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at",
+    )
+    .bind(ts(now))
+    .fetch_all(conn)
+    .await
+    .op("find due reminders")?;
+    Ok(rows
+        .into_iter()
+        .map(|(o, u, l)| (o, u, Lang::parse(&l).unwrap_or(Lang::Tr)))
+        .collect())
+}
+
+pub async fn reminder_sent(
+    conn: &mut SqliteConnection,
+    opportunity: i64,
+    user: i64,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE opportunity_reminders SET sent_at = ? WHERE opportunity_id = ? AND user_id = ?")
+        .bind(ts(now))
+        .bind(opportunity)
+        .bind(user)
+        .execute(conn)
+        .await
+        .op("mark a reminder sent")?;
+    Ok(())
+}
+
+pub async fn remind_presses(conn: &mut SqliteConnection) -> Result<i64, StoreError> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM remind_presses")
+        .fetch_one(conn)
+        .await
+        .op("count reminders asked for")
+}
+
+// ---- privacy ------------------------------------------------------------------------
+
+/// Everything about a person here: subscriptions, reminders, their place in fan-outs.
+pub async fn forget_user(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> Result<(), StoreError> {
+    unsubscribe(&mut *conn, user, None, now).await?;
+    for (table, what) in [
+        ("opportunity_reminders", "forget a person's reminders"),
+        ("fanout_recipients", "forget a person's alerts"),
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = ?"))
+            .bind(user)
+            .execute(&mut *conn)
+            .await
+            .op(what)?;
+    }
+    Ok(())
+}
+
+/// Who got which alert, once the alert is old: only counts are kept.
+pub async fn forget_before(conn: &mut SqliteConnection, before: Timestamp) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM fanout_recipients WHERE fanout_id IN (SELECT id FROM fanouts WHERE state != 'sending' AND finished_at < ?)",
+    )
+    .bind(ts(before))
+    .execute(&mut *conn)
+    .await
+    .op("forget who got old alerts")?;
+    sqlx::query("DELETE FROM opportunity_reminders WHERE sent_at IS NOT NULL AND sent_at < ?")
+        .bind(ts(before))
+        .execute(conn)
+        .await
+        .op("forget old reminders")?;
+    Ok(())
+}

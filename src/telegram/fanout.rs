@@ -1,0 +1,277 @@
+//! Delivering alerts to their subscribers: one fan-out at a time, recipients in
+//! batches, each marked once Telegram accepted it (after a crash only the message in
+//! flight can go twice), paced under Telegram's broadcast limit, people who blocked the
+//! bot unsubscribed, progress edited in place in the staff chat, stoppable there. A task
+//! of its own beside the outbox, so answers and reminders owed to single people never
+//! wait behind a long fan-out.
+
+use super::handlers::keyboard;
+use super::sender::Sender;
+use super::staff_chat::StaffChat;
+use crate::engine::Engine;
+use crate::lang::Lang;
+use crate::opportunities::messages;
+use crate::storage::opportunities::{self as q, Carrying, Fanout, Stored};
+use crate::trainings::Session;
+use std::time::{Duration, Instant};
+use teloxide::prelude::ChatId;
+use teloxide::types::MessageId as TgMessageId;
+use teloxide::{ApiError, RequestError};
+
+/// How often an idle worker looks for a fan-out (the command line may queue one).
+const POLL: Duration = Duration::from_millis(500);
+
+/// Recipients read at once.
+const BATCH: i64 = 64;
+
+/// How often the staff chat's progress post is edited.
+const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+
+/// What one fan-out carries, loaded once.
+enum Content {
+    Opportunity(Box<Stored>),
+    Session(Box<Session>),
+    /// Gone (withdrawn and erased, or a deleted session): nothing to send.
+    Nothing,
+}
+
+impl Content {
+    fn title(&self, lang: Lang) -> String {
+        match self {
+            Content::Opportunity(s) => s.opportunity.title.get(lang).clone(),
+            Content::Session(s) => s.title(lang).to_owned(),
+            Content::Nothing => "—".to_owned(),
+        }
+    }
+
+    fn message(&self, user: i64, lang: Lang) -> Option<crate::message::OutMessage> {
+        match self {
+            Content::Opportunity(s) => Some(messages::alert(s, user, lang)),
+            Content::Session(s) => Some(messages::session_announcement(s, user, lang)),
+            Content::Nothing => None,
+        }
+    }
+}
+
+/// Spaces sends evenly: at most `per_second`, never in bursts.
+struct Pacer {
+    every: Option<Duration>,
+    next: tokio::time::Instant,
+}
+
+impl Pacer {
+    fn new(per_second: Option<u32>) -> Pacer {
+        Pacer {
+            every: per_second.map(|n| Duration::from_secs(1) / n.max(1)),
+            next: tokio::time::Instant::now(),
+        }
+    }
+
+    async fn wait(&mut self) {
+        let Some(every) = self.every else { return };
+        let now = tokio::time::Instant::now();
+        if self.next > now {
+            tokio::time::sleep_until(self.next).await;
+        }
+        self.next = self.next.max(now) + every;
+    }
+}
+
+/// What became of one recipient.
+enum Outcome {
+    Sent,
+    /// They blocked the bot or their account is gone: unsubscribed.
+    Blocked,
+    Failed,
+}
+
+fn gone(err: &RequestError) -> bool {
+    matches!(
+        err,
+        RequestError::Api(
+            ApiError::BotBlocked
+                | ApiError::UserDeactivated
+                | ApiError::ChatNotFound
+                | ApiError::BotKicked
+                | ApiError::BotKickedFromSupergroup
+                | ApiError::CantInitiateConversation
+        )
+    )
+}
+
+/// Sends one alert, retrying what Telegram asks to retry (a few times).
+async fn send_one(sender: &Sender, content: &Content, user: i64, lang: Lang) -> Outcome {
+    let Some(message) = content.message(user, lang) else {
+        return Outcome::Failed;
+    };
+    let markup = keyboard(&message.keyboard);
+    for attempt in 0..5u32 {
+        match sender.send(ChatId(user), &message.html, markup.clone()).await {
+            Ok(_) => return Outcome::Sent,
+            Err(err) if gone(&err) => return Outcome::Blocked,
+            Err(RequestError::RetryAfter(wait)) => tokio::time::sleep(wait.duration()).await,
+            Err(err) if super::transient(&err) => {
+                tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await
+            }
+            Err(err) => {
+                tracing::warn!(%err, "an alert was refused");
+                return Outcome::Failed;
+            }
+        }
+    }
+    Outcome::Failed
+}
+
+/// Sends fan-outs until the task is stopped; a stop leaves the rest for the next start.
+pub async fn deliver(
+    sender: Sender,
+    engine: Engine,
+    staff: StaffChat,
+    per_second: Option<u32>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut pacer = Pacer::new(per_second);
+    while !*stop.borrow() {
+        let next = engine.store().read(async |c| q::next_sending(c).await).await;
+        match next {
+            Ok(Some(id)) => {
+                if let Err(err) = run(&sender, &engine, &staff, &mut pacer, id, &stop).await {
+                    tracing::error!(%err, fanout = id, "an alert's delivery was interrupted");
+                    tokio::time::sleep(POLL * 4).await;
+                }
+            }
+            Ok(None) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(POLL) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+            Err(err) => {
+                tracing::error!(%err, "could not look for alerts to send");
+                tokio::time::sleep(POLL * 4).await;
+            }
+        }
+    }
+}
+
+async fn load(engine: &Engine, id: i64) -> anyhow::Result<Option<(Fanout, Content)>> {
+    let loaded = engine
+        .store()
+        .read(async |c| {
+            let Some(f) = q::fanout(&mut *c, id).await? else {
+                return Ok::<_, crate::storage::StoreError>(None);
+            };
+            let content = match f.carrying {
+                Carrying::Opportunity(o) => q::get(&mut *c, o)
+                    .await?
+                    .map_or(Content::Nothing, |s| Content::Opportunity(Box::new(s))),
+                Carrying::Session(s) => crate::storage::trainings::session(c, s)
+                    .await?
+                    .map_or(Content::Nothing, |s| Content::Session(Box::new(s))),
+            };
+            Ok(Some((f, content)))
+        })
+        .await?;
+    Ok(loaded)
+}
+
+/// The progress post: sent the first time, edited after.
+async fn progress(sender: &Sender, engine: &Engine, staff: &StaffChat, f: &Fanout, content: &Content) {
+    let lang = engine.staff_lang();
+    let Ok(Some(chat)) = staff.current().await else { return };
+    let (html, buttons) = messages::progress(f, &content.title(lang), lang);
+    let markup = keyboard(&buttons);
+    match f.progress_message {
+        Some(message) => {
+            let message = TgMessageId(message as i32);
+            if let Err(err) = sender.edit(ChatId(chat), message, &html, markup).await
+                && !matches!(err, RequestError::Api(ApiError::MessageNotModified))
+            {
+                tracing::debug!(%err, "could not edit an alert's progress post");
+            }
+        }
+        None => match sender.send(ChatId(chat), &html, markup).await {
+            Ok(message) => {
+                let id = f.id;
+                let saved = engine
+                    .store()
+                    .write(async |c| q::set_progress_message(c, id, message.0 as i64).await)
+                    .await;
+                if let Err(err) = saved {
+                    tracing::warn!(%err, "could not remember an alert's progress post");
+                }
+            }
+            Err(err) => tracing::warn!(%err, "could not post an alert's progress"),
+        },
+    }
+}
+
+async fn run(
+    sender: &Sender,
+    engine: &Engine,
+    staff: &StaffChat,
+    pacer: &mut Pacer,
+    id: i64,
+    stop: &tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<()> {
+    let Some((mut f, content)) = load(engine, id).await? else {
+        return Ok(());
+    };
+    if f.progress_message.is_none() {
+        progress(sender, engine, staff, &f, &content).await;
+    }
+    let mut shown = Instant::now();
+    loop {
+        if *stop.borrow() {
+            return Ok(());
+        }
+        let batch = engine.store().read(async |c| q::pending(c, id, BATCH).await).await?;
+        // Staff may have pressed Stop (or the opportunity was withdrawn) meanwhile.
+        let state = engine.store().read(async |c| q::state(c, id).await).await?;
+        if state.as_deref() != Some("sending") || batch.is_empty() {
+            let now = engine.now();
+            engine
+                .store()
+                .write(async |c| q::finish(c, id, "done", now).await)
+                .await?;
+            if let Some((latest, _)) = load(engine, id).await? {
+                progress(sender, engine, staff, &latest, &content).await;
+            }
+            return Ok(());
+        }
+        // One at a time: a crash can then repeat at most the one message in flight.
+        for &(user, lang) in &batch {
+            if *stop.borrow() {
+                return Ok(());
+            }
+            pacer.wait().await;
+            let outcome = send_one(sender, &content, user, lang).await;
+            let now = engine.now();
+            let state = match outcome {
+                Outcome::Sent => "sent",
+                Outcome::Blocked => "blocked",
+                Outcome::Failed => "failed",
+            };
+            engine
+                .store()
+                .write(async |c| {
+                    q::mark(&mut *c, id, user, state).await?;
+                    if matches!(outcome, Outcome::Blocked) {
+                        q::unsubscribe(c, user, None, now).await?;
+                    }
+                    Ok::<_, crate::storage::StoreError>(())
+                })
+                .await?;
+            if shown.elapsed() >= PROGRESS_EVERY {
+                if let Some(latest) = engine.store().read(async |c| q::fanout(c, id).await).await? {
+                    f = latest;
+                    if f.state != "sending" {
+                        break;
+                    }
+                    progress(sender, engine, staff, &f, &content).await;
+                }
+                shown = Instant::now();
+            }
+        }
+    }
+}

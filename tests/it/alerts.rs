@@ -1,0 +1,485 @@
+//! Opportunities and alerts (issue 14) through the real adapter and the loopback fake
+//! Bot API: subscribing after the consent, an alert reaching exactly the subscribers of
+//! its topics in their language, stopping from the alert's buttons, "Remind me" before
+//! the deadline and never after, a blocked subscriber removed, `/forget`, staff
+//! publishing from Telegram, a new training announced, and a fan-out killed half-way
+//! and finished after a restart without doubles.
+
+use crate::fake_api::{Call, FakeApi};
+use crate::helpers::{Chat, Process, Sandbox, WAIT, stdout};
+use crate::tickets_telegram::{STAFF_A, STAFF_CHAT, engine_for, has_button, wait_one};
+use eudesk::clock::{Clock, ManualClock};
+use eudesk::lang::Lang;
+use eudesk::opportunities::{Topic, TopicSet};
+use eudesk::storage::Store;
+use eudesk::storage::opportunities as q;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::Duration;
+
+const CONSENT: &str = r#"
+[alerts_consent]
+version = "alerts-test-1"
+text = { tr = "Duyurular için Telegram kimliğinizi ve konularınızı saklarız.", en = "For alerts we keep your Telegram id and your topics." }
+"#;
+
+/// An opportunity file as staff would write it.
+fn opportunity_file(topics: &str, deadline: &str) -> String {
+    format!(
+        r#"topics = [{topics}]
+title = {{ tr = "Avrupa Dayanışma Programı gönüllülüğü", en = "European Solidarity Corps volunteering" }}
+text = {{ tr = "Portekiz'de 6 ay **gönüllülük**; yol ve konaklama karşılanır.", en = "Six months of **volunteering** in Portugal; travel and housing covered." }}
+url = "https://youth.europa.eu/solidarity_en"
+deadline = {deadline}
+ages = [18, 30]
+"#
+    )
+}
+
+async fn start() -> (crate::helpers::Running, Arc<ManualClock>) {
+    let sandbox = Sandbox::new();
+    sandbox.write("alerts.toml", CONSENT);
+    let clock = crate::tickets_telegram::clock();
+    let engine = engine_for(&sandbox, clock.clone(), |_| {}).await;
+    (crate::helpers::Running::start(sandbox, engine, false).await, clock)
+}
+
+/// Subscribes `user` straight in the database (for tests whose subject is not that).
+async fn subscribed(store: &Store, user: i64, lang: Lang, topics: &[Topic]) {
+    let now = jiff::Timestamp::now();
+    for topic in topics {
+        store
+            .write(async |c| q::subscribe(c, user, *topic, lang, "alerts-test-1", now).await)
+            .await
+            .unwrap();
+    }
+}
+
+async fn topics_of(store: &Store, user: i64) -> Vec<Topic> {
+    store.read(async |c| q::topics_of_user(c, user).await).await.unwrap()
+}
+
+/// Publishes from the command line, as staff on the server would; the opportunity's id.
+/// (The tests that call it run on a multi-threaded runtime: the command line blocks this
+/// thread while the bot, on the others, keeps working.)
+fn publish(bot: &crate::helpers::Running, topics: &str, deadline: &str) -> i64 {
+    let file = bot.sandbox.dialogues().with_file_name("opportunity.toml");
+    std::fs::write(&file, opportunity_file(topics, deadline)).unwrap();
+    let out = bot
+        .sandbox
+        .eudesk(&["opportunities", "add", file.to_str().unwrap()], "");
+    assert!(out.status.success(), "{out:?}");
+    stdout(&out).trim().parse().expect("the new id")
+}
+
+fn sends_to(api: &FakeApi, chat: i64, needle: &str) -> Vec<Call> {
+    api.calls()
+        .into_iter()
+        .filter(|c| c.method == "sendMessage" && c.chat_id() == Some(chat))
+        .filter(|c| c.text().is_some_and(|t| t.contains(needle)))
+        .collect()
+}
+
+#[tokio::test]
+async fn subscribing_asks_for_the_consent_first_then_topics_toggle() {
+    let (bot, _clock) = start().await;
+    let store = bot.engine.store().clone();
+    let mut ayse = Chat::new(&bot.api, 101);
+    ayse.say("/subscribe");
+    let consent = ayse
+        .expect("sendMessage", "Telegram kimliğinizi ve konularınızı saklarız")
+        .await;
+    assert!(has_button(&consent, "ac:"), "{:?}", consent.buttons());
+    assert!(topics_of(&store, 101).await.is_empty(), "nothing before the consent");
+
+    ayse.press(&consent, "ac:");
+    let topics = ayse.expect("editMessageText", "Hangi konularda").await;
+    assert_eq!(topics.buttons().len(), Topic::ALL.len() + 1, "{:?}", topics.buttons());
+    ayse.press(&topics, "tg:volunteering");
+    let topics = ayse.expect("editMessageText", "1 konuda").await;
+    assert!(
+        topics
+            .buttons()
+            .iter()
+            .any(|(l, d)| l.starts_with("✅") && d == "tg:volunteering")
+    );
+    ayse.press(&topics, "tg:trainings");
+    let topics = ayse.expect("editMessageText", "2 konuda").await;
+    ayse.press(&topics, "tg:volunteering");
+    let topics = ayse.expect("editMessageText", "1 konuda").await;
+    ayse.press(&topics, "ad:");
+    ayse.expect("editMessageText", "Büronun PCM eğitimleri").await;
+    assert_eq!(topics_of(&store, 101).await, [Topic::Trainings]);
+    let version: String = store
+        .read(async |c| {
+            sqlx::query_scalar::<_, String>("SELECT consent_version FROM subscriptions WHERE user_id = 101")
+                .fetch_one(c)
+                .await
+                .map_err(|e| eudesk::storage::StoreError::Corrupt(e.to_string()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        version, "alerts-test-1",
+        "the consent's version is kept with the subscription"
+    );
+
+    // A second /subscribe goes straight to the topics; /privacy lists them.
+    ayse.say("/subscribe");
+    ayse.expect("sendMessage", "1 konuda").await;
+    ayse.say("/privacy");
+    let privacy = ayse.expect("sendMessage", "Duyuru abonelikleriniz").await;
+    assert!(privacy.text().unwrap().contains("Büronun PCM eğitimleri"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_reaches_exactly_the_subscribers_of_its_topics_in_their_language() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 201, Lang::Tr, &[Topic::Volunteering]).await;
+    subscribed(&store, 202, Lang::En, &[Topic::Volunteering, Topic::Calls]).await;
+    subscribed(&store, 203, Lang::Tr, &[Topic::Calls]).await;
+
+    let id = publish(&bot, r#""volunteering""#, "2027-03-01T23:59:00");
+    let tr = api.wait_for("sendMessage", |c| c.chat_id() == Some(201), WAIT).await;
+    let en = api.wait_for("sendMessage", |c| c.chat_id() == Some(202), WAIT).await;
+    let text = tr.text().unwrap();
+    assert!(
+        text.contains("Avrupa Dayanışma Programı") && text.contains("<b>gönüllülük</b>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("18–30 yaş") && text.contains("1 Mart 2027, 23:59"),
+        "{text}"
+    );
+    let text = en.text().unwrap();
+    assert!(
+        text.contains("European Solidarity Corps") && text.contains("1 March 2027, 23:59"),
+        "{text}"
+    );
+    for call in [&tr, &en] {
+        assert!(has_button(call, &format!("rm:{id}")), "{:?}", call.buttons());
+        assert!(has_button(
+            call,
+            &format!("us:{}", TopicSet::of(&[Topic::Volunteering]).bits())
+        ));
+        assert!(has_button(call, &format!("us:{}", TopicSet::ALL.bits())));
+    }
+    // The progress post ends with every recipient counted.
+    api.wait_for(
+        "editMessageText",
+        |c| c.chat_id() == Some(STAFF_CHAT) && c.text().is_some_and(|t| t.contains("2 / 2")),
+        WAIT,
+    )
+    .await;
+    assert!(
+        sends_to(api, 203, "").is_empty(),
+        "another topic's subscriber got nothing"
+    );
+    assert_eq!(sends_to(api, 201, "Yeni fırsat").len(), 1, "exactly once");
+
+    // It is listed while open.
+    let mut reader = Chat::new(api, 204);
+    reader.say("/opportunities");
+    let list = reader.expect("sendMessage", "Şu an açık fırsatlar").await;
+    assert!(list.text().unwrap().contains("Avrupa Dayanışma Programı"));
+    reader.press(&list, "op:calls");
+    reader.expect("editMessageText", "açık bir fırsat yok").await;
+
+    // The figures.
+    let stats = store.stats(&[]).await.unwrap();
+    assert_eq!(
+        (stats.alerts_total, stats.alerts_delivered, stats.alerts_blocked),
+        (2, 2, 0)
+    );
+    assert!(
+        stats.subscribers.contains(&("volunteering".to_owned(), 2)),
+        "{:?}",
+        stats.subscribers
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_from_an_alerts_buttons_ends_that_topic_or_all_at_once() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 301, Lang::En, &[Topic::Volunteering, Topic::Calls]).await;
+    subscribed(&store, 302, Lang::Tr, &[Topic::Volunteering, Topic::Traineeships]).await;
+    publish(&bot, r#""volunteering""#, "2027-03-01");
+
+    let mut john = Chat::new(api, 301);
+    let alert = john.expect("sendMessage", "A new opportunity").await;
+    john.press(&alert, &format!("us:{}", TopicSet::of(&[Topic::Volunteering]).bits()));
+    john.expect("sendMessage", "Durduruldu").await;
+    assert_eq!(topics_of(&store, 301).await, [Topic::Calls]);
+
+    let mut ayse = Chat::new(api, 302);
+    let alert = ayse.expect("sendMessage", "Yeni fırsat").await;
+    ayse.press(&alert, &format!("us:{}", TopicSet::ALL.bits()));
+    ayse.expect("sendMessage", "artık size duyuru gönderilmeyecek").await;
+    assert!(topics_of(&store, 302).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remind_me_comes_before_the_deadline_once_and_never_after_it() {
+    let (bot, clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 401, Lang::Tr, &[Topic::Traineeships]).await;
+    subscribed(&store, 402, Lang::Tr, &[Topic::Traineeships]).await;
+    // Due 15 December 23:59; a reminder three days before.
+    let id = publish(&bot, r#""traineeships""#, "2026-12-15");
+
+    for user in [401, 402] {
+        let mut chat = Chat::new(api, user);
+        let alert = chat.expect("sendMessage", "Yeni fırsat").await;
+        chat.press(&alert, &format!("rm:{id}"));
+        chat.expect("sendMessage", "12 Aralık 2026, 23:59 tarihinde size hatırlatacağım")
+            .await;
+        chat.press(&alert, &format!("rm:{id}"));
+        chat.expect("sendMessage", "zaten kurulu").await;
+    }
+
+    // Not yet.
+    clock.set(crate::tickets_telegram::at("2026-12-12 23:00"));
+    assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 0);
+    // Due: sent once.
+    clock.set(crate::tickets_telegram::at("2026-12-13 09:00"));
+    assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 2);
+    assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 0);
+    api.wait_for(
+        "sendMessage",
+        |c| c.chat_id() == Some(401) && c.text().is_some_and(|t| t.contains("Hatırlatma")),
+        WAIT,
+    )
+    .await;
+
+    // Asked too late: "closed"; and a reminder whose deadline passed while the bot was
+    // down is dropped, never sent after the deadline.
+    let late = publish(&bot, r#""traineeships""#, "2026-12-20");
+    let mut late_chat = Chat::new(api, 401);
+    clock.set(crate::tickets_telegram::at("2026-12-16 10:00"));
+    let alert = api
+        .wait_for(
+            "sendMessage",
+            |c| c.chat_id() == Some(401) && has_button(c, &format!("rm:{late}")),
+            WAIT,
+        )
+        .await;
+    late_chat.cursor_to_end();
+    late_chat.press(&alert, &format!("rm:{late}"));
+    late_chat.expect("sendMessage", "size hatırlatacağım").await;
+    clock.set(crate::tickets_telegram::at("2026-12-21 10:00"));
+    assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 0);
+    late_chat.press(&alert, &format!("rm:{late}"));
+    late_chat.expect("sendMessage", "son başvuru tarihi geçti").await;
+    assert_eq!(store.stats(&[]).await.unwrap().remind_presses, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_who_blocked_the_bot_is_removed_and_counted() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 501, Lang::Tr, &[Topic::Discovereu]).await;
+    subscribed(&store, 502, Lang::Tr, &[Topic::Discovereu, Topic::Study]).await;
+    api.fail_next_to(
+        "sendMessage",
+        502,
+        403,
+        json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+    );
+    publish(&bot, r#""discovereu""#, "2027-03-01");
+    api.wait_for(
+        "editMessageText",
+        |c| c.chat_id() == Some(STAFF_CHAT) && c.text().is_some_and(|t| t.contains("1 engellemiş")),
+        WAIT,
+    )
+    .await;
+    assert!(
+        topics_of(&store, 502).await.is_empty(),
+        "every topic of a blocked person is dropped"
+    );
+    assert_eq!(topics_of(&store, 501).await, [Topic::Discovereu]);
+    let stats = store.stats(&[]).await.unwrap();
+    assert_eq!((stats.alerts_delivered, stats.alerts_blocked), (1, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_person_leaves_no_subscription_reminder_or_alert_of_theirs() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 601, Lang::Tr, &[Topic::Study, Topic::Calls]).await;
+    let id = publish(&bot, r#""study""#, "2027-03-01");
+    let mut ayse = Chat::new(api, 601);
+    let alert = ayse.expect("sendMessage", "Yeni fırsat").await;
+    ayse.press(&alert, &format!("rm:{id}"));
+    ayse.expect("sendMessage", "hatırlatacağım").await;
+    ayse.say("/forget");
+    let confirm = ayse.expect("sendMessage", "").await;
+    ayse.press(&confirm, "x:forget");
+    ayse.expect("editMessageText", "").await;
+
+    let pool = sqlx::SqlitePool::connect(&bot.sandbox.database_url()).await.unwrap();
+    for table in ["subscriptions", "opportunity_reminders", "fanout_recipients"] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE user_id = 601"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n, 0, "{table} still holds the person");
+    }
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn staff_publish_from_telegram_with_a_preview_in_both_languages() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 701, Lang::En, &[Topic::Exchanges]).await;
+
+    let mut staff = Chat::new(api, STAFF_A);
+    staff.say("/publish");
+    let topics = staff.expect("sendMessage", "(1/8)").await;
+    staff.press(&topics, "f:topics_done");
+    staff.expect("sendMessage", "En az bir konu").await;
+    staff.press(&topics, "f:tp:exchanges");
+    let topics = staff.expect("editMessageText", "(1/8)").await;
+    staff.press(&topics, "f:topics_done");
+    staff.expect("sendMessage", "(2/8)").await;
+    staff.say("Gençlik değişimi: İspanya");
+    staff.expect("sendMessage", "(3/8)").await;
+    staff.say("Youth exchange: Spain");
+    staff.expect("sendMessage", "(4/8)").await;
+    staff.say("Valensiya'da 10 günlük değişim, **18-25 yaş**.");
+    staff.expect("sendMessage", "(5/8)").await;
+    staff.say("A 10-day exchange in Valencia, **ages 18-25**.");
+    staff.expect("sendMessage", "(6/8)").await;
+    staff.say("http://example.org");
+    staff.expect("sendMessage", "https://").await;
+    staff.expect("sendMessage", "(6/8)").await;
+    staff.say("https://youth.europa.eu/go-abroad_en");
+    staff.expect("sendMessage", "(7/8)").await;
+    staff.say("01.11.2026");
+    staff.expect("sendMessage", "Gelecekte bir tarih").await;
+    staff.expect("sendMessage", "(7/8)").await;
+    staff.say("15.01.2027");
+    let ages = staff.expect("sendMessage", "(8/8)").await;
+    staff.press(&ages, "f:no_ages");
+    staff.expect("sendMessage", "Önizleme").await;
+    let tr = staff.expect("sendMessage", "Gençlik değişimi: İspanya").await;
+    let en = staff.expect("sendMessage", "Youth exchange: Spain").await;
+    assert!(tr.text().unwrap().contains("15 Ocak 2027, 23:59"));
+    assert!(en.text().unwrap().contains("15 January 2027, 23:59"));
+    let ask = staff.expect("sendMessage", "Gönderilsin mi").await;
+    assert!(q_count(&store).await == 0, "nothing stored before Send");
+    staff.press(&ask, "f:send");
+    staff.expect("editMessageText", "1 aboneye gönderiliyor").await;
+    let alert = api.wait_for("sendMessage", |c| c.chat_id() == Some(701), WAIT).await;
+    assert_eq!(alert.text(), en.text(), "exactly the preview");
+}
+
+async fn q_count(store: &Store) -> usize {
+    store.read(async |c| q::all(c).await).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn a_new_training_session_is_announced_to_the_trainings_subscribers_with_its_booking() {
+    let (bot, clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 801, Lang::Tr, &[Topic::Trainings]).await;
+    subscribed(&store, 802, Lang::Tr, &[Topic::Calls]).await;
+    let details = eudesk::trainings::SessionDetails {
+        title: eudesk::lang::Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basic Training".to_owned()),
+        starts: crate::tickets_telegram::at("2026-12-10 10:00"),
+        ends: crate::tickets_telegram::at("2026-12-10 17:00"),
+        place: "İzmir Valiliği".to_owned(),
+        capacity: 20,
+        deadline: crate::tickets_telegram::at("2026-12-10 10:00"),
+        second_reminder: None,
+    };
+    let now = clock.now();
+    let id = store
+        .write(async |c| eudesk::trainings::service::create_session(c, &details, now).await)
+        .await
+        .unwrap();
+    let told = api.wait_for("sendMessage", |c| c.chat_id() == Some(801), WAIT).await;
+    assert!(told.text().unwrap().contains("Yeni PCM eğitimi kayda açıldı"));
+    assert!(has_button(&told, &format!("s:{id}")), "{:?}", told.buttons());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(sends_to(api, 802, "").is_empty());
+    wait_one(api, STAFF_CHAT, "PCM Temel Eğitimi").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fan_out_killed_half_way_is_finished_after_a_restart_without_doubles() {
+    const PEOPLE: i64 = 120;
+    let sandbox = Sandbox::new();
+    sandbox.write("alerts.toml", CONSENT);
+    let store = Store::open(&sandbox.database_url()).await.unwrap();
+    for user in 1..=PEOPLE {
+        subscribed(&store, 10_000 + user, Lang::Tr, &[Topic::Volunteering]).await;
+    }
+    let file = sandbox.dialogues().with_file_name("opportunity.toml");
+    std::fs::write(&file, opportunity_file(r#""volunteering""#, "2027-03-01")).unwrap();
+    let out = sandbox.eudesk(&["opportunities", "add", file.to_str().unwrap()], "");
+    assert!(out.status.success(), "{out:?}");
+
+    // A slow Telegram: each alert takes 20 ms, so the kill comes half-way.
+    let api = FakeApi::start_at(1).await;
+    for _ in 0..PEOPLE {
+        api.delay_next("sendMessage", Duration::from_millis(20));
+    }
+    let mut bot = Process::started(&sandbox, &api).await;
+    api.wait_calls("sendMessage", 30, WAIT).await;
+    bot.kill_hard();
+    let first: Vec<i64> = api
+        .calls()
+        .iter()
+        .filter(|c| c.method == "sendMessage" && c.chat_id().is_some_and(|u| u > 10_000))
+        .filter_map(Call::chat_id)
+        .collect();
+    assert!((first.len() as i64) < PEOPLE, "the kill came before the end");
+
+    let api2 = FakeApi::start_at(100_000).await;
+    let mut bot2 = Process::started(&sandbox, &api2).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let pending: i64 = store
+            .read(async |c| {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM fanout_recipients WHERE state = 'pending'")
+                    .fetch_one(c)
+                    .await
+                    .map_err(|e| eudesk::storage::StoreError::Corrupt(e.to_string()))
+            })
+            .await
+            .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{pending} alerts still pending");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bot2.signal("TERM");
+    bot2.exit(Duration::from_secs(10)).await.expect("stops");
+    let second: Vec<i64> = api2
+        .calls()
+        .iter()
+        .filter(|c| c.method == "sendMessage" && c.chat_id().is_some_and(|u| u > 10_000))
+        .filter_map(Call::chat_id)
+        .collect();
+    let mut doubles = Vec::new();
+    for user in 10_001..=10_000 + PEOPLE {
+        let n = first.iter().filter(|u| **u == user).count() + second.iter().filter(|u| **u == user).count();
+        assert!(n >= 1, "{user} never got the alert");
+        if n > 1 {
+            doubles.push(user);
+        }
+    }
+    // Only the alert in flight at the kill may come twice.
+    assert!(doubles.len() <= 1, "{doubles:?}");
+}
