@@ -13,6 +13,8 @@
 //! the next: the latency of an update is the time from it being queued in the fake to
 //! the first reply in that person's chat.
 
+#[path = "load/alerts.rs"]
+mod alerts;
 #[path = "../tests/support/bot_api.rs"]
 mod bot_api;
 #[path = "load/child.rs"]
@@ -59,6 +61,16 @@ struct Args {
     skip_echo: bool,
     skip_flood: bool,
     skip_crowd: bool,
+    /// Alert subscribers with throttling off (issue 14).
+    alert_subscribers: usize,
+    /// Alert subscribers with throttling on.
+    alert_throttled: usize,
+    /// Conversation updates per second while the alert goes out.
+    alert_rate: f64,
+    /// EUDESK_BROADCAST_PER_SECOND of the throttled run.
+    broadcast_per_second: u32,
+    skip_alerts: bool,
+    only_alerts: bool,
     /// Write each run's (queued at, latency) series as CSV into this folder.
     dump: Option<PathBuf>,
     /// Sessions the bookings are spread over.
@@ -85,6 +97,12 @@ impl Default for Args {
             skip_echo: false,
             skip_flood: false,
             skip_crowd: false,
+            alert_subscribers: 100_000,
+            alert_throttled: 600,
+            alert_rate: 200.0,
+            broadcast_per_second: 25,
+            skip_alerts: false,
+            only_alerts: false,
             dump: None,
             sessions: 1,
             eudesk_env: Vec::new(),
@@ -104,8 +122,14 @@ const HELP: &str = "cargo bench --bench load -- [options]
   --flood-messages F   messages the flooder sends at once (500)
   --crowd P            distinct people each sending /start, for memory (100000)
   --limit S            time limit of each run, seconds (90)
-  --quick              a small run: 3000 updates, 1000 people, crowd 10000
-  --skip-echo | --skip-flood | --skip-crowd
+  --alert-subscribers N  subscribers of the alert sent with throttling off (100000)
+  --alert-throttled N  subscribers of the alert sent with throttling on (600)
+  --alert-rate R       conversation updates/s while the alert goes out (200)
+  --broadcast-per-second B  EUDESK_BROADCAST_PER_SECOND of the throttled alert (25)
+  --quick              a small run: 3000 updates, 1000 people, crowd 10000,
+                       alerts to 10000 and 150 subscribers
+  --skip-echo | --skip-flood | --skip-crowd | --skip-alerts
+  --only-alerts        only the alerts scenario
   --sessions K         spread the bookings over K sessions (1)
   --eudesk-env K=V     add a variable to eudesk's environment (repeatable)
   --dump DIR           write each run's latencies over time to DIR/<run>.csv";
@@ -137,6 +161,10 @@ fn parse_args() -> Args {
             "--flood-updates" => args.flood_updates = number(&mut it, "--flood-updates") as usize,
             "--flood-messages" => args.flood_messages = number(&mut it, "--flood-messages") as usize,
             "--crowd" => args.crowd = number(&mut it, "--crowd") as usize,
+            "--alert-subscribers" => args.alert_subscribers = number(&mut it, "--alert-subscribers") as usize,
+            "--alert-throttled" => args.alert_throttled = number(&mut it, "--alert-throttled") as usize,
+            "--alert-rate" => args.alert_rate = number(&mut it, "--alert-rate"),
+            "--broadcast-per-second" => args.broadcast_per_second = number(&mut it, "--broadcast-per-second") as u32,
             "--limit" => args.limit_s = number(&mut it, "--limit") as u64,
             "--quick" => {
                 args.updates = 3_000;
@@ -146,6 +174,8 @@ fn parse_args() -> Args {
                 args.flood_people = 300;
                 args.flood_updates = 1_000;
                 args.crowd = 10_000;
+                args.alert_subscribers = 10_000;
+                args.alert_throttled = 150;
             }
             "--dump" => args.dump = it.next().map(PathBuf::from),
             "--sessions" => args.sessions = number(&mut it, "--sessions") as usize,
@@ -159,6 +189,8 @@ fn parse_args() -> Args {
             "--skip-echo" => args.skip_echo = true,
             "--skip-flood" => args.skip_flood = true,
             "--skip-crowd" => args.skip_crowd = true,
+            "--skip-alerts" => args.skip_alerts = true,
+            "--only-alerts" => args.only_alerts = true,
             "-h" | "--help" => {
                 println!("{HELP}");
                 std::process::exit(0)
@@ -205,8 +237,9 @@ fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A database with `sessions` PCM sessions of very large capacity, bookable for a month.
-async fn prepare_database(dir: &Path, sessions: usize) -> (String, Vec<i64>) {
+/// A database with `sessions` PCM sessions of very large capacity, bookable for a month,
+/// and `subscribers` alert subscribers (see `alerts::subscribe`).
+async fn prepare_database(dir: &Path, sessions: usize, subscribers: usize) -> (String, Vec<i64>) {
     let url = format!("sqlite://{}", dir.join("eudesk.db").display());
     let store = Store::open(&url).await.expect("the database opens");
     let now = jiff::Timestamp::now();
@@ -231,6 +264,9 @@ async fn prepare_database(dir: &Path, sessions: usize) -> (String, Vec<i64>) {
         ids.push(id.0);
     }
     store.close().await;
+    if subscribers > 0 {
+        alerts::subscribe(&url, subscribers).await;
+    }
     (url, ids)
 }
 
@@ -238,14 +274,24 @@ async fn prepare_database(dir: &Path, sessions: usize) -> (String, Vec<i64>) {
 struct Target {
     fake: Fake,
     bot: Bot,
-    _dir: tempfile::TempDir,
+    /// The database's URL (eudesk only).
+    database_url: String,
+    dir: tempfile::TempDir,
+}
+
+/// How eudesk is started.
+#[derive(Default)]
+struct Setup {
+    /// `None` keeps eudesk's default limit.
+    flood_per_minute: Option<u32>,
+    /// Alert subscribers in the database.
+    subscribers: usize,
+    /// EUDESK_THROTTLE=on with this EUDESK_BROADCAST_PER_SECOND; `None`: throttling off.
+    throttled: Option<u32>,
 }
 
 enum Kind {
-    /// `eudesk run`; `flood_per_minute: None` keeps eudesk's default limit.
-    Eudesk {
-        flood_per_minute: Option<u32>,
-    },
+    Eudesk(Setup),
     Echo,
 }
 
@@ -257,16 +303,24 @@ async fn start(kind: Kind, args: &Args) -> (Target, Vec<i64>) {
         ("TELOXIDE_API_URL", fake.url()),
         ("RUST_LOG", "warn".to_owned()),
     ];
+    let mut database_url = String::new();
     let (bot, session) = match kind {
-        Kind::Eudesk { flood_per_minute } => {
-            let (url, session) = prepare_database(dir.path(), args.sessions).await;
+        Kind::Eudesk(setup) => {
+            let (url, session) = prepare_database(dir.path(), args.sessions, setup.subscribers).await;
+            database_url = url.clone();
+            match setup.throttled {
+                Some(n) => vars.extend([
+                    ("EUDESK_THROTTLE", "on".to_owned()),
+                    ("EUDESK_BROADCAST_PER_SECOND", n.to_string()),
+                ]),
+                None => vars.push(("EUDESK_THROTTLE", "off".to_owned())),
+            }
             vars.extend([
-                ("EUDESK_THROTTLE", "off".to_owned()),
                 ("DATABASE_URL", url),
                 ("DIALOGUES_DIR", manifest_dir().join("dialogues").display().to_string()),
                 ("STAFF_CHAT_ID", "-100".to_owned()),
             ]);
-            if let Some(n) = flood_per_minute {
+            if let Some(n) = setup.flood_per_minute {
                 vars.push(("EUDESK_FLOOD_PER_MINUTE", n.to_string()));
             }
             for (k, v) in &args.eudesk_env {
@@ -297,7 +351,15 @@ async fn start(kind: Kind, args: &Args) -> (Target, Vec<i64>) {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    (Target { fake, bot, _dir: dir }, session)
+    (
+        Target {
+            fake,
+            bot,
+            database_url,
+            dir,
+        },
+        session,
+    )
 }
 
 /// What one run measured, with the CPU it took.
@@ -481,12 +543,21 @@ async fn bench(args: Args) {
     );
     let limit = Duration::from_secs(args.limit_s);
     let think = Duration::from_millis(args.think_ms);
+    if args.only_alerts {
+        let report = alerts::scenario(&args, &loaded.tree).await;
+        println!();
+        println!("== report ==");
+        alerts::print(&report, &args);
+        println!("total time {:.0} s", total_start.elapsed().as_secs_f64());
+        return;
+    }
 
     // ---- eudesk: throughput, then latency at a fixed offered load ----
     let (eudesk, session) = start(
-        Kind::Eudesk {
+        Kind::Eudesk(Setup {
             flood_per_minute: Some(100_000),
-        },
+            ..Setup::default()
+        }),
         &args,
     )
     .await;
@@ -539,7 +610,7 @@ async fn bench(args: Args) {
     let flood = if args.skip_flood {
         None
     } else {
-        let (target, _) = start(Kind::Eudesk { flood_per_minute: None }, &args).await;
+        let (target, _) = start(Kind::Eudesk(Setup::default()), &args).await;
         // Flood control allows 20 a minute: nobody else comes near it.
         let others = workload::scripts(&material, 3, args.flood_people, args.flood_updates, 15);
         let quiet_people = target.fake.add_people(others.clone(), false);
@@ -567,9 +638,10 @@ async fn bench(args: Args) {
         None
     } else {
         let (target, _) = start(
-            Kind::Eudesk {
+            Kind::Eudesk(Setup {
                 flood_per_minute: Some(100_000),
-            },
+                ..Setup::default()
+            }),
             &args,
         )
         .await;
@@ -590,6 +662,13 @@ async fn bench(args: Args) {
         tokio::time::sleep(Duration::from_secs(3)).await;
         let quiet = target.bot.stop();
         Some((phase, start_mem, at_tenth.unwrap_or_default(), at_end, quiet))
+    };
+
+    // ---- an alert to many subscribers (issue 14) ----
+    let alerts = if args.skip_alerts {
+        None
+    } else {
+        Some(alerts::scenario(&args, &loaded.tree).await)
     };
 
     // ---- the report ----
@@ -696,6 +775,9 @@ async fn bench(args: Args) {
             mb(growth),
             verdict(bounded)
         );
+    }
+    if let Some(report) = &alerts {
+        alerts::print(report, &args);
     }
     println!(
         "eudesk log: {e_log} warning/error lines{}",

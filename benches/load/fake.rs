@@ -27,6 +27,8 @@ use tokio::sync::Notify;
 
 /// People's user ids (= their private chat ids) start here.
 pub const FIRST_USER: i64 = 10_000_000;
+/// Subscribers of the alerts scenario start here, far from the people.
+pub const FIRST_SUBSCRIBER: i64 = 5_000_000_000;
 /// Username of the fake bot.
 const BOT_USERNAME: &str = "eudesk_load_bot";
 /// Longest hold of a getUpdates long poll, whatever the bot asked for.
@@ -138,7 +140,97 @@ pub struct Counters {
     pub other_chats: u64,
 }
 
+/// How the fake plays the subscribers of a fan-out.
+#[derive(Clone, Debug, Default)]
+pub struct Audience {
+    /// Subscribers `FIRST_SUBSCRIBER ..` + this.
+    pub subscribers: usize,
+    /// Every k-th subscriber has blocked the bot (403); 0: nobody.
+    pub blocked_every: usize,
+    /// Answer 429 to a send to a subscriber that would make more than this many in
+    /// any one second, as Telegram does above its broadcast limit.
+    pub limit: Option<usize>,
+}
+
+/// What the subscribers saw.
+#[derive(Clone, Debug, Default)]
+pub struct AlertStats {
+    /// Sends accepted (a message delivered).
+    pub accepted: usize,
+    /// Sends refused with 403 (the subscriber blocked the bot).
+    pub blocked: usize,
+    /// Sends refused with 429.
+    pub too_many: usize,
+    /// Sends to a subscriber who already had the alert (accepted or blocked before).
+    pub duplicates: usize,
+    /// Distinct subscribers reached (accepted or blocked).
+    pub reached: usize,
+    pub first: Option<Instant>,
+    pub last: Option<Instant>,
+    /// The most sends (accepted or blocked) in any one-second window.
+    pub max_in_window: usize,
+    /// Sends (accepted or blocked) per whole second after the first.
+    pub per_second: Vec<u32>,
+}
+
+#[derive(Default)]
+struct Alerts {
+    audience: Audience,
+    seen: Vec<bool>,
+    /// Arrivals in the last second.
+    window: VecDeque<Instant>,
+    stats: AlertStats,
+}
+
+impl Alerts {
+    /// A send to subscriber `index`: `None` when it is accepted, else the refusal.
+    fn send(&mut self, index: usize) -> Option<Reply> {
+        let now = Instant::now();
+        while self
+            .window
+            .front()
+            .is_some_and(|t| now.saturating_duration_since(*t) >= Duration::from_secs(1))
+        {
+            self.window.pop_front();
+        }
+        if self.audience.limit.is_some_and(|limit| self.window.len() >= limit) {
+            self.stats.too_many += 1;
+            let mut body = bot_api::error(429, "Too Many Requests: retry after 1");
+            body["parameters"] = json!({ "retry_after": 1 });
+            return Some(Reply::Json(429, body));
+        }
+        self.window.push_back(now);
+        self.stats.max_in_window = self.stats.max_in_window.max(self.window.len());
+        let first = *self.stats.first.get_or_insert(now);
+        self.stats.last = Some(now);
+        let second = now.saturating_duration_since(first).as_secs() as usize;
+        if self.stats.per_second.len() <= second {
+            self.stats.per_second.resize(second + 1, 0);
+        }
+        self.stats.per_second[second] += 1;
+        if self.seen.len() < self.audience.subscribers {
+            self.seen.resize(self.audience.subscribers, false);
+        }
+        if std::mem::replace(&mut self.seen[index], true) {
+            self.stats.duplicates += 1;
+        } else {
+            self.stats.reached += 1;
+        }
+        let every = self.audience.blocked_every;
+        if every > 0 && index % every == every - 1 {
+            self.stats.blocked += 1;
+            return Some(Reply::Json(
+                403,
+                bot_api::error(403, "Forbidden: bot was blocked by the user"),
+            ));
+        }
+        self.stats.accepted += 1;
+        None
+    }
+}
+
 struct State {
+    alerts: Alerts,
     queue: VecDeque<(i64, String)>,
     next_update: i64,
     next_message: i64,
@@ -157,6 +249,7 @@ impl Fake {
             inner: Arc::new(Inner {
                 addr,
                 state: Mutex::new(State {
+                    alerts: Alerts::default(),
                     queue: VecDeque::new(),
                     next_update: 1,
                     next_message: 1,
@@ -194,6 +287,18 @@ impl Fake {
 
     pub fn counters(&self) -> Counters {
         self.lock().counters.clone()
+    }
+
+    /// Sets who the subscribers are and how they answer; forgets earlier alerts.
+    pub fn set_audience(&self, audience: Audience) {
+        self.lock().alerts = Alerts {
+            audience,
+            ..Alerts::default()
+        };
+    }
+
+    pub fn alert_stats(&self) -> AlertStats {
+        self.lock().alerts.stats.clone()
     }
 
     /// Adds people; returns their indices.
@@ -544,6 +649,15 @@ impl Backend for Fake {
             "getWebhookInfo" => Reply::Json(200, bot_api::ok(bot_api::webhook_info(0))),
             "sendMessage" | "sendDocument" => {
                 let chat = chat.unwrap_or(0);
+                let subscriber = chat - FIRST_SUBSCRIBER;
+                if subscriber >= 0 {
+                    let mut state = self.lock();
+                    if (subscriber as usize) < state.alerts.audience.subscribers {
+                        let refused = state.alerts.send(subscriber as usize);
+                        drop(state);
+                        return refused.unwrap_or_else(|| message_json(self.new_message_id(), chat));
+                    }
+                }
                 {
                     let mut state = self.lock();
                     if method == "sendMessage" {

@@ -13,6 +13,7 @@ use crate::lang::Lang;
 use crate::opportunities::messages;
 use crate::storage::opportunities::{self as q, Carrying, Fanout, Stored};
 use crate::trainings::Session;
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 use teloxide::prelude::ChatId;
 use teloxide::types::MessageId as TgMessageId;
@@ -53,27 +54,53 @@ impl Content {
     }
 }
 
-/// Spaces sends evenly: at most `per_second`, never in bursts.
+/// Spaces sends evenly at `per_second`, and never lets a request begin less than a second
+/// after the end of the one `per_second` requests before it. Telegram counts arrivals:
+/// with even spacing alone, a slow answer followed by a fast one could put one request
+/// too many into a second. The end of a request comes after its arrival, and the next
+/// begins before it arrives, so this bounds every second as Telegram sees it.
 struct Pacer {
     every: Option<Duration>,
+    per_second: usize,
     next: tokio::time::Instant,
+    /// When the last `per_second` requests ended.
+    ended: VecDeque<tokio::time::Instant>,
 }
 
 impl Pacer {
     fn new(per_second: Option<u32>) -> Pacer {
         Pacer {
             every: per_second.map(|n| Duration::from_secs(1) / n.max(1)),
+            per_second: per_second.unwrap_or(0).max(1) as usize,
             next: tokio::time::Instant::now(),
+            ended: VecDeque::new(),
         }
     }
 
+    /// Before each request (a retry too).
     async fn wait(&mut self) {
         let Some(every) = self.every else { return };
+        if self.ended.len() >= self.per_second
+            && let Some(&oldest) = self.ended.front()
+        {
+            tokio::time::sleep_until(oldest + Duration::from_secs(1)).await;
+        }
         let now = tokio::time::Instant::now();
         if self.next > now {
             tokio::time::sleep_until(self.next).await;
         }
         self.next = self.next.max(now) + every;
+    }
+
+    /// After each request, answered or not.
+    fn ended(&mut self) {
+        if self.every.is_none() {
+            return;
+        }
+        self.ended.push_back(tokio::time::Instant::now());
+        while self.ended.len() > self.per_second {
+            self.ended.pop_front();
+        }
     }
 }
 
@@ -99,14 +126,18 @@ fn gone(err: &RequestError) -> bool {
     )
 }
 
-/// Sends one alert, retrying what Telegram asks to retry (a few times).
-async fn send_one(sender: &Sender, content: &Content, user: i64, lang: Lang) -> Outcome {
+/// Sends one alert, retrying what Telegram asks to retry (a few times), every attempt
+/// paced.
+async fn send_one(sender: &Sender, pacer: &mut Pacer, content: &Content, user: i64, lang: Lang) -> Outcome {
     let Some(message) = content.message(user, lang) else {
         return Outcome::Failed;
     };
     let markup = keyboard(&message.keyboard);
     for attempt in 0..5u32 {
-        match sender.send(ChatId(user), &message.html, markup.clone()).await {
+        pacer.wait().await;
+        let sent = sender.send(ChatId(user), &message.html, markup.clone()).await;
+        pacer.ended();
+        match sent {
             Ok(_) => return Outcome::Sent,
             Err(err) if gone(&err) => return Outcome::Blocked,
             Err(RequestError::RetryAfter(wait)) => tokio::time::sleep(wait.duration()).await,
@@ -244,8 +275,7 @@ async fn run(
             if *stop.borrow() {
                 return Ok(());
             }
-            pacer.wait().await;
-            let outcome = send_one(sender, &content, user, lang).await;
+            let outcome = send_one(sender, pacer, &content, user, lang).await;
             let now = engine.now();
             let state = match outcome {
                 Outcome::Sent => "sent",
@@ -273,5 +303,53 @@ async fn run(
                 shown = Instant::now();
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Pacer;
+    use std::time::Duration;
+    use tokio::time::Instant;
+
+    /// A slow request followed by fast ones: with even spacing alone the sixth would
+    /// start 850 ms after the first ended, and Telegram could see six in one second.
+    #[tokio::test(start_paused = true)]
+    async fn no_request_begins_within_a_second_of_the_end_of_the_one_a_rate_before() {
+        let mut pacer = Pacer::new(Some(5));
+        let mut spans: Vec<(Instant, Instant)> = Vec::new();
+        for k in 0..40u64 {
+            pacer.wait().await;
+            let start = Instant::now();
+            let takes = if k % 7 == 0 { 150 } else { 1 };
+            tokio::time::sleep(Duration::from_millis(takes)).await;
+            pacer.ended();
+            spans.push((start, Instant::now()));
+        }
+        for k in 5..spans.len() {
+            assert!(
+                spans[k].0 >= spans[k - 5].1 + Duration::from_secs(1),
+                "request {k} began {:?} after request {} ended",
+                spans[k].0 - spans[k - 5].1,
+                k - 5
+            );
+        }
+        for k in 1..spans.len() {
+            assert!(
+                spans[k].0 - spans[k - 1].0 >= Duration::from_millis(200),
+                "request {k} came in a burst"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_rate_nothing_waits() {
+        let mut pacer = Pacer::new(None);
+        let start = Instant::now();
+        for _ in 0..1000 {
+            pacer.wait().await;
+            pacer.ended();
+        }
+        assert_eq!(Instant::now(), start);
     }
 }

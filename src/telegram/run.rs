@@ -76,9 +76,9 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
         stopped,
     ))));
     // Alerts to subscribers go out beside the outbox, never ahead of what single people
-    // are owed.
+    // are owed, paced by EUDESK_BROADCAST_PER_SECOND rather than teloxide.
     let fanouts = AbortOnDrop(Some(tokio::spawn(super::fanout::deliver(
-        sender.clone(),
+        sender.unpaced(),
         engine.clone(),
         staff.clone(),
         config.broadcast_per_second,
