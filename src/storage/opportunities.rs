@@ -171,6 +171,26 @@ pub async fn unsubscribe(
             .op("unsubscribe from a topic")?;
         log_change(conn, *topic, -1, now).await?;
     }
+    if !gone.is_empty() {
+        // An alert still going out skips them unless another of its topics keeps them
+        // subscribed: a long fan-out must not reach someone who has just said stop.
+        sqlx::query(
+            "UPDATE fanout_recipients SET state = 'stopped'
+             WHERE user_id = ?1 AND state = 'pending'
+               AND fanout_id IN (SELECT id FROM fanouts WHERE state = 'sending')
+               AND NOT EXISTS (
+                   SELECT 1 FROM subscriptions s
+                   JOIN fanouts f ON f.id = fanout_recipients.fanout_id
+                   LEFT JOIN opportunities o ON o.id = f.opportunity_id
+                   WHERE s.user_id = ?1
+                     AND CASE WHEN f.session_id IS NOT NULL THEN s.topic = 'trainings'
+                              ELSE instr(' ' || o.topics || ' ', ' ' || s.topic || ' ') > 0 END)",
+        )
+        .bind(user)
+        .execute(&mut *conn)
+        .await
+        .op("skip an unsubscribed person in alerts going out")?;
+    }
     Ok(gone)
 }
 
