@@ -305,6 +305,13 @@ pub struct LastQuestion {
 }
 
 impl Flow {
+    /// Forms only staff may fill in. Checked at every step: a member can be taken off
+    /// the staff list while one is open, and the form must not publish or change
+    /// anything for them afterwards.
+    pub fn is_staff_only(&self) -> bool {
+        matches!(self, Flow::SessionForm(_) | Flow::Publish(_))
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("flows serialise")
     }

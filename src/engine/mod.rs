@@ -541,15 +541,25 @@ impl Engine {
             observe(person.user, &event);
         }
         let mut turn = self.turn(person, &ctx, saved.as_ref(), work);
+        let revoked = turn.flow.as_ref().is_some_and(Flow::is_staff_only) && !self.is_staff(person.user);
+        if revoked {
+            turn.flow = None;
+            turn.notice = Some(ui::staff_form_closed(turn.lang));
+        }
         let mut replies = match event {
+            // A value or a press meant for the form: only the notice.
+            Event::Text(text) if revoked && Command::parse(&text).is_none() => Vec::new(),
+            Event::Press(Some(Callback::Flow(_))) | Event::File(_) if revoked => Vec::new(),
             Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to_ticket).await?,
             Event::Press(pressed) => self.press(&mut turn, pressed).await?,
             Event::File(file) => self.file(&mut turn, &file, ctx.reply_to_ticket).await?,
             Event::Unsupported => self.unsupported(&mut turn).await?,
             Event::Resume => self.resume(&mut turn).await?,
         };
-        if let (Some(notice), Some(first)) = (turn.notice, replies.first_mut()) {
-            *first = first.clone().with_notice(notice);
+        match (turn.notice, replies.first_mut()) {
+            (Some(notice), Some(first)) => *first = first.clone().with_notice(notice),
+            (Some(notice), None) if revoked => replies.push(self.notice(turn.lang, notice)),
+            _ => {}
         }
         let conv = Conversation {
             user: person.user,

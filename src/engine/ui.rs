@@ -133,6 +133,14 @@ pub fn booking_cancelled(lang: Lang) -> &'static str {
     )
 }
 
+pub fn staff_form_closed(lang: Lang) -> &'static str {
+    pick(
+        lang,
+        "Bu form yalnızca büro personeli içindir ve artık personel listesinde olmadığınız için kapatıldı; hiçbir şey kaydedilmedi.",
+        "This form is for the office's staff only and was closed because you are no longer on the staff list; nothing was saved.",
+    )
+}
+
 pub fn staff_only(lang: Lang) -> &'static str {
     pick(
         lang,

@@ -8,7 +8,7 @@
 
 use crate::fake_api::{Call, FakeApi};
 use crate::helpers::{Chat, Process, Sandbox, WAIT, stdout};
-use crate::tickets_telegram::{STAFF_A, STAFF_CHAT, engine_for, has_button, wait_one};
+use crate::tickets_telegram::{STAFF_A, STAFF_B, STAFF_CHAT, engine_for, has_button, wait_one};
 use eudesk::clock::{Clock, ManualClock};
 use eudesk::lang::Lang;
 use eudesk::opportunities::{Topic, TopicSet};
@@ -525,4 +525,55 @@ async fn a_fan_out_killed_half_way_is_finished_after_a_restart_without_doubles()
     }
     // Only the alert in flight at the kill may come twice.
     assert!(doubles.len() <= 1, "{doubles:?}");
+}
+
+/// A member taken off STAFF_USER_IDS while their alert waits at the preview cannot send
+/// it after the restart: the form is closed with a sentence, nothing is published.
+#[tokio::test]
+async fn a_member_taken_off_the_staff_list_cannot_send_the_alert_they_were_writing() {
+    let (bot, clock) = start().await;
+    subscribed(bot.engine.store(), 801, Lang::Tr, &[Topic::Calls]).await;
+    let mut staff = Chat::new(&bot.api, STAFF_A);
+    staff.say("/publish");
+    let topics = staff.expect("sendMessage", "(1/8)").await;
+    staff.press(&topics, "f:tp:calls");
+    let topics = staff.expect("editMessageText", "(1/8)").await;
+    staff.press(&topics, "f:topics_done");
+    staff.expect("sendMessage", "(2/8)").await;
+    for (value, next) in [
+        ("Kurumlara çağrı", "(3/8)"),
+        ("A call for organisations", "(4/8)"),
+        ("Son başvuru yaklaşıyor.", "(5/8)"),
+        ("The deadline is near.", "(6/8)"),
+        ("https://erasmus-plus.ec.europa.eu/", "(7/8)"),
+    ] {
+        staff.say(value);
+        staff.expect("sendMessage", next).await;
+    }
+    staff.say("15.01.2027");
+    let ages = staff.expect("sendMessage", "(8/8)").await;
+    staff.press(&ages, "f:no_ages");
+    staff.expect("sendMessage", "Önizleme").await;
+    staff.expect("sendMessage", "Kurumlara çağrı").await;
+    staff.expect("sendMessage", "A call for organisations").await;
+    let ask = staff.expect("sendMessage", "Gönderilsin mi").await;
+
+    // The office takes them off the staff list and restarts.
+    let sandbox = bot.into_sandbox();
+    let engine = engine_for(&sandbox, clock.clone(), |o| o.staff = vec![STAFF_B]).await;
+    let bot = crate::helpers::Running::start(sandbox, engine, false).await;
+    let mut former = Chat::new(&bot.api, STAFF_A);
+    former.press(&ask, "f:send");
+    let closed = former.next().await;
+    assert!(
+        closed
+            .text()
+            .is_some_and(|t| t.contains("artık personel listesinde olmadığınız")),
+        "{:?}",
+        closed.text()
+    );
+    former.say("/publish");
+    former.expect("sendMessage", "yalnızca büro personeli").await;
+    assert_eq!(q_count(bot.engine.store()).await, 0, "nothing was published");
+    assert!(sends_to(&bot.api, 801, "").is_empty());
 }
