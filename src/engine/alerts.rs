@@ -1,7 +1,7 @@
 //! A person's side of opportunities: what is open now by topic, subscribing to topics
 //! after the alerts' consent, stopping them from any alert, "Remind me".
 
-use super::{Callback, Engine, EngineError, Placement, Reply, Turn, to};
+use super::{Callback, Engine, EngineError, Flow, Placement, Reply, Turn, to};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
 use crate::message::Button;
@@ -155,6 +155,11 @@ impl Engine {
 
     /// "I agree": the topics to choose.
     pub(super) async fn alerts_consent(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+        let Some(version) = self.tree().alerts_consent().map(|c| c.version.clone()) else {
+            return Ok(vec![self.notice(turn.lang, super::ui::button_unknown(turn.lang))]);
+        };
+        self.abandon_flow(turn);
+        turn.flow = Some(Flow::AlertTopics { consent: version });
         let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
         Ok(vec![self.topics_screen(turn, &topics).placed(Placement::Replace)])
     }
@@ -167,10 +172,14 @@ impl Engine {
         let Some(consent) = tree.alerts_consent() else {
             return Ok(vec![self.notice(lang, super::ui::button_unknown(lang))]);
         };
+        let agreed = matches!(&turn.flow, Some(Flow::AlertTopics { consent: v }) if *v == consent.version);
         let conn = turn.work.write().await?;
         let had = q::topics_of_user(&mut *conn, turn.user).await?;
         if had.contains(&topic) {
             q::unsubscribe(&mut *conn, turn.user, Some(&[topic]), now).await?;
+        } else if had.is_empty() && !agreed {
+            // Nobody is subscribed without having just accepted the consent.
+            return self.subscribe(turn, Placement::Replace).await;
         } else {
             q::subscribe(&mut *conn, turn.user, topic, lang, &consent.version, now).await?;
         }
@@ -181,6 +190,9 @@ impl Engine {
     /// "Done" on the topics screen.
     pub(super) async fn alerts_done(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
+        if matches!(turn.flow, Some(Flow::AlertTopics { .. })) {
+            turn.flow = None;
+        }
         let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
         let html = if topics.is_empty() {
             t(

@@ -129,7 +129,8 @@ impl Engine {
             Some(Flow::SessionForm(_)) => self.form_text(turn, text).await,
             Some(Flow::Survey(_)) => self.survey_text(turn, text).await,
             Some(Flow::Publish(_)) => self.publish_text(turn, text).await,
-            None => self.question(turn, text).await,
+            // The topics screen takes taps, not text: a text is a question.
+            Some(Flow::AlertTopics { .. }) | None => self.question(turn, text).await,
         }
     }
 
@@ -215,6 +216,12 @@ impl Engine {
                         lang,
                         "Duyuru iptal edildi; hiçbir şey gönderilmedi.",
                         "The alert is cancelled; nothing was sent.",
+                    )
+                    .to_owned(),
+                    (Some(Flow::AlertTopics { .. }), _) => ui::pick(
+                        lang,
+                        "Konu seçimi kapatıldı; seçtikleriniz olduğu gibi duruyor (/subscribe).",
+                        "Choosing topics is closed; what you chose stays as it is (/subscribe).",
                     )
                     .to_owned(),
                     (None, Some(id)) => ui::answer_cancelled(lang, id),

@@ -22,6 +22,13 @@ pub enum Flow {
     Survey(SurveyProgress),
     /// Staff writing an opportunity to publish, one field at a time.
     Publish(PublishForm),
+    /// Choosing alert topics after accepting the alerts' consent (this version): only
+    /// now may a tap subscribe someone who follows no topic. An old topics screen
+    /// tapped after `/forget` or "Stop all", or a forged press, asks for the consent
+    /// again instead.
+    AlertTopics {
+        consent: String,
+    },
 }
 
 /// An opportunity being written by staff: what is given so far, each value checked.

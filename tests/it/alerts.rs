@@ -133,6 +133,46 @@ async fn subscribing_asks_for_the_consent_first_then_topics_toggle() {
     assert!(privacy.text().unwrap().contains("Büronun PCM eğitimleri"));
 }
 
+/// Consent withdrawn is not given back by a tap on an old screen: after "Stop all" or
+/// `/forget`, the old topics screen (or a forged press) asks for the consent again.
+#[tokio::test]
+async fn an_old_topics_screen_does_not_subscribe_without_the_consent_again() {
+    let (bot, _clock) = start().await;
+    let store = bot.engine.store().clone();
+    let mut ayse = Chat::new(&bot.api, 102);
+    ayse.say("/subscribe");
+    let consent = ayse.expect("sendMessage", "saklarız").await;
+    ayse.press(&consent, "ac:");
+    let old_screen = ayse.expect("editMessageText", "Hangi konularda").await;
+    ayse.press(&old_screen, "tg:study");
+    ayse.expect("editMessageText", "1 konuda").await;
+    ayse.press(&old_screen, "ad:");
+    ayse.expect("editMessageText", "").await;
+
+    ayse.say("/unsubscribe");
+    ayse.expect("sendMessage", "artık size duyuru gönderilmeyecek").await;
+    ayse.press(&old_screen, "tg:calls");
+    ayse.expect("editMessageText", "saklarız").await;
+    assert!(topics_of(&store, 102).await.is_empty(), "the old screen subscribed her");
+
+    // Accepting again works as the first time.
+    ayse.press(&old_screen, "ac:");
+    let screen = ayse.expect("editMessageText", "Hangi konularda").await;
+    ayse.press(&screen, "tg:calls");
+    ayse.expect("editMessageText", "1 konuda").await;
+
+    ayse.say("/forget");
+    let confirm = ayse.expect("sendMessage", "").await;
+    ayse.press(&confirm, "x:forget");
+    ayse.expect("editMessageText", "").await;
+    ayse.press(&screen, "tg:exchanges");
+    ayse.expect("editMessageText", "saklarız").await;
+    assert!(
+        topics_of(&store, 102).await.is_empty(),
+        "a forgotten person was subscribed again"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_reaches_exactly_the_subscribers_of_its_topics_in_their_language() {
     let (bot, _clock) = start().await;
