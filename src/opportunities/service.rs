@@ -46,10 +46,17 @@ pub async fn withdraw(conn: &mut SqliteConnection, id: i64, now: Timestamp) -> R
     if !q::withdraw(conn, id, now).await? {
         return Ok(false);
     }
-    for fanout in q::sending_of_opportunity(conn, id).await? {
+    stop_alerts(conn, Carrying::Opportunity(id), now).await?;
+    Ok(true)
+}
+
+/// Stops what is still going out about a withdrawn opportunity or a cancelled session:
+/// nobody should be invited to book a training that will not take place.
+pub async fn stop_alerts(conn: &mut SqliteConnection, carrying: Carrying, now: Timestamp) -> Result<(), StoreError> {
+    for fanout in q::sending_of(conn, carrying).await? {
         q::finish(conn, fanout, "stopped", now).await?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// A new session open for booking, announced to the trainings topic's subscribers.

@@ -363,13 +363,19 @@ pub async fn next_sending(conn: &mut SqliteConnection) -> Result<Option<i64>, St
     Ok(ids.into_iter().next())
 }
 
-/// The fan-outs of an opportunity still sending.
-pub async fn sending_of_opportunity(conn: &mut SqliteConnection, opportunity: i64) -> Result<Vec<i64>, StoreError> {
-    sqlx::query_scalar("SELECT id FROM fanouts WHERE state = 'sending' AND opportunity_id = ?")
-        .bind(opportunity)
-        .fetch_all(conn)
-        .await
-        .op("find an opportunity's fan-outs")
+/// The fan-outs of an opportunity or a session still sending.
+pub async fn sending_of(conn: &mut SqliteConnection, carrying: Carrying) -> Result<Vec<i64>, StoreError> {
+    let (column, id) = match carrying {
+        Carrying::Opportunity(id) => ("opportunity_id", id),
+        Carrying::Session(id) => ("session_id", id.0),
+    };
+    sqlx::query_scalar(&format!(
+        "SELECT id FROM fanouts WHERE state = 'sending' AND {column} = ?"
+    ))
+    .bind(id)
+    .fetch_all(conn)
+    .await
+    .op("find the alerts of an opportunity or a session still going out")
 }
 
 /// Up to `limit` recipients still to be sent: (user, language).

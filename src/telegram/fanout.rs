@@ -186,24 +186,29 @@ pub async fn deliver(
 }
 
 async fn load(engine: &Engine, id: i64) -> anyhow::Result<Option<(Fanout, Content)>> {
-    let loaded = engine
+    let Some(f) = engine.store().read(async |c| q::fanout(c, id).await).await? else {
+        return Ok(None);
+    };
+    let content = load_content(engine, f.carrying).await?;
+    Ok(Some((f, content)))
+}
+
+/// What a fan-out carries as it is now.
+async fn load_content(engine: &Engine, carrying: Carrying) -> anyhow::Result<Content> {
+    let content = engine
         .store()
         .read(async |c| {
-            let Some(f) = q::fanout(&mut *c, id).await? else {
-                return Ok::<_, crate::storage::StoreError>(None);
-            };
-            let content = match f.carrying {
-                Carrying::Opportunity(o) => q::get(&mut *c, o)
+            Ok::<_, crate::storage::StoreError>(match carrying {
+                Carrying::Opportunity(o) => q::get(c, o)
                     .await?
                     .map_or(Content::Nothing, |s| Content::Opportunity(Box::new(s))),
                 Carrying::Session(s) => crate::storage::trainings::session(c, s)
                     .await?
                     .map_or(Content::Nothing, |s| Content::Session(Box::new(s))),
-            };
-            Ok(Some((f, content)))
+            })
         })
         .await?;
-    Ok(loaded)
+    Ok(content)
 }
 
 /// The progress post: sent the first time, edited after.
@@ -245,7 +250,7 @@ async fn run(
     id: i64,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let Some((mut f, content)) = load(engine, id).await? else {
+    let Some((mut f, mut content)) = load(engine, id).await? else {
         return Ok(());
     };
     if f.progress_message.is_none() {
@@ -257,8 +262,10 @@ async fn run(
             return Ok(());
         }
         let batch = engine.store().read(async |c| q::pending(c, id, BATCH).await).await?;
-        // Staff may have pressed Stop (or the opportunity was withdrawn) meanwhile.
+        // Staff may have pressed Stop (or the opportunity was withdrawn, the session
+        // cancelled) meanwhile; a session moved meanwhile goes out as it is now.
         let state = engine.store().read(async |c| q::state(c, id).await).await?;
+        content = load_content(engine, f.carrying).await?;
         if state.as_deref() != Some("sending") || batch.is_empty() {
             let now = engine.now();
             engine

@@ -237,6 +237,7 @@ pub async fn cancel_session(
         return Ok(None);
     }
     q::set_state(conn, id, SessionState::Cancelled).await?;
+    crate::opportunities::service::stop_alerts(conn, crate::storage::opportunities::Carrying::Session(id), now).await?;
     attendance::bump_sequence(conn, id).await?;
     let session = reload_session(conn, id).await?;
     let live: Vec<Registration> = q::registrations(conn, id)

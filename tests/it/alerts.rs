@@ -617,3 +617,44 @@ async fn a_member_taken_off_the_staff_list_cannot_send_the_alert_they_were_writi
     assert_eq!(q_count(bot.engine.store()).await, 0, "nothing was published");
     assert!(sends_to(&bot.api, 801, "").is_empty());
 }
+
+/// A session cancelled while its announcement is still going out: the rest of the
+/// subscribers are not invited to book it.
+#[tokio::test]
+async fn cancelling_a_session_stops_its_announcement() {
+    let sandbox = Sandbox::new();
+    let store = Store::open(&sandbox.database_url()).await.unwrap();
+    for user in 901..904 {
+        subscribed(&store, user, Lang::Tr, &[Topic::Trainings]).await;
+    }
+    let details = eudesk::trainings::SessionDetails {
+        title: eudesk::lang::Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basic Training".to_owned()),
+        starts: crate::tickets_telegram::at("2027-02-10 10:00"),
+        ends: crate::tickets_telegram::at("2027-02-10 17:00"),
+        place: "İzmir Valiliği".to_owned(),
+        capacity: 20,
+        deadline: crate::tickets_telegram::at("2027-02-09 17:00"),
+        second_reminder: None,
+    };
+    let now = crate::tickets_telegram::at("2026-12-01 10:00");
+    let session = store
+        .write(async |c| eudesk::trainings::service::create_session(c, &details, now).await)
+        .await
+        .unwrap();
+    let fanout = store
+        .read(async |c| q::sending_of(c, q::Carrying::Session(session)).await)
+        .await
+        .unwrap();
+    assert_eq!(fanout.len(), 1, "the new session is announced");
+    store
+        .write(async |c| eudesk::trainings::service::cancel_session(c, session, now).await)
+        .await
+        .unwrap();
+    let f = store
+        .read(async |c| q::fanout(c, fanout[0]).await)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((f.state.as_str(), f.pending, f.total), ("stopped", 0, 3));
+    store.close().await;
+}
