@@ -379,9 +379,16 @@ pub fn print(report: &Report, args: &crate::Args) {
         d.queued.said,
         crate::verdict(d.queued.wall < Duration::from_secs(2) && mb(d.queued.peak_kb) < 80.0)
     );
-    let best = d.alerts.per_second.iter().max().copied().unwrap_or(0);
+    // Whole seconds only: the last one is cut short.
+    let mut seconds = d.alerts.per_second.clone();
+    seconds.pop();
+    seconds.sort_unstable();
+    let (worst, median, best) = match seconds.len() {
+        0 => (0, 0, 0),
+        n => (seconds[0], seconds[n / 2], seconds[n - 1]),
+    };
     println!(
-        "alerts, throttling off: {} subscribers in {:.1} s = {:.0} messages/s (best second {best}) — target ≥ 2000/s: {}; bot peak memory {:.1} MB — target < 80 MB: {}",
+        "alerts, throttling off: {} subscribers in {:.1} s = {:.0} messages/s (per whole second: worst {worst}, median {median}, best {best}) — target ≥ 2000/s: {}; bot peak memory {:.1} MB — target < 80 MB: {}",
         d.alerts.reached,
         d.span(),
         d.rate(),

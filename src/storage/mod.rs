@@ -201,6 +201,17 @@ impl Store {
         f(&mut conn).await
     }
 
+    /// Runs `f`, one writing statement, on a connection of the pool outside any
+    /// transaction: SQLite commits the statement on its own, which spares `write`'s
+    /// BEGIN and COMMIT round trips where they count (a mark per alert sent).
+    pub async fn write_one<T>(
+        &self,
+        f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.pool.acquire().await.op("get a connection")?;
+        f(&mut conn).await
+    }
+
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.
     pub async fn write<T>(
         &self,

@@ -289,16 +289,21 @@ async fn run(
                 Outcome::Blocked => "blocked",
                 Outcome::Failed => "failed",
             };
-            engine
-                .store()
-                .write(async |c| {
-                    q::mark(&mut *c, id, user, state).await?;
-                    if matches!(outcome, Outcome::Blocked) {
+            if matches!(outcome, Outcome::Blocked) {
+                engine
+                    .store()
+                    .write(async |c| {
+                        q::mark(&mut *c, id, user, state).await?;
                         q::unsubscribe(c, user, None, now).await?;
-                    }
-                    Ok::<_, crate::storage::StoreError>(())
-                })
-                .await?;
+                        Ok::<_, crate::storage::StoreError>(())
+                    })
+                    .await?;
+            } else {
+                engine
+                    .store()
+                    .write_one(async |c| q::mark(c, id, user, state).await)
+                    .await?;
+            }
             if shown.elapsed() >= PROGRESS_EVERY {
                 if let Some(latest) = engine.store().read(async |c| q::fanout(c, id).await).await? {
                     f = latest;
