@@ -45,13 +45,18 @@ impl Engine {
             let mut parts = vec![heading];
             for (i, s) in open.iter().take(PAGE).enumerate() {
                 parts.push(format!("{}. {}", i + 1, messages::body(&s.opportunity, lang)));
-                keyboard.push(vec![Button {
+                let mut row = vec![Button {
                     label: format!("🔗 {}. {}", i + 1, s.opportunity.title.get(lang))
                         .chars()
                         .take(60)
                         .collect(),
                     target: crate::message::Target::Url(s.opportunity.url.clone()),
-                }]);
+                }];
+                // Staff can take a mistaken or cancelled one off from here.
+                if self.is_staff(turn.user) {
+                    row.push(messages::withdraw_button(s.id, lang));
+                }
+                keyboard.push(row);
             }
             if open.len() > PAGE {
                 parts.push(match lang {

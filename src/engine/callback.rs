@@ -71,6 +71,9 @@ pub enum Callback {
     RemindMe(i64),
     /// Staff, under a fan-out's progress post: stop sending it.
     StopFanout(i64),
+    /// Staff: take an opportunity off `/opportunities` (and stop its alert); asks
+    /// first, `true` once confirmed.
+    Withdraw(i64, bool),
     /// Staff: start writing an alert (the deep link from the staff group).
     Publish,
 }

@@ -60,6 +60,7 @@ impl Engine {
                 Some(Callback::SessionAct(verb, id)) => self.session_act(turn, verb, id).await,
                 Some(Callback::Tick(id, present)) => self.tick(turn, id, present).await,
                 Some(Callback::StopFanout(id)) => self.stop_fanout(turn, id).await,
+                Some(Callback::Withdraw(id, confirmed)) => self.withdraw_press(turn, id, confirmed).await,
                 _ => Ok(Vec::new()),
             },
             Event::Resume => Ok(Vec::new()),
@@ -430,10 +431,11 @@ impl Engine {
             Some(Callback::AlertsDone) => self.alerts_done(turn).await?,
             Some(Callback::StopAlerts(topics)) => self.stop_alerts(turn, Some(topics)).await?,
             Some(Callback::RemindMe(id)) => self.remind_me(turn, id).await?,
-            Some(Callback::StopFanout(_) | Callback::Publish) if !self.is_staff(turn.user) => {
+            Some(Callback::StopFanout(_) | Callback::Withdraw(..) | Callback::Publish) if !self.is_staff(turn.user) => {
                 vec![self.notice(lang, ui::staff_only(lang))]
             }
             Some(Callback::StopFanout(id)) => self.stop_fanout(turn, id).await?,
+            Some(Callback::Withdraw(id, confirmed)) => self.withdraw_press(turn, id, confirmed).await?,
             Some(Callback::Publish) => self.start_publish(turn).await?,
             None => vec![
                 self.show(turn, self.tree().main(), replace)

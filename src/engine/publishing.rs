@@ -366,6 +366,60 @@ impl Engine {
         Ok(vec![self.staff_reply(&html).placed(Placement::Replace)])
     }
 
+    /// "Withdraw" (under a progress post or a listed opportunity): asks, then takes the
+    /// opportunity off `/opportunities` and stops its alert if it is still going out.
+    pub(super) async fn withdraw_press(
+        &self,
+        turn: &mut Turn,
+        id: i64,
+        confirmed: bool,
+    ) -> Result<Vec<Reply>, EngineError> {
+        let lang = turn.lang;
+        let Some(stored) = q::get(turn.work.read().await?, id).await? else {
+            return Ok(vec![self.staff_reply(t(
+                lang,
+                "Böyle bir duyuru yok.",
+                "There is no such alert.",
+            ))]);
+        };
+        let title = escape_html(stored.opportunity.title.get(lang));
+        if stored.withdrawn {
+            return Ok(vec![self.staff_reply(&match lang {
+                Lang::Tr => format!("#{id} «{title}» zaten yayından kaldırılmış."),
+                Lang::En => format!("#{id} “{title}” was withdrawn already."),
+            })]);
+        }
+        if !confirmed {
+            let html = match lang {
+                Lang::Tr => format!(
+                    "🗑 #{id} «{title}» yayından kaldırılsın mı? /opportunities listesinden çıkar, gönderimi sürüyorsa durur, istenen hatırlatmalar gönderilmez. Gönderilmiş duyurular silinmez."
+                ),
+                Lang::En => format!(
+                    "🗑 Withdraw #{id} “{title}”? It leaves /opportunities, its alert stops if still going out, and reminders asked for it are not sent. Alerts already delivered stay where they are."
+                ),
+            };
+            let yes = match lang {
+                Lang::Tr => "🗑 Evet, kaldır",
+                Lang::En => "🗑 Yes, withdraw",
+            };
+            return Ok(vec![Reply::new(
+                html,
+                vec![vec![to(yes, Callback::Withdraw(id, true))]],
+            )]);
+        }
+        let now = self.clock.now();
+        let withdrawn = alerts::withdraw(turn.work.write().await?, id, now).await?;
+        Ok(vec![
+            self.staff_reply(&match (withdrawn, lang) {
+                (true, Lang::Tr) => format!("🗑 #{id} «{title}» yayından kaldırıldı."),
+                (true, Lang::En) => format!("🗑 #{id} “{title}” is withdrawn."),
+                (false, Lang::Tr) => format!("#{id} «{title}» zaten yayından kaldırılmış."),
+                (false, Lang::En) => format!("#{id} “{title}” was withdrawn already."),
+            })
+            .placed(Placement::Replace),
+        ])
+    }
+
     /// "Stop" under a fan-out's progress post.
     pub(super) async fn stop_fanout(&self, turn: &mut Turn, id: i64) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;

@@ -8,7 +8,7 @@ use crate::engine::{Callback, to};
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
 use crate::message::{Button, OutMessage, Recipient, Target};
-use crate::storage::opportunities::{Fanout, Stored};
+use crate::storage::opportunities::{Carrying, Fanout, Stored};
 use crate::trainings::{Session, notices, time};
 use jiff::Timestamp;
 
@@ -181,10 +181,24 @@ pub fn progress(fanout: &Fanout, title: &str, lang: Lang) -> (String, Vec<Vec<Bu
             fanout.failed
         ),
     };
-    let keyboard = if fanout.state == "sending" {
-        vec![vec![to(t(lang, "⏹ Durdur", "⏹ Stop"), Callback::StopFanout(fanout.id))]]
-    } else {
-        Vec::new()
-    };
+    let mut row = Vec::new();
+    if fanout.state == "sending" {
+        row.push(to(t(lang, "⏹ Durdur", "⏹ Stop"), Callback::StopFanout(fanout.id)));
+    }
+    if let Carrying::Opportunity(id) = fanout.carrying {
+        row.push(withdraw_button(id, lang));
+    }
+    let keyboard = if row.is_empty() { Vec::new() } else { vec![row] };
     (html, keyboard)
+}
+
+/// Staff: take an opportunity off `/opportunities` (asks first).
+pub fn withdraw_button(id: i64, lang: Lang) -> Button {
+    to(
+        &match lang {
+            Lang::Tr => format!("🗑 #{id} yayından kaldır"),
+            Lang::En => format!("🗑 Withdraw #{id}"),
+        },
+        Callback::Withdraw(id, false),
+    )
 }

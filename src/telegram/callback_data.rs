@@ -92,6 +92,8 @@ pub fn encode(callback: &Callback) -> String {
         Callback::StopAlerts(topics) => format!("us:{}", topics.bits()),
         Callback::RemindMe(id) => format!("rm:{id}"),
         Callback::StopFanout(id) => format!("sf:{id}"),
+        Callback::Withdraw(id, false) => format!("wd:{id}"),
+        Callback::Withdraw(id, true) => format!("wd:{id}:y"),
         Callback::Publish => "pb:".to_owned(),
     }
 }
@@ -141,6 +143,17 @@ pub fn decode(data: &str) -> Option<Callback> {
         "rm" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::RemindMe),
         "pb" if rest.is_empty() => Some(Callback::Publish),
         "sf" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::StopFanout),
+        "wd" => {
+            let (id, confirmed) = match rest.split_once(':') {
+                Some((id, "y")) => (id, true),
+                Some(_) => return None,
+                None => (rest, false),
+            };
+            id.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|id| Callback::Withdraw(id, confirmed))
+        }
         "sv" => number().map(|n| Callback::Survey(RegistrationId(n))),
         "ce" => number().map(|n| Callback::Certificate(RegistrationId(n))),
         "ss" => number().map(|n| Callback::StaffSession(SessionId(n))),
@@ -213,6 +226,8 @@ mod tests {
             Callback::StopAlerts(TopicSet::ALL),
             Callback::RemindMe(12),
             Callback::StopFanout(3),
+            Callback::Withdraw(7, false),
+            Callback::Withdraw(7, true),
             Callback::Publish,
         ] {
             assert_eq!(decode(&encode(&c)), Some(c));

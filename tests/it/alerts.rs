@@ -658,3 +658,72 @@ async fn cancelling_a_session_stops_its_announcement() {
     assert_eq!((f.state.as_str(), f.pending, f.total), ("stopped", 0, 3));
     store.close().await;
 }
+
+/// Staff withdraw a mistaken opportunity from Telegram, without a shell: from its
+/// progress post in the group (after a confirmation) or from /opportunities. Nobody else
+/// can, whatever they press.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_withdraw_an_opportunity_from_telegram_and_nobody_else_can() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    subscribed(&store, 1001, Lang::Tr, &[Topic::Calls]).await;
+    let first = publish(&bot, r#""calls""#, "2027-03-01");
+    let done = api
+        .wait_for(
+            "editMessageText",
+            |c| c.chat_id() == Some(STAFF_CHAT) && c.text().is_some_and(|t| t.contains("1 / 1")),
+            WAIT,
+        )
+        .await;
+    assert!(has_button(&done, &format!("wd:{first}")), "{:?}", done.buttons());
+
+    // A person pressing a forged confirmation changes nothing.
+    let mut ayse = Chat::new(api, 1001);
+    ayse.expect("sendMessage", "Yeni fırsat").await;
+    ayse.press(&done, &format!("wd:{first}:y"));
+    ayse.expect("sendMessage", "yalnızca büro personeli").await;
+    assert!(is_open(&store, first).await, "a person withdrew it");
+
+    // Staff in the group: asked first, then withdrawn.
+    crate::tickets_telegram::press_in_group(api, STAFF_A, &done, &format!("wd:{first}"));
+    let ask = wait_one(api, STAFF_CHAT, "yayından kaldırılsın mı").await;
+    assert!(is_open(&store, first).await, "withdrawn before the confirmation");
+    crate::tickets_telegram::press_in_group(api, STAFF_A, &ask, &format!("wd:{first}:y"));
+    api.wait_for(
+        "editMessageText",
+        |c| c.chat_id() == Some(STAFF_CHAT) && c.text().is_some_and(|t| t.contains("yayından kaldırıldı")),
+        WAIT,
+    )
+    .await;
+    assert!(!is_open(&store, first).await);
+
+    // From /opportunities in the private chat: the list shows staff a button per item.
+    let second = publish(&bot, r#""calls""#, "2027-04-01");
+    let mut staff = Chat::new(api, STAFF_A);
+    staff.say("/opportunities");
+    let list = staff.expect("sendMessage", "Şu an açık fırsatlar").await;
+    assert!(has_button(&list, &format!("wd:{second}")), "{:?}", list.buttons());
+    assert!(!has_button(&list, &format!("wd:{first}")), "a withdrawn one is listed");
+    staff.press(&list, &format!("wd:{second}"));
+    let ask = staff.expect("sendMessage", "yayından kaldırılsın mı").await;
+    staff.press(&ask, &format!("wd:{second}:y"));
+    staff.expect("editMessageText", "yayından kaldırıldı").await;
+    ayse.say("/opportunities");
+    let seen = ayse.expect("sendMessage", "").await;
+    assert!(
+        seen.text().unwrap().contains("açık bir fırsat yok"),
+        "{:?}",
+        seen.text()
+    );
+    assert!(!has_button(&seen, "wd:"), "a person is shown staff buttons");
+}
+
+/// Published and not withdrawn.
+async fn is_open(store: &Store, id: i64) -> bool {
+    store
+        .read(async |c| q::get(c, id).await)
+        .await
+        .unwrap()
+        .is_some_and(|s| !s.withdrawn)
+}
