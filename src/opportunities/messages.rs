@@ -165,7 +165,7 @@ pub fn progress(fanout: &Fanout, title: &str, lang: Lang) -> (String, Vec<Vec<Bu
     };
     let html = match lang {
         Lang::Tr => format!(
-            "📣 <b>{}</b> — duyuru {state}\n{done} / {} gönderildi · {} gönderildi, {} engellemiş, {} hata",
+            "📣 <b>{}</b> — duyuru {state}\n{done} / {} gönderildi · {} ulaştı, {} engellemiş, {} hata",
             escape_html(title),
             fanout.total,
             fanout.sent,
