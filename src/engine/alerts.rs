@@ -83,14 +83,19 @@ impl Engine {
         Ok(vec![Reply::new(html, keyboard).placed(placement)])
     }
 
-    /// `/subscribe`: the consent first (for someone with no topics yet), then the topics.
+    /// `/subscribe`: the consent first (for someone with no topics yet, or whose topics
+    /// were chosen under an earlier version of it), then the topics.
     pub(super) async fn subscribe(&self, turn: &mut Turn, placement: Placement) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-        if !topics.is_empty() {
+        let tree = self.tree();
+        let current = match tree.alerts_consent() {
+            Some(c) => q::consented_to(turn.work.read().await?, turn.user, &c.version).await?,
+            None => false,
+        };
+        if !topics.is_empty() && current {
             return Ok(vec![self.topics_screen(turn, &topics).placed(placement)]);
         }
-        let tree = self.tree();
         let Some(consent) = tree.alerts_consent() else {
             return Ok(vec![self.notice(
                 lang,
@@ -164,6 +169,7 @@ impl Engine {
             return Ok(vec![self.notice(turn.lang, super::ui::button_unknown(turn.lang))]);
         };
         self.abandon_flow(turn);
+        q::reconsent(turn.work.write().await?, turn.user, &version).await?;
         turn.flow = Some(Flow::AlertTopics { consent: version });
         let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
         Ok(vec![self.topics_screen(turn, &topics).placed(Placement::Replace)])
@@ -182,8 +188,9 @@ impl Engine {
         let had = q::topics_of_user(&mut *conn, turn.user).await?;
         if had.contains(&topic) {
             q::unsubscribe(&mut *conn, turn.user, Some(&[topic]), now).await?;
-        } else if had.is_empty() && !agreed {
-            // Nobody is subscribed without having just accepted the consent.
+        } else if !agreed && (had.is_empty() || !q::consented_to(&mut *conn, turn.user, &consent.version).await?) {
+            // Nobody is subscribed under a consent they have not accepted: a first topic
+            // only right after "I agree", another one under the text they agreed to.
             return self.subscribe(turn, Placement::Replace).await;
         } else {
             q::subscribe(&mut *conn, turn.user, topic, lang, &consent.version, now).await?;

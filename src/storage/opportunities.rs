@@ -103,9 +103,17 @@ pub async fn withdraw(conn: &mut SqliteConnection, id: i64, now: Timestamp) -> R
     let done = sqlx::query("UPDATE opportunities SET withdrawn_at = ? WHERE id = ? AND withdrawn_at IS NULL")
         .bind(ts(now))
         .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await
         .op("withdraw an opportunity")?;
+    if done.rows_affected() == 1 {
+        // Reminders asked for it will not be sent: who asked need not be kept.
+        sqlx::query("DELETE FROM opportunity_reminders WHERE opportunity_id = ? AND sent_at IS NULL")
+            .bind(id)
+            .execute(conn)
+            .await
+            .op("drop the reminders of a withdrawn opportunity")?;
+    }
     Ok(done.rows_affected() == 1)
 }
 
@@ -194,14 +202,45 @@ pub async fn unsubscribe(
     Ok(gone)
 }
 
-/// Alerts follow the person's language.
-pub async fn set_language(conn: &mut SqliteConnection, user: i64, lang: Lang) -> Result<(), StoreError> {
-    sqlx::query("UPDATE subscriptions SET lang = ? WHERE user_id = ?")
-        .bind(lang.code())
+/// Whether every subscription of the person was given under consent `version` (`true`
+/// too when they have none).
+pub async fn consented_to(conn: &mut SqliteConnection, user: i64, version: &str) -> Result<bool, StoreError> {
+    let other: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM subscriptions WHERE user_id = ? AND consent_version != ? LIMIT 1")
+            .bind(user)
+            .bind(version)
+            .fetch_optional(conn)
+            .await
+            .op("check the consent of a person's subscriptions")?;
+    Ok(other.is_none())
+}
+
+/// The person accepted consent `version`: every subscription of theirs is now under it.
+pub async fn reconsent(conn: &mut SqliteConnection, user: i64, version: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE subscriptions SET consent_version = ? WHERE user_id = ?")
+        .bind(version)
         .bind(user)
         .execute(conn)
         .await
-        .op("change the language of a person's alerts")?;
+        .op("record a new consent for a person's subscriptions")?;
+    Ok(())
+}
+
+/// Alerts follow the person's language: those to come, those still going out, and the
+/// reminders asked for.
+pub async fn set_language(conn: &mut SqliteConnection, user: i64, lang: Lang) -> Result<(), StoreError> {
+    for sql in [
+        "UPDATE subscriptions SET lang = ? WHERE user_id = ?",
+        "UPDATE fanout_recipients SET lang = ? WHERE user_id = ? AND state = 'pending'",
+        "UPDATE opportunity_reminders SET lang = ? WHERE user_id = ? AND sent_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(lang.code())
+            .bind(user)
+            .execute(&mut *conn)
+            .await
+            .op("change the language of a person's alerts")?;
+    }
     Ok(())
 }
 
@@ -392,6 +431,21 @@ pub async fn pending(conn: &mut SqliteConnection, fanout: i64, limit: i64) -> Re
         .into_iter()
         .map(|(u, l)| (u, Lang::parse(&l).unwrap_or(Lang::Tr)))
         .collect())
+}
+
+/// Whether `user` is still to get fan-out `fanout`: their row still pending and the
+/// fan-out still sending.
+pub async fn still_owed(conn: &mut SqliteConnection, fanout: i64, user: i64) -> Result<bool, StoreError> {
+    let owed: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM fanout_recipients r JOIN fanouts f ON f.id = r.fanout_id
+         WHERE r.fanout_id = ? AND r.user_id = ? AND r.state = 'pending' AND f.state = 'sending'",
+    )
+    .bind(fanout)
+    .bind(user)
+    .fetch_optional(conn)
+    .await
+    .op("check that an alert is still owed")?;
+    Ok(owed.is_some())
 }
 
 /// Records what became of one recipient ("sent", "blocked", "failed").

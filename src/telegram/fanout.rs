@@ -25,8 +25,9 @@ const POLL: Duration = Duration::from_millis(500);
 /// Recipients read at once.
 const BATCH: i64 = 64;
 
-/// How often the staff chat's progress post is edited.
-const PROGRESS_EVERY: Duration = Duration::from_secs(3);
+/// How often the staff chat's progress post is edited: well under a group's limit of
+/// about 20 messages a minute, which ticket posts share.
+const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
 /// What one fan-out carries, loaded once.
 enum Content {
@@ -126,6 +127,18 @@ fn gone(err: &RequestError) -> bool {
     )
 }
 
+/// Failures after which the message surely did not reach the person, so a retry cannot
+/// make a second copy: no connection, a proxy's HTML error page, a server error answered
+/// by Telegram.
+fn not_delivered(err: &RequestError) -> bool {
+    match err {
+        RequestError::Network(e) => e.is_connect(),
+        RequestError::InvalidJson { raw, .. } => raw.trim_start().starts_with('<'),
+        RequestError::Api(_) => super::transient(err),
+        _ => false,
+    }
+}
+
 /// Sends one alert, retrying what Telegram asks to retry (a few times), every attempt
 /// paced.
 async fn send_one(sender: &Sender, pacer: &mut Pacer, content: &Content, user: i64, lang: Lang) -> Outcome {
@@ -141,11 +154,11 @@ async fn send_one(sender: &Sender, pacer: &mut Pacer, content: &Content, user: i
             Ok(_) => return Outcome::Sent,
             Err(err) if gone(&err) => return Outcome::Blocked,
             Err(RequestError::RetryAfter(wait)) => tokio::time::sleep(wait.duration()).await,
-            Err(err) if super::transient(&err) => {
-                tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await
-            }
+            Err(err) if not_delivered(&err) => tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await,
             Err(err) => {
-                tracing::warn!(%err, "an alert was refused");
+                // Refused, or no telling whether it arrived (a timeout after Telegram
+                // took it): sending again could give the person a second copy.
+                tracing::warn!(%err, "an alert was refused or may not have arrived");
                 return Outcome::Failed;
             }
         }
@@ -277,10 +290,30 @@ async fn run(
             }
             return Ok(());
         }
+        // Past its deadline (the bot was down, or a long alert went before it), an
+        // opportunity is news no more.
+        if let Content::Opportunity(o) = &content
+            && o.opportunity.deadline <= engine.now()
+        {
+            let now = engine.now();
+            engine
+                .store()
+                .write(async |c| q::finish(c, id, "stopped", now).await)
+                .await?;
+            if let Some((latest, _)) = load(engine, id).await? {
+                progress(sender, engine, staff, &latest, &content).await;
+            }
+            return Ok(());
+        }
         // One at a time: a crash can then repeat at most the one message in flight.
         for &(user, lang) in &batch {
             if *stop.borrow() {
                 return Ok(());
+            }
+            // Each just before its send: the person may have said stop or been forgotten,
+            // staff may have stopped or withdrawn the alert, since the batch was read.
+            if !engine.store().read(async |c| q::still_owed(c, id, user).await).await? {
+                continue;
             }
             let outcome = send_one(sender, pacer, &content, user, lang).await;
             let now = engine.now();

@@ -727,3 +727,80 @@ async fn is_open(store: &Store, id: i64) -> bool {
         .unwrap()
         .is_some_and(|s| !s.withdrawn)
 }
+
+/// The delivery reads recipients in batches: whoever stops or is forgotten while their
+/// batch is going out must still not get the alert.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_stops_or_is_forgotten_while_their_batch_goes_out_does_not_get_it() {
+    let (bot, _clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    for user in 1..=20 {
+        subscribed(&store, 20_000 + user, Lang::Tr, &[Topic::Study]).await;
+    }
+    // A slow Telegram: 60 ms a message, the whole alert well over a second.
+    for _ in 0..25 {
+        api.delay_next("sendMessage", Duration::from_millis(60));
+    }
+    publish(&bot, r#""study""#, "2027-03-01");
+    api.wait_for("sendMessage", |c| c.chat_id() == Some(20_002), WAIT).await;
+    let now = jiff::Timestamp::now();
+    store
+        .write(async |c| q::unsubscribe(c, 20_015, None, now).await)
+        .await
+        .unwrap();
+    store
+        .write(async |c| eudesk::privacy::forget(c, 20_016, now).await)
+        .await
+        .unwrap();
+    api.wait_for("sendMessage", |c| c.chat_id() == Some(20_020), WAIT).await;
+    assert!(sends_to(api, 20_015, "").is_empty(), "an unsubscribed person got it");
+    assert!(sends_to(api, 20_016, "").is_empty(), "a forgotten person got it");
+    assert_eq!(sends_to(api, 20_017, "Yeni fırsat").len(), 1);
+}
+
+/// Topics chosen under one consent text are not extended under a newer one the person
+/// has not read: the office changes the text, and the next topic asks for it first.
+#[tokio::test]
+async fn a_new_consent_text_is_accepted_before_another_topic_is_added() {
+    let (bot, clock) = start().await;
+    let mut ayse = Chat::new(&bot.api, 103);
+    ayse.say("/subscribe");
+    let consent = ayse.expect("sendMessage", "saklarız").await;
+    ayse.press(&consent, "ac:");
+    let screen = ayse.expect("editMessageText", "Hangi konularda").await;
+    ayse.press(&screen, "tg:study");
+    ayse.expect("editMessageText", "1 konuda").await;
+    ayse.press(&screen, "ad:");
+    ayse.expect("editMessageText", "").await;
+
+    let sandbox = bot.into_sandbox();
+    sandbox.write("alerts.toml", &CONSENT.replace("alerts-test-1", "alerts-test-2"));
+    let engine = engine_for(&sandbox, clock.clone(), |_| {}).await;
+    let bot = crate::helpers::Running::start(sandbox, engine, false).await;
+    let store = bot.engine.store().clone();
+    let mut ayse = Chat::new(&bot.api, 103);
+    ayse.press(&screen, "tg:calls");
+    ayse.expect("editMessageText", "saklarız").await;
+    assert_eq!(
+        topics_of(&store, 103).await,
+        [Topic::Study],
+        "added under an unread text"
+    );
+    ayse.say("/subscribe");
+    let consent = ayse.expect("sendMessage", "saklarız").await;
+    ayse.press(&consent, "ac:");
+    let screen = ayse.expect("editMessageText", "1 konuda").await;
+    ayse.press(&screen, "tg:calls");
+    ayse.expect("editMessageText", "2 konuda").await;
+    let versions: Vec<String> = store
+        .read(async |c| {
+            sqlx::query_scalar::<_, String>("SELECT DISTINCT consent_version FROM subscriptions WHERE user_id = 103")
+                .fetch_all(c)
+                .await
+                .map_err(|e| eudesk::storage::StoreError::Corrupt(e.to_string()))
+        })
+        .await
+        .unwrap();
+    assert_eq!(versions, ["alerts-test-2"]);
+}
