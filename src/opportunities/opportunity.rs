@@ -335,7 +335,9 @@ pub fn parse_deadline(s: &str, now: Timestamp) -> Result<Timestamp, FieldProblem
                 "deadline",
                 format!("\"{s}\" is not a date; {DEADLINE_FORMATS} (office time, {OFFICE_TZ})"),
             ),
-            e @ time::TimeError::NoSuchTime(..) => FieldProblem::new("deadline", e.to_string()),
+            e @ (time::TimeError::NoSuchTime(..) | time::TimeError::WithZone(_)) => {
+                FieldProblem::new("deadline", e.to_string())
+            }
         })?,
     };
     future(deadline, now)

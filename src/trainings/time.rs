@@ -22,12 +22,24 @@ pub enum TimeError {
     NotATime(String),
     #[error("'{0}' does not exist in office time ({OFFICE_TZ}): {1}")]
     NoSuchTime(String, String),
+    #[error(
+        "'{0}' carries a time zone or an offset; write the office time alone ({OFFICE_TZ}), like 2026-12-10 10:00"
+    )]
+    WithZone(String),
 }
 
 /// Parses a local office time such as `2026-12-10 10:00`, or as Turkish staff write
 /// it, `10.12.2026 10:00`.
 pub fn parse_local(s: &str) -> Result<Timestamp, TimeError> {
     let s = s.trim();
+    // jiff reads `2027-03-01T23:59+00:00` as a civil time and drops the offset: taken as
+    // office time, it would be three hours early. Whatever follows the time of day (a
+    // sign, a Z, a [zone]) is refused rather than guessed at.
+    if let Some((_, time)) = s.split_once([' ', 'T', 't'])
+        && time.contains(['+', '-', 'Z', 'z', '['])
+    {
+        return Err(TimeError::WithZone(s.to_owned()));
+    }
     let civil: DateTime = DateTime::strptime("%Y-%m-%d %H:%M", s)
         .or_else(|_| DateTime::strptime("%d.%m.%Y %H:%M", s))
         .or_else(|_| s.parse::<DateTime>())
@@ -126,6 +138,25 @@ mod tests {
                 .to_string()
                 .contains("2026-12-10 10:00")
         );
+    }
+
+    /// jiff alone would read these as office time with the zone dropped.
+    #[test]
+    fn a_time_with_a_zone_or_offset_is_refused_not_shifted() {
+        for zoned in [
+            "2027-03-01T23:59+00:00",
+            "2027-03-01 23:59-05:00",
+            "2027-03-01T23:59Z",
+            "2027-03-01T23:59[Europe/Berlin]",
+        ] {
+            assert!(
+                matches!(parse_local(zoned), Err(TimeError::WithZone(_))),
+                "{zoned}: {:?}",
+                parse_local(zoned)
+            );
+        }
+        assert!(parse_local("2027-03-01T23:59").is_ok());
+        assert!(parse_local("01.03.2027 23:59").is_ok());
     }
 
     #[test]
