@@ -104,12 +104,28 @@ pub async fn remind_me(
     if stored.withdrawn || deadline <= now {
         return Ok(RemindMe::Closed);
     }
-    let due = deadline.checked_sub(lead).unwrap_or(now).max(now);
+    let due = reminder_time(deadline, lead).unwrap_or(now).max(now);
     Ok(if q::remind(conn, opportunity, user, lang, due, now).await? {
         RemindMe::Set(due)
     } else {
         RemindMe::Already
     })
+}
+
+/// At 10:00 office time on the day `lead` before the deadline: a 23:59 deadline would
+/// otherwise be remembered at midnight. Always before the deadline, for a lead of a day
+/// or more.
+fn reminder_time(deadline: Timestamp, lead: SignedDuration) -> Option<Timestamp> {
+    let tz = crate::trainings::time::office_tz();
+    let before = deadline.checked_sub(lead).ok()?;
+    let at = before
+        .to_zoned(tz.clone())
+        .date()
+        .at(10, 0, 0, 0)
+        .to_zoned(tz)
+        .ok()?
+        .timestamp();
+    Some(if at < deadline { at } else { before })
 }
 
 /// Queues the reminders due now. One whose deadline passed (the bot was down), or whose

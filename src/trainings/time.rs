@@ -22,9 +22,7 @@ pub enum TimeError {
     NotATime(String),
     #[error("'{0}' does not exist in office time ({OFFICE_TZ}): {1}")]
     NoSuchTime(String, String),
-    #[error(
-        "'{0}' carries a time zone or an offset; write the office time alone ({OFFICE_TZ}), like 2026-12-10 10:00"
-    )]
+    #[error("'{0}' carries a time zone or an offset; write the office time alone ({OFFICE_TZ}), like 2026-12-10 10:00")]
     WithZone(String),
 }
 

@@ -270,24 +270,24 @@ async fn remind_me_comes_before_the_deadline_once_and_never_after_it() {
     let store = bot.engine.store().clone();
     subscribed(&store, 401, Lang::Tr, &[Topic::Traineeships]).await;
     subscribed(&store, 402, Lang::Tr, &[Topic::Traineeships]).await;
-    // Due 15 December 23:59; a reminder three days before.
+    // Due 15 December 23:59; a reminder three days before, in the morning.
     let id = publish(&bot, r#""traineeships""#, "2026-12-15");
 
     for user in [401, 402] {
         let mut chat = Chat::new(api, user);
         let alert = chat.expect("sendMessage", "Yeni fırsat").await;
         chat.press(&alert, &format!("rm:{id}"));
-        chat.expect("sendMessage", "12 Aralık 2026, 23:59 tarihinde size hatırlatacağım")
+        chat.expect("sendMessage", "12 Aralık 2026, 10:00 tarihinde size hatırlatacağım")
             .await;
         chat.press(&alert, &format!("rm:{id}"));
         chat.expect("sendMessage", "zaten kurulu").await;
     }
 
     // Not yet.
-    clock.set(crate::tickets_telegram::at("2026-12-12 23:00"));
+    clock.set(crate::tickets_telegram::at("2026-12-12 09:50"));
     assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 0);
     // Due: sent once.
-    clock.set(crate::tickets_telegram::at("2026-12-13 09:00"));
+    clock.set(crate::tickets_telegram::at("2026-12-12 10:01"));
     assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 2);
     assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 0);
     api.wait_for(
