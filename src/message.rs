@@ -84,6 +84,9 @@ pub struct OutMessage {
     /// Relay this message (a file, with `html` as its new caption) instead of sending
     /// text.
     pub copy: Option<MessageRef>,
+    /// Not sent after this moment (a reminder of a deadline), however long Telegram
+    /// was unreachable.
+    pub not_after: Option<jiff::Timestamp>,
 }
 
 impl OutMessage {
@@ -97,7 +100,14 @@ impl OutMessage {
             purpose: None,
             ticket: None,
             copy: None,
+            not_after: None,
         }
+    }
+
+    /// Not to be sent after `t`.
+    pub fn not_after(mut self, t: jiff::Timestamp) -> OutMessage {
+        self.not_after = Some(t);
+        self
     }
 
     /// Marks the message as being about this ticket.

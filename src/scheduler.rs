@@ -82,12 +82,16 @@ pub async fn queue_reminders(engine: &Engine) -> Result<usize, EngineError> {
         .await?)
 }
 
-/// "Remind me" reminders due now (none after a deadline).
+/// "Remind me" reminders due now (none after a deadline, not even one queued in time
+/// that Telegram could not take before it).
 pub async fn queue_alert_reminders(engine: &Engine) -> Result<usize, EngineError> {
     let now = engine.now();
     Ok(engine
         .store()
-        .write(async |c| crate::opportunities::service::queue_reminders(c, now).await)
+        .write(async |c| {
+            crate::storage::outbox::expire(&mut *c, now).await?;
+            crate::opportunities::service::queue_reminders(c, now).await
+        })
         .await?)
 }
 

@@ -135,7 +135,9 @@ pub fn reminder(stored: &Stored, user: i64, lang: Lang) -> OutMessage {
         t(lang, "🔗 Resmî sayfa", "🔗 Official page"),
         &stored.opportunity.url,
     )]];
-    OutMessage::new(Recipient::Chat(ChatId(user)), html).with_keyboard(keyboard)
+    OutMessage::new(Recipient::Chat(ChatId(user)), html)
+        .with_keyboard(keyboard)
+        .not_after(stored.opportunity.deadline)
 }
 
 /// The post on the office's public channel: both languages, the official page.

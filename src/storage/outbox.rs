@@ -61,8 +61,8 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at,
-                             ticket_id, copy_from_chat, copy_message_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             ticket_id, copy_from_chat, copy_message_id, not_after)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(chat)
     .bind(to_staff)
@@ -77,6 +77,7 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     .bind(m.ticket.map(|t| t.0))
     .bind(m.copy.map(|c| c.chat.0))
     .bind(m.copy.map(|c| c.message.0))
+    .bind(m.not_after.map(ts))
     .fetch_one(conn)
     .await
     .op("queue a message")?;
@@ -84,12 +85,15 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
 }
 
 /// Messages whose time to (re)try has come, oldest first.
+/// Messages past their moment (never sent late) are not among them; `expire` ends them.
 pub async fn due(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
-                ticket_id, copy_from_chat, copy_message_id, pieces_sent FROM outbox
-         WHERE state = 'pending' AND next_attempt <= ? ORDER BY id LIMIT ?",
+                ticket_id, copy_from_chat, copy_message_id, pieces_sent, not_after FROM outbox
+         WHERE state = 'pending' AND next_attempt <= ? AND (not_after IS NULL OR not_after > ?)
+         ORDER BY id LIMIT ?",
     )
+    .bind(ts(now))
     .bind(ts(now))
     .bind(limit as i64)
     .fetch_all(conn)
@@ -134,10 +138,28 @@ pub async fn due(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Res
                     copy: copy_chat
                         .zip(copy_message)
                         .map(|(chat, message)| MessageRef::new(ChatId(chat), MessageId(message))),
+                    not_after: row
+                        .try_get::<Option<String>, _>("not_after")?
+                        .map(parse_ts)
+                        .transpose()?,
                 },
             })
         })
         .collect()
+}
+
+/// Marks messages past their moment failed (a reminder of a deadline that Telegram
+/// could not take in time); how many.
+pub async fn expire(conn: &mut SqliteConnection, now: Timestamp) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "UPDATE outbox SET state = 'failed', last_error = 'not sent: past its time'
+         WHERE state = 'pending' AND not_after IS NOT NULL AND not_after <= ?",
+    )
+    .bind(ts(now))
+    .execute(conn)
+    .await
+    .op("end the messages past their time")?;
+    Ok(done.rows_affected())
 }
 
 pub async fn mark_sent(conn: &mut SqliteConnection, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {

@@ -804,3 +804,45 @@ async fn a_new_consent_text_is_accepted_before_another_topic_is_added() {
         .unwrap();
     assert_eq!(versions, ["alerts-test-2"]);
 }
+
+/// A reminder queued in time but not taken by Telegram before the deadline (an outage)
+/// is never sent after it: the outbox leaves it out and the next minute's job ends it.
+#[tokio::test]
+async fn a_reminder_held_up_past_the_deadline_is_never_sent() {
+    use eudesk::storage::outbox;
+    let sandbox = Sandbox::new();
+    let store = Store::open(&sandbox.database_url()).await.unwrap();
+    let published_at = crate::tickets_telegram::at("2026-12-01 10:00");
+    let text = opportunity_file(r#""study""#, "2026-12-15");
+    let opportunity = eudesk::opportunities::opportunity::from_toml(&text, published_at).unwrap();
+    let id = store
+        .write(async |c| eudesk::opportunities::service::publish(c, &opportunity, "test", None, published_at).await)
+        .await
+        .unwrap()
+        .id;
+    let lead = jiff::SignedDuration::from_hours(72);
+    store
+        .write(async |c| eudesk::opportunities::service::remind_me(c, id, 1101, Lang::Tr, lead, published_at).await)
+        .await
+        .unwrap();
+    let due = crate::tickets_telegram::at("2026-12-12 10:00");
+    let queued = store
+        .write(async |c| eudesk::opportunities::service::queue_reminders(c, due).await)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    let to_person = |pending: Vec<outbox::Pending>| {
+        pending
+            .into_iter()
+            .filter(|p| p.message.to == eudesk::message::Recipient::Chat(eudesk::ids::ChatId(1101)))
+            .count()
+    };
+    assert_eq!(to_person(store.due_messages(due, 100).await.unwrap()), 1);
+
+    // Telegram was down until after the deadline.
+    let late = crate::tickets_telegram::at("2026-12-16 00:30");
+    assert_eq!(to_person(store.due_messages(late, 100).await.unwrap()), 0, "sent late");
+    let expired = store.write(async |c| outbox::expire(c, late).await).await.unwrap();
+    assert_eq!(expired, 1);
+    store.close().await;
+}
