@@ -94,6 +94,9 @@ pub async fn apply_retention(
         phrasings::unlink_ticket(conn, id).await?;
         outbox::erase_for_ticket(conn, id).await?;
     }
+    // A message past its moment (a reminder of a session long over) ends first, so that
+    // it goes with the other old rows instead of staying, pending, for ever.
+    outbox::expire(conn, now).await?;
     outbox::delete_done_before(conn, before).await?;
     questions::forget_before(conn, before).await?;
     if registrations > 0 || !ids.is_empty() {

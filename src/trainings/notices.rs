@@ -102,7 +102,8 @@ pub fn reminder(r: &Registration, s: &Session, kind: Reminder) -> OutMessage {
             "If you cannot come, please cancel with /myregistrations."
         )
     );
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
+    // "Your training is tomorrow" after it has begun would only mislead.
+    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).not_after(s.details.starts)
 }
 
 /// Told to every registrant when the time or place of their session changes, with the
