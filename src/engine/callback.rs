@@ -76,6 +76,8 @@ pub enum Callback {
     Withdraw(i64, bool),
     /// Staff: start writing an alert (the deep link from the staff group).
     Publish,
+    /// A subscriber's button shown in a staff preview: it only says so.
+    InPreview,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

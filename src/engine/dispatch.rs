@@ -436,6 +436,14 @@ impl Engine {
             }
             Some(Callback::StopFanout(id)) => self.stop_fanout(turn, id).await?,
             Some(Callback::Withdraw(id, confirmed)) => self.withdraw_press(turn, id, confirmed).await?,
+            Some(Callback::InPreview) => vec![self.notice(
+                lang,
+                ui::pick(
+                    lang,
+                    "Bu bir önizleme: düğmeler abonelere giden duyuruda çalışır.",
+                    "This is a preview: the buttons work in the alert subscribers get.",
+                ),
+            )],
             Some(Callback::Publish) => self.start_publish(turn).await?,
             None => vec![
                 self.show(turn, self.tree().main(), replace)

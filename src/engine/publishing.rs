@@ -224,7 +224,14 @@ impl Engine {
         };
         let mut replies = vec![self.staff_reply(t(lang, "👀 <b>Önizleme</b>", "👀 <b>Preview</b>"))];
         for l in Lang::ALL {
-            let m = messages::alert(&stored, 0, l);
+            let mut m = messages::alert(&stored, 0, l);
+            // The same buttons, but pressing them here must not unsubscribe the staff
+            // member or ask a reminder for an alert that does not exist yet.
+            for button in m.keyboard.iter_mut().flatten() {
+                if let crate::message::Target::Callback(_) = button.target {
+                    button.target = crate::message::Target::Callback(Callback::InPreview);
+                }
+            }
             replies.push(Reply::new(m.html, m.keyboard));
         }
         replies.push(self.publish_prompt(turn));

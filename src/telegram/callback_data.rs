@@ -95,6 +95,7 @@ pub fn encode(callback: &Callback) -> String {
         Callback::Withdraw(id, false) => format!("wd:{id}"),
         Callback::Withdraw(id, true) => format!("wd:{id}:y"),
         Callback::Publish => "pb:".to_owned(),
+        Callback::InPreview => "pv:".to_owned(),
     }
 }
 
@@ -142,6 +143,7 @@ pub fn decode(data: &str) -> Option<Callback> {
             .map(Callback::StopAlerts),
         "rm" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::RemindMe),
         "pb" if rest.is_empty() => Some(Callback::Publish),
+        "pv" if rest.is_empty() => Some(Callback::InPreview),
         "sf" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::StopFanout),
         "wd" => {
             let (id, confirmed) = match rest.split_once(':') {
@@ -229,6 +231,7 @@ mod tests {
             Callback::Withdraw(7, false),
             Callback::Withdraw(7, true),
             Callback::Publish,
+            Callback::InPreview,
         ] {
             assert_eq!(decode(&encode(&c)), Some(c));
         }

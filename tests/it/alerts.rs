@@ -457,6 +457,8 @@ async fn staff_publish_from_telegram_with_a_preview_in_both_languages() {
     let en = staff.expect("sendMessage", "Youth exchange: Spain").await;
     assert!(tr.text().unwrap().contains("15 Ocak 2027, 23:59"));
     assert!(en.text().unwrap().contains("15 January 2027, 23:59"));
+    // The preview's subscriber buttons only say they are a preview.
+    assert!(has_button(&en, "pv:") && !has_button(&en, "us:"), "{:?}", en.buttons());
     let ask = staff.expect("sendMessage", "Gönderilsin mi").await;
     assert!(q_count(&store).await == 0, "nothing stored before Send");
     staff.press(&ask, "f:send");
