@@ -29,7 +29,7 @@ const BATCH: i64 = 64;
 /// about 20 messages a minute, which ticket posts share.
 const PROGRESS_EVERY: Duration = Duration::from_secs(10);
 
-/// What one fan-out carries, loaded once.
+/// What one fan-out carries, read again at every batch.
 enum Content {
     Opportunity(Box<Stored>),
     Session(Box<Session>),
