@@ -151,7 +151,10 @@ pub fn channel_post(stored: &Stored, channel: ChatId) -> OutMessage {
         "🔗 Resmî sayfa · Official page",
         &stored.opportunity.url,
     )]];
-    OutMessage::new(Recipient::Chat(channel), html).with_keyboard(keyboard)
+    // After the deadline a post about it would only mislead (Telegram down for days).
+    OutMessage::new(Recipient::Chat(channel), html)
+        .with_keyboard(keyboard)
+        .not_after(stored.opportunity.deadline)
 }
 
 /// The staff chat's progress post of a fan-out, edited in place as it goes.
