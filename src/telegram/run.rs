@@ -163,12 +163,19 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), serve).await;
         }
     }
+    // Each step of the stop is logged: a stop that hangs shows where.
+    tracing::info!("updates finished; stopping the outbox and the alerts");
     let _ = stop.send(true);
     drop(reminders);
-    outbox.finish(std::time::Duration::from_secs(10)).await;
-    fanouts.finish(std::time::Duration::from_secs(5)).await;
+    outbox
+        .finish("the outbox worker", std::time::Duration::from_secs(10))
+        .await;
+    fanouts
+        .finish("the alerts' delivery", std::time::Duration::from_secs(5))
+        .await;
     // Everything in the write-ahead log goes into the database file, and the log is
     // emptied: nothing erased lingers in `-wal` after a clean stop.
+    tracing::info!("closing the database");
     engine.store().close().await;
     if refused.load(std::sync::atomic::Ordering::SeqCst) {
         return Err(TokenRefused.into());
@@ -196,14 +203,13 @@ async fn health(engine: Engine) -> (axum::http::StatusCode, axum::Json<serde_jso
 struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
 
 impl AbortOnDrop {
-    /// Waits for the task to end by itself, at most `limit`.
-    async fn finish(mut self, limit: std::time::Duration) {
+    /// Waits for the task to end by itself, at most `limit`; `what` names it in the
+    /// warning when it does not.
+    async fn finish(mut self, what: &str, limit: std::time::Duration) {
         if let Some(handle) = self.0.take()
             && tokio::time::timeout(limit, handle).await.is_err()
         {
-            tracing::warn!(
-                "the outbox worker did not stop in time; what it was sending is sent again at the next start"
-            );
+            tracing::warn!("{what} did not stop in time; what it was sending is sent again at the next start");
         }
     }
 }
