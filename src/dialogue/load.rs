@@ -673,7 +673,8 @@ pub fn suggestion<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) ->
         .unwrap_or_default()
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
+/// 1-based line and column (in characters) of a byte offset, for TOML errors.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

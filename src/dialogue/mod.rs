@@ -7,6 +7,8 @@ mod retired;
 mod survey;
 mod tree;
 
-pub use load::{COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, load, suggestion};
+pub use load::{
+    COMFORTABLE_TEXT, LoadError, Loaded, Location, MAX_LABEL_CHARS, MAX_TEXT, Problem, line_column, load, suggestion,
+};
 pub use survey::{Survey, SurveyKind, SurveyQuestion};
 pub use tree::{Action, Consent, Contact, Link, MAIN, MAX_ID_BYTES, Node, NodeId, Tree};

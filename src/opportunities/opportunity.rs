@@ -403,7 +403,10 @@ pub fn from_toml(text: &str, now: Timestamp) -> Result<Opportunity, Vec<FieldPro
     let table: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
-            let (line, column) = e.span().map(|s| line_column(text, s.start)).unwrap_or((1, 1));
+            let (line, column) = e
+                .span()
+                .map(|s| crate::dialogue::line_column(text, s.start))
+                .unwrap_or((1, 1));
             let message = format!(
                 "line {line}, column {column}: TOML syntax error: {}",
                 e.message().trim_end()
@@ -582,13 +585,6 @@ fn ages_value(value: Option<&toml::Value>) -> Result<Option<(u8, u8)>, FieldProb
         },
         Some(_) => Err(FieldProblem::new("ages", how)),
     }
-}
-
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -208,8 +208,8 @@ impl Store {
         &self,
         f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.pool.acquire().await.op("get a connection")?;
-        f(&mut conn).await
+        // The same connection as a read: what differs is only what `f` does with it.
+        self.read(f).await
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.

@@ -279,27 +279,19 @@ async fn run(
         // cancelled) meanwhile; a session moved meanwhile goes out as it is now.
         let state = engine.store().read(async |c| q::state(c, id).await).await?;
         content = load_content(engine, f.carrying).await?;
-        if state.as_deref() != Some("sending") || batch.is_empty() {
-            let now = engine.now();
-            engine
-                .store()
-                .write(async |c| q::finish(c, id, "done", now).await)
-                .await?;
-            if let Some((latest, _)) = load(engine, id).await? {
-                progress(sender, engine, staff, &latest, &content).await;
-            }
-            return Ok(());
-        }
         // Past its deadline (the bot was down, or a long alert went before it), an
         // opportunity is news no more.
-        if let Content::Opportunity(o) = &content
-            && o.opportunity.deadline <= engine.now()
-        {
+        let past_deadline = matches!(&content, Content::Opportunity(o) if o.opportunity.deadline <= engine.now());
+        let end = if state.as_deref() != Some("sending") || batch.is_empty() {
+            Some("done")
+        } else if past_deadline {
+            Some("stopped")
+        } else {
+            None
+        };
+        if let Some(end) = end {
             let now = engine.now();
-            engine
-                .store()
-                .write(async |c| q::finish(c, id, "stopped", now).await)
-                .await?;
+            engine.store().write(async |c| q::finish(c, id, end, now).await).await?;
             if let Some((latest, _)) = load(engine, id).await? {
                 progress(sender, engine, staff, &latest, &content).await;
             }

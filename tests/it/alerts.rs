@@ -460,6 +460,8 @@ async fn staff_publish_from_telegram_with_a_preview_in_both_languages() {
     // The preview's subscriber buttons only say they are a preview.
     assert!(has_button(&en, "pv:") && !has_button(&en, "us:"), "{:?}", en.buttons());
     let ask = staff.expect("sendMessage", "Gönderilsin mi").await;
+    staff.press(&en, "pv:");
+    staff.expect("sendMessage", "Bu bir önizleme").await;
     assert!(q_count(&store).await == 0, "nothing stored before Send");
     staff.press(&ask, "f:send");
     staff.expect("editMessageText", "1 aboneye gönderiliyor").await;
@@ -711,6 +713,9 @@ async fn staff_withdraw_an_opportunity_from_telegram_and_nobody_else_can() {
     let ask = staff.expect("sendMessage", "yayından kaldırılsın mı").await;
     staff.press(&ask, &format!("wd:{second}:y"));
     staff.expect("editMessageText", "yayından kaldırıldı").await;
+    // A second press (two staff, or a double tap) says so and changes nothing.
+    staff.press(&ask, &format!("wd:{second}:y"));
+    staff.expect("sendMessage", "zaten yayından kaldırılmış").await;
     ayse.say("/opportunities");
     let seen = ayse.expect("sendMessage", "").await;
     assert!(
@@ -847,4 +852,33 @@ async fn a_reminder_held_up_past_the_deadline_is_never_sent() {
     let expired = store.write(async |c| outbox::expire(c, late).await).await.unwrap();
     assert_eq!(expired, 1);
     store.close().await;
+}
+
+/// An alert still going out when its deadline passes (a long alert, or the bot was down)
+/// stops: nobody hears of an opportunity that has closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_stops_going_out_at_its_deadline() {
+    let (bot, clock) = start().await;
+    let api = &bot.api;
+    let store = bot.engine.store().clone();
+    for user in 1..=80 {
+        subscribed(&store, 30_000 + user, Lang::Tr, &[Topic::Calls]).await;
+    }
+    for _ in 0..90 {
+        api.delay_next("sendMessage", Duration::from_millis(15));
+    }
+    publish(&bot, r#""calls""#, "2027-03-01");
+    api.wait_for("sendMessage", |c| c.chat_id() == Some(30_002), WAIT).await;
+    clock.set(crate::tickets_telegram::at("2027-03-02 10:00"));
+    let stopped = api
+        .wait_for(
+            "editMessageText",
+            |c| c.chat_id() == Some(STAFF_CHAT) && c.text().is_some_and(|t| t.contains("durduruldu")),
+            WAIT,
+        )
+        .await;
+    assert!(!has_button(&stopped, "sf:"), "{:?}", stopped.buttons());
+    let reached = (30_001..=30_080).filter(|u| !sends_to(api, *u, "").is_empty()).count();
+    assert!(reached < 80, "every subscriber got a closed opportunity");
+    assert!(sends_to(api, 30_080, "").is_empty());
 }
