@@ -5,6 +5,15 @@ use eudesk::cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // `eudesk run` reloads the dialogues at SIGHUP once it listens for it; until then a
+    // SIGHUP (a reload during a restart, a deploy script) must not end it, and systemd
+    // would count that death as a clean exit and not restart it. Other commands get
+    // the default back below.
+    #[cfg(unix)]
+    // SAFETY: sets the action of one signal; no memory is involved.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
     // Every file this process creates (database, its -wal and -shm, backups, exports)
     // holds personal data: readable by its owner only, whatever the shell's umask.
     #[cfg(unix)]
@@ -33,6 +42,13 @@ fn main() -> ExitCode {
     // Printing commands end quietly when their reader does (`eudesk eval … | head`),
     // as command-line tools do, instead of panicking on a closed pipe. The bot itself
     // keeps Rust's default (a peer closing a socket is an error to handle, not an end).
+    #[cfg(unix)]
+    if !matches!(cli.command, Command::Run { .. }) {
+        // SAFETY: sets the action of one signal; no memory is involved.
+        unsafe {
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+        }
+    }
     #[cfg(unix)]
     if !matches!(cli.command, Command::Run { .. } | Command::Console { .. }) {
         // SAFETY: sets the action of one signal; no memory is involved.

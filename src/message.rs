@@ -87,6 +87,9 @@ pub struct OutMessage {
     /// Not sent after this moment (a reminder of a deadline), however long Telegram
     /// was unreachable.
     pub not_after: Option<jiff::Timestamp>,
+    /// Shown in place of this message (the menu whose button was pressed), so menus do
+    /// not flood the chat; sent anew when it can no longer be edited.
+    pub edit: Option<MessageRef>,
 }
 
 impl OutMessage {
@@ -101,6 +104,7 @@ impl OutMessage {
             ticket: None,
             copy: None,
             not_after: None,
+            edit: None,
         }
     }
 

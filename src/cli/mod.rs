@@ -329,7 +329,11 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Run { webhook, listen } => {
             config.require_token()?;
-            let _lock = run_lock(&config.database_url)?;
+            let lock = run_lock(&config.database_url)?;
+            // SIGHUP is ignored from main's first line until this listener exists; only
+            // then does the lock name this process for `eudesk reload` to signal.
+            let hangups = crate::telegram::listen_for_hangups();
+            let _lock = lock.map(|(file, path)| write_pid(file, &path)).transpose()?;
             let engine = engine(&config).await?;
             let mode = match webhook {
                 None => crate::telegram::Mode::Polling,
@@ -348,7 +352,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                 mode = if matches!(mode, crate::telegram::Mode::Polling) { "polling" } else { "webhook" },
                 "eudesk starting"
             );
-            crate::telegram::run_in(&config, engine, mode).await?;
+            crate::telegram::run_with(&config, engine, mode, hangups).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Sessions(command) => sessions::run(&config, command).await,
@@ -561,7 +565,7 @@ fn lock_path(database_url: &str) -> Option<String> {
     Some(format!("{path}.run-lock"))
 }
 
-fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
+fn run_lock(database_url: &str) -> anyhow::Result<Option<(std::fs::File, String)>> {
     let Some(lock_path) = lock_path(database_url) else {
         return Ok(None);
     };
@@ -573,20 +577,25 @@ fn run_lock(database_url: &str) -> anyhow::Result<Option<std::fs::File>> {
         .with_context(|| format!("could not create the lock file '{lock_path}' beside the database"))?;
     match file.try_lock() {
         Ok(()) => {
-            // Whose lock it is, for `eudesk reload`.
-            use std::io::Write;
-            let mut file = file;
+            // No process named until it listens for SIGHUP (`write_pid`).
             file.set_len(0)
-                .and_then(|()| write!(file, "{}", std::process::id()))
-                .and_then(|()| file.flush())
                 .with_context(|| format!("could not write to the lock file '{lock_path}'"))?;
-            Ok(Some(file))
+            Ok(Some((file, lock_path)))
         }
         Err(std::fs::TryLockError::WouldBlock) => bail!(
             "another `eudesk run` is already using the database (its lock is '{lock_path}'); stop it first (two bots on one token fight over Telegram's updates)"
         ),
         Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("could not lock '{lock_path}'")),
     }
+}
+
+/// Names this process in its lock, for `eudesk reload`.
+fn write_pid(mut file: std::fs::File, lock_path: &str) -> anyhow::Result<std::fs::File> {
+    use std::io::Write;
+    write!(file, "{}", std::process::id())
+        .and_then(|()| file.flush())
+        .with_context(|| format!("could not write to the lock file '{lock_path}'"))?;
+    Ok(file)
 }
 
 /// `eudesk reload`: checks the dialogues as `check` does (refusing an invalid tree with
@@ -635,7 +644,7 @@ fn reload(config: &Config) -> anyhow::Result<ExitCode> {
         .and_then(|s| s.trim().parse().ok())
         .filter(|p| *p > 1)
         .with_context(|| {
-            format!("the lock file '{lock_path}' does not say which process holds it; restart the bot instead")
+            format!("the bot holding '{lock_path}' is still starting (it names itself there once it can reload); try again in a moment, or restart it")
         })?;
     #[cfg(unix)]
     {

@@ -73,6 +73,18 @@ pub struct Context {
     pub update: Option<UpdateId>,
     /// The adapter already let this event past flood control (`Engine::admit`).
     pub admitted: bool,
+    /// Where the replies go when the adapter delivers them through the outbox: they are
+    /// then queued in the same transaction as the change they answer, so a crash after
+    /// the commit still delivers them, and one before leaves nothing half done.
+    pub reply_in: Option<ReplyIn>,
+}
+
+/// The chat an event's replies go to, and the message whose button was pressed (a
+/// reply placed `Replace` is shown in its place).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyIn {
+    pub chat: crate::ids::ChatId,
+    pub pressed: Option<crate::ids::MessageId>,
 }
 
 impl Default for Context {
@@ -83,6 +95,7 @@ impl Default for Context {
             reply_to_ticket: None,
             update: None,
             admitted: false,
+            reply_in: None,
         }
     }
 }
@@ -140,6 +153,22 @@ impl Reply {
     fn placed(mut self, placement: Placement) -> Reply {
         self.placement = placement;
         self
+    }
+
+    /// The reply as an outbox message to `to`'s chat (`Recipient::Staff` in the staff
+    /// chat, which Telegram may move).
+    fn to_message(&self, to: ReplyIn, place: Place) -> OutMessage {
+        let recipient = match place {
+            Place::StaffChat(_) => crate::message::Recipient::Staff,
+            Place::Private => crate::message::Recipient::Chat(to.chat),
+        };
+        let mut m = OutMessage::new(recipient, self.html.clone());
+        m.keyboard = self.keyboard.clone();
+        m.document = self.document.clone();
+        if self.placement == Placement::Replace {
+            m.edit = to.pressed.map(|message| crate::ids::MessageRef::new(to.chat, message));
+        }
+        m
     }
 
     /// Puts a short notice (in italics) above the message.
@@ -516,6 +545,7 @@ impl Engine {
             }
             let mut turn = self.staff_turn(person, &ctx, work);
             let replies = self.staff_chat_event(&mut turn, event, ctx.reply_to_ticket).await?;
+            self.queue_replies(&mut turn.work, &ctx, &replies).await?;
             turn.work.commit().await?;
             return Ok(replies);
         }
@@ -572,6 +602,8 @@ impl Engine {
                 .map(|u| (u, now))
                 .or_else(|| saved.as_ref().and_then(|c| c.last_update)),
         };
+        // Before the conversation's save: that save then joins this transaction.
+        self.queue_replies(&mut turn.work, &ctx, &replies).await?;
         if turn.forgotten {
             turn.work.commit().await?;
             self.conversations.remove(person.user);
@@ -589,6 +621,21 @@ impl Engine {
         turn.work.commit().await?;
         self.conversations.put(conv);
         Ok(replies)
+    }
+
+    /// Queues the replies in the outbox, in the event's transaction, when the adapter
+    /// delivers them so.
+    async fn queue_replies(&self, work: &mut Work, ctx: &Context, replies: &[Reply]) -> Result<(), EngineError> {
+        let Some(to) = ctx.reply_in else { return Ok(()) };
+        if replies.is_empty() {
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let conn = work.write().await?;
+        for reply in replies {
+            crate::storage::outbox::enqueue(&mut *conn, &reply.to_message(to, ctx.place), now).await?;
+        }
+        Ok(())
     }
 
     /// A staff member's turn in the staff chat: the staff chat's language, no private

@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod certificates;
 pub mod conversations;
 pub mod drafts;
+pub mod inbox;
 pub mod opportunities;
 pub mod outbox;
 pub mod phrasings;
@@ -120,6 +121,9 @@ pub struct Store {
     /// load that turned a 1 ms wait into a 100 ms one. (Another process, the command
     /// line, still meets the busy handler: rare, and it waits politely.)
     writer: Arc<tokio::sync::Mutex<()>>,
+    /// Told at every commit of this process: the outbox's delivery wakes at once for a
+    /// reply just queued, instead of looking every so often.
+    committed: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -179,6 +183,7 @@ impl Store {
         Ok(Store {
             pool,
             writer: Arc::new(tokio::sync::Mutex::new(())),
+            committed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -187,6 +192,7 @@ impl Store {
         Work {
             pool: self.pool.clone(),
             writer: self.writer.clone(),
+            committed: self.committed.clone(),
             state: WorkState::Idle,
             permit: None,
         }
@@ -224,7 +230,14 @@ impl Store {
             .op("begin a transaction")?;
         let out = f(&mut tx).await?;
         tx.commit().await.op("commit a transaction")?;
+        self.committed.notify_one();
         Ok(out)
+    }
+
+    /// Wakes whoever waits for a commit of this process (one waiter: the outbox's
+    /// delivery; commits while it is busy are remembered as one).
+    pub async fn committed(&self) {
+        self.committed.notified().await
     }
 
     /// Moves everything in the write-ahead log into the database file and empties the
@@ -255,6 +268,7 @@ impl Store {
 pub struct Work {
     pool: SqlitePool,
     writer: Arc<tokio::sync::Mutex<()>>,
+    committed: Arc<tokio::sync::Notify>,
     state: WorkState,
     /// This process's turn to write, held from the first write to the commit.
     permit: Option<tokio::sync::OwnedMutexGuard<()>>,
@@ -320,8 +334,12 @@ impl Work {
 
     /// Commits the transaction, if one was begun, and ends this turn to write.
     pub async fn commit(self) -> Result<(), StoreError> {
+        let wrote = self.permit.is_some();
         if let WorkState::Writing(tx) = self.state {
             tx.commit().await.op("commit a transaction")?;
+        }
+        if wrote {
+            self.committed.notify_one();
         }
         Ok(())
     }

@@ -61,8 +61,8 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at,
-                             ticket_id, copy_from_chat, copy_message_id, not_after)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             ticket_id, copy_from_chat, copy_message_id, not_after, edit_message_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(chat)
     .bind(to_staff)
@@ -78,74 +78,104 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     .bind(m.copy.map(|c| c.chat.0))
     .bind(m.copy.map(|c| c.message.0))
     .bind(m.not_after.map(ts))
+    .bind(m.edit.map(|e| e.message.0))
     .fetch_one(conn)
     .await
     .op("queue a message")?;
     Ok(OutboxId(id))
 }
 
+const COLUMNS: &str = "id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
+    ticket_id, copy_from_chat, copy_message_id, pieces_sent, not_after, edit_message_id, next_attempt";
+
 /// Messages whose time to (re)try has come, oldest first.
 /// Messages past their moment (never sent late) are not among them; `expire` ends them.
 pub async fn due(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
-                ticket_id, copy_from_chat, copy_message_id, pieces_sent, not_after FROM outbox
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM outbox
          WHERE state = 'pending' AND next_attempt <= ? AND (not_after IS NULL OR not_after > ?)
-         ORDER BY id LIMIT ?",
-    )
+         ORDER BY id LIMIT ?"
+    ))
     .bind(ts(now))
     .bind(ts(now))
     .bind(limit as i64)
     .fetch_all(conn)
     .await
     .op("read the outbox")?;
-    rows.iter()
-        .map(|row| {
-            let keyboard: Option<String> = row.try_get("keyboard")?;
-            let keyboard: Vec<Vec<Button>> = match keyboard {
-                Some(k) => {
-                    serde_json::from_str(&k).map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?
-                }
-                None => Vec::new(),
-            };
-            let purpose: Option<String> = row.try_get("purpose")?;
-            let purpose: Option<Purpose> = purpose
-                .map(|p| serde_json::from_str(&p))
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(format!("outbox purpose: {e}")))?;
-            let to = if row.try_get::<bool, _>("to_staff")? {
-                Recipient::Staff
-            } else {
-                Recipient::Chat(ChatId(row.try_get("chat_id")?))
-            };
-            let copy_chat: Option<i64> = row.try_get("copy_from_chat")?;
-            let copy_message: Option<i64> = row.try_get("copy_message_id")?;
-            let name: Option<String> = row.try_get("file_name")?;
-            let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
-            let ticket = |v: Option<i64>| v.map(crate::tickets::TicketId);
-            Ok(Pending {
-                id: OutboxId(row.try_get("id")?),
-                attempts: row.try_get::<i64, _>("attempts")? as u32,
-                pieces_sent: row.try_get::<i64, _>("pieces_sent")? as u32,
-                message: OutMessage {
-                    to,
-                    html: row.try_get("html")?,
-                    keyboard,
-                    document: name.zip(bytes).map(|(name, bytes)| Document { name, bytes }),
-                    reply_to_ticket: ticket(row.try_get("reply_to_ticket")?),
-                    purpose,
-                    ticket: ticket(row.try_get("ticket_id")?),
-                    copy: copy_chat
-                        .zip(copy_message)
-                        .map(|(chat, message)| MessageRef::new(ChatId(chat), MessageId(message))),
-                    not_after: row
-                        .try_get::<Option<String>, _>("not_after")?
-                        .map(parse_ts)
-                        .transpose()?,
-                },
-            })
-        })
-        .collect()
+    rows.iter().map(|row| pending(row).map(|(p, _)| p)).collect()
+}
+
+/// The first pending message of each chat's line (the staff chat is one line), oldest
+/// first, with the moment it may be (re)tried: a chat's messages go in order, and one
+/// waiting for its retry holds up only its own chat. Messages past their moment are
+/// passed over.
+pub async fn heads(
+    conn: &mut SqliteConnection,
+    now: Timestamp,
+    limit: u32,
+) -> Result<Vec<(Pending, Timestamp)>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE id IN (
+             SELECT MIN(id) FROM outbox
+             WHERE state = 'pending' AND (not_after IS NULL OR not_after > ?)
+             GROUP BY to_staff, chat_id)
+         ORDER BY id LIMIT ?"
+    ))
+    .bind(ts(now))
+    .bind(limit as i64)
+    .fetch_all(conn)
+    .await
+    .op("read the outbox")?;
+    rows.iter().map(pending).collect()
+}
+
+fn pending(row: &sqlx::sqlite::SqliteRow) -> Result<(Pending, Timestamp), StoreError> {
+    let keyboard: Option<String> = row.try_get("keyboard")?;
+    let keyboard: Vec<Vec<Button>> = match keyboard {
+        Some(k) => serde_json::from_str(&k).map_err(|e| StoreError::Corrupt(format!("outbox keyboard: {e}")))?,
+        None => Vec::new(),
+    };
+    let purpose: Option<String> = row.try_get("purpose")?;
+    let purpose: Option<Purpose> = purpose
+        .map(|p| serde_json::from_str(&p))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("outbox purpose: {e}")))?;
+    let chat = ChatId(row.try_get("chat_id")?);
+    let to = if row.try_get::<bool, _>("to_staff")? {
+        Recipient::Staff
+    } else {
+        Recipient::Chat(chat)
+    };
+    let copy_chat: Option<i64> = row.try_get("copy_from_chat")?;
+    let copy_message: Option<i64> = row.try_get("copy_message_id")?;
+    let name: Option<String> = row.try_get("file_name")?;
+    let bytes: Option<Vec<u8>> = row.try_get("file_bytes")?;
+    let edit: Option<i64> = row.try_get("edit_message_id")?;
+    let ticket = |v: Option<i64>| v.map(crate::tickets::TicketId);
+    let next: Timestamp = parse_ts(row.try_get("next_attempt")?)?;
+    let pending = Pending {
+        id: OutboxId(row.try_get("id")?),
+        attempts: row.try_get::<i64, _>("attempts")? as u32,
+        pieces_sent: row.try_get::<i64, _>("pieces_sent")? as u32,
+        message: OutMessage {
+            to,
+            html: row.try_get("html")?,
+            keyboard,
+            document: name.zip(bytes).map(|(name, bytes)| Document { name, bytes }),
+            reply_to_ticket: ticket(row.try_get("reply_to_ticket")?),
+            purpose,
+            ticket: ticket(row.try_get("ticket_id")?),
+            copy: copy_chat
+                .zip(copy_message)
+                .map(|(chat, message)| MessageRef::new(ChatId(chat), MessageId(message))),
+            not_after: row
+                .try_get::<Option<String>, _>("not_after")?
+                .map(parse_ts)
+                .transpose()?,
+            edit: edit.map(|m| MessageRef::new(chat, MessageId(m))),
+        },
+    };
+    Ok((pending, next))
 }
 
 /// Marks messages past their moment failed (a reminder of a deadline that Telegram

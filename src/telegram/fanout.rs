@@ -1,19 +1,21 @@
 //! Delivering alerts to their subscribers: one fan-out at a time, recipients in
 //! batches, each marked once Telegram accepted it (after a crash only the message in
-//! flight can go twice), paced under Telegram's broadcast limit, people who blocked the
-//! bot unsubscribed, progress edited in place in the staff chat, stoppable there. A task
-//! of its own beside the outbox, so answers and reminders owed to single people never
-//! wait behind a long fan-out.
+//! flight can go twice), a few in flight at once so that one recipient's retry never
+//! pauses the rest, paced under Telegram's limits together with everything else the
+//! bot sends (replies first), people who blocked the bot unsubscribed, progress edited
+//! in place in the staff chat, stoppable there. A task of its own beside the outbox, so
+//! answers and reminders owed to single people never wait behind a long fan-out.
 
 use super::handlers::keyboard;
-use super::sender::Sender;
+use super::pace::{Class, Pace};
+use super::sender::{Sender, surely_not_delivered};
 use super::staff_chat::StaffChat;
 use crate::engine::Engine;
 use crate::lang::Lang;
 use crate::opportunities::messages;
 use crate::storage::opportunities::{self as q, Carrying, Fanout, Stored};
 use crate::trainings::Session;
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::prelude::ChatId;
 use teloxide::types::MessageId as TgMessageId;
@@ -24,6 +26,10 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// Recipients read at once.
 const BATCH: i64 = 64;
+
+/// Alerts being sent at once: enough that a recipient whose send is retried does not
+/// hold up the others, few enough that a crash repeats at most these.
+const IN_FLIGHT: usize = 4;
 
 /// How often the staff chat's progress post is edited: well under a group's limit of
 /// about 20 messages a minute, which ticket posts share.
@@ -55,56 +61,6 @@ impl Content {
     }
 }
 
-/// Spaces sends evenly at `per_second`, and never lets a request begin less than a second
-/// after the end of the one `per_second` requests before it. Telegram counts arrivals:
-/// with even spacing alone, a slow answer followed by a fast one could put one request
-/// too many into a second. The end of a request comes after its arrival, and the next
-/// begins before it arrives, so this bounds every second as Telegram sees it.
-struct Pacer {
-    every: Option<Duration>,
-    per_second: usize,
-    next: tokio::time::Instant,
-    /// When the last `per_second` requests ended.
-    ended: VecDeque<tokio::time::Instant>,
-}
-
-impl Pacer {
-    fn new(per_second: Option<u32>) -> Pacer {
-        Pacer {
-            every: per_second.map(|n| Duration::from_secs(1) / n.max(1)),
-            per_second: per_second.unwrap_or(0).max(1) as usize,
-            next: tokio::time::Instant::now(),
-            ended: VecDeque::new(),
-        }
-    }
-
-    /// Before each request (a retry too).
-    async fn wait(&mut self) {
-        let Some(every) = self.every else { return };
-        if self.ended.len() >= self.per_second
-            && let Some(&oldest) = self.ended.front()
-        {
-            tokio::time::sleep_until(oldest + Duration::from_secs(1)).await;
-        }
-        let now = tokio::time::Instant::now();
-        if self.next > now {
-            tokio::time::sleep_until(self.next).await;
-        }
-        self.next = self.next.max(now) + every;
-    }
-
-    /// After each request, answered or not.
-    fn ended(&mut self) {
-        if self.every.is_none() {
-            return;
-        }
-        self.ended.push_back(tokio::time::Instant::now());
-        while self.ended.len() > self.per_second {
-            self.ended.pop_front();
-        }
-    }
-}
-
 /// What became of one recipient.
 enum Outcome {
     Sent,
@@ -127,34 +83,22 @@ fn gone(err: &RequestError) -> bool {
     )
 }
 
-/// Failures after which the message surely did not reach the person, so a retry cannot
-/// make a second copy: no connection, a proxy's HTML error page, a server error answered
-/// by Telegram.
-fn not_delivered(err: &RequestError) -> bool {
-    match err {
-        RequestError::Network(e) => e.is_connect(),
-        RequestError::InvalidJson { raw, .. } => raw.trim_start().starts_with('<'),
-        RequestError::Api(_) => super::transient(err),
-        _ => false,
-    }
-}
-
 /// Sends one alert, retrying what Telegram asks to retry (a few times), every attempt
-/// paced.
-async fn send_one(sender: &Sender, pacer: &mut Pacer, content: &Content, user: i64, lang: Lang) -> Outcome {
+/// paced with everything else the bot sends.
+async fn send_one(sender: &Sender, pace: &Pace, content: &Content, user: i64, lang: Lang) -> Outcome {
     let Some(message) = content.message(user, lang) else {
         return Outcome::Failed;
     };
     let markup = keyboard(&message.keyboard);
     for attempt in 0..5u32 {
-        pacer.wait().await;
-        let sent = sender.send(ChatId(user), &message.html, markup.clone()).await;
-        pacer.ended();
-        match sent {
+        pace.take(user, Class::Alert).await;
+        match sender.send(ChatId(user), &message.html, markup.clone()).await {
             Ok(_) => return Outcome::Sent,
             Err(err) if gone(&err) => return Outcome::Blocked,
-            Err(RequestError::RetryAfter(wait)) => tokio::time::sleep(wait.duration()).await,
-            Err(err) if not_delivered(&err) => tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await,
+            Err(RequestError::RetryAfter(wait)) => pace.hold(user, wait.duration()),
+            Err(err) if surely_not_delivered(&err) => {
+                tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
+            }
             Err(err) => {
                 // Refused, or no telling whether it arrived (a timeout after Telegram
                 // took it): sending again could give the person a second copy.
@@ -169,17 +113,16 @@ async fn send_one(sender: &Sender, pacer: &mut Pacer, content: &Content, user: i
 /// Sends fan-outs until the task is stopped; a stop leaves the rest for the next start.
 pub async fn deliver(
     sender: Sender,
+    pace: Arc<Pace>,
     engine: Engine,
     staff: StaffChat,
-    per_second: Option<u32>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    let mut pacer = Pacer::new(per_second);
     while !*stop.borrow() {
         let next = engine.store().read(async |c| q::next_sending(c).await).await;
         match next {
             Ok(Some(id)) => {
-                if let Err(err) = run(&sender, &engine, &staff, &mut pacer, id, &stop).await {
+                if let Err(err) = run(&sender, &engine, &staff, &pace, id, &stop).await {
                     tracing::error!(%err, fanout = id, "an alert's delivery was interrupted");
                     tokio::time::sleep(POLL * 4).await;
                 }
@@ -259,29 +202,33 @@ async fn run(
     sender: &Sender,
     engine: &Engine,
     staff: &StaffChat,
-    pacer: &mut Pacer,
+    pace: &Arc<Pace>,
     id: i64,
     stop: &tokio::sync::watch::Receiver<bool>,
 ) -> anyhow::Result<()> {
-    let Some((mut f, mut content)) = load(engine, id).await? else {
+    let Some((mut f, content)) = load(engine, id).await? else {
         return Ok(());
     };
+    let mut content = Arc::new(content);
     if f.progress_message.is_none() {
         progress(sender, engine, staff, &f, &content).await;
     }
     let mut shown = Instant::now();
+    let mut sending: tokio::task::JoinSet<anyhow::Result<()>> = tokio::task::JoinSet::new();
     loop {
         if *stop.borrow() {
+            // The alerts in flight finish and are marked; the rest waits for the next start.
+            while sending.join_next().await.is_some() {}
             return Ok(());
         }
         let batch = engine.store().read(async |c| q::pending(c, id, BATCH).await).await?;
         // Staff may have pressed Stop (or the opportunity was withdrawn, the session
         // cancelled) meanwhile; a session moved meanwhile goes out as it is now.
         let state = engine.store().read(async |c| q::state(c, id).await).await?;
-        content = load_content(engine, f.carrying).await?;
+        content = Arc::new(load_content(engine, f.carrying).await?);
         // Past its deadline (the bot was down, or a long alert went before it), an
         // opportunity is news no more.
-        let past_deadline = matches!(&content, Content::Opportunity(o) if o.opportunity.deadline <= engine.now());
+        let past_deadline = matches!(&*content, Content::Opportunity(o) if o.opportunity.deadline <= engine.now());
         let end = if state.as_deref() != Some("sending") || batch.is_empty() {
             Some("done")
         } else if past_deadline {
@@ -290,6 +237,7 @@ async fn run(
             None
         };
         if let Some(end) = end {
+            while sending.join_next().await.is_some() {}
             let now = engine.now();
             engine.store().write(async |c| q::finish(c, id, end, now).await).await?;
             if let Some((latest, _)) = load(engine, id).await? {
@@ -297,38 +245,21 @@ async fn run(
             }
             return Ok(());
         }
-        // One at a time: a crash can then repeat at most the one message in flight.
         for &(user, lang) in &batch {
             if *stop.borrow() {
-                return Ok(());
+                break;
             }
-            // Each just before its send: the person may have said stop or been forgotten,
-            // staff may have stopped or withdrawn the alert, since the batch was read.
-            if !engine.store().read(async |c| q::still_owed(c, id, user).await).await? {
-                continue;
+            // A few at a time: a crash can then repeat at most the messages in flight.
+            while sending.len() >= IN_FLIGHT {
+                if let Some(Ok(Err(err))) = sending.join_next().await {
+                    return Err(err);
+                }
             }
-            let outcome = send_one(sender, pacer, &content, user, lang).await;
-            let now = engine.now();
-            let state = match outcome {
-                Outcome::Sent => "sent",
-                Outcome::Blocked => "blocked",
-                Outcome::Failed => "failed",
-            };
-            if matches!(outcome, Outcome::Blocked) {
-                engine
-                    .store()
-                    .write(async |c| {
-                        q::mark(&mut *c, id, user, state).await?;
-                        q::unsubscribe(c, user, None, now).await?;
-                        Ok::<_, crate::storage::StoreError>(())
-                    })
-                    .await?;
-            } else {
-                engine
-                    .store()
-                    .write_one(async |c| q::mark(c, id, user, state).await)
-                    .await?;
-            }
+            let task = (sender.clone(), engine.clone(), pace.clone(), content.clone());
+            sending.spawn(async move {
+                let (sender, engine, pace, content) = task;
+                deliver_to(&sender, &engine, &pace, &content, id, user, lang).await
+            });
             if shown.elapsed() >= PROGRESS_EVERY {
                 if let Some(latest) = engine.store().read(async |c| q::fanout(c, id).await).await? {
                     f = latest;
@@ -340,53 +271,53 @@ async fn run(
                 shown = Instant::now();
             }
         }
+        // The batch's last sends are marked before the next batch is read, so none is
+        // read (and sent) twice.
+        while let Some(done) = sending.join_next().await {
+            if let Ok(Err(err)) = done {
+                return Err(err);
+            }
+        }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Pacer;
-    use std::time::Duration;
-    use tokio::time::Instant;
-
-    /// A slow request followed by fast ones: with even spacing alone the sixth would
-    /// start 850 ms after the first ended, and Telegram could see six in one second.
-    #[tokio::test(start_paused = true)]
-    async fn no_request_begins_within_a_second_of_the_end_of_the_one_a_rate_before() {
-        let mut pacer = Pacer::new(Some(5));
-        let mut spans: Vec<(Instant, Instant)> = Vec::new();
-        for k in 0..40u64 {
-            pacer.wait().await;
-            let start = Instant::now();
-            let takes = if k % 7 == 0 { 150 } else { 1 };
-            tokio::time::sleep(Duration::from_millis(takes)).await;
-            pacer.ended();
-            spans.push((start, Instant::now()));
-        }
-        for k in 5..spans.len() {
-            assert!(
-                spans[k].0 >= spans[k - 5].1 + Duration::from_secs(1),
-                "request {k} began {:?} after request {} ended",
-                spans[k].0 - spans[k - 5].1,
-                k - 5
-            );
-        }
-        for k in 1..spans.len() {
-            assert!(
-                spans[k].0 - spans[k - 1].0 >= Duration::from_millis(200),
-                "request {k} came in a burst"
-            );
-        }
+/// One recipient: checked just before the send (the person may have said stop or been
+/// forgotten, staff may have stopped or withdrawn the alert, since the batch was read),
+/// sent, and marked.
+async fn deliver_to(
+    sender: &Sender,
+    engine: &Engine,
+    pace: &Pace,
+    content: &Content,
+    id: i64,
+    user: i64,
+    lang: Lang,
+) -> anyhow::Result<()> {
+    if !engine.store().read(async |c| q::still_owed(c, id, user).await).await? {
+        return Ok(());
     }
-
-    #[tokio::test(start_paused = true)]
-    async fn without_a_rate_nothing_waits() {
-        let mut pacer = Pacer::new(None);
-        let start = Instant::now();
-        for _ in 0..1000 {
-            pacer.wait().await;
-            pacer.ended();
-        }
-        assert_eq!(Instant::now(), start);
+    let outcome = send_one(sender, pace, content, user, lang).await;
+    let now = engine.now();
+    let state = match outcome {
+        Outcome::Sent => "sent",
+        Outcome::Blocked => "blocked",
+        Outcome::Failed => "failed",
+    };
+    if matches!(outcome, Outcome::Blocked) {
+        engine
+            .store()
+            .write(async |c| {
+                q::mark(&mut *c, id, user, state).await?;
+                q::unsubscribe(c, user, None, now).await?;
+                Ok::<_, crate::storage::StoreError>(())
+            })
+            .await?;
+    } else {
+        engine
+            .store()
+            .write_one(async |c| q::mark(c, id, user, state).await)
+            .await?;
     }
+    Ok(())
 }
+

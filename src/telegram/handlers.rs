@@ -1,56 +1,50 @@
-//! Updates in, engine events through, replies out: the handler tree and what each
-//! branch does.
+//! One update in, engine events through: what each kind of update does. The replies
+//! are queued in the outbox by the engine, in the update's own transaction; nothing
+//! here waits for Telegram (a button's answer is sent beside, not awaited).
 
 use super::run::BotName;
-use super::sender::{Sender, retrying};
-use super::split::{TELEGRAM_LIMIT, split_html};
+use super::sender::Sender;
 use super::staff_chat::StaffChat;
 use super::{callback_data, deep_link};
-use crate::engine::{Context, Engine, Event, Person, Place, Placement, Reply, Target};
+use crate::engine::{Context, Engine, Event, Person, Place, ReplyIn, Target};
 use crate::ids::{ChatId as IdChat, MessageId as IdMessage, MessageRef, UpdateId};
 use crate::lang::Lang;
-use crate::message::Button;
-use teloxide::dispatching::UpdateHandler;
+use crate::message::{Button, OutMessage, Recipient};
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, MessageId};
-use teloxide::{ApiError, RequestError};
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, UpdateKind};
 
-/// The whole handler tree: messages and button presses; everything else is ignored.
-pub fn schema() -> UpdateHandler<anyhow::Error> {
-    dptree::entry()
-        .branch(Update::filter_message().endpoint(on_message))
-        .branch(Update::filter_callback_query().endpoint(on_callback))
+/// What handling an update needs.
+#[derive(Clone)]
+pub struct Handler {
+    pub engine: Engine,
+    pub sender: Sender,
+    pub name: BotName,
+    pub staff: StaffChat,
 }
 
-/// A dispatcher over `schema`, ready to `dispatch()`; tests stop it with its shutdown
-/// token. It polls with the plain bot (getUpdates is not rate-limited) and answers
-/// through `sender`.
-pub fn dispatcher(
-    bot: Bot,
-    sender: Sender,
-    engine: Engine,
-    name: BotName,
-    staff: StaffChat,
-) -> Dispatcher<Bot, anyhow::Error, i64> {
-    Dispatcher::builder(bot, schema())
-        .dependencies(dptree::deps![engine, sender, name, staff])
-        .default_handler(|_| async {})
-        .distribution_function(worker_of)
-        .build()
+impl Handler {
+    /// Handles one update to the end: its effects and replies committed, or an apology
+    /// queued.
+    pub async fn handle(&self, update: Update) -> anyhow::Result<()> {
+        let id = update.id.0;
+        match update.kind {
+            UpdateKind::Message(msg) => on_message(self, id, msg).await,
+            UpdateKind::CallbackQuery(q) => on_callback(self, id, q).await,
+            _ => Ok(()),
+        }
+    }
 }
 
-/// How many workers handle updates at once. teloxide starts a worker (with a queue of
-/// its own) per key and keeps as many as were ever busy at once; keyed by chat, a
-/// burst from many people grows memory with the burst. Chats are spread over a fixed
-/// number of workers instead: one chat always lands on the same worker, so its updates
-/// stay in order, and memory stays bounded however many people write at once.
-const WORKERS: i64 = 64;
-
-fn worker_of(update: &Update) -> Option<i64> {
-    update.chat().map(|chat| chat.id.0.rem_euclid(WORKERS))
+/// The chat (or, for a press with no message, the person) an update belongs to: its
+/// updates are handled in order, one at a time.
+pub fn line_of(update: &Update) -> Option<i64> {
+    update
+        .chat()
+        .map(|chat| chat.id.0)
+        .or_else(|| update.from().map(|user| user.id.0 as i64))
 }
 
-fn person(user: &teloxide::types::User) -> Person {
+pub(super) fn person(user: &teloxide::types::User) -> Person {
     Person {
         user: user.id.0 as i64,
         lang_hint: Lang::from_ietf(user.language_code.as_deref()),
@@ -64,31 +58,6 @@ async fn place(staff: &StaffChat, chat: &teloxide::types::Chat) -> anyhow::Resul
         return Ok(Some(Place::Private));
     }
     Ok((staff.current().await? == Some(chat.id.0)).then_some(Place::StaffChat(chat.id.0)))
-}
-
-/// Flood control before anything touches the database: a flooder's updates cost one
-/// in-memory look-up each. `true` when the update goes on. A "slow down" is said only
-/// in a private chat: in the staff group it would queue ahead of ticket posts.
-async fn admitted(
-    bot: &Sender,
-    engine: &Engine,
-    user: Option<&teloxide::types::User>,
-    chat: &teloxide::types::Chat,
-) -> bool {
-    let Some(user) = user else {
-        return true;
-    };
-    match engine.admit(person(user)) {
-        None => true,
-        Some(replies) => {
-            if chat.is_private()
-                && let Err(err) = deliver(bot, chat.id, None, replies).await
-            {
-                tracing::debug!(%err, "could not tell a flooding person to slow down");
-            }
-            false
-        }
-    }
 }
 
 /// A person's name as Telegram gives it, first and last, for the engine to clean.
@@ -150,21 +119,12 @@ async fn replied_ticket(engine: &Engine, msg: &Message) -> anyhow::Result<Option
     Ok(engine.store().ticket_of_message(message).await?)
 }
 
-async fn on_message(
-    bot: Sender,
-    engine: Engine,
-    name: BotName,
-    staff: StaffChat,
-    update: Update,
-    msg: Message,
-) -> anyhow::Result<()> {
+async fn on_message(h: &Handler, update: u32, msg: Message) -> anyhow::Result<()> {
+    let (engine, staff) = (&h.engine, &h.staff);
     // Commands for another bot in the same group (`/stats@other_bot`) are not ours.
     if let Some(to) = msg.text().and_then(crate::engine::addressee)
-        && !to.eq_ignore_ascii_case(&name.0)
+        && !to.eq_ignore_ascii_case(&h.name.0)
     {
-        return Ok(());
-    }
-    if !admitted(&bot, &engine, msg.from.as_ref(), &msg.chat).await {
         return Ok(());
     }
     // A group upgraded to a supergroup moves to a new id: follow the staff chat there.
@@ -173,7 +133,7 @@ async fn on_message(
         staff.moved(msg.chat.id.0, to.0).await?;
         return Ok(());
     }
-    let Some(place) = place(&staff, &msg.chat).await? else {
+    let Some(place) = place(staff, &msg.chat).await? else {
         return Ok(());
     };
     let Some(user) = msg.from.as_ref() else {
@@ -187,21 +147,40 @@ async fn on_message(
     let ctx = Context {
         place,
         first_name: full_name(user),
-        reply_to_ticket: replied_ticket(&engine, &msg).await?,
-        update: Some(UpdateId(update.id.0)),
+        reply_to_ticket: replied_ticket(engine, &msg).await?,
+        update: Some(UpdateId(update)),
         admitted: true,
+        reply_in: Some(ReplyIn {
+            chat: IdChat(msg.chat.id.0),
+            pressed: None,
+        }),
     };
     let event = event_of(&msg);
-    respond(&bot, &engine, update.id.0, person, ctx, event, msg.chat.id, None).await
+    respond(engine, update, person, ctx, event).await
 }
 
-async fn on_callback(
-    bot: Sender,
-    engine: Engine,
-    staff: StaffChat,
-    update: Update,
-    q: CallbackQuery,
-) -> anyhow::Result<()> {
+/// Answers a button press beside the update's work, never waiting for it: until then
+/// the person's client shows a spinner, and a lost answer costs only that.
+fn answer_press(sender: &Sender, id: teloxide::types::CallbackQueryId, text: Option<String>) {
+    let sender = sender.clone();
+    tokio::spawn(async move {
+        for attempt in 0..3u64 {
+            match sender.answer_callback_with(id.clone(), text.as_deref()).await {
+                Err(err) if super::transient(&err) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
+                }
+                Err(err) => {
+                    tracing::debug!(%err, "could not answer a callback query (probably too old)");
+                    return;
+                }
+                Ok(()) => return,
+            }
+        }
+    });
+}
+
+async fn on_callback(h: &Handler, update: u32, q: CallbackQuery) -> anyhow::Result<()> {
+    let (engine, staff) = (&h.engine, &h.staff);
     let chat = match &q.message {
         Some(m) => m.chat().clone(),
         None => teloxide::types::Chat {
@@ -213,58 +192,45 @@ async fn on_callback(
             }),
         },
     };
-    if !admitted(&bot, &engine, Some(&q.from), &chat).await {
-        return Ok(());
-    }
-    let Some(place) = place(&staff, &chat).await? else {
+    let Some(place) = place(staff, &chat).await? else {
         return Ok(());
     };
     // A member of the staff group who is not staff pressing a ticket's button: told
     // privately, on the button itself, not with a message to the whole group.
     if matches!(place, Place::StaffChat(_)) && !engine.is_staff(q.from.id.0 as i64) {
         let text = crate::engine::ui::staff_only(Lang::from_ietf(q.from.language_code.as_deref()));
-        if let Err(err) = bot.answer_callback_with(q.id.clone(), Some(text)).await {
-            tracing::debug!(%err, "could not answer a callback query (probably too old)");
-        }
+        answer_press(&h.sender, q.id.clone(), Some(text.to_owned()));
         return Ok(());
     }
-    // Answer first: until then the person's client shows a spinner on the button.
-    if let Err(err) = bot.answer_callback(q.id.clone()).await {
-        tracing::debug!(%err, "could not answer a callback query (probably too old)");
-    }
+    answer_press(&h.sender, q.id.clone(), None);
     let person = person(&q.from);
     let ctx = Context {
         place,
         first_name: full_name(&q.from),
         reply_to_ticket: None,
-        update: Some(UpdateId(update.id.0)),
+        update: Some(UpdateId(update)),
         admitted: true,
+        reply_in: Some(ReplyIn {
+            chat: IdChat(chat.id.0),
+            pressed: q.message.as_ref().map(|m| IdMessage(m.id().0 as i64)),
+        }),
     };
-    let pressed = q.message.as_ref().map(|m| m.id());
     let event = Event::Press(q.data.as_deref().and_then(callback_data::decode));
-    respond(&bot, &engine, update.id.0, person, ctx, event, chat.id, pressed).await
+    respond(engine, update, person, ctx, event).await
 }
 
-/// Runs the engine for one update and delivers what it says. A panic in one
+/// Runs the engine for one update; it queues what it says. A panic in one
 /// conversation is caught here: logged with the update's id, answered with an apology,
 /// and every other chat goes on.
-#[allow(clippy::too_many_arguments)]
-async fn respond(
-    bot: &Sender,
-    engine: &Engine,
-    update: u32,
-    person: Person,
-    ctx: Context,
-    event: Event,
-    chat: ChatId,
-    pressed: Option<MessageId>,
-) -> anyhow::Result<()> {
+async fn respond(engine: &Engine, update: u32, person: Person, ctx: Context, event: Event) -> anyhow::Result<()> {
     use futures::FutureExt;
+    let to = ctx.reply_in;
+    let staff_chat = matches!(ctx.place, Place::StaffChat(_));
     let handled = std::panic::AssertUnwindSafe(engine.handle_in(person, ctx, event))
         .catch_unwind()
         .await;
     let failure = match handled {
-        Ok(Ok(replies)) => return deliver(bot, chat, pressed, replies).await,
+        Ok(Ok(_queued)) => return Ok(()),
         Ok(Err(err)) => err.to_string(),
         Err(panic) => {
             let what = panic
@@ -276,42 +242,17 @@ async fn respond(
         }
     };
     tracing::error!(update, user = person.user, error = %failure, "could not handle an update");
+    let (Some(to), false) = (to, staff_chat) else {
+        return Ok(());
+    };
     let sorry = match person.lang_hint {
         Lang::Tr => "Bir sorun oluştu; lütfen birazdan tekrar deneyin.",
         Lang::En => "Something went wrong; please try again in a moment.",
     };
-    bot.send(chat, sorry, None).await?;
-    Ok(())
-}
-
-async fn deliver(bot: &Sender, chat: ChatId, pressed: Option<MessageId>, replies: Vec<Reply>) -> anyhow::Result<()> {
-    for reply in replies {
-        if let Some(document) = &reply.document {
-            bot.send_document(chat, document, &reply.html).await?;
-            continue;
-        }
-        let markup = keyboard(&reply.keyboard);
-        // Too long for one message: several, the buttons under the last.
-        let pieces = split_html(&reply.html, TELEGRAM_LIMIT);
-        if pieces.len() > 1 {
-            let last = pieces.len() - 1;
-            for (i, piece) in pieces.iter().enumerate() {
-                let markup = if i == last { markup.clone() } else { None };
-                retrying(|| bot.send(chat, piece, markup.clone())).await?;
-            }
-            continue;
-        }
-        if let (Placement::Replace, Some(message)) = (reply.placement, pressed) {
-            match bot.edit(chat, message, &reply.html, markup.clone()).await {
-                Ok(()) | Err(RequestError::Api(ApiError::MessageNotModified)) => continue,
-                // Too old to edit, deleted, or not a text message: say it anew instead.
-                Err(err) => {
-                    tracing::debug!(%err, "could not edit the menu in place; sending it anew")
-                }
-            }
-        }
-        retrying(|| bot.send(chat, &reply.html, markup.clone())).await?;
-    }
+    engine
+        .store()
+        .enqueue(&OutMessage::new(Recipient::Chat(to.chat), sorry), engine.now())
+        .await?;
     Ok(())
 }
 

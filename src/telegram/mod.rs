@@ -1,20 +1,24 @@
-//! The teloxide adapter: Telegram updates in, engine events through, messages out.
-//! `run.rs` starts and stops the bot, `handlers.rs` turns updates into engine events
-//! and replies into messages, `sender.rs` talks to Telegram (with retries), `outbox.rs`
-//! delivers what the core owes people.
+//! The Telegram adapter: updates in (kept, then handled chat by chat), engine events
+//! through, messages out. `run.rs` starts and stops the bot, `intake.rs` takes updates
+//! (polling or the webhook) and hands them to their chat's line, `handlers.rs` turns an
+//! update into engine events, `outbox.rs` delivers every message owed (replies
+//! included), `fanout.rs` the alerts, `pace.rs` keeps Telegram's limits for both, and
+//! `api.rs`/`sender.rs` talk to Telegram.
 
+mod api;
 pub mod callback_data;
 pub mod deep_link;
 mod fanout;
 mod handlers;
+mod intake;
 mod outbox;
+mod pace;
 mod run;
 mod sender;
 pub mod split;
 pub mod staff_chat;
 mod webhook;
 
-pub use handlers::{dispatcher, schema};
-pub use run::{BotName, Mode, TokenRefused, register_commands, run, run_in};
+pub use run::{BotName, Hangups, Mode, TokenRefused, listen_for_hangups, register_commands, run, run_in, run_with};
 pub(crate) use sender::transient;
 pub use sender::{Sender, bot};

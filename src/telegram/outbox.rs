@@ -1,9 +1,14 @@
-//! Delivering the outbox: what the core owes people, sent to Telegram until it is
-//! accepted or refused for good. A message too long for Telegram is cut here, and sent
-//! piece by piece with its progress saved, so a retry goes on from the next piece.
+//! Delivering the outbox: what the core owes people (every reply included), sent to
+//! Telegram until it is accepted or refused for good. Each chat is a line: its messages
+//! go in order, one at a time, paced by Telegram's limits for that chat; many chats'
+//! lines go at once, so a chat that must wait (its limit, a retry) holds up nobody
+//! else. The delivery wakes at every commit, so a reply goes out the moment its update
+//! is saved. A message too long for Telegram is cut here, and sent piece by piece with
+//! its progress saved, so a retry goes on from the next piece.
 
 use super::handlers::keyboard;
-use super::sender::Sender;
+use super::pace::{Class, Pace};
+use super::sender::{Sender, surely_not_delivered};
 use super::split::{TELEGRAM_LIMIT, split_html};
 use super::staff_chat::StaffChat;
 use crate::engine::Engine;
@@ -11,15 +16,22 @@ use crate::ids::{ChatId, MessageId, MessageRef};
 use crate::message::Recipient;
 use crate::storage::{Pending, outbox, tickets};
 use jiff::SignedDuration;
+use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
-use teloxide::RequestError;
+use teloxide::{ApiError, RequestError};
 use teloxide::prelude::ChatId as TgChatId;
 use teloxide::types::MessageId as TgMessageId;
 
-/// How often the outbox is looked at when it is empty. Messages are also queued by
-/// other processes (the command line cancelling a session), so the worker polls; the
-/// query is one indexed look-up.
+/// How often the outbox is looked at with no commit to wake it: messages are also
+/// queued by other processes (the command line cancelling a session).
 const POLL: Duration = Duration::from_millis(500);
+
+/// Chats whose messages are being sent at once.
+const IN_FLIGHT: usize = 16;
+
+/// The first wait after a server error; it doubles with each failure, with jitter.
+const FIRST_RETRY: Duration = Duration::from_millis(250);
 
 /// The longest wait between two attempts at one message.
 const MAX_BACKOFF: SignedDuration = SignedDuration::from_mins(15);
@@ -36,17 +48,30 @@ enum Failure {
 }
 
 fn classify(err: &RequestError, attempts: u32) -> Failure {
-    let backoff = SignedDuration::from_secs(5 * 2i64.pow(attempts.min(10))).min(MAX_BACKOFF);
     match err {
+        // Exactly as long as Telegram asks.
         RequestError::RetryAfter(wait) => Failure::Retry(SignedDuration::from_secs(wait.seconds() as i64)),
-        // The network, a proxy's error page, a Telegram outage (also answered as JSON):
-        // try again, waiting longer each time (5 s, 10 s, 20 s … up to 15 minutes).
-        err if super::transient(err) => Failure::Retry(backoff),
+        // A server error or no connection: the message surely did not arrive, so a
+        // quick retry is safe; waiting longer each time (250 ms, 500 ms, 1 s … up to 15
+        // minutes, with jitter so that many chats do not come back at the same moment).
+        err if surely_not_delivered(err) => Failure::Retry(jittered(FIRST_RETRY, attempts)),
+        // A timeout or a dropped answer: it may have arrived. A lost reply is worse than
+        // a second copy, so it is sent again, but only after a longer pause (5 s, 10 s …).
+        err if super::transient(err) => Failure::Retry(jittered(Duration::from_secs(5), attempts)),
         // Answers about the request itself (blocked, chat not found, bad request):
         // sending it again would get the same answer.
         RequestError::Api(_) => Failure::Final,
-        _ => Failure::Retry(backoff),
+        _ => Failure::Retry(jittered(Duration::from_secs(5), attempts)),
     }
+}
+
+/// `first` doubled `attempts` times, at most 15 minutes, between half and all of it.
+fn jittered(first: Duration, attempts: u32) -> SignedDuration {
+    let full = first.saturating_mul(1 << attempts.min(16)).min(MAX_BACKOFF.unsigned_abs());
+    let mut byte = [0u8; 2];
+    let _ = getrandom::getrandom(&mut byte);
+    let share = 0.5 + f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX) / 2.0;
+    SignedDuration::try_from(full.mul_f64(share)).unwrap_or(MAX_BACKOFF)
 }
 
 /// Why a message could not be sent this time.
@@ -56,9 +81,28 @@ enum SendError {
     Telegram(RequestError),
 }
 
-/// Sends one outbox message (the pieces not sent yet); where each piece landed.
+/// The line a message waits in: its chat's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Line {
+    Staff,
+    Chat(ChatId),
+}
+
+impl Line {
+    fn of(m: &crate::message::OutMessage) -> Line {
+        match m.to {
+            Recipient::Staff => Line::Staff,
+            Recipient::Chat(chat) => Line::Chat(chat),
+        }
+    }
+}
+
+/// Sends one outbox message (the pieces not sent yet); where each piece landed. The
+/// first piece's place under the limits was taken before; each further piece waits
+/// for its own.
 async fn send(
     sender: &Sender,
+    pace: &Pace,
     engine: &Engine,
     staff: &StaffChat,
     pending: &Pending,
@@ -94,12 +138,31 @@ async fn send(
             .map(|id| vec![landed(id)])
             .map_err(SendError::Telegram);
     }
+    let pieces = split_html(&m.html, TELEGRAM_LIMIT);
+    // A menu shown in place of the one whose button was pressed; one that can no longer
+    // be edited (too old, deleted, a file) is sent anew.
+    if let (Some(edit), [_]) = (m.edit, pieces.as_slice()) {
+        let message = TgMessageId(edit.message.0 as i32);
+        match sender.edit(tg_chat, message, &m.html, keyboard(&m.keyboard)).await {
+            Ok(()) | Err(RequestError::Api(ApiError::MessageNotModified)) => return Ok(vec![landed(message)]),
+            Err(err) if super::transient(&err) || matches!(err, RequestError::RetryAfter(_)) => {
+                return Err(SendError::Telegram(err));
+            }
+            Err(err) => {
+                tracing::debug!(%err, "could not edit the menu in place; sending it anew");
+                pace.take(chat.0, Class::Owed).await;
+            }
+        }
+    }
     // Too long for one message: several, the buttons under the last; each piece sent
     // is recorded, so a failure part-way goes on from the next piece.
-    let pieces = split_html(&m.html, TELEGRAM_LIMIT);
     let last = pieces.len() - 1;
     let mut out = Vec::new();
-    for (i, piece) in pieces.iter().enumerate().skip(pending.pieces_sent as usize) {
+    let first = pending.pieces_sent as usize;
+    for (i, piece) in pieces.iter().enumerate().skip(first) {
+        if i > first {
+            pace.take(chat.0, Class::Owed).await;
+        }
         let markup = if i == last { keyboard(&m.keyboard) } else { None };
         let id = sender
             .send_reply(tg_chat, piece, markup, reply_to)
@@ -129,39 +192,87 @@ async fn send(
     Ok(out)
 }
 
-/// Sends due outbox messages until the task is stopped. A message leaves the outbox
-/// only when Telegram accepted it or refused it for good.
-pub async fn deliver(sender: Sender, engine: Engine, staff: StaffChat, mut stop: tokio::sync::watch::Receiver<bool>) {
+/// Sends what the outbox holds until the task is stopped, each chat's line in order,
+/// many lines at once. A message leaves the outbox only when Telegram accepted it or
+/// refused it for good. A stop lets the messages being sent finish.
+pub async fn deliver(
+    sender: Sender,
+    pace: Arc<Pace>,
+    engine: Engine,
+    staff: StaffChat,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut busy: HashSet<Line> = HashSet::new();
+    let mut sending: tokio::task::JoinSet<Line> = tokio::task::JoinSet::new();
     while !*stop.borrow() {
-        let due = match engine.store().due_messages(engine.now(), 32).await {
-            Ok(due) => due,
+        let now = engine.now();
+        let mut wake = tokio::time::Instant::now() + POLL;
+        match engine.store().read(async |c| outbox::heads(c, now, 256).await).await {
+            Ok(heads) => {
+                for (pending, next) in heads {
+                    let line = Line::of(&pending.message);
+                    if busy.len() >= IN_FLIGHT {
+                        break;
+                    }
+                    if busy.contains(&line) {
+                        continue;
+                    }
+                    if next > now {
+                        let later = next.duration_since(now).unsigned_abs();
+                        wake = wake.min(tokio::time::Instant::now() + later);
+                        continue;
+                    }
+                    let chat = match line {
+                        Line::Chat(chat) => chat.0,
+                        // The staff group is paced as a group whatever its id.
+                        Line::Staff => staff.current().await.ok().flatten().unwrap_or(-1),
+                    };
+                    if let Err(at) = pace.try_take(chat, Class::Owed) {
+                        wake = wake.min(at);
+                        continue;
+                    }
+                    busy.insert(line);
+                    let (sender, pace, engine, staff) = (sender.clone(), pace.clone(), engine.clone(), staff.clone());
+                    sending.spawn(async move {
+                        if let Err(err) = deliver_one(&sender, &pace, &engine, &staff, &pending).await {
+                            tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
+                        }
+                        line
+                    });
+                }
+            }
             Err(err) => {
                 tracing::error!(%err, "could not read the outbox");
-                tokio::time::sleep(POLL * 4).await;
-                continue;
+                wake = tokio::time::Instant::now() + POLL * 4;
             }
-        };
-        if due.is_empty() {
-            tokio::select! {
-                _ = tokio::time::sleep(POLL) => {}
-                _ = stop.changed() => {}
-            }
-            continue;
         }
-        for pending in due {
-            // Stopping: between messages, never in the middle of one.
-            if *stop.borrow() {
-                return;
+        tokio::select! {
+            _ = engine.store().committed() => {}
+            Some(done) = sending.join_next(), if !sending.is_empty() => {
+                if let Ok(line) = done {
+                    busy.remove(&line);
+                }
+                // Others may have finished too: collected without waiting.
+                while let Some(Ok(line)) = sending.try_join_next() {
+                    busy.remove(&line);
+                }
             }
-            if let Err(err) = deliver_one(&sender, &engine, &staff, &pending).await {
-                tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
-            }
+            _ = tokio::time::sleep_until(wake) => {}
+            _ = stop.changed() => {}
         }
     }
+    // Stopping: the messages being sent finish, nothing new begins.
+    while sending.join_next().await.is_some() {}
 }
 
-async fn deliver_one(sender: &Sender, engine: &Engine, staff: &StaffChat, pending: &Pending) -> anyhow::Result<()> {
-    let result = send(sender, engine, staff, pending).await;
+async fn deliver_one(
+    sender: &Sender,
+    pace: &Pace,
+    engine: &Engine,
+    staff: &StaffChat,
+    pending: &Pending,
+) -> anyhow::Result<()> {
+    let result = send(sender, pace, engine, staff, pending).await;
     let now = engine.now();
     let store = engine.store();
     match result {
@@ -195,6 +306,9 @@ async fn deliver_one(sender: &Sender, engine: &Engine, staff: &StaffChat, pendin
         }
         Err(SendError::Telegram(err)) => match classify(&err, pending.attempts) {
             Failure::Retry(wait) => {
+                if let (RequestError::RetryAfter(after), Recipient::Chat(chat)) = (&err, pending.message.to) {
+                    pace.hold(chat.0, after.duration());
+                }
                 tracing::warn!(%err, id = pending.id.0, attempts = pending.attempts + 1, "sending failed; will retry");
                 let next = now.checked_add(wait).unwrap_or(now);
                 let error = err.to_string();

@@ -1,9 +1,11 @@
 //! `eudesk run`: connecting, the background tasks, polling or the webhook, and a clean stop.
 
-use super::handlers::dispatcher;
+use super::handlers::Handler;
+use super::intake::Intake;
+use super::pace::Pace;
 use super::sender::{Sender, bot};
 use super::staff_chat::StaffChat;
-use super::{outbox, webhook};
+use super::{intake, outbox, webhook};
 use crate::config::Config;
 use crate::engine::{COMMANDS, Engine};
 use crate::lang::Lang;
@@ -43,13 +45,17 @@ pub async fn run(config: &Config, engine: Engine) -> anyhow::Result<()> {
     run_in(config, engine, Mode::Polling).await
 }
 
-/// Registers the command menu, starts the outbox worker and the reminders, and
-/// handles updates until Ctrl-C or SIGTERM; then finishes the updates in progress and
-/// the message being sent, and returns.
+/// Registers the command menu, starts the outbox's delivery, the alerts and the
+/// reminders, and handles updates until Ctrl-C or SIGTERM; then finishes the updates
+/// in progress and the messages being sent, and returns.
 pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Result<()> {
+    run_with(config, engine, mode, listen_for_hangups()).await
+}
+
+/// `run_in`, with SIGHUP already listened for (`eudesk run` listens before it names
+/// itself in its lock).
+pub async fn run_with(config: &Config, engine: Engine, mode: Mode, hangups: Hangups) -> anyhow::Result<()> {
     use anyhow::Context;
-    // Listening for SIGHUP from the start: until then its default would stop the bot.
-    let hangups = hangup_signal();
     let bot = bot(config)?;
     let me = match bot.get_me().await {
         Ok(me) => me,
@@ -64,24 +70,28 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     let username = me.username().to_owned();
     engine.set_link_maker(std::sync::Arc::new(move |to| super::deep_link::url(&username, to)));
     register_commands(&bot).await;
-    let sender = Sender::new(bot.clone(), config.throttle);
+    let sender = Sender::new(&bot);
+    // One account of Telegram's limits for everything sent: replies, staff posts and
+    // alerts together.
+    let pace = std::sync::Arc::new(Pace::new(config.throttle, config.broadcast_per_second));
     // Stopped with `run`, however it ends (even when its task is dropped); on a
-    // graceful stop the outbox worker finishes the message it is sending first.
+    // graceful stop the deliveries finish the messages they are sending first.
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let staff = StaffChat::new(engine.store().clone(), engine.configured_staff_chat());
     let outbox = AbortOnDrop(Some(tokio::spawn(outbox::deliver(
         sender.clone(),
+        pace.clone(),
         engine.clone(),
         staff.clone(),
         stopped,
     ))));
-    // Alerts to subscribers go out beside the outbox, never ahead of what single people
-    // are owed, paced by EUDESK_BROADCAST_PER_SECOND rather than teloxide.
+    // Alerts to subscribers go out beside the outbox, taking only what the messages
+    // owed to single people leave of the limits.
     let fanouts = AbortOnDrop(Some(tokio::spawn(super::fanout::deliver(
-        sender.unpaced(),
+        sender.clone(),
+        pace.clone(),
         engine.clone(),
         staff.clone(),
-        config.broadcast_per_second,
         stop.subscribe(),
     ))));
     // Timed jobs (reminders, retention, …) run beside; this adapter only delivers
@@ -89,43 +99,37 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     let reminders = AbortOnDrop(Some(tokio::spawn(crate::scheduler::run(engine.clone()))));
     // SIGHUP (`eudesk reload`, `systemctl reload`): read the dialogues again.
     let _reloads = AbortOnDrop(Some(tokio::spawn(reload_on_hangup(engine.clone(), hangups))));
-    let mut dispatcher = dispatcher(bot.clone(), sender, engine.clone(), name, staff);
-    let signal_token = dispatcher.shutdown_token();
+    let handler = Handler {
+        engine: engine.clone(),
+        sender: sender.clone(),
+        name,
+        staff,
+    };
+    let (intake, lines) = Intake::start(handler);
+    // What a crash or a stop left unhandled goes first.
+    intake.resume(engine.store()).await?;
+    let (quit, quitting) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
         tracing::info!("stopping: finishing the updates in progress");
-        if let Ok(done) = signal_token.shutdown() {
-            done.await;
-        }
+        let _ = quit.send(true);
     });
-    // A revoked token shows as 401 on every getUpdates: stop instead of retrying forever.
-    let refused = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut refused = false;
     match mode {
         Mode::Polling => {
-            use teloxide::update_listeners::UpdateListener;
-            let mut listener = teloxide::update_listeners::polling_default(bot.clone()).await;
-            // Stopping the listener ends its stream, and with it the dispatching. (The
-            // dispatcher's own shutdown token would be missed here: it is noticed only
-            // while the dispatcher waits for updates, not while it runs this handler.)
-            let stop_polling = listener.stop_token();
-            let refused = refused.clone();
-            let on_listener_error = move |err: RequestError| {
-                let refused = refused.clone();
-                let stop_polling = stop_polling.clone();
-                async move {
-                    if matches!(err, RequestError::Api(ApiError::InvalidToken)) {
-                        if !refused.swap(true, std::sync::atomic::Ordering::SeqCst) {
-                            tracing::error!("{TokenRefused}");
-                            stop_polling.stop();
-                        }
-                    } else {
-                        tracing::error!(%err, "could not get updates from Telegram; retrying");
-                    }
-                }
-            };
-            dispatcher
-                .dispatch_with_listener(listener, std::sync::Arc::new(on_listener_error))
-                .await
+            // Polling and a webhook exclude each other: a webhook left from an earlier
+            // run would make every getUpdates fail.
+            if let Err(err) = bot.delete_webhook().await {
+                tracing::warn!(%err, "could not remove a webhook before polling");
+            }
+            let polled = intake::poll(
+                intake.clone(),
+                super::api::Api::new(&bot),
+                engine.store().clone(),
+                quitting,
+            )
+            .await;
+            refused = polled.is_err();
         }
         Mode::Webhook { url, listen, secret } => {
             let mut options = teloxide::update_listeners::webhooks::Options::new(listen, url);
@@ -135,7 +139,7 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
             let secret = options.get_or_gen_secret_token().to_owned();
             // setWebhook with the secret; Telegram then sends it on every request, and
             // a request without it is refused with 401 before it reaches the bot.
-            let (listener, stopped, router) =
+            let (listener, server_stopped, router) =
                 match teloxide::update_listeners::webhooks::axum_to_router(bot, options).await {
                     Ok(parts) => parts,
                     Err(RequestError::Api(ApiError::InvalidToken)) => return Err(TokenRefused.into()),
@@ -153,22 +157,21 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
                 .with_context(|| format!("could not listen on {listen} (is the address free?)"))?;
             tracing::info!(%listen, "webhook listening");
             let serve = tokio::spawn(async move {
-                if let Err(err) = axum::serve(server, router).with_graceful_shutdown(stopped).await {
+                if let Err(err) = axum::serve(server, router).with_graceful_shutdown(server_stopped).await {
                     tracing::error!(%err, "the webhook server stopped with an error");
                 }
             });
-            dispatcher
-                .dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("webhook error"))
-                .await;
+            webhook::take(listener, intake.clone(), engine.store().clone(), quitting).await;
             let _ = tokio::time::timeout(std::time::Duration::from_secs(5), serve).await;
         }
     }
     // Each step of the stop is logged: a stop that hangs shows where.
+    lines.finish(&intake, std::time::Duration::from_secs(10)).await;
     tracing::info!("updates finished; stopping the outbox and the alerts");
     let _ = stop.send(true);
     drop(reminders);
     outbox
-        .finish("the outbox worker", std::time::Duration::from_secs(10))
+        .finish("the outbox's delivery", std::time::Duration::from_secs(10))
         .await;
     fanouts
         .finish("the alerts' delivery", std::time::Duration::from_secs(5))
@@ -177,7 +180,7 @@ pub async fn run_in(config: &Config, engine: Engine, mode: Mode) -> anyhow::Resu
     // emptied: nothing erased lingers in `-wal` after a clean stop.
     tracing::info!("closing the database");
     engine.store().close().await;
-    if refused.load(std::sync::atomic::Ordering::SeqCst) {
+    if refused {
         return Err(TokenRefused.into());
     }
     tracing::info!("stopped");
@@ -222,12 +225,16 @@ impl Drop for AbortOnDrop {
     }
 }
 
+/// The SIGHUP listener (`eudesk reload`, `systemctl reload`).
 #[cfg(unix)]
-type Hangups = Option<tokio::signal::unix::Signal>;
+pub type Hangups = Option<tokio::signal::unix::Signal>;
 #[cfg(not(unix))]
-type Hangups = ();
+pub type Hangups = ();
 
-fn hangup_signal() -> Hangups {
+/// Starts listening for SIGHUP, which from then on reloads the dialogues instead of
+/// being ignored (main ignores it from its first line, so that one sent while the bot
+/// starts neither stops it nor is mistaken by systemd for a clean exit).
+pub fn listen_for_hangups() -> Hangups {
     #[cfg(unix)]
     {
         let listening = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());

@@ -1,53 +1,31 @@
-//! Talking to Telegram: throttled or not, with retries where a retry can help.
+//! Talking to Telegram: one request each, answered at once (a server error included);
+//! pacing and retries belong to whoever sends (the outbox, the alerts' delivery).
 
+use super::api::Api;
 use crate::config::{Config, ConfigError};
 use crate::message::Document;
-use teloxide::adaptors::Throttle;
-use teloxide::adaptors::throttle::Limits;
+use serde_json::json;
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardMarkup, InputFile, MessageId, ParseMode, ReplyParameters};
+use teloxide::types::{InlineKeyboardMarkup, Message, MessageId};
 use teloxide::{ApiError, RequestError};
 
 /// Telegram's limit on a caption, in UTF-16 code units.
 const CAPTION_LIMIT: usize = 1024;
 
-/// What the handlers send through: throttled to Telegram's limits, or not (a local Bot
-/// API server, benchmarks). An enum rather than a generic or an erased requester: the
-/// dispatcher needs `Send + Sync`, which `ErasedRequester` is not, and a generic would
-/// spread trait bounds over every handler.
+/// What the adapter sends through: eudesk's own requests (see `api`).
 #[derive(Clone, Debug)]
-pub enum Sender {
-    Plain(Bot),
-    Throttled(Throttle<Bot>),
+pub struct Sender {
+    api: Api,
 }
 
-/// Runs `$e` with `$b` bound to whichever bot the sender holds.
-macro_rules! with_bot {
-    ($sender:expr, $b:ident => $e:expr) => {
-        match $sender {
-            Sender::Plain($b) => $e,
-            Sender::Throttled($b) => $e,
-        }
-    };
+/// `reply_parameters` for a reply that is sent anyway if the message it answers is gone.
+fn reply_to(id: Option<MessageId>) -> Option<serde_json::Value> {
+    id.map(|id| json!({"message_id": id.0, "allow_sending_without_reply": true}))
 }
 
 impl Sender {
-    pub fn new(bot: Bot, throttle: bool) -> Sender {
-        if throttle {
-            Sender::Throttled(bot.throttle(Limits::default()))
-        } else {
-            Sender::Plain(bot)
-        }
-    }
-
-    /// The same bot without teloxide's pacing, for a sender that paces itself (the
-    /// alerts' fan-out): `Throttle` releases waiting requests every 250 ms, so requests
-    /// made one after another through it go at four a second.
-    pub(super) fn unpaced(&self) -> Sender {
-        match self {
-            Sender::Plain(b) => Sender::Plain(b.clone()),
-            Sender::Throttled(b) => Sender::Plain(b.inner().clone()),
-        }
+    pub fn new(bot: &Bot) -> Sender {
+        Sender { api: Api::new(bot) }
     }
 
     pub(super) async fn send(
@@ -66,18 +44,17 @@ impl Sender {
         chat: ChatId,
         html: &str,
         markup: Option<InlineKeyboardMarkup>,
-        reply_to: Option<MessageId>,
+        reply: Option<MessageId>,
     ) -> Result<MessageId, RequestError> {
-        with_bot!(self, b => {
-            let mut request = b.send_message(chat, html).parse_mode(ParseMode::Html);
-            if let Some(m) = markup {
-                request = request.reply_markup(m);
-            }
-            if let Some(id) = reply_to {
-                request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
-            }
-            request.await.map(|m| m.id)
-        })
+        let params = json!({
+            "chat_id": chat.0,
+            "text": html,
+            "parse_mode": "HTML",
+            "reply_markup": markup,
+            "reply_parameters": reply_to(reply),
+        });
+        let sent: Message = self.api.call("sendMessage", &strip_nulls(params)).await?;
+        Ok(sent.id)
     }
 
     pub(super) async fn edit(
@@ -87,16 +64,16 @@ impl Sender {
         html: &str,
         markup: Option<InlineKeyboardMarkup>,
     ) -> Result<(), RequestError> {
-        retrying(|| async {
-            with_bot!(self, b => {
-                let mut request = b.edit_message_text(chat, message, html).parse_mode(ParseMode::Html);
-                if let Some(m) = markup.clone() {
-                    request = request.reply_markup(m);
-                }
-                request.await.map(|_| ())
-            })
-        })
-        .await
+        let params = json!({
+            "chat_id": chat.0,
+            "message_id": message.0,
+            "text": html,
+            "parse_mode": "HTML",
+            "reply_markup": markup,
+        });
+        // A message (or `true` for an inline message): only success matters.
+        let _: serde_json::Value = self.api.call("editMessageText", &strip_nulls(params)).await?;
+        Ok(())
     }
 
     /// Sends a file with `caption` under it (or before it, when too long for a caption).
@@ -116,14 +93,16 @@ impl Sender {
         } else {
             caption
         };
-        let file = InputFile::memory(document.bytes.clone()).file_name(document.name.clone());
-        with_bot!(self, b => {
-            let mut request = b.send_document(chat, file).parse_mode(ParseMode::Html);
-            if !caption.is_empty() {
-                request = request.caption(caption);
-            }
-            request.await.map(|m| m.id)
-        })
+        let file = reqwest::multipart::Part::bytes(document.bytes.clone()).file_name(document.name.clone());
+        let mut form = reqwest::multipart::Form::new()
+            .text("chat_id", chat.0.to_string())
+            .text("parse_mode", "HTML")
+            .part("document", file);
+        if !caption.is_empty() {
+            form = form.text("caption", caption.to_owned());
+        }
+        let sent: Message = self.api.call_multipart("sendDocument", form).await?;
+        Ok(sent.id)
     }
 
     /// Relays a message (a file) as it is, with a new caption and buttons.
@@ -133,25 +112,23 @@ impl Sender {
         of: crate::ids::MessageRef,
         caption: &str,
         markup: Option<InlineKeyboardMarkup>,
-        reply_to: Option<MessageId>,
+        reply: Option<MessageId>,
     ) -> Result<MessageId, RequestError> {
-        with_bot!(self, b => {
-            let mut request = b
-                .copy_message(chat, ChatId(of.chat.0), MessageId(of.message.0 as i32))
-                .caption(caption)
-                .parse_mode(ParseMode::Html);
-            if let Some(m) = markup {
-                request = request.reply_markup(m);
-            }
-            if let Some(id) = reply_to {
-                request = request.reply_parameters(ReplyParameters::new(id).allow_sending_without_reply());
-            }
-            request.await
-        })
-    }
-
-    pub(super) async fn answer_callback(&self, id: teloxide::types::CallbackQueryId) -> Result<(), RequestError> {
-        self.answer_callback_with(id, None).await
+        #[derive(serde::Deserialize)]
+        struct Copied {
+            message_id: i32,
+        }
+        let params = json!({
+            "chat_id": chat.0,
+            "from_chat_id": of.chat.0,
+            "message_id": of.message.0,
+            "caption": caption,
+            "parse_mode": "HTML",
+            "reply_markup": markup,
+            "reply_parameters": reply_to(reply),
+        });
+        let copied: Copied = self.api.call("copyMessage", &strip_nulls(params)).await?;
+        Ok(MessageId(copied.message_id))
     }
 
     /// Answers a button press, with a short notice on the person's screen when given.
@@ -160,51 +137,26 @@ impl Sender {
         id: teloxide::types::CallbackQueryId,
         text: Option<&str>,
     ) -> Result<(), RequestError> {
-        retrying(|| async {
-            with_bot!(self, b => {
-                let mut request = b.answer_callback_query(id.clone());
-                if let Some(text) = text {
-                    request = request.text(text);
-                }
-                request.await.map(|_| ())
-            })
-        })
-        .await
+        let params = json!({"callback_query_id": id.0, "text": text});
+        let _: bool = self.api.call("answerCallbackQuery", &strip_nulls(params)).await?;
+        Ok(())
     }
 }
 
-/// Edits and callback answers, which teloxide's `Throttle` does not pace, and replies
-/// in the conversation (their update is already marked handled, so a lost reply would
-/// stay lost): when Telegram answers 429, wait as long as it asks (at most 30 seconds);
-/// after a dropped connection, a 5xx or an HTML error page, wait 1 s, then 2 s. At
-/// most three tries more. A connection dropped after Telegram took the message can
-/// make it arrive twice; once twice is better than never.
-pub(super) async fn retrying<T, F, Fut>(mut call: F) -> Result<T, RequestError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, RequestError>>,
-{
-    let mut attempts = 0;
-    loop {
-        match call().await {
-            Err(RequestError::RetryAfter(wait)) if attempts < 3 => {
-                attempts += 1;
-                tokio::time::sleep(wait.duration().min(std::time::Duration::from_secs(30))).await;
-            }
-            Err(err) if attempts < 3 && transient(&err) => {
-                attempts += 1;
-                tokio::time::sleep(std::time::Duration::from_secs(1 << (attempts - 1))).await;
-            }
-            other => return other,
-        }
+/// Leaves out the parameters that are not given (`null` is not "absent" to every
+/// server).
+fn strip_nulls(mut value: serde_json::Value) -> serde_json::Value {
+    if let serde_json::Value::Object(map) = &mut value {
+        map.retain(|_, v| !v.is_null());
     }
+    value
 }
 
 /// Whether a failed request may succeed if simply made again: a dropped connection, a
 /// proxy's HTML error page, or a server error. Telegram answers server errors as JSON
-/// too (`{"ok":false,"error_code":502,"description":"Bad Gateway"}`); teloxide drops the
-/// code and keeps the description, which for 5xx is the bare HTTP reason phrase, while
-/// every refusal of the request itself starts "Bad Request:", "Forbidden:" and so on.
+/// too (`{"ok":false,"error_code":502,"description":"Bad Gateway"}`), read as an unknown
+/// error with the bare HTTP reason phrase, while every refusal of the request itself
+/// starts "Bad Request:", "Forbidden:" and so on.
 pub(crate) fn transient(err: &RequestError) -> bool {
     match err {
         RequestError::Network(_) | RequestError::Io(_) | RequestError::InvalidJson { .. } => true,
@@ -217,6 +169,18 @@ pub(crate) fn transient(err: &RequestError) -> bool {
             ];
             SERVER_ERRORS.iter().any(|e| description.starts_with(e))
         }
+        _ => false,
+    }
+}
+
+/// Failures after which the message surely did not reach Telegram, so sending it again
+/// cannot make a second copy: no connection, a proxy's HTML error page, a server error
+/// answered by Telegram.
+pub(crate) fn surely_not_delivered(err: &RequestError) -> bool {
+    match err {
+        RequestError::Network(e) => e.is_connect(),
+        RequestError::InvalidJson { raw, .. } => raw.trim_start().starts_with('<'),
+        RequestError::Api(_) => transient(err),
         _ => false,
     }
 }

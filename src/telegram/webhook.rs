@@ -54,3 +54,49 @@ pub async fn guard(State(secret): State<Arc<String>>, request: Request, next: Ne
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
+
+/// Takes the updates Telegram posts, each kept in the inbox and handed to its line,
+/// until the bot stops. (teloxide answers Telegram's request before this sees the
+/// update: a crash in that moment loses it. Polling has no such moment.)
+pub async fn take<L>(
+    mut listener: L,
+    intake: Arc<super::intake::Intake>,
+    store: crate::storage::Store,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) where
+    L: teloxide::update_listeners::UpdateListener,
+    L::Err: std::fmt::Debug,
+{
+    use futures::StreamExt;
+    let stopper = listener.stop_token();
+    let stream = listener.as_stream();
+    futures::pin_mut!(stream);
+    loop {
+        let next = tokio::select! {
+            next = stream.next() => next,
+            _ = stop.changed() => {
+                stopper.stop();
+                break;
+            }
+        };
+        let Some(update) = next else { break };
+        let update = match update {
+            Ok(update) => update,
+            Err(err) => {
+                tracing::error!(?err, "webhook error");
+                continue;
+            }
+        };
+        let value = match serde_json::to_value(&update) {
+            Ok(value) => value,
+            Err(err) => {
+                tracing::error!(%err, "could not keep a webhook update");
+                continue;
+            }
+        };
+        while let Err(err) = intake.take(&store, vec![value.clone()], None).await {
+            tracing::error!(%err, "could not keep an update in the inbox; trying again");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    }
+}

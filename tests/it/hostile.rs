@@ -209,6 +209,7 @@ fn private(name: &str) -> Context {
         reply_to_ticket: None,
         update: None,
         admitted: false,
+        reply_in: None,
     }
 }
 

@@ -97,6 +97,7 @@ async fn say(engine: &Engine, user: i64, lang: Lang, name: &str, event: Event) -
         reply_to_ticket: None,
         update: None,
         admitted: false,
+        reply_in: None,
     };
     engine.handle_in(person(user, lang), ctx, event).await.unwrap()
 }

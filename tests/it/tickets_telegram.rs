@@ -689,6 +689,7 @@ pub(crate) async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undelive
         reply_to_ticket: None,
         update: None,
         admitted: false,
+        reply_in: None,
     };
     let preview = engine
         .handle_in(

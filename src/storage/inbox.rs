@@ -1,0 +1,50 @@
+//! Updates taken from Telegram and not yet handled (see migration 0012).
+
+use super::{Op, StoreError, ts};
+use jiff::Timestamp;
+use sqlx::SqliteConnection;
+
+/// Keeps updates as they came (their JSON); one already kept is left as it is.
+pub async fn put(conn: &mut SqliteConnection, updates: &[(i64, String)], now: Timestamp) -> Result<(), StoreError> {
+    for (id, body) in updates {
+        sqlx::query("INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)")
+            .bind(id)
+            .bind(body)
+            .bind(ts(now))
+            .execute(&mut *conn)
+            .await
+            .op("keep an update")?;
+    }
+    Ok(())
+}
+
+/// The updates not handled yet, oldest first.
+pub async fn unhandled(conn: &mut SqliteConnection) -> Result<Vec<(i64, String)>, StoreError> {
+    sqlx::query_as("SELECT update_id, body FROM inbox ORDER BY update_id")
+        .fetch_all(conn)
+        .await
+        .op("read the updates not handled yet")
+}
+
+/// These updates were handled.
+pub async fn done(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!("DELETE FROM inbox WHERE update_id IN ({marks})");
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id);
+        }
+        query.execute(&mut *conn).await.op("forget handled updates")?;
+    }
+    Ok(())
+}
+
+/// How many updates wait to be handled (`eudesk status`).
+pub async fn backlog(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
+        .fetch_one(conn)
+        .await
+        .op("count the inbox")?;
+    Ok(n as u64)
+}
