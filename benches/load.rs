@@ -23,6 +23,8 @@ mod child;
 mod echo;
 #[path = "load/fake.rs"]
 mod fake;
+#[path = "load/resilience.rs"]
+mod resilience;
 #[path = "load/workload.rs"]
 mod workload;
 
@@ -59,8 +61,6 @@ struct Args {
     /// Per-run time limit, seconds.
     limit_s: u64,
     skip_echo: bool,
-    skip_flood: bool,
-    skip_crowd: bool,
     /// Alert subscribers with throttling off (issue 14).
     alert_subscribers: usize,
     /// Alert subscribers with throttling on.
@@ -69,14 +69,59 @@ struct Args {
     alert_rate: f64,
     /// EUDESK_BROADCAST_PER_SECOND of the throttled run.
     broadcast_per_second: u32,
-    skip_alerts: bool,
-    only_alerts: bool,
     /// Write each run's (queued at, latency) series as CSV into this folder.
     dump: Option<PathBuf>,
     /// Sessions the bookings are spread over.
     sessions: usize,
     /// Extra environment for the eudesk processes (experiments: MALLOC_ARENA_MAX=2 …).
     eudesk_env: Vec<(String, String)>,
+    /// Scenarios to run (empty: all but those skipped), and those skipped.
+    only: Vec<String>,
+    skip: Vec<String>,
+    /// Throttling on, a flood: people talking normally, steps each, their think time,
+    /// and the flooder's messages at once.
+    tflood_people: usize,
+    tflood_steps: usize,
+    tflood_think_ms: u64,
+    tflood_messages: usize,
+    /// Throttling on, a steady rate from different people.
+    steady_rate: f64,
+    steady_updates: usize,
+    steady_people: usize,
+    steady_think_ms: u64,
+    /// Faults: people, updates, offered rate, think time, one sendMessage in
+    /// `fault_every` failing, and when (share of the updates answered) eudesk is killed.
+    fault_people: usize,
+    fault_updates: usize,
+    fault_rate: f64,
+    fault_think_ms: u64,
+    fault_every: u64,
+    kill_at: f64,
+    /// Alerts with server errors: subscribers, one send attempt in `alert_fail_every` 5xx.
+    alert_fault_subscribers: usize,
+    alert_fail_every: usize,
+}
+
+/// Every scenario, by the name `--only` and `--skip` take.
+const SCENARIOS: &[&str] = &[
+    "main",
+    "flood",
+    "crowd",
+    "alerts",
+    "throttled-flood",
+    "throttled-steady",
+    "faults",
+    "alert-faults",
+];
+
+impl Args {
+    fn wants(&self, scenario: &str) -> bool {
+        if self.only.is_empty() {
+            !self.skip.iter().any(|s| s == scenario)
+        } else {
+            self.only.iter().any(|s| s == scenario)
+        }
+    }
 }
 
 impl Default for Args {
@@ -95,17 +140,31 @@ impl Default for Args {
             crowd: 100_000,
             limit_s: 90,
             skip_echo: false,
-            skip_flood: false,
-            skip_crowd: false,
             alert_subscribers: 100_000,
             alert_throttled: 600,
             alert_rate: 200.0,
             broadcast_per_second: 25,
-            skip_alerts: false,
-            only_alerts: false,
             dump: None,
             sessions: 1,
             eudesk_env: Vec::new(),
+            only: Vec::new(),
+            skip: Vec::new(),
+            tflood_people: 50,
+            tflood_steps: 8,
+            tflood_think_ms: 4_000,
+            tflood_messages: 300,
+            steady_rate: 20.0,
+            steady_updates: 600,
+            steady_people: 300,
+            steady_think_ms: 2_000,
+            fault_people: 200,
+            fault_updates: 2_400,
+            fault_rate: 100.0,
+            fault_think_ms: 500,
+            fault_every: 20,
+            kill_at: 0.4,
+            alert_fault_subscribers: 10_000,
+            alert_fail_every: 50,
         }
     }
 }
@@ -126,8 +185,27 @@ const HELP: &str = "cargo bench --bench load -- [options]
   --alert-throttled N  subscribers of the alert sent with throttling on (600)
   --alert-rate R       conversation updates/s while the alert goes out (200)
   --broadcast-per-second B  EUDESK_BROADCAST_PER_SECOND of the throttled alert (25)
+  --tflood-people M    throttling on, a flood: people talking normally (50), with
+  --tflood-steps K     K updates each (8), --tflood-think-ms T between them (4000:
+                       under the default flood limit of 20 a minute), and
+  --tflood-messages F  messages the flooder sends at once (300)
+  --steady-rate R      throttling on, steady load: updates/s from different people (20),
+  --steady-updates N   N updates in all (600) from --steady-people P (300),
+  --steady-think-ms T  T ms apart for one person (2000)
+  --fault-people M     faults: people (200), --fault-updates N (2400) at --fault-rate R
+                       updates/s at most (100), --fault-think-ms T (500)
+  --fault-every K      one sendMessage in K answered 500, 502 or 429 in turn (20: 5 %)
+  --kill-at Q          SIGKILL eudesk once this share of the updates is answered (0.4)
+  --alert-fault-subscribers N  alerts with server errors: subscribers (10000),
+  --alert-fail-every K one send attempt in K answered 5xx (50: 2 %)
   --quick              a small run: 3000 updates, 1000 people, crowd 10000,
-                       alerts to 10000 and 150 subscribers
+                       alerts to 10000 and 150 subscribers; throttled flood 20 people
+                       × 4 updates; steady 200 updates from 100 people; faults 50
+                       people, 400 updates at 50/s
+  --only A,B           only these scenarios (repeatable): main (throughput, latency,
+                       echo), flood, crowd, alerts, throttled-flood, throttled-steady,
+                       faults, alert-faults
+  --skip A,B           skip these scenarios (repeatable)
   --skip-echo | --skip-flood | --skip-crowd | --skip-alerts
   --only-alerts        only the alerts scenario
   --sessions K         spread the bookings over K sessions (1)
@@ -166,6 +244,46 @@ fn parse_args() -> Args {
             "--alert-rate" => args.alert_rate = number(&mut it, "--alert-rate"),
             "--broadcast-per-second" => args.broadcast_per_second = number(&mut it, "--broadcast-per-second") as u32,
             "--limit" => args.limit_s = number(&mut it, "--limit") as u64,
+            "--tflood-people" => args.tflood_people = number(&mut it, "--tflood-people") as usize,
+            "--tflood-steps" => args.tflood_steps = number(&mut it, "--tflood-steps") as usize,
+            "--tflood-think-ms" => args.tflood_think_ms = number(&mut it, "--tflood-think-ms") as u64,
+            "--tflood-messages" => args.tflood_messages = number(&mut it, "--tflood-messages") as usize,
+            "--steady-rate" => args.steady_rate = number(&mut it, "--steady-rate"),
+            "--steady-updates" => args.steady_updates = number(&mut it, "--steady-updates") as usize,
+            "--steady-people" => args.steady_people = number(&mut it, "--steady-people") as usize,
+            "--steady-think-ms" => args.steady_think_ms = number(&mut it, "--steady-think-ms") as u64,
+            "--fault-people" => args.fault_people = number(&mut it, "--fault-people") as usize,
+            "--fault-updates" => args.fault_updates = number(&mut it, "--fault-updates") as usize,
+            "--fault-rate" => args.fault_rate = number(&mut it, "--fault-rate"),
+            "--fault-think-ms" => args.fault_think_ms = number(&mut it, "--fault-think-ms") as u64,
+            "--fault-every" => args.fault_every = number(&mut it, "--fault-every") as u64,
+            "--kill-at" => args.kill_at = number(&mut it, "--kill-at").min(1.0),
+            "--alert-fault-subscribers" => {
+                args.alert_fault_subscribers = number(&mut it, "--alert-fault-subscribers") as usize
+            }
+            "--alert-fail-every" => args.alert_fail_every = number(&mut it, "--alert-fail-every") as usize,
+            "--only" | "--skip" => {
+                let names: Vec<String> = it
+                    .next()
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|n| n.trim().to_owned())
+                    .filter(|n| !n.is_empty())
+                    .collect();
+                if let Some(bad) = names.iter().find(|n| !SCENARIOS.contains(&n.as_str())) {
+                    eprintln!("load: unknown scenario '{bad}' (one of {})\n{HELP}", SCENARIOS.join(", "));
+                    std::process::exit(2)
+                }
+                if names.is_empty() {
+                    eprintln!("load: {arg} needs scenario names\n{HELP}");
+                    std::process::exit(2)
+                }
+                if arg == "--only" {
+                    args.only.extend(names);
+                } else {
+                    args.skip.extend(names);
+                }
+            }
             "--quick" => {
                 args.updates = 3_000;
                 args.people = 1_000;
@@ -176,6 +294,13 @@ fn parse_args() -> Args {
                 args.crowd = 10_000;
                 args.alert_subscribers = 10_000;
                 args.alert_throttled = 150;
+                args.tflood_people = 20;
+                args.tflood_steps = 4;
+                args.steady_updates = 200;
+                args.steady_people = 100;
+                args.fault_people = 50;
+                args.fault_updates = 400;
+                args.fault_rate = 50.0;
             }
             "--dump" => args.dump = it.next().map(PathBuf::from),
             "--sessions" => args.sessions = number(&mut it, "--sessions") as usize,
@@ -187,10 +312,10 @@ fn parse_args() -> Args {
                 }
             },
             "--skip-echo" => args.skip_echo = true,
-            "--skip-flood" => args.skip_flood = true,
-            "--skip-crowd" => args.skip_crowd = true,
-            "--skip-alerts" => args.skip_alerts = true,
-            "--only-alerts" => args.only_alerts = true,
+            "--skip-flood" => args.skip.push("flood".into()),
+            "--skip-crowd" => args.skip.push("crowd".into()),
+            "--skip-alerts" => args.skip.push("alerts".into()),
+            "--only-alerts" => args.only.push("alerts".into()),
             "-h" | "--help" => {
                 println!("{HELP}");
                 std::process::exit(0)
@@ -277,6 +402,16 @@ struct Target {
     /// The database's URL (eudesk only).
     database_url: String,
     dir: tempfile::TempDir,
+    /// The bot's environment, to start it again.
+    env: Vec<(String, String)>,
+}
+
+impl Target {
+    /// Starts eudesk again, on the same database and fake (after `bot.sigkill()`).
+    fn respawn(&mut self) {
+        let vars: Vec<(&str, String)> = self.env.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.bot = Bot::spawn("eudesk", &child::eudesk_binary(), &["run"], &vars, self.dir.path());
+    }
 }
 
 /// How eudesk is started.
@@ -304,6 +439,7 @@ async fn start(kind: Kind, args: &Args) -> (Target, Vec<i64>) {
         ("RUST_LOG", "warn".to_owned()),
     ];
     let mut database_url = String::new();
+    let mut env = Vec::new();
     let (bot, session) = match kind {
         Kind::Eudesk(setup) => {
             let (url, session) = prepare_database(dir.path(), args.sessions, setup.subscribers).await;
@@ -326,6 +462,7 @@ async fn start(kind: Kind, args: &Args) -> (Target, Vec<i64>) {
             for (k, v) in &args.eudesk_env {
                 vars.push((k.as_str(), v.clone()));
             }
+            env = vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
             let bot = Bot::spawn("eudesk", &child::eudesk_binary(), &["run"], &vars, dir.path());
             (bot, session)
         }
@@ -357,6 +494,7 @@ async fn start(kind: Kind, args: &Args) -> (Target, Vec<i64>) {
             bot,
             database_url,
             dir,
+            env,
         },
         session,
     )
@@ -408,10 +546,25 @@ fn delta(a: &Counters, b: &Counters) -> Counters {
         answer_callback: b.answer_callback - a.answer_callback,
         other_methods: b.other_methods - a.other_methods,
         other_chats: b.other_chats - a.other_chats,
+        faults_5xx: b.faults_5xx - a.faults_5xx,
+        faults_429: b.faults_429 - a.faults_429,
+        not_modified: b.not_modified - a.not_modified,
     }
 }
 
-async fn run(target: &Target, config: RunConfig, limit: Duration, mut sample: impl FnMut(usize, &Bot)) -> Phase {
+async fn run(target: &Target, config: RunConfig, limit: Duration, sample: impl FnMut(usize, &Bot)) -> Phase {
+    run_settled(target, config, limit, Duration::ZERO, sample).await
+}
+
+/// A run that, once every person is done, goes on until no reply came for `quiet`
+/// (at most 60 s more), so that late replies (paced, retried) are counted in it.
+async fn run_settled(
+    target: &Target,
+    config: RunConfig,
+    limit: Duration,
+    quiet: Duration,
+    mut sample: impl FnMut(usize, &Bot),
+) -> Phase {
     let cpu0 = target.bot.cpu();
     let self0 = child::cpu_of("/proc/self/stat");
     let calls0 = target.fake.counters();
@@ -432,6 +585,7 @@ async fn run(target: &Target, config: RunConfig, limit: Duration, mut sample: im
             panic!("{e}");
         }
     }
+    settle(target, quiet).await;
     let mut stats = target.fake.finish();
     stats.latencies.sort_unstable();
     Phase {
@@ -440,6 +594,20 @@ async fn run(target: &Target, config: RunConfig, limit: Duration, mut sample: im
         driver_cpu: child::cpu_of("/proc/self/stat").saturating_sub(self0),
         wall: started.elapsed(),
         calls: delta(&calls0, &target.fake.counters()),
+    }
+}
+
+/// Waits until no reply came for `quiet` (at most 60 s).
+async fn settle(target: &Target, quiet: Duration) {
+    if quiet.is_zero() {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if target.fake.last_reply().is_none_or(|t| t.elapsed() >= quiet) {
+            break;
+        }
     }
 }
 
@@ -532,36 +700,31 @@ fn describe(label: &str, p: &Phase, think: Duration, dir: Option<&Path>) {
     );
 }
 
-async fn bench(args: Args) {
-    let total_start = Instant::now();
-    let loaded = dialogue::load(&manifest_dir().join("dialogues")).expect("the shipped dialogues load");
-    println!("== eudesk load benchmark (issue 7) ==");
-    println!(
-        "machine: {} cores; bots are child processes on 127.0.0.1; eudesk {} with EUDESK_THROTTLE=off",
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-        child::eudesk_binary().display()
-    );
+/// The throughput and latency runs of eudesk and the echo bot.
+struct Main {
+    main_scripts: usize,
+    e_sat: Phase,
+    e_paced: Phase,
+    e_mem_main: Mem,
+    e_mem_end: Mem,
+    e_log: usize,
+    e_log_tail: String,
+    echo: Option<(Phase, Phase, Mem)>,
+}
+
+async fn main_runs(args: &Args, tree: &dialogue::Tree) -> Main {
     let limit = Duration::from_secs(args.limit_s);
     let think = Duration::from_millis(args.think_ms);
-    if args.only_alerts {
-        let report = alerts::scenario(&args, &loaded.tree).await;
-        println!();
-        println!("== report ==");
-        alerts::print(&report, &args);
-        println!("total time {:.0} s", total_start.elapsed().as_secs_f64());
-        return;
-    }
-
     // ---- eudesk: throughput, then latency at a fixed offered load ----
     let (eudesk, session) = start(
         Kind::Eudesk(Setup {
             flood_per_minute: Some(100_000),
             ..Setup::default()
         }),
-        &args,
+        args,
     )
     .await;
-    let material = Material::new(&loaded.tree, session);
+    let material = Material::new(tree, session);
     let main_scripts = workload::scripts(&material, 1, args.people, args.updates, 24);
     let paced_scripts = workload::scripts(&material, 2, args.paced_people, args.paced_updates, 24);
     println!(
@@ -581,11 +744,11 @@ async fn bench(args: Args) {
         paced_scripts.len()
     );
     let people = eudesk.fake.add_people(main_scripts.clone(), false);
-    let e_sat = run(&eudesk, saturated(&args, people), limit, |_, _| {}).await;
+    let e_sat = run(&eudesk, saturated(args, people), limit, |_, _| {}).await;
     let e_mem_main = eudesk.bot.mem();
     describe("eudesk throughput run", &e_sat, think, args.dump.as_deref());
     let people = eudesk.fake.add_people(paced_scripts.clone(), false);
-    let e_paced = run(&eudesk, paced(&args, people), limit, |_, _| {}).await;
+    let e_paced = run(&eudesk, paced(args, people), limit, |_, _| {}).await;
     describe("eudesk latency run", &e_paced, think, args.dump.as_deref());
     let e_log = eudesk.bot.log_lines();
     let e_log_tail = eudesk.bot.log_tail(600);
@@ -595,22 +758,51 @@ async fn bench(args: Args) {
     let echo = if args.skip_echo {
         None
     } else {
-        let (echo, _) = start(Kind::Echo, &args).await;
+        let (echo, _) = start(Kind::Echo, args).await;
         let people = echo.fake.add_people(main_scripts.clone(), false);
-        let sat = run(&echo, saturated(&args, people), limit, |_, _| {}).await;
+        let sat = run(&echo, saturated(args, people), limit, |_, _| {}).await;
         describe("echo throughput run", &sat, think, args.dump.as_deref());
         let people = echo.fake.add_people(paced_scripts.clone(), false);
-        let lat = run(&echo, paced(&args, people), limit, |_, _| {}).await;
+        let lat = run(&echo, paced(args, people), limit, |_, _| {}).await;
         describe("echo latency run", &lat, think, args.dump.as_deref());
         let mem = echo.bot.stop();
         Some((sat, lat, mem))
     };
+    Main {
+        main_scripts: main_scripts.len(),
+        e_sat,
+        e_paced,
+        e_mem_main,
+        e_mem_end,
+        e_log,
+        e_log_tail,
+        echo,
+    }
+}
+
+async fn bench(args: Args) {
+    let total_start = Instant::now();
+    let loaded = dialogue::load(&manifest_dir().join("dialogues")).expect("the shipped dialogues load");
+    println!("== eudesk load benchmark (issue 7) ==");
+    println!(
+        "machine: {} cores; bots are child processes on 127.0.0.1; eudesk {} with EUDESK_THROTTLE=off unless said",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        child::eudesk_binary().display()
+    );
+    let limit = Duration::from_secs(args.limit_s);
+    let think = Duration::from_millis(args.think_ms);
+    let main = if args.wants("main") {
+        Some(main_runs(&args, &loaded.tree).await)
+    } else {
+        None
+    };
 
     // ---- one person flooding while others write normally (default flood limit) ----
-    let flood = if args.skip_flood {
+    let flood = if !args.wants("flood") {
         None
     } else {
-        let (target, _) = start(Kind::Eudesk(Setup::default()), &args).await;
+        let (target, session) = start(Kind::Eudesk(Setup::default()), &args).await;
+        let material = Material::new(&loaded.tree, session);
         // Flood control allows 20 a minute: nobody else comes near it.
         let others = workload::scripts(&material, 3, args.flood_people, args.flood_updates, 15);
         let quiet_people = target.fake.add_people(others.clone(), false);
@@ -634,7 +826,7 @@ async fn bench(args: Args) {
     };
 
     // ---- many distinct people: is memory bounded? ----
-    let crowd = if args.skip_crowd {
+    let crowd = if !args.wants("crowd") {
         None
     } else {
         let (target, _) = start(
@@ -665,72 +857,100 @@ async fn bench(args: Args) {
     };
 
     // ---- an alert to many subscribers (issue 14) ----
-    let alerts = if args.skip_alerts {
-        None
-    } else {
+    let alerts = if args.wants("alerts") {
         Some(alerts::scenario(&args, &loaded.tree).await)
+    } else {
+        None
+    };
+
+    // ---- throttling on: a flood among people talking normally; a steady rate ----
+    let throttled_flood = if args.wants("throttled-flood") {
+        Some(resilience::throttled_flood(&args, &loaded.tree).await)
+    } else {
+        None
+    };
+    let throttled_steady = if args.wants("throttled-steady") {
+        Some(resilience::throttled_steady(&args, &loaded.tree).await)
+    } else {
+        None
+    };
+
+    // ---- faults: server errors, 429, a crash and a restart ----
+    let faults = if args.wants("faults") {
+        Some(resilience::faults(&args, &loaded.tree).await)
+    } else {
+        None
+    };
+
+    // ---- an alert with server errors, against the same alert without ----
+    let alert_faults = if args.wants("alert-faults") {
+        Some(alerts::with_faults(&args).await)
+    } else {
+        None
     };
 
     // ---- the report ----
     println!();
     println!("== report ==");
-    let x = e_sat.throughput();
-    println!(
-        "eudesk throughput: {x:.0} updates/s ({} updates from {} people; steady state 10–90 %: {}) — target ≥ {TARGET_THROUGHPUT:.0}: {}",
-        e_sat.stats.answered,
-        main_scripts.len(),
-        e_sat.steady().map_or("-".into(), |s| format!("{s:.0}/s")),
-        verdict(x >= TARGET_THROUGHPUT)
-    );
-    println!(
-        "eudesk CPU per update: {:.3} ms (throughput run), {:.3} ms (latency run)",
-        e_sat.cpu_per_update_ms(),
-        e_paced.cpu_per_update_ms()
-    );
-    let p99 = e_paced.percentile_ms(0.99);
-    println!(
-        "eudesk latency at {:.0} updates/s: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms — target p99 < {TARGET_P99_MS:.0} ms: {}",
-        args.rate,
-        e_paced.percentile_ms(0.5),
-        e_paced.percentile_ms(0.9),
-        p99,
-        e_paced.percentile_ms(1.0),
-        verdict(p99 < TARGET_P99_MS)
-    );
-    println!(
-        "eudesk latency when saturated (window of {} waiting updates, mostly queueing): p50 {:.1} ms, p99 {:.1} ms",
-        args.window,
-        e_sat.percentile_ms(0.5),
-        e_sat.percentile_ms(0.99)
-    );
-    println!(
-        "(teloxide keeps one worker per chat with an update in flight, each with a channel whose first block holds 32 updates of {} bytes)",
-        std::mem::size_of::<teloxide::types::Update>()
-    );
-    let peak = mb(e_mem_main.hwm_kb);
-    println!(
-        "eudesk peak memory (VmHWM) after {} distinct people: {peak:.1} MB (RSS {:.1} MB; after the latency run too: peak {:.1} MB) — target < {TARGET_MEMORY_MB:.0} MB: {}",
-        main_scripts.len(),
-        mb(e_mem_main.rss_kb),
-        mb(e_mem_end.hwm_kb),
-        verdict(peak < TARGET_MEMORY_MB)
-    );
-    if let Some((sat, lat, mem)) = &echo {
-        let ratio = x / sat.throughput();
+    if let Some(m) = &main {
+        let x = m.e_sat.throughput();
         println!(
-            "echo bot throughput: {:.0} updates/s (steady {}), CPU {:.3} ms/update, latency at {:.0}/s p50 {:.2} ms p99 {:.2} ms, peak memory {:.1} MB",
-            sat.throughput(),
-            sat.steady().map_or("-".into(), |s| format!("{s:.0}/s")),
-            sat.cpu_per_update_ms(),
+            "eudesk throughput: {x:.0} updates/s ({} updates from {} people; steady state 10–90 %: {}) — target ≥ {TARGET_THROUGHPUT:.0}: {}",
+            m.e_sat.stats.answered,
+            m.main_scripts,
+            m.e_sat.steady().map_or("-".into(), |s| format!("{s:.0}/s")),
+            verdict(x >= TARGET_THROUGHPUT)
+        );
+        println!(
+            "eudesk CPU per update: {:.3} ms (throughput run), {:.3} ms (latency run)",
+            m.e_sat.cpu_per_update_ms(),
+            m.e_paced.cpu_per_update_ms()
+        );
+        let p99 = m.e_paced.percentile_ms(0.99);
+        println!(
+            "eudesk latency at {:.0} updates/s: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms — target p99 < {TARGET_P99_MS:.0} ms: {}",
             args.rate,
-            lat.percentile_ms(0.5),
-            lat.percentile_ms(0.99),
-            mb(mem.hwm_kb)
+            m.e_paced.percentile_ms(0.5),
+            m.e_paced.percentile_ms(0.9),
+            p99,
+            m.e_paced.percentile_ms(1.0),
+            verdict(p99 < TARGET_P99_MS)
         );
         println!(
-            "eudesk / echo throughput: {ratio:.2} — target ≥ {TARGET_ECHO_RATIO}: {}",
-            verdict(ratio >= TARGET_ECHO_RATIO)
+            "eudesk latency when saturated (window of {} waiting updates, mostly queueing): p50 {:.1} ms, p99 {:.1} ms",
+            args.window,
+            m.e_sat.percentile_ms(0.5),
+            m.e_sat.percentile_ms(0.99)
         );
+        println!(
+            "(teloxide keeps one worker per chat with an update in flight, each with a channel whose first block holds 32 updates of {} bytes)",
+            std::mem::size_of::<teloxide::types::Update>()
+        );
+        let peak = mb(m.e_mem_main.hwm_kb);
+        println!(
+            "eudesk peak memory (VmHWM) after {} distinct people: {peak:.1} MB (RSS {:.1} MB; after the latency run too: peak {:.1} MB) — target < {TARGET_MEMORY_MB:.0} MB: {}",
+            m.main_scripts,
+            mb(m.e_mem_main.rss_kb),
+            mb(m.e_mem_end.hwm_kb),
+            verdict(peak < TARGET_MEMORY_MB)
+        );
+        if let Some((sat, lat, mem)) = &m.echo {
+            let ratio = x / sat.throughput();
+            println!(
+                "echo bot throughput: {:.0} updates/s (steady {}), CPU {:.3} ms/update, latency at {:.0}/s p50 {:.2} ms p99 {:.2} ms, peak memory {:.1} MB",
+                sat.throughput(),
+                sat.steady().map_or("-".into(), |s| format!("{s:.0}/s")),
+                sat.cpu_per_update_ms(),
+                args.rate,
+                lat.percentile_ms(0.5),
+                lat.percentile_ms(0.99),
+                mb(mem.hwm_kb)
+            );
+            println!(
+                "eudesk / echo throughput: {ratio:.2} — target ≥ {TARGET_ECHO_RATIO}: {}",
+                verdict(ratio >= TARGET_ECHO_RATIO)
+            );
+        }
     }
     if let Some((quiet, flooded)) = &flood {
         let q = quiet.percentile_ms(0.99);
@@ -779,13 +999,28 @@ async fn bench(args: Args) {
     if let Some(report) = &alerts {
         alerts::print(report, &args);
     }
-    println!(
-        "eudesk log: {e_log} warning/error lines{}",
-        if e_log > 0 {
-            format!("; last: {}", e_log_tail.lines().last().unwrap_or_default())
-        } else {
-            String::new()
-        }
-    );
+    if let Some(report) = &throttled_flood {
+        resilience::print_flood(report, &args);
+    }
+    if let Some(report) = &throttled_steady {
+        resilience::print_steady(report, &args);
+    }
+    if let Some(report) = &faults {
+        resilience::print_faults(report, &args);
+    }
+    if let Some(report) = &alert_faults {
+        alerts::print_faults(report, &args);
+    }
+    if let Some(m) = &main {
+        println!(
+            "eudesk log (throughput and latency runs): {} warning/error lines{}",
+            m.e_log,
+            if m.e_log > 0 {
+                format!("; last: {}", m.e_log_tail.lines().last().unwrap_or_default())
+            } else {
+                String::new()
+            }
+        );
+    }
     println!("total time {:.0} s", total_start.elapsed().as_secs_f64());
 }

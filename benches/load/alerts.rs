@@ -193,6 +193,66 @@ impl Delivery {
     pub fn rate(&self) -> f64 {
         self.alerts.reached as f64 / self.span().max(1e-9)
     }
+
+    /// First attempt (whatever its answer) to the last subscriber reached, in seconds.
+    pub fn total(&self) -> f64 {
+        match (self.alerts.first_attempt, self.alerts.last) {
+            (Some(a), Some(b)) => b.saturating_duration_since(a).as_secs_f64(),
+            _ => 0.0,
+        }
+    }
+}
+
+/// The same alert without and with server errors (throttling off).
+pub struct FaultsReport {
+    pub clean: Delivery,
+    pub faulty: Delivery,
+}
+
+/// An alert to `--alert-fault-subscribers`, once as it is, once with one send attempt
+/// in `--alert-fail-every` answered 500 or 502, each on a fresh eudesk.
+pub async fn with_faults(args: &crate::Args) -> FaultsReport {
+    let n = args.alert_fault_subscribers;
+    let mut runs = Vec::new();
+    for fail_every in [0, args.alert_fail_every] {
+        let (target, _) = crate::start(
+            crate::Kind::Eudesk(crate::Setup {
+                flood_per_minute: Some(100_000),
+                subscribers: n,
+                throttled: None,
+            }),
+            args,
+        )
+        .await;
+        let audience = Audience {
+            subscribers: n,
+            blocked_every: BLOCKED_EVERY,
+            limit: None,
+            fail_every,
+        };
+        let limit = Duration::from_secs(args.limit_s).max(Duration::from_secs_f64(30.0 + n as f64 / 250.0));
+        runs.push(deliver(&target, audience, None, limit).await);
+        target.bot.stop();
+    }
+    let faulty = runs.pop().expect("two runs");
+    let clean = runs.pop().expect("two runs");
+    FaultsReport { clean, faulty }
+}
+
+pub fn print_faults(r: &FaultsReport, args: &crate::Args) {
+    let (c, f) = (&r.clean, &r.faulty);
+    let ratio = f.total() / c.total().max(1e-9);
+    println!(
+        "alerts with server errors (throttling off): {} subscribers in {:.2} s without errors, {:.2} s with 1 send attempt in {} answered 5xx ({} of {} attempts) — ratio {ratio:.2}, target ≤ 1.2: {}",
+        c.subscribers,
+        c.total(),
+        f.total(),
+        args.alert_fail_every,
+        f.alerts.server_errors,
+        f.alerts.attempts,
+        crate::verdict(ratio <= 1.2 && f.finished)
+    );
+    println!("alerts with server errors, exactly once: {}", exactness(f));
 }
 
 /// Publishes to `audience` and waits until every subscriber was reached (or `limit`),
@@ -302,6 +362,7 @@ pub async fn scenario(args: &crate::Args, tree: &eudesk::dialogue::Tree) -> Repo
         subscribers: n,
         blocked_every: BLOCKED_EVERY,
         limit: None,
+        fail_every: 0,
     };
     let open = deliver(&target, audience, Some(conversations), open_limit).await;
     target.bot.stop();
@@ -324,6 +385,7 @@ pub async fn scenario(args: &crate::Args, tree: &eudesk::dialogue::Tree) -> Repo
             subscribers: m,
             blocked_every: BLOCKED_EVERY,
             limit: Some(rate as usize),
+            fail_every: 0,
         };
         let delivery = deliver(&target, audience, None, limit(m, rate as f64 / 2.0)).await;
         target.bot.stop();

@@ -118,6 +118,11 @@ impl Bot {
         mem
     }
 
+    /// SIGKILLs the bot now (a crash, as far as it can tell) and waits for it.
+    pub fn sigkill(&mut self) {
+        self.kill();
+    }
+
     fn kill(&mut self) {
         // Closing the watcher's stdin makes it kill the bot and exit.
         drop(self.watcher.stdin.take());

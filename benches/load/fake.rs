@@ -19,7 +19,8 @@ use super::workload::{Script, Step};
 use crate::bot_api::{self, Backend, Incoming, LongPoll, Reply, as_i64};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -58,6 +59,12 @@ struct Person {
     last_first: Option<Instant>,
     /// Sends without waiting for replies; not measured.
     flooder: bool,
+    /// When tracking: the fingerprints of the replies each step got (see `fingerprint`).
+    got: Vec<Vec<u64>>,
+    /// What each step should get (a run without faults recorded it); empty: record only.
+    expected: Vec<Vec<u64>>,
+    /// When the current step's first reply came, until its second one (the gap).
+    gap_from: Option<Instant>,
 }
 
 /// How a run offers its load.
@@ -105,6 +112,14 @@ pub struct RunStats {
     /// When the last flood update was confirmed by the bot's polling, after the flood.
     pub flood_drained: Option<Duration>,
     pub finished: bool,
+    /// First reply → second reply of one update's replies in one chat, microseconds.
+    pub gaps: Vec<u32>,
+    /// When tracking against expected replies: replies that came after their person had
+    /// moved on (still the right ones, just late), replies a step had already had
+    /// (duplicates), and replies no recent step expected.
+    pub late: usize,
+    pub duplicates: usize,
+    pub unexpected: usize,
 }
 
 struct Run {
@@ -138,6 +153,11 @@ pub struct Counters {
     pub other_methods: u64,
     /// Sends to chats that are not people (the staff chat).
     pub other_chats: u64,
+    /// sendMessage calls answered 500 or 502 / 429 by the fault injection.
+    pub faults_5xx: u64,
+    pub faults_429: u64,
+    /// Edits refused as "message is not modified" (the same text again; tracking only).
+    pub not_modified: u64,
 }
 
 /// How the fake plays the subscribers of a fan-out.
@@ -150,6 +170,8 @@ pub struct Audience {
     /// Answer 429 to a send to a subscriber that would make more than this many in
     /// any one second, as Telegram does above its broadcast limit.
     pub limit: Option<usize>,
+    /// Every k-th send attempt to a subscriber is answered 500 or 502; 0: none.
+    pub fail_every: usize,
 }
 
 /// What the subscribers saw.
@@ -161,6 +183,11 @@ pub struct AlertStats {
     pub blocked: usize,
     /// Sends refused with 429.
     pub too_many: usize,
+    /// Sends answered 500 or 502 (`fail_every`).
+    pub server_errors: usize,
+    /// Send attempts of any outcome, and when the first came.
+    pub attempts: usize,
+    pub first_attempt: Option<Instant>,
     /// Sends to a subscriber who already had the alert (accepted or blocked before).
     pub duplicates: usize,
     /// Distinct subscribers reached (accepted or blocked).
@@ -186,6 +213,13 @@ impl Alerts {
     /// A send to subscriber `index`: `None` when it is accepted, else the refusal.
     fn send(&mut self, index: usize) -> Option<Reply> {
         let now = Instant::now();
+        self.stats.attempts += 1;
+        self.stats.first_attempt.get_or_insert(now);
+        let every = self.audience.fail_every;
+        if every > 0 && self.stats.attempts % every == 0 {
+            self.stats.server_errors += 1;
+            return Some(server_error(self.stats.attempts / every));
+        }
         while self
             .window
             .front()
@@ -240,6 +274,93 @@ struct State {
     ready: VecDeque<(Instant, usize)>,
     run: Option<Run>,
     counters: Counters,
+    /// Every k-th sendMessage to a person or the staff chat fails (see `fault`); 0: none.
+    fault_every: u64,
+    send_attempts: u64,
+    /// Replies are fingerprinted per step (and repeated edits refused as Telegram does).
+    track: bool,
+    /// Text fingerprint of each edited message (tracking only).
+    edited: HashMap<i64, u64>,
+    /// The last send or edit to a person, run or not.
+    last_reply: Option<Instant>,
+}
+
+/// An injected server error, alternating 500 and 502.
+fn server_error(n: usize) -> Reply {
+    if n % 2 == 0 {
+        Reply::Json(500, bot_api::error(500, "Internal Server Error"))
+    } else {
+        Reply::Json(502, bot_api::error(502, "Bad Gateway"))
+    }
+}
+
+/// A reply's text with every run of digits masked (ticket numbers, dates), hashed: the
+/// same reply in two runs has the same fingerprint.
+pub fn fingerprint(text: &str) -> u64 {
+    let mut masked = String::with_capacity(text.len());
+    let mut in_digits = false;
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            if !in_digits {
+                masked.push('#');
+            }
+            in_digits = true;
+        } else {
+            masked.push(c);
+            in_digits = false;
+        }
+    }
+    let mut h = std::hash::DefaultHasher::new();
+    masked.hash(&mut h);
+    h.finish()
+}
+
+/// Where a reply belongs, judged against the replies each step should get.
+enum Attribution {
+    /// The current step expects it (and has not had it yet).
+    Current,
+    /// An earlier step expected it and has not had it: late.
+    Late(usize),
+    /// A step that expected it has had it already.
+    Duplicate,
+    /// No recent step expects it.
+    Unexpected,
+}
+
+fn count(v: &[u64], h: u64) -> usize {
+    v.iter().filter(|&&x| x == h).count()
+}
+
+fn attribute(p: &Person, k: usize, h: u64) -> Attribution {
+    let empty = Vec::new();
+    let expected = |j: usize| p.expected.get(j).unwrap_or(&empty);
+    let got = |j: usize| p.got.get(j).unwrap_or(&empty);
+    if count(expected(k), h) > count(got(k), h) {
+        return Attribution::Current;
+    }
+    if count(expected(k), h) > 0 {
+        return Attribution::Duplicate;
+    }
+    for j in (k.saturating_sub(4)..k).rev() {
+        if count(expected(j), h) > 0 {
+            return if count(expected(j), h) > count(got(j), h) {
+                Attribution::Late(j)
+            } else {
+                Attribution::Duplicate
+            };
+        }
+    }
+    Attribution::Unexpected
+}
+
+/// One person's steps as tracked: what each step should have got and what it got.
+pub struct Outcome {
+    pub user: i64,
+    pub steps: Vec<Step>,
+    /// Steps queued (the rest were never sent).
+    pub sent: usize,
+    pub expected: Vec<Vec<u64>>,
+    pub got: Vec<Vec<u64>>,
 }
 
 impl Fake {
@@ -258,6 +379,11 @@ impl Fake {
                     ready: VecDeque::new(),
                     run: None,
                     counters: Counters::default(),
+                    fault_every: 0,
+                    send_attempts: 0,
+                    track: false,
+                    edited: HashMap::new(),
+                    last_reply: None,
                 }),
                 queued: Notify::new(),
             }),
@@ -301,6 +427,73 @@ impl Fake {
         self.lock().alerts.stats.clone()
     }
 
+    /// Every `every`-th sendMessage to a person or the staff chat is answered 500, 502
+    /// or 429 (retry after 1 s), in turn; 0: none.
+    pub fn set_faults(&self, every: u64) {
+        self.lock().fault_every = every;
+    }
+
+    /// Fingerprints every reply per step, and refuses an edit that changes nothing.
+    pub fn set_tracking(&self, on: bool) {
+        self.lock().track = on;
+    }
+
+    /// Sets what each step of these people should get (from `outcomes` of another run).
+    pub fn expect(&self, people: std::ops::Range<usize>, expected: Vec<Vec<Vec<u64>>>) {
+        let mut state = self.lock();
+        for (i, e) in people.zip(expected) {
+            state.people[i].expected = e;
+        }
+    }
+
+    /// The tracked steps of these people.
+    pub fn outcomes(&self, people: std::ops::Range<usize>) -> Vec<Outcome> {
+        let state = self.lock();
+        people
+            .map(|i| {
+                let p = &state.people[i];
+                Outcome {
+                    user: FIRST_USER + i as i64,
+                    steps: p.steps.clone(),
+                    sent: p.next,
+                    expected: p.expected.clone(),
+                    got: p.got.clone(),
+                }
+            })
+            .collect()
+    }
+
+    /// When the last send or edit to a person came.
+    pub fn last_reply(&self) -> Option<Instant> {
+        self.lock().last_reply
+    }
+
+    /// The injected failure for this sendMessage, if it is one.
+    fn fault(&self) -> Option<Reply> {
+        let mut state = self.lock();
+        let every = state.fault_every;
+        if every == 0 {
+            return None;
+        }
+        state.send_attempts += 1;
+        let n = state.send_attempts;
+        if n % every != every / 2 {
+            return None;
+        }
+        match (n / every) % 3 {
+            2 => {
+                state.counters.faults_429 += 1;
+                let mut body = bot_api::error(429, "Too Many Requests: retry after 1");
+                body["parameters"] = json!({ "retry_after": 1 });
+                Some(Reply::Json(429, body))
+            }
+            k => {
+                state.counters.faults_5xx += 1;
+                Some(server_error(k as usize))
+            }
+        }
+    }
+
     /// Adds people; returns their indices.
     pub fn add_people(&self, scripts: Vec<Script>, flooder: bool) -> std::ops::Range<usize> {
         let mut state = self.lock();
@@ -312,6 +505,9 @@ impl Fake {
             waiting: None,
             last_first: None,
             flooder,
+            got: Vec::new(),
+            expected: Vec::new(),
+            gap_from: None,
         }));
         from..state.people.len()
     }
@@ -438,6 +634,7 @@ impl Fake {
             let json = update_json(state.next_update, &mut state.next_message, p, i);
             p.next += 1;
             p.waiting = Some(now);
+            p.gap_from = None;
             state.queue.push_back((state.next_update, json));
             state.next_update += 1;
             run.outstanding += 1;
@@ -472,7 +669,7 @@ impl Fake {
 
     /// A send or edit reached `chat`: if it is the first reply to that person's update,
     /// record its latency and let the person think about the next one.
-    fn reply(&self, chat: i64) {
+    fn reply(&self, chat: i64, text: Option<&str>) {
         let now = Instant::now();
         let mut guard = self.lock();
         let state = &mut *guard;
@@ -481,6 +678,7 @@ impl Fake {
             state.counters.other_chats += 1;
             return;
         }
+        state.last_reply = Some(now);
         let i = index as usize;
         let Some(run) = state.run.as_mut() else {
             return;
@@ -494,6 +692,37 @@ impl Fake {
             // A late reply to a person of an earlier run.
             return;
         }
+        if state.track {
+            let Some(k) = p.next.checked_sub(1) else {
+                run.stats.unexpected += 1;
+                return;
+            };
+            let h = fingerprint(text.unwrap_or_default());
+            if p.got.len() <= k {
+                p.got.resize(k + 1, Vec::new());
+            }
+            if p.expected.is_empty() {
+                p.got[k].push(h);
+            } else {
+                match attribute(p, k, h) {
+                    Attribution::Current => p.got[k].push(h),
+                    Attribution::Late(j) => {
+                        p.got[j].push(h);
+                        run.stats.late += 1;
+                        return;
+                    }
+                    Attribution::Duplicate => {
+                        run.stats.duplicates += 1;
+                        return;
+                    }
+                    Attribution::Unexpected => {
+                        // Taken as the current step's, so that the person goes on.
+                        p.got[k].push(h);
+                        run.stats.unexpected += 1;
+                    }
+                }
+            }
+        }
         match p.waiting.take() {
             Some(at) => {
                 let micros = now.saturating_duration_since(at).as_micros().min(u32::MAX as u128) as u32;
@@ -505,6 +734,7 @@ impl Fake {
                 run.outstanding = run.outstanding.saturating_sub(1);
                 run.last_reply = Some(now);
                 p.last_first = Some(now);
+                p.gap_from = Some(now);
                 let n = run.stats.answered;
                 if run.t10.is_none() && n * 10 >= run.stats.expected {
                     run.t10 = Some((n, now));
@@ -520,6 +750,10 @@ impl Fake {
             }
             None => {
                 run.stats.trailing += 1;
+                if let Some(first) = p.gap_from.take() {
+                    let micros = now.saturating_duration_since(first).as_micros().min(u32::MAX as u128) as u32;
+                    run.stats.gaps.push(micros);
+                }
                 if let Some(first) = p.last_first {
                     run.stats.max_spread = run.stats.max_spread.max(now.saturating_duration_since(first));
                 }
@@ -622,6 +856,7 @@ fn update_json(update_id: i64, next_message: &mut i64, p: &Person, index: usize)
 pub struct Params {
     chat_id: Option<Value>,
     message_id: Option<Value>,
+    text: Option<Value>,
     offset: Option<Value>,
     limit: Option<Value>,
     timeout: Option<Value>,
@@ -658,6 +893,11 @@ impl Backend for Fake {
                         return refused.unwrap_or_else(|| message_json(self.new_message_id(), chat));
                     }
                 }
+                if method == "sendMessage"
+                    && let Some(refused) = self.fault()
+                {
+                    return refused;
+                }
                 {
                     let mut state = self.lock();
                     if method == "sendMessage" {
@@ -666,14 +906,33 @@ impl Backend for Fake {
                         state.counters.send_document += 1;
                     }
                 }
-                self.reply(chat);
+                self.reply(chat, params.text.as_ref().and_then(Value::as_str));
                 message_json(self.new_message_id(), chat)
             }
             "editMessageText" => {
                 let chat = chat.unwrap_or(0);
-                self.lock().counters.edit_message += 1;
-                self.reply(chat);
-                message_json(params.message_id.as_ref().and_then(as_i64).unwrap_or(1), chat)
+                let message = params.message_id.as_ref().and_then(as_i64).unwrap_or(1);
+                let text = params.text.as_ref().and_then(Value::as_str);
+                {
+                    let mut state = self.lock();
+                    if state.track {
+                        // Telegram refuses an edit that changes nothing.
+                        let h = fingerprint(text.unwrap_or_default());
+                        if state.edited.insert(message, h) == Some(h) {
+                            state.counters.not_modified += 1;
+                            return Reply::Json(
+                                400,
+                                bot_api::error(
+                                    400,
+                                    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+                                ),
+                            );
+                        }
+                    }
+                    state.counters.edit_message += 1;
+                }
+                self.reply(chat, text);
+                message_json(message, chat)
             }
             "answerCallbackQuery" => {
                 self.lock().counters.answer_callback += 1;

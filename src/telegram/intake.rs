@@ -111,8 +111,8 @@ impl Intake {
                 Ok(())
             })
             .await?;
-        for value in batch {
-            self.route(value);
+        for (id, body) in &kept {
+            self.route(*id, body);
         }
         Ok(())
     }
@@ -122,13 +122,7 @@ impl Intake {
         let left = store.read(async |c| inbox::unhandled(c).await).await?;
         let n = left.len();
         for (id, body) in left {
-            match serde_json::from_str::<Value>(&body) {
-                Ok(value) => self.route(value),
-                Err(err) => {
-                    tracing::warn!(%err, update = id, "an update kept in the inbox is unreadable; dropped");
-                    let _ = self.done.send(id);
-                }
-            }
+            self.route(id, &body);
         }
         if n > 0 {
             tracing::info!(updates = n, "handling the updates taken before the last stop");
@@ -136,14 +130,13 @@ impl Intake {
         Ok(n)
     }
 
-    fn route(&self, value: Value) {
-        let Some(id) = value.get("update_id").and_then(Value::as_i64) else {
-            return;
-        };
+    fn route(&self, id: i64, body: &str) {
         if !self.taken.lock().expect("taken lock").insert(id) {
             return;
         }
-        let update: Update = match serde_json::from_value(value) {
+        // From text: teloxide reads some updates (callback queries) only from text, not
+        // from an already parsed value.
+        let update: Update = match serde_json::from_str(body) {
             Ok(update) => update,
             Err(err) => {
                 tracing::warn!(%err, update = id, "an update eudesk cannot read; skipped");
@@ -290,11 +283,13 @@ pub async fn poll(
         .and_then(|v| v.parse().ok());
     let mut failures = 0u32;
     while !*stop.borrow() {
-        let params = json!({
-            "offset": offset,
+        let mut params = json!({
             "timeout": POLL_TIMEOUT.as_secs(),
             "allowed_updates": ["message", "callback_query"],
         });
+        if let Some(offset) = offset {
+            params["offset"] = json!(offset);
+        }
         let answer = tokio::select! {
             answer = api.call_for::<_, Vec<Value>>("getUpdates", &params, POLL_TIMEOUT + Duration::from_secs(10)) => answer,
             _ = stop.changed() => break,

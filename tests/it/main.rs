@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod content;
 mod conversation;
+mod delivery;
 mod fake_api;
 mod faults;
 mod helpers;
