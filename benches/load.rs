@@ -271,7 +271,10 @@ fn parse_args() -> Args {
                     .filter(|n| !n.is_empty())
                     .collect();
                 if let Some(bad) = names.iter().find(|n| !SCENARIOS.contains(&n.as_str())) {
-                    eprintln!("load: unknown scenario '{bad}' (one of {})\n{HELP}", SCENARIOS.join(", "));
+                    eprintln!(
+                        "load: unknown scenario '{bad}' (one of {})\n{HELP}",
+                        SCENARIOS.join(", ")
+                    );
                     std::process::exit(2)
                 }
                 if names.is_empty() {

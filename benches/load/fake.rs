@@ -170,7 +170,8 @@ pub struct Audience {
     /// Answer 429 to a send to a subscriber that would make more than this many in
     /// any one second, as Telegram does above its broadcast limit.
     pub limit: Option<usize>,
-    /// Every k-th send attempt to a subscriber is answered 500 or 502; 0: none.
+    /// One send attempt to a subscriber in `fail_every`, at random (seeded), is answered
+    /// 500 or 502; 0: none.
     pub fail_every: usize,
 }
 
@@ -203,6 +204,8 @@ pub struct AlertStats {
 #[derive(Default)]
 struct Alerts {
     audience: Audience,
+    /// Draws the failing attempts.
+    rng: Option<super::workload::Rng>,
     seen: Vec<bool>,
     /// Arrivals in the last second.
     window: VecDeque<Instant>,
@@ -216,9 +219,12 @@ impl Alerts {
         self.stats.attempts += 1;
         self.stats.first_attempt.get_or_insert(now);
         let every = self.audience.fail_every;
-        if every > 0 && self.stats.attempts % every == 0 {
-            self.stats.server_errors += 1;
-            return Some(server_error(self.stats.attempts / every));
+        if every > 0 {
+            let rng = self.rng.get_or_insert_with(|| super::workload::Rng::new(11));
+            if rng.below(every) == 0 {
+                self.stats.server_errors += 1;
+                return Some(server_error(self.stats.server_errors));
+            }
         }
         while self
             .window

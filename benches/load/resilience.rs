@@ -152,8 +152,9 @@ pub async fn throttled_steady(args: &Args, tree: &eudesk::dialogue::Tree) -> Ste
         shuffle: true,
         flood: None,
     };
-    let limit =
-        Duration::from_secs(args.limit_s).max(Duration::from_secs_f64(args.steady_updates as f64 / args.steady_rate * 2.0));
+    let limit = Duration::from_secs(args.limit_s).max(Duration::from_secs_f64(
+        args.steady_updates as f64 / args.steady_rate * 2.0,
+    ));
     let phase = crate::run_settled(&target, config, limit, Duration::from_millis(1_500), |_, _| {}).await;
     describe("throttled steady run", &phase, think, args.dump.as_deref());
     target.bot.stop();
@@ -200,6 +201,8 @@ pub fn print_steady(r: &SteadyReport, args: &Args) {
 
 /// The crash of a faulty run.
 pub struct Crash {
+    /// The killed process and the new one.
+    pids: (u32, u32),
     /// Run start → SIGKILL.
     at: Duration,
     /// SIGKILL → the new process's first getUpdates.
@@ -233,6 +236,8 @@ pub struct Checked {
     across_crash: usize,
     log_lines: usize,
     log_last: String,
+    /// What the restarted process said it took up again from the inbox.
+    resumed: Vec<String>,
     /// People's steps as tracked (the reference run's become the expectations).
     outcomes: Vec<Outcome>,
 }
@@ -261,6 +266,7 @@ async fn run_with_crash(
     target.fake.begin(config);
     let mut crash = None;
     let mut killed: Option<(Instant, u64, usize)> = None;
+    let mut pids = (target.bot.pid, 0);
     loop {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let (answered, expected, done) = target.fake.progress();
@@ -269,6 +275,7 @@ async fn run_with_crash(
         {
             if target.fake.counters().polls > polls {
                 crash = Some(Crash {
+                    pids,
                     at: at.saturating_duration_since(started),
                     down: at.elapsed(),
                     answered_before: before,
@@ -289,7 +296,12 @@ async fn run_with_crash(
             let polls = target.fake.counters().polls;
             target.bot.sigkill();
             let at = Instant::now();
+            // The new process says how many updates it found in the inbox.
+            target
+                .env
+                .push(("RUST_LOG".into(), "warn,eudesk::telegram::intake=info".into()));
             target.respawn();
+            pids.1 = target.bot.pid;
             killed = Some((at, polls, answered));
         }
         if done && (killed.is_none() || crash.is_some()) {
@@ -382,13 +394,20 @@ async fn checked_run(
         shuffle: true,
         flood: None,
     };
-    let limit =
-        Duration::from_secs(args.limit_s).max(Duration::from_secs_f64(args.fault_updates as f64 / args.fault_rate * 3.0));
+    let limit = Duration::from_secs(args.limit_s).max(Duration::from_secs_f64(
+        args.fault_updates as f64 / args.fault_rate * 3.0,
+    ));
     let kill_at = faulty.then_some(args.kill_at);
     let (phase, crash) = run_with_crash(&mut target, config, limit, kill_at, Duration::from_secs(3)).await;
     describe(label, &phase, think, args.dump.as_deref());
-    let log_lines = target.bot.log_lines();
-    let log_last = target.bot.log_tail(400).lines().last().unwrap_or_default().to_owned();
+    let log = target.bot.log_tail(1 << 20);
+    let log_last = log.lines().last().unwrap_or_default().to_owned();
+    let resumed: Vec<String> = log
+        .lines()
+        .filter(|l| l.contains("taken before the last stop"))
+        .map(|l| l.split_once("INFO ").map_or(l, |(_, m)| m).trim().to_owned())
+        .collect();
+    let log_lines = log.lines().filter(|l| !l.contains(" INFO ")).count();
     target.bot.stop();
 
     let outcomes = target.fake.outcomes(people);
@@ -447,6 +466,7 @@ async fn checked_run(
         across_crash,
         log_lines,
         log_last,
+        resumed,
         outcomes,
         phase,
     };
@@ -466,17 +486,28 @@ pub async fn faults(args: &Args, tree: &eudesk::dialogue::Tree) -> FaultReport {
 
 fn print_checked(label: &str, c: &Checked) {
     let s = &c.phase.stats;
-    println!(
-        "{label}: {} updates sent, {} got no reply at all; {} replies expected, {} lost, {} duplicated, {} late (after their person went on), {} not expected; {} repeated edits refused as not modified",
-        c.sent,
-        c.unanswered,
-        c.expected_replies,
-        c.lost_replies,
-        s.duplicates,
-        s.late,
-        s.unexpected,
-        c.phase.calls.not_modified
-    );
+    if c.expected_replies == 0 {
+        let recorded: usize = c.outcomes.iter().flat_map(|o| &o.got).map(Vec::len).sum();
+        println!(
+            "{label}: {} updates sent, {} got no reply at all; {recorded} replies recorded as what each step should get; first reply p50 {:.1} ms, p99 {:.1} ms",
+            c.sent,
+            c.unanswered,
+            c.phase.percentile_ms(0.5),
+            c.phase.percentile_ms(0.99)
+        );
+    } else {
+        println!(
+            "{label}: {} updates sent, {} got no reply at all; {} replies expected, {} lost, {} duplicated, {} late (after their person went on), {} not expected; {} repeated edits refused as not modified",
+            c.sent,
+            c.unanswered,
+            c.expected_replies,
+            c.lost_replies,
+            s.duplicates,
+            s.late,
+            s.unexpected,
+            c.phase.calls.not_modified
+        );
+    }
     println!(
         "{label}: bookings in the database {}, confirmations received {}; booked without a confirmation {}, confirmed without a booking {}; at the end the outbox holds {} pending and {} failed messages, the inbox {} updates; eudesk log {} warning/error lines{}",
         c.bookings,
@@ -510,10 +541,17 @@ pub fn print_faults(r: &FaultReport, args: &Args) {
         c.send_message,
         match &f.crash {
             Some(k) => format!(
-                "SIGKILL {:.1} s in ({} updates answered), polling again {:.0} ms later",
+                "SIGKILL of pid {} {:.1} s in ({} updates answered), pid {} polling {:.0} ms later{}",
+                k.pids.0,
                 k.at.as_secs_f64(),
                 k.answered_before,
-                k.down.as_secs_f64() * 1000.0
+                k.pids.1,
+                k.down.as_secs_f64() * 1000.0,
+                if f.resumed.is_empty() {
+                    " (it found nothing left in the inbox)".to_owned()
+                } else {
+                    format!(" (it said: {})", f.resumed.join("; "))
+                }
             ),
             None => "NO CRASH happened (the run ended first)".to_owned(),
         }
@@ -566,7 +604,11 @@ pub fn print_faults(r: &FaultReport, args: &Args) {
         kinds.sort();
         println!(
             "faults: lost replies by kind of step: {}",
-            kinds.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(", ")
+            kinds
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 }

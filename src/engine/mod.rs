@@ -633,7 +633,7 @@ impl Engine {
         let now = self.clock.now();
         let conn = work.write().await?;
         for reply in replies {
-            crate::storage::outbox::enqueue(&mut *conn, &reply.to_message(to, ctx.place), now).await?;
+            crate::storage::outbox::enqueue_whole(&mut *conn, &reply.to_message(to, ctx.place), now).await?;
         }
         Ok(())
     }

@@ -243,11 +243,22 @@ impl Store {
     /// Moves everything in the write-ahead log into the database file and empties the
     /// log: after an erasure, and at a clean stop, nothing erased stays in `-wal`.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-            .op("checkpoint the write-ahead log")?;
-        Ok(())
+        // SQLite answers "busy" (in a row, not as an error) while another connection
+        // reads an older snapshot (the outbox's delivery looks after every commit): tried
+        // again until the log is really emptied, for a few seconds at most.
+        for _ in 0..200 {
+            let (busy,): (i64,) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await
+                .op("checkpoint the write-ahead log")?;
+            if busy == 0 {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Err(StoreError::Corrupt(
+            "the write-ahead log could not be emptied: the database stayed busy".to_owned(),
+        ))
     }
 
     /// Checkpoints and closes every connection (a clean stop).

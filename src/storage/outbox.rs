@@ -20,6 +20,16 @@ pub struct Pending {
     pub pieces_sent: u32,
 }
 
+/// Queues a message as one row: a file goes with the text as its caption (a reply
+/// with its file, as the person saw it before replies went through the outbox).
+pub async fn enqueue_whole(
+    conn: &mut SqliteConnection,
+    m: &OutMessage,
+    now: Timestamp,
+) -> Result<OutboxId, StoreError> {
+    insert(conn, m, now).await
+}
+
 /// Queues a message. A message with a file becomes two rows, the text and then the
 /// file, each sent and retried on its own: otherwise a failed file would send the text
 /// again on retry.
@@ -85,7 +95,8 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
     Ok(OutboxId(id))
 }
 
-const COLUMNS: &str = "id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
+const COLUMNS: &str =
+    "id, chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, attempts,
     ticket_id, copy_from_chat, copy_message_id, pieces_sent, not_after, edit_message_id, next_attempt";
 
 /// Messages whose time to (re)try has come, oldest first.
@@ -192,13 +203,18 @@ pub async fn expire(conn: &mut SqliteConnection, now: Timestamp) -> Result<u64, 
     Ok(done.rows_affected())
 }
 
+/// Sent: what it said goes (a queue, not an archive: every reply passes through here,
+/// the staff chat's included, and an erasure could not find them all later).
 pub async fn mark_sent(conn: &mut SqliteConnection, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {
-    sqlx::query("UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?")
-        .bind(ts(now))
-        .bind(id.0)
-        .execute(conn)
-        .await
-        .op("mark a message sent")?;
+    sqlx::query(
+        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, html = '', keyboard = NULL,
+             file_bytes = NULL WHERE id = ?",
+    )
+    .bind(ts(now))
+    .bind(id.0)
+    .execute(conn)
+    .await
+    .op("mark a message sent")?;
     Ok(())
 }
 
@@ -221,7 +237,9 @@ pub async fn mark_retry(
     error: &str,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?")
-        .bind(ts(next))
+        // To the millisecond: a retry after 250 ms, or exactly Telegram's retry_after,
+        // must not be rounded to the second.
+        .bind(next.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
         .bind(error)
         .bind(id.0)
         .execute(conn)

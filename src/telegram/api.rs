@@ -147,7 +147,10 @@ mod tests {
     /// Reads `json` as an answer with a 502 status (the status is never what decides).
     fn answer<T: DeserializeOwned>(json: &str) -> Result<T, RequestError> {
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-        let response = axum::http::Response::builder().status(502).body(json.to_owned()).unwrap();
+        let response = axum::http::Response::builder()
+            .status(502)
+            .body(json.to_owned())
+            .unwrap();
         rt.block_on(read(reqwest::Response::from(response)))
     }
 
@@ -160,9 +163,13 @@ mod tests {
     #[test]
     fn retry_after_and_refusals_are_told_apart() {
         let err = answer::<bool>(r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}"#).unwrap_err();
-        assert!(matches!(err, RequestError::RetryAfter(s) if s.seconds() == 7), "{err:?}");
-        let err = answer::<bool>(r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#)
-            .unwrap_err();
+        assert!(
+            matches!(err, RequestError::RetryAfter(s) if s.seconds() == 7),
+            "{err:?}"
+        );
+        let err =
+            answer::<bool>(r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#)
+                .unwrap_err();
         assert!(matches!(err, RequestError::Api(ApiError::BotBlocked)), "{err:?}");
         let ok: bool = answer(r#"{"ok":true,"result":true}"#).unwrap();
         assert!(ok);

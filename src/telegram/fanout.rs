@@ -320,4 +320,3 @@ async fn deliver_to(
     }
     Ok(())
 }
-

@@ -166,6 +166,10 @@ fn answer_press(sender: &Sender, id: teloxide::types::CallbackQueryId, text: Opt
     tokio::spawn(async move {
         for attempt in 0..3u64 {
             match sender.answer_callback_with(id.clone(), text.as_deref()).await {
+                Err(teloxide::RequestError::RetryAfter(wait)) => {
+                    // A spinner longer than a few seconds is no use to anyone.
+                    tokio::time::sleep(wait.duration().min(std::time::Duration::from_secs(5))).await;
+                }
                 Err(err) if super::transient(&err) => {
                     tokio::time::sleep(std::time::Duration::from_millis(200 << attempt)).await;
                 }

@@ -32,9 +32,16 @@ const PER_LINE: usize = 100;
 const OFFSET: &str = "poll_offset";
 
 enum Job {
-    Update { id: i64, line: i64, update: Box<Update> },
+    Update {
+        id: i64,
+        line: i64,
+        update: Box<Update>,
+    },
     /// The one "slow down" a flooder gets (their other updates are dropped).
-    SlowDown { chat: i64, html: String },
+    SlowDown {
+        chat: i64,
+        html: String,
+    },
 }
 
 /// The lines, and the updates taken and not yet handled.
@@ -275,12 +282,7 @@ pub async fn poll(
     store: Store,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), TokenRefused> {
-    let mut offset: Option<i64> = store
-        .setting(OFFSET)
-        .await
-        .ok()
-        .flatten()
-        .and_then(|v| v.parse().ok());
+    let mut offset: Option<i64> = store.setting(OFFSET).await.ok().flatten().and_then(|v| v.parse().ok());
     let mut failures = 0u32;
     while !*stop.borrow() {
         let mut params = json!({

@@ -19,16 +19,16 @@ use jiff::SignedDuration;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use teloxide::{ApiError, RequestError};
 use teloxide::prelude::ChatId as TgChatId;
 use teloxide::types::MessageId as TgMessageId;
+use teloxide::{ApiError, RequestError};
 
 /// How often the outbox is looked at with no commit to wake it: messages are also
 /// queued by other processes (the command line cancelling a session).
 const POLL: Duration = Duration::from_millis(500);
 
 /// Chats whose messages are being sent at once.
-const IN_FLIGHT: usize = 16;
+const IN_FLIGHT: usize = 64;
 
 /// The first wait after a server error; it doubles with each failure, with jitter.
 const FIRST_RETRY: Duration = Duration::from_millis(250);
@@ -67,7 +67,9 @@ fn classify(err: &RequestError, attempts: u32) -> Failure {
 
 /// `first` doubled `attempts` times, at most 15 minutes, between half and all of it.
 fn jittered(first: Duration, attempts: u32) -> SignedDuration {
-    let full = first.saturating_mul(1 << attempts.min(16)).min(MAX_BACKOFF.unsigned_abs());
+    let full = first
+        .saturating_mul(1 << attempts.min(16))
+        .min(MAX_BACKOFF.unsigned_abs());
     let mut byte = [0u8; 2];
     let _ = getrandom::getrandom(&mut byte);
     let share = 0.5 + f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX) / 2.0;

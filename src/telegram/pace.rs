@@ -78,8 +78,7 @@ impl Chat {
             Chat::Private { tokens, at } => {
                 *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * PRIVATE_PER_SECOND).min(PRIVATE_BURST);
                 *at = now;
-                (*tokens < 1.0)
-                    .then(|| now + Duration::from_secs_f64((1.0 - *tokens) / PRIVATE_PER_SECOND))
+                (*tokens < 1.0).then(|| now + Duration::from_secs_f64((1.0 - *tokens) / PRIVATE_PER_SECOND))
             }
             Chat::Group(sent) => {
                 forget_before(sent, now, Duration::from_secs(60));
@@ -116,7 +115,8 @@ impl Pace {
     pub fn new(on: bool, alerts_per_second: Option<u32>) -> Pace {
         Pace {
             state: on.then(|| Mutex::new(State::default())),
-            alerts_per_second: alerts_per_second.map_or(GLOBAL_PER_SECOND, |n| (n.max(1) as usize).min(GLOBAL_PER_SECOND)),
+            alerts_per_second: alerts_per_second
+                .map_or(GLOBAL_PER_SECOND, |n| (n.max(1) as usize).min(GLOBAL_PER_SECOND)),
         }
     }
 

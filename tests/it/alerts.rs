@@ -567,8 +567,8 @@ async fn a_fan_out_killed_half_way_is_finished_after_a_restart_without_doubles()
             doubles.push(user);
         }
     }
-    // Only the alert in flight at the kill may come twice.
-    assert!(doubles.len() <= 1, "{doubles:?}");
+    // Only the alerts in flight at the kill (a few go at once) may come twice.
+    assert!(doubles.len() <= 4, "{doubles:?}");
 }
 
 /// A member taken off STAFF_USER_IDS while their alert waits at the preview cannot send

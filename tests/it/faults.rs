@@ -609,10 +609,7 @@ async fn the_token_never_appears_in_the_logs_while_telegram_fails() {
     let status = bot.exit(Duration::from_secs(10)).await.expect("stops");
     let log = bot.stderr();
     assert_eq!(status.code(), Some(0), "{log}");
-    assert!(
-        log.contains("update listener") || log.contains("getting updates"),
-        "the faults were logged:\n{log}"
-    );
+    assert!(log.contains("could not get updates"), "the faults were logged:\n{log}");
     assert!(!log.contains(SECRET), "the token leaked:\n{log}");
 }
 
@@ -643,8 +640,14 @@ async fn a_booking_confirmed_just_before_a_kill_is_there_once_after_the_restart(
     let summary = burak.fill_in_booking(session, "Burak Şahin").await;
     burak.press(&summary, "f:confirm");
     burak.expect("editMessageText", "Kaydınızı aldım").await;
-    eventually(WAIT, "the re-delivered press is skipped", async || {
+    // The press was kept before the kill, so the next bot tells Telegram so at its first
+    // getUpdates (Telegram then drops it); had it been handed out again, it is skipped.
+    eventually(WAIT, "the re-delivered press is not handled again", async || {
         bot2.stderr().contains("skipping an update handled before")
+            || api2
+                .calls()
+                .iter()
+                .any(|c| c.method == "getUpdates" && c.params.get("offset").and_then(Value::as_i64) > Some(confirm))
     })
     .await;
 
@@ -660,9 +663,12 @@ async fn a_booking_confirmed_just_before_a_kill_is_there_once_after_the_restart(
         1
     );
     assert_eq!(seen(&api2, 51, "artık sürmüyor"), 0);
-    // The calendar file was part of the reply cut short by the kill: sent before it, or
-    // lost with it (the update is not handled again), never twice.
-    assert!(seen(&api, 51, "Takviminize ekleyin") + seen(&api2, 51, "Takviminize ekleyin") <= 1);
+    // The calendar file was saved with the booking, so the kill cannot lose it: sent
+    // before it, or after the restart; twice only when Telegram was taking it at the
+    // very moment of the kill (the bot never heard it arrived).
+    let before = seen(&api, 51, "Takviminize ekleyin");
+    let files = before + seen(&api2, 51, "Takviminize ekleyin");
+    assert!(files == 1 || (files == 2 && before == 1), "{before} then {files}");
 
     bot2.signal("TERM");
     let status = bot2.exit(Duration::from_secs(10)).await.expect("stops");
@@ -716,12 +722,16 @@ async fn messages_owed_when_the_bot_is_killed_mid_sending_are_all_sent_after_the
             duplicates.push((user, told));
         }
     }
-    // Telegram took the message in flight at the kill, but the bot died before it heard
-    // so and recorded it: after the restart it is sent again. That one message, and no
-    // other, may arrive twice; everything recorded as sent is never sent again.
-    assert!(duplicates.len() <= 1, "{duplicates:?}");
+    // Telegram took the messages in flight at the kill (each chat's line sends at once),
+    // but the bot died before it heard so and recorded them: after the restart they are
+    // sent again. Those, and no other, may arrive twice; everything recorded as sent is
+    // never sent again.
+    let begun: Vec<i64> = before.iter().filter_map(Call::chat_id).collect();
+    assert!(begun.contains(&in_flight));
     assert!(
-        duplicates.iter().all(|&(user, told)| user == in_flight && told == 2),
-        "only the message in flight ({in_flight}) may come twice: {duplicates:?}"
+        duplicates
+            .iter()
+            .all(|&(user, told)| begun.contains(&user) && told == 2),
+        "only messages in flight ({begun:?}) may come twice: {duplicates:?}"
     );
 }

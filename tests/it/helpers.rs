@@ -484,6 +484,11 @@ impl Process {
         process
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn signal(&self, name: &str) {
         let status = std::process::Command::new("kill")
             .args([format!("-{name}"), self.child.id().to_string()])
