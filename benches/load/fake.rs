@@ -293,7 +293,7 @@ struct State {
 
 /// An injected server error, alternating 500 and 502.
 fn server_error(n: usize) -> Reply {
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         Reply::Json(500, bot_api::error(500, "Internal Server Error"))
     } else {
         Reply::Json(502, bot_api::error(502, "Bad Gateway"))
