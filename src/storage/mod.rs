@@ -214,8 +214,21 @@ impl Store {
         &self,
         f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        // The same connection as a read: what differs is only what `f` does with it.
+        // The same connection as a read: what differs is only what `f` does with it,
+        // in this process's turn to write.
+        let _turn = self.turn_to_write().await;
         self.read(f).await
+    }
+
+    /// This process's turn to write, as a unit of work takes it. Waiting longer than
+    /// SQLite's own busy timeout means the turn is held by the caller itself (a write
+    /// made from inside a unit of work): then SQLite's busy handler decides, as before.
+    async fn turn_to_write(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        let turn = tokio::time::timeout(Duration::from_secs(5), self.writer.clone().lock_owned()).await;
+        if turn.is_err() {
+            tracing::warn!("waited 5 s for this process's turn to write; writing anyway");
+        }
+        turn.ok()
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction, committed when it returns `Ok`.
@@ -223,6 +236,9 @@ impl Store {
         &self,
         f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        // In turn with the units of work: woken when the writer before commits, instead
+        // of SQLite's busy handler sleeping up to 100 ms between looks.
+        let _turn = self.turn_to_write().await;
         let mut tx = self
             .pool
             .begin_with("BEGIN IMMEDIATE")

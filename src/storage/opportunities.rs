@@ -433,6 +433,30 @@ pub async fn pending(conn: &mut SqliteConnection, fanout: i64, limit: i64) -> Re
         .collect())
 }
 
+/// The next recipients still pending after `after` (by user id), for a delivery that
+/// reads on while earlier ones are still being sent or retried.
+pub async fn pending_after(
+    conn: &mut SqliteConnection,
+    fanout: i64,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, Lang)>, StoreError> {
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT user_id, lang FROM fanout_recipients WHERE fanout_id = ? AND state = 'pending' AND user_id > ?
+         ORDER BY user_id LIMIT ?",
+    )
+    .bind(fanout)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+    .op("read a fan-out's next recipients")?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, l)| (u, Lang::parse(&l).unwrap_or(Lang::Tr)))
+        .collect())
+}
+
 /// Whether `user` is still to get fan-out `fanout`: their row still pending and the
 /// fan-out still sending.
 pub async fn still_owed(conn: &mut SqliteConnection, fanout: i64, user: i64) -> Result<bool, StoreError> {

@@ -15,6 +15,7 @@ use crate::lang::Lang;
 use crate::opportunities::messages;
 use crate::storage::opportunities::{self as q, Carrying, Fanout, Stored};
 use crate::trainings::Session;
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::prelude::ChatId;
@@ -27,8 +28,8 @@ const POLL: Duration = Duration::from_millis(500);
 /// Recipients read at once.
 const BATCH: i64 = 64;
 
-/// Alerts being sent at once: enough that a recipient whose send is retried does not
-/// hold up the others, few enough that a crash repeats at most these.
+/// Alerts being sent at once (a recipient waiting for a retry takes no place): few, so
+/// that a crash repeats at most these.
 const IN_FLIGHT: usize = 4;
 
 /// How often the staff chat's progress post is edited: well under a group's limit of
@@ -61,13 +62,19 @@ impl Content {
     }
 }
 
-/// What became of one recipient.
+/// What became of one attempt at a recipient.
 enum Outcome {
     Sent,
     /// They blocked the bot or their account is gone: unsubscribed.
     Blocked,
     Failed,
+    /// Surely not delivered (a server error, no connection, Telegram's 429): again
+    /// after this long, while the others go on.
+    Retry(Duration),
 }
+
+/// Tries a recipient this many times in all.
+const ATTEMPTS: u32 = 5;
 
 fn gone(err: &RequestError) -> bool {
     matches!(
@@ -83,31 +90,32 @@ fn gone(err: &RequestError) -> bool {
     )
 }
 
-/// Sends one alert, retrying what Telegram asks to retry (a few times), every attempt
-/// paced with everything else the bot sends.
-async fn send_one(sender: &Sender, pace: &Pace, content: &Content, user: i64, lang: Lang) -> Outcome {
+/// One attempt at one alert, paced with everything else the bot sends.
+async fn send_one(sender: &Sender, pace: &Pace, content: &Content, user: i64, lang: Lang, attempt: u32) -> Outcome {
     let Some(message) = content.message(user, lang) else {
         return Outcome::Failed;
     };
-    let markup = keyboard(&message.keyboard);
-    for attempt in 0..5u32 {
-        pace.take(user, Class::Alert).await;
-        match sender.send(ChatId(user), &message.html, markup.clone()).await {
-            Ok(_) => return Outcome::Sent,
-            Err(err) if gone(&err) => return Outcome::Blocked,
-            Err(RequestError::RetryAfter(wait)) => pace.hold(user, wait.duration()),
-            Err(err) if surely_not_delivered(&err) => {
-                tokio::time::sleep(Duration::from_millis(250 * 2u64.pow(attempt))).await;
-            }
-            Err(err) => {
-                // Refused, or no telling whether it arrived (a timeout after Telegram
-                // took it): sending again could give the person a second copy.
-                tracing::warn!(%err, "an alert was refused or may not have arrived");
-                return Outcome::Failed;
-            }
+    pace.take(user, Class::Alert).await;
+    match sender
+        .send(ChatId(user), &message.html, keyboard(&message.keyboard))
+        .await
+    {
+        Ok(_) => Outcome::Sent,
+        Err(err) if gone(&err) => Outcome::Blocked,
+        Err(RequestError::RetryAfter(wait)) => {
+            pace.hold(user, wait.duration());
+            Outcome::Retry(wait.duration())
+        }
+        Err(err) if surely_not_delivered(&err) => {
+            Outcome::Retry(super::outbox::jittered(Duration::from_millis(250), attempt).unsigned_abs())
+        }
+        Err(err) => {
+            // Refused, or no telling whether it arrived (a timeout after Telegram took
+            // it): sending again could give the person a second copy.
+            tracing::warn!(%err, "an alert was refused or may not have arrived");
+            Outcome::Failed
         }
     }
-    Outcome::Failed
 }
 
 /// Sends fan-outs until the task is stopped; a stop leaves the rest for the next start.
@@ -198,6 +206,23 @@ async fn progress(sender: &Sender, engine: &Engine, staff: &StaffChat, f: &Fanou
     }
 }
 
+/// A recipient to (re)try.
+#[derive(Clone, Copy)]
+struct Recipient {
+    user: i64,
+    lang: Lang,
+    attempt: u32,
+}
+
+/// What became of a recipient's send.
+enum Sent {
+    Done,
+    Again(Recipient, Duration),
+}
+
+/// One fan-out: recipients read in order (a cursor over the pending ones), a few sent
+/// at once; one that must be tried again waits aside, its place taken by the next, so a
+/// server error costs that recipient a short wait and nobody else anything.
 async fn run(
     sender: &Sender,
     engine: &Engine,
@@ -214,28 +239,55 @@ async fn run(
         progress(sender, engine, staff, &f, &content).await;
     }
     let mut shown = Instant::now();
-    let mut sending: tokio::task::JoinSet<anyhow::Result<()>> = tokio::task::JoinSet::new();
+    let mut sending: tokio::task::JoinSet<anyhow::Result<Sent>> = tokio::task::JoinSet::new();
+    let mut queue: VecDeque<Recipient> = VecDeque::new();
+    let mut waiting: Vec<(tokio::time::Instant, Recipient)> = Vec::new();
+    let mut after = i64::MIN;
+    let mut read_all = false;
     loop {
         if *stop.borrow() {
             // The alerts in flight finish and are marked; the rest waits for the next start.
             while sending.join_next().await.is_some() {}
             return Ok(());
         }
-        let batch = engine.store().read(async |c| q::pending(c, id, BATCH).await).await?;
-        // Staff may have pressed Stop (or the opportunity was withdrawn, the session
-        // cancelled) meanwhile; a session moved meanwhile goes out as it is now.
-        let state = engine.store().read(async |c| q::state(c, id).await).await?;
-        content = Arc::new(load_content(engine, f.carrying).await?);
-        // Past its deadline (the bot was down, or a long alert went before it), an
-        // opportunity is news no more.
-        let past_deadline = matches!(&*content, Content::Opportunity(o) if o.opportunity.deadline <= engine.now());
-        let end = if state.as_deref() != Some("sending") || batch.is_empty() {
-            Some("done")
-        } else if past_deadline {
-            Some("stopped")
-        } else {
-            None
-        };
+        let mut end = None;
+        if queue.is_empty() && !read_all {
+            let batch = engine
+                .store()
+                .read(async |c| q::pending_after(c, id, after, BATCH).await)
+                .await?;
+            // Staff may have pressed Stop (or the opportunity was withdrawn, the session
+            // cancelled) meanwhile; a session moved meanwhile goes out as it is now.
+            let state = engine.store().read(async |c| q::state(c, id).await).await?;
+            content = Arc::new(load_content(engine, f.carrying).await?);
+            // Past its deadline (the bot was down, or a long alert went before it), an
+            // opportunity is news no more.
+            let past_deadline = matches!(&*content, Content::Opportunity(o) if o.opportunity.deadline <= engine.now());
+            if state.as_deref() != Some("sending") {
+                end = Some("done");
+            } else if past_deadline {
+                end = Some("stopped");
+            }
+            match batch.last() {
+                Some(&(last, _)) => after = last,
+                None => read_all = true,
+            }
+            queue.extend(
+                batch
+                    .into_iter()
+                    .map(|(user, lang)| Recipient { user, lang, attempt: 0 }),
+            );
+        }
+        if end.is_none() && read_all && queue.is_empty() && waiting.is_empty() && sending.is_empty() {
+            // Everyone was tried; anyone still pending (a mark that failed) is read again.
+            let left = engine.store().read(async |c| q::pending(c, id, 1).await).await?;
+            if left.is_empty() {
+                end = Some("done");
+            } else {
+                (after, read_all) = (i64::MIN, false);
+                continue;
+            }
+        }
         if let Some(end) = end {
             while sending.join_next().await.is_some() {}
             let now = engine.now();
@@ -245,63 +297,79 @@ async fn run(
             }
             return Ok(());
         }
-        for &(user, lang) in &batch {
-            if *stop.borrow() {
-                break;
-            }
-            // A few at a time: a crash can then repeat at most the messages in flight.
-            while sending.len() >= IN_FLIGHT {
-                if let Some(Ok(Err(err))) = sending.join_next().await {
-                    return Err(err);
-                }
-            }
+        // As many sends as may be in flight: those whose retry is due first.
+        let now = tokio::time::Instant::now();
+        while sending.len() < IN_FLIGHT {
+            let next = match waiting.iter().position(|(at, _)| *at <= now) {
+                Some(i) => waiting.swap_remove(i).1,
+                None => match queue.pop_front() {
+                    Some(r) => r,
+                    None => break,
+                },
+            };
             let task = (sender.clone(), engine.clone(), pace.clone(), content.clone());
             sending.spawn(async move {
                 let (sender, engine, pace, content) = task;
-                deliver_to(&sender, &engine, &pace, &content, id, user, lang).await
+                deliver_to(&sender, &engine, &pace, &content, id, next).await
             });
-            if shown.elapsed() >= PROGRESS_EVERY {
-                if let Some(latest) = engine.store().read(async |c| q::fanout(c, id).await).await? {
-                    f = latest;
-                    if f.state != "sending" {
-                        break;
-                    }
-                    progress(sender, engine, staff, &f, &content).await;
-                }
-                shown = Instant::now();
-            }
         }
-        // The batch's last sends are marked before the next batch is read, so none is
-        // read (and sent) twice.
-        while let Some(done) = sending.join_next().await {
-            if let Ok(Err(err)) = done {
-                return Err(err);
+        let due = waiting.iter().map(|(at, _)| *at).min();
+        let more = !queue.is_empty() || !read_all;
+        tokio::select! {
+            Some(done) = sending.join_next(), if !sending.is_empty() => match done {
+                Ok(Ok(Sent::Again(r, wait))) => waiting.push((tokio::time::Instant::now() + wait, r)),
+                Ok(Ok(Sent::Done)) => {}
+                Ok(Err(err)) => {
+                    while sending.join_next().await.is_some() {}
+                    return Err(err);
+                }
+                Err(err) => tracing::error!(%err, "an alert's send ended abnormally"),
+            },
+            _ = tokio::time::sleep_until(due.unwrap_or(now)), if due.is_some() && sending.len() < IN_FLIGHT => {}
+            // Room for another send, and more to read: go round.
+            _ = std::future::ready(()), if sending.len() < IN_FLIGHT && more => {}
+            else => {}
+        }
+        if shown.elapsed() >= PROGRESS_EVERY {
+            if let Some(latest) = engine.store().read(async |c| q::fanout(c, id).await).await? {
+                f = latest;
+                progress(sender, engine, staff, &f, &content).await;
             }
+            shown = Instant::now();
         }
     }
 }
 
-/// One recipient: checked just before the send (the person may have said stop or been
-/// forgotten, staff may have stopped or withdrawn the alert, since the batch was read),
-/// sent, and marked.
+/// One attempt at one recipient: checked just before the send (the person may have
+/// said stop or been forgotten, staff may have stopped or withdrawn the alert, since
+/// they were read), sent, and marked, or handed back to be tried again.
 async fn deliver_to(
     sender: &Sender,
     engine: &Engine,
     pace: &Pace,
     content: &Content,
     id: i64,
-    user: i64,
-    lang: Lang,
-) -> anyhow::Result<()> {
+    r: Recipient,
+) -> anyhow::Result<Sent> {
+    let user = r.user;
     if !engine.store().read(async |c| q::still_owed(c, id, user).await).await? {
-        return Ok(());
+        return Ok(Sent::Done);
     }
-    let outcome = send_one(sender, pace, content, user, lang).await;
+    let outcome = send_one(sender, pace, content, user, r.lang, r.attempt).await;
     let now = engine.now();
     let state = match outcome {
+        Outcome::Retry(wait) if r.attempt + 1 < ATTEMPTS => {
+            return Ok(Sent::Again(
+                Recipient {
+                    attempt: r.attempt + 1,
+                    ..r
+                },
+                wait,
+            ));
+        }
         Outcome::Sent => "sent",
         Outcome::Blocked => "blocked",
-        Outcome::Failed => "failed",
+        Outcome::Failed | Outcome::Retry(_) => "failed",
     };
     if matches!(outcome, Outcome::Blocked) {
         engine
@@ -318,5 +386,5 @@ async fn deliver_to(
             .write_one(async |c| q::mark(c, id, user, state).await)
             .await?;
     }
-    Ok(())
+    Ok(Sent::Done)
 }

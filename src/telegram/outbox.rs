@@ -66,7 +66,7 @@ fn classify(err: &RequestError, attempts: u32) -> Failure {
 }
 
 /// `first` doubled `attempts` times, at most 15 minutes, between half and all of it.
-fn jittered(first: Duration, attempts: u32) -> SignedDuration {
+pub(super) fn jittered(first: Duration, attempts: u32) -> SignedDuration {
     let full = first
         .saturating_mul(1 << attempts.min(16))
         .min(MAX_BACKOFF.unsigned_abs());
