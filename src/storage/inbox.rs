@@ -6,14 +6,16 @@ use sqlx::SqliteConnection;
 
 /// Keeps updates as they came (their JSON); one already kept is left as it is.
 pub async fn put(conn: &mut SqliteConnection, updates: &[(i64, String)], now: Timestamp) -> Result<(), StoreError> {
-    for (id, body) in updates {
-        sqlx::query("INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(body)
-            .bind(ts(now))
-            .execute(&mut *conn)
-            .await
-            .op("keep an update")?;
+    // One statement per hundred: a statement is a round trip to SQLite's thread.
+    for chunk in updates.chunks(100) {
+        let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES {rows}");
+        let mut query = sqlx::query(&sql);
+        let at = ts(now);
+        for (id, body) in chunk {
+            query = query.bind(id).bind(body).bind(at.clone());
+        }
+        query.execute(&mut *conn).await.op("keep updates")?;
     }
     Ok(())
 }

@@ -116,28 +116,63 @@ pub async fn due(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Res
     rows.iter().map(|row| pending(row).map(|(p, _)| p)).collect()
 }
 
+/// The first pending message of a chat's line: which, to whom, and when it may be
+/// (re)tried.
+#[derive(Clone, Copy, Debug)]
+pub struct Head {
+    pub id: OutboxId,
+    pub to: Recipient,
+    pub next: Timestamp,
+}
+
 /// The first pending message of each chat's line (the staff chat is one line), oldest
-/// first, with the moment it may be (re)tried: a chat's messages go in order, and one
-/// waiting for its retry holds up only its own chat. Messages past their moment are
-/// passed over.
-pub async fn heads(
-    conn: &mut SqliteConnection,
-    now: Timestamp,
-    limit: u32,
-) -> Result<Vec<(Pending, Timestamp)>, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE id IN (
+/// first: a chat's messages go in order, and one waiting for its retry holds up only
+/// its own chat. Messages past their moment are passed over. Only what the delivery
+/// needs to choose: it is read after every commit.
+pub async fn heads(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Result<Vec<Head>, StoreError> {
+    let rows: Vec<(i64, bool, i64, String)> = sqlx::query_as(
+        "SELECT id, to_staff, chat_id, next_attempt FROM outbox WHERE id IN (
              SELECT MIN(id) FROM outbox
              WHERE state = 'pending' AND (not_after IS NULL OR not_after > ?)
              GROUP BY to_staff, chat_id)
-         ORDER BY id LIMIT ?"
-    ))
+         ORDER BY id LIMIT ?",
+    )
     .bind(ts(now))
     .bind(limit as i64)
     .fetch_all(conn)
     .await
     .op("read the outbox")?;
-    rows.iter().map(pending).collect()
+    rows.into_iter()
+        .map(|(id, to_staff, chat, next)| {
+            Ok(Head {
+                id: OutboxId(id),
+                to: if to_staff {
+                    Recipient::Staff
+                } else {
+                    Recipient::Chat(ChatId(chat))
+                },
+                next: parse_ts(next)?,
+            })
+        })
+        .collect()
+}
+
+/// These messages, those still pending, in one look-up.
+pub async fn get_many(conn: &mut SqliteConnection, ids: &[OutboxId]) -> Result<Vec<Pending>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND id IN ({marks})");
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.0);
+        }
+        let rows = query.fetch_all(&mut *conn).await.op("read outbox messages")?;
+        for row in &rows {
+            out.push(pending(row)?.0);
+        }
+    }
+    Ok(out)
 }
 
 fn pending(row: &sqlx::sqlite::SqliteRow) -> Result<(Pending, Timestamp), StoreError> {
@@ -215,6 +250,23 @@ pub async fn mark_sent(conn: &mut SqliteConnection, id: OutboxId, now: Timestamp
     .execute(conn)
     .await
     .op("mark a message sent")?;
+    Ok(())
+}
+
+/// Many messages sent at about the same moment, recorded as `mark_sent` does.
+pub async fn mark_sent_many(conn: &mut SqliteConnection, ids: &[OutboxId], now: Timestamp) -> Result<(), StoreError> {
+    for chunk in ids.chunks(500) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let sql = format!(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, html = '', keyboard = NULL,
+                 file_bytes = NULL WHERE id IN ({marks})"
+        );
+        let mut query = sqlx::query(&sql).bind(ts(now));
+        for id in chunk {
+            query = query.bind(id.0);
+        }
+        query.execute(&mut *conn).await.op("mark messages sent")?;
+    }
     Ok(())
 }
 

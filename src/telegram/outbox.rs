@@ -14,6 +14,7 @@ use super::staff_chat::StaffChat;
 use crate::engine::Engine;
 use crate::ids::{ChatId, MessageId, MessageRef};
 use crate::message::Recipient;
+use crate::storage::outbox::OutboxId;
 use crate::storage::{Pending, outbox, tickets};
 use jiff::SignedDuration;
 use std::collections::HashSet;
@@ -91,8 +92,8 @@ enum Line {
 }
 
 impl Line {
-    fn of(m: &crate::message::OutMessage) -> Line {
-        match m.to {
+    fn of(to: Recipient) -> Line {
+        match to {
             Recipient::Staff => Line::Staff,
             Recipient::Chat(chat) => Line::Chat(chat),
         }
@@ -205,22 +206,26 @@ pub async fn deliver(
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
     let mut busy: HashSet<Line> = HashSet::new();
-    let mut sending: tokio::task::JoinSet<Line> = tokio::task::JoinSet::new();
+    let mut sending: tokio::task::JoinSet<(Line, Option<OutboxId>)> = tokio::task::JoinSet::new();
+    // Sent, to be recorded: many in one statement. Their lines stay busy until then, so
+    // that nothing is sent twice.
+    let mut sent: Vec<(Line, OutboxId)> = Vec::new();
     while !*stop.borrow() {
         let now = engine.now();
         let mut wake = tokio::time::Instant::now() + POLL;
         match engine.store().read(async |c| outbox::heads(c, now, 256).await).await {
             Ok(heads) => {
-                for (pending, next) in heads {
-                    let line = Line::of(&pending.message);
+                let mut chosen: Vec<(Line, OutboxId)> = Vec::new();
+                for head in heads {
+                    let line = Line::of(head.to);
                     if busy.len() >= IN_FLIGHT {
                         break;
                     }
                     if busy.contains(&line) {
                         continue;
                     }
-                    if next > now {
-                        let later = next.duration_since(now).unsigned_abs();
+                    if head.next > now {
+                        let later = head.next.duration_since(now).unsigned_abs();
                         wake = wake.min(tokio::time::Instant::now() + later);
                         continue;
                     }
@@ -234,12 +239,32 @@ pub async fn deliver(
                         continue;
                     }
                     busy.insert(line);
+                    chosen.push((line, head.id));
+                }
+                let ids: Vec<OutboxId> = chosen.iter().map(|(_, id)| *id).collect();
+                let mut read = match engine.store().read(async |c| outbox::get_many(c, &ids).await).await {
+                    Ok(read) => read,
+                    Err(err) => {
+                        tracing::error!(%err, "could not read the outbox");
+                        Vec::new()
+                    }
+                };
+                for (line, id) in chosen {
+                    // Gone (sent or dropped by an erasure meanwhile), or unreadable now.
+                    let Some(at) = read.iter().position(|p| p.id == id) else {
+                        busy.remove(&line);
+                        continue;
+                    };
+                    let pending = read.swap_remove(at);
                     let (sender, pace, engine, staff) = (sender.clone(), pace.clone(), engine.clone(), staff.clone());
                     sending.spawn(async move {
-                        if let Err(err) = deliver_one(&sender, &pace, &engine, &staff, &pending).await {
-                            tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
+                        match deliver_one(&sender, &pace, &engine, &staff, &pending).await {
+                            Ok(to_mark) => (line, to_mark),
+                            Err(err) => {
+                                tracing::error!(%err, id = pending.id.0, "could not record an outbox result");
+                                (line, None)
+                            }
                         }
-                        line
                     });
                 }
             }
@@ -251,20 +276,54 @@ pub async fn deliver(
         tokio::select! {
             _ = engine.store().committed() => {}
             Some(done) = sending.join_next(), if !sending.is_empty() => {
-                if let Ok(line) = done {
-                    busy.remove(&line);
-                }
+                let mut finished = vec![done];
                 // Others may have finished too: collected without waiting.
-                while let Some(Ok(line)) = sending.try_join_next() {
-                    busy.remove(&line);
+                while let Some(done) = sending.try_join_next() {
+                    finished.push(done);
+                }
+                for (line, to_mark) in finished.into_iter().flatten() {
+                    match to_mark {
+                        Some(id) => sent.push((line, id)),
+                        None => {
+                            busy.remove(&line);
+                        }
+                    }
                 }
             }
             _ = tokio::time::sleep_until(wake) => {}
             _ = stop.changed() => {}
         }
+        record_sent(&engine, &mut sent, &mut busy).await;
     }
     // Stopping: the messages being sent finish, nothing new begins.
-    while sending.join_next().await.is_some() {}
+    while let Some(done) = sending.join_next().await {
+        if let Ok((line, Some(id))) = done {
+            sent.push((line, id));
+        }
+    }
+    record_sent(&engine, &mut sent, &mut busy).await;
+}
+
+/// Records the messages sent since the last time, in one statement, and frees their
+/// lines; if the database fails, they stay busy and are recorded at the next round.
+async fn record_sent(engine: &Engine, sent: &mut Vec<(Line, OutboxId)>, busy: &mut HashSet<Line>) {
+    if sent.is_empty() {
+        return;
+    }
+    let ids: Vec<OutboxId> = sent.iter().map(|(_, id)| *id).collect();
+    let now = engine.now();
+    match engine
+        .store()
+        .write_one(async |c| outbox::mark_sent_many(c, &ids, now).await)
+        .await
+    {
+        Ok(()) => {
+            for (line, _) in sent.drain(..) {
+                busy.remove(&line);
+            }
+        }
+        Err(err) => tracing::error!(%err, "could not record messages as sent; trying again"),
+    }
 }
 
 async fn deliver_one(
@@ -273,14 +332,17 @@ async fn deliver_one(
     engine: &Engine,
     staff: &StaffChat,
     pending: &Pending,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<OutboxId>> {
     let result = send(sender, pace, engine, staff, pending).await;
     let now = engine.now();
     let store = engine.store();
     match result {
+        // A plain message: recorded with others that went at the same time.
+        Ok(_) if pending.message.purpose.is_none() => return Ok(Some(pending.id)),
         Ok(landed) => {
+            // One statement, committed on its own (no BEGIN and COMMIT round trips).
             store
-                .write(async |c| outbox::mark_sent(c, pending.id, now).await)
+                .write_one(async |c| outbox::mark_sent(c, pending.id, now).await)
                 .await?;
             engine.delivered(pending, &landed).await?;
         }
@@ -328,5 +390,5 @@ async fn deliver_one(
             }
         },
     }
-    Ok(())
+    Ok(None)
 }
