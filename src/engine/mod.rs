@@ -602,6 +602,22 @@ impl Engine {
                 .map(|u| (u, now))
                 .or_else(|| saved.as_ref().and_then(|c| c.last_update)),
         };
+        let changed = saved.as_ref() != Some(&conv);
+        if !turn.work.writing() && !turn.forgotten {
+            // The workflow changed nothing else (most turns): the replies and the place
+            // in one round trip, one transaction.
+            let owed: Vec<OutMessage> = match ctx.reply_in {
+                Some(to) => replies.iter().map(|r| r.to_message(to, ctx.place)).collect(),
+                None => Vec::new(),
+            };
+            if changed || !owed.is_empty() {
+                let conn = turn.work.write_one().await?;
+                crate::storage::turns::save(conn, &owed, changed.then_some(&conv), now).await?;
+            }
+            turn.work.commit().await?;
+            self.conversations.put(conv);
+            return Ok(replies);
+        }
         // Before the conversation's save: that save then joins this transaction.
         self.queue_replies(&mut turn.work, &ctx, &replies).await?;
         if turn.forgotten {
@@ -613,10 +629,9 @@ impl Engine {
             }
             return Ok(replies);
         }
-        if saved.as_ref() != Some(&conv) {
-            // Alone, the save is one statement (its own transaction); with the
-            // workflow's changes, it joins their transaction.
-            conversations::save(turn.work.write_one().await?, &conv).await?;
+        if changed {
+            // With the workflow's changes, in their transaction.
+            conversations::save(turn.work.write().await?, &conv).await?;
         }
         turn.work.commit().await?;
         self.conversations.put(conv);

@@ -55,26 +55,30 @@ pub async fn load(conn: &mut SqliteConnection, user: i64) -> Result<Option<Conve
     }))
 }
 
-pub async fn save(conn: &mut SqliteConnection, c: &Conversation) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO conversations (user_id, lang, node, flow, last_question, last_update, last_update_at)
+/// The statement that saves a conversation (binds from `bind_save`).
+pub(super) const SAVE: &str = "INSERT INTO conversations (user_id, lang, node, flow, last_question, last_update, last_update_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
              flow = excluded.flow, last_question = excluded.last_question,
              last_update = COALESCE(excluded.last_update, last_update),
              last_update_at = COALESCE(excluded.last_update_at, last_update_at),
-             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
-    )
-    .bind(c.user)
-    .bind(c.lang.map(Lang::code))
-    .bind(&c.node)
-    .bind(&c.flow)
-    .bind(&c.last_question)
-    .bind(c.last_update.map(|(u, _)| u.0 as i64))
-    .bind(c.last_update.map(|(_, at)| ts(at)))
-    .execute(conn)
-    .await
-    .op("save a conversation")?;
+             updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+pub(super) fn bind_save<'q>(q: super::outbox::Query<'q>, c: &'q Conversation) -> super::outbox::Query<'q> {
+    q.bind(c.user)
+        .bind(c.lang.map(Lang::code))
+        .bind(&c.node)
+        .bind(&c.flow)
+        .bind(&c.last_question)
+        .bind(c.last_update.map(|(u, _)| u.0 as i64))
+        .bind(c.last_update.map(|(_, at)| ts(at)))
+}
+
+pub async fn save(conn: &mut SqliteConnection, c: &Conversation) -> Result<(), StoreError> {
+    bind_save(sqlx::query(SAVE), c)
+        .execute(conn)
+        .await
+        .op("save a conversation")?;
     Ok(())
 }
 

@@ -19,6 +19,7 @@ pub mod stats;
 pub mod surveys;
 pub mod tickets;
 pub mod trainings;
+pub mod turns;
 pub mod updates;
 
 pub use conversations::Conversation;

@@ -55,7 +55,15 @@ pub async fn enqueue(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp
     }
 }
 
-async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
+/// The statement that queues one message (binds from `bind_insert`).
+pub(super) const INSERT: &str = "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at,
+                             ticket_id, copy_from_chat, copy_message_id, not_after, edit_message_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// A query whose arguments go on: `INSERT`'s, for `m`.
+pub(super) type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+pub(super) fn bind_insert<'q>(q: Query<'q>, m: &'q OutMessage, now: Timestamp) -> Result<Query<'q>, StoreError> {
     let keyboard = (!m.keyboard.is_empty())
         .then(|| serde_json::to_string(&m.keyboard))
         .transpose()
@@ -69,29 +77,30 @@ async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> 
         Recipient::Chat(chat) => (chat.0, false),
         Recipient::Staff => (0, true),
     };
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at,
-                             ticket_id, copy_from_chat, copy_message_id, not_after, edit_message_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(chat)
-    .bind(to_staff)
-    .bind(&m.html)
-    .bind(keyboard)
-    .bind(m.document.as_ref().map(|d| d.name.clone()))
-    .bind(m.document.as_ref().map(|d| d.bytes.clone()))
-    .bind(m.reply_to_ticket.map(|t| t.0))
-    .bind(purpose)
-    .bind(ts(now))
-    .bind(ts(now))
-    .bind(m.ticket.map(|t| t.0))
-    .bind(m.copy.map(|c| c.chat.0))
-    .bind(m.copy.map(|c| c.message.0))
-    .bind(m.not_after.map(ts))
-    .bind(m.edit.map(|e| e.message.0))
-    .fetch_one(conn)
-    .await
-    .op("queue a message")?;
+    Ok(q.bind(chat)
+        .bind(to_staff)
+        .bind(&m.html)
+        .bind(keyboard)
+        .bind(m.document.as_ref().map(|d| d.name.as_str()))
+        .bind(m.document.as_ref().map(|d| d.bytes.as_slice()))
+        .bind(m.reply_to_ticket.map(|t| t.0))
+        .bind(purpose)
+        .bind(ts(now))
+        .bind(ts(now))
+        .bind(m.ticket.map(|t| t.0))
+        .bind(m.copy.map(|c| c.chat.0))
+        .bind(m.copy.map(|c| c.message.0))
+        .bind(m.not_after.map(ts))
+        .bind(m.edit.map(|e| e.message.0)))
+}
+
+async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
+    let sql = format!("{INSERT} RETURNING id");
+    let (id,): (i64,) = bind_insert(sqlx::query(&sql), m, now)?
+        .fetch_one(conn)
+        .await
+        .op("queue a message")
+        .and_then(|row| Ok((sqlx::Row::try_get(&row, 0)?,)))?;
     Ok(OutboxId(id))
 }
 

@@ -28,6 +28,9 @@ use teloxide::{ApiError, RequestError};
 /// queued by other processes (the command line cancelling a session).
 const POLL: Duration = Duration::from_millis(500);
 
+/// How long the delivery lets commits gather before it looks at the outbox.
+const COALESCE: Duration = Duration::from_millis(1);
+
 /// Chats whose messages are being sent at once.
 const IN_FLIGHT: usize = 64;
 
@@ -274,7 +277,11 @@ pub async fn deliver(
             }
         }
         tokio::select! {
-            _ = engine.store().committed() => {}
+            _ = engine.store().committed() => {
+                // Commits come in bursts under load: one look at the outbox for the
+                // burst, not one per commit (a millisecond is nothing to a person).
+                tokio::time::sleep(COALESCE).await;
+            }
             Some(done) = sending.join_next(), if !sending.is_empty() => {
                 let mut finished = vec![done];
                 // Others may have finished too: collected without waiting.
