@@ -56,7 +56,8 @@ pub async fn load(conn: &mut SqliteConnection, user: i64) -> Result<Option<Conve
 }
 
 /// The statement that saves a conversation (binds from `bind_save`).
-pub(super) const SAVE: &str = "INSERT INTO conversations (user_id, lang, node, flow, last_question, last_update, last_update_at)
+pub(super) const SAVE: &str =
+    "INSERT INTO conversations (user_id, lang, node, flow, last_question, last_update, last_update_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
              flow = excluded.flow, last_question = excluded.last_question,
