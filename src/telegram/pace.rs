@@ -23,6 +23,9 @@ const PRIVATE_BURST: f64 = 3.0;
 const PRIVATE_PER_SECOND: f64 = 1.0;
 /// A group (or channel): at most this many in any minute.
 const GROUP_PER_MINUTE: usize = 20;
+/// Alerts are counted over a little more than a second: Telegram counts arrivals, and a
+/// send that began in one second may arrive in the next, beside the next second's own.
+const ALERT_SPAN: Duration = Duration::from_millis(1100);
 
 /// Who is sending: what people are owed (replies, staff posts, reminders) goes first;
 /// alerts to subscribers take what is left.
@@ -129,7 +132,7 @@ impl Pace {
             s.chats.retain(|_, c| !c.rested(now));
         }
         forget_before(&mut s.sent, now, Duration::from_secs(1));
-        forget_before(&mut s.alerts, now, Duration::from_secs(1));
+        forget_before(&mut s.alerts, now, ALERT_SPAN);
         let mut wait: Option<Instant> = None;
         let mut later = |t: Instant| wait = Some(wait.map_or(t, |w| w.max(t)));
         if s.sent.len() >= GLOBAL_PER_SECOND {
@@ -144,7 +147,7 @@ impl Pace {
                 later(now + Duration::from_millis(20));
             }
             if s.alerts.len() >= self.alerts_per_second {
-                later(s.alerts[0] + Duration::from_secs(1));
+                later(s.alerts[0] + ALERT_SPAN);
             }
         }
         let chat_state = s.chats.entry(chat).or_insert_with(|| Chat::new(chat, now));
@@ -230,7 +233,7 @@ mod tests {
             assert!(pace.try_take(chat, Class::Owed).is_ok(), "replies still go");
         }
         assert!(pace.try_take(200, Class::Owed).is_err(), "30 a second in all");
-        tokio::time::advance(Duration::from_secs(1)).await;
+        tokio::time::advance(ALERT_SPAN).await;
         assert!(pace.try_take(300, Class::Alert).is_err(), "a waiting reply goes first");
         assert!(pace.try_take(200, Class::Owed).is_ok());
         assert!(pace.try_take(300, Class::Alert).is_ok());
