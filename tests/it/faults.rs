@@ -698,6 +698,8 @@ async fn messages_owed_when_the_bot_is_killed_mid_sending_are_all_sent_after_the
     let mut bot = Process::started(&sandbox, &api).await;
     api.wait_calls("sendMessage", 3, WAIT).await;
     bot.kill_hard();
+    // A request written to its socket just before the kill still reaches the fake.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let before: Vec<Call> = calls_of(&api, "sendMessage");
     let in_flight = before.last().and_then(Call::chat_id).unwrap();
     assert!(store.outbox_backlog().await.unwrap() > 0, "the kill left messages owed");
