@@ -664,7 +664,7 @@ async fn a_booking_confirmed_just_before_a_kill_is_there_once_after_the_restart(
     let shown: Vec<Call> = [&api, &api2]
         .iter()
         .flat_map(|api| outputs(api, 51, "Kaydınız tamamlandı"))
-        .filter(|c| accepted(c))
+        .filter(accepted)
         .collect();
     assert!(!shown.is_empty());
     assert!(
