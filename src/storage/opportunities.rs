@@ -419,18 +419,7 @@ pub async fn sending_of(conn: &mut SqliteConnection, carrying: Carrying) -> Resu
 
 /// Up to `limit` recipients still to be sent: (user, language).
 pub async fn pending(conn: &mut SqliteConnection, fanout: i64, limit: i64) -> Result<Vec<(i64, Lang)>, StoreError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT user_id, lang FROM fanout_recipients WHERE fanout_id = ? AND state = 'pending' ORDER BY user_id LIMIT ?",
-    )
-    .bind(fanout)
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-    .op("read a fan-out's next recipients")?;
-    Ok(rows
-        .into_iter()
-        .map(|(u, l)| (u, Lang::parse(&l).unwrap_or(Lang::Tr)))
-        .collect())
+    pending_after(conn, fanout, i64::MIN, limit).await
 }
 
 /// The next recipients still pending after `after` (by user id), for a delivery that
