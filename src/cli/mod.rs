@@ -701,6 +701,7 @@ async fn status(config: &Config, json: bool) -> anyhow::Result<ExitCode> {
             "outbox: {} waiting, {} undeliverable",
             h.outbox_backlog, h.outbox_failed
         );
+        println!("inbox: {} updates taken and not yet handled", h.inbox_backlog);
         println!("open tickets: {}", h.open_tickets);
         println!(
             "last update received: {}",

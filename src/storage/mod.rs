@@ -380,6 +380,8 @@ pub struct Health {
     pub migrations_known: usize,
     pub outbox_backlog: u64,
     pub outbox_failed: u64,
+    /// Updates taken from Telegram and not yet handled (handled at the next start).
+    pub inbox_backlog: u64,
     pub open_tickets: u64,
     /// When the bot last handled an update (from the last two days).
     pub last_update: Option<String>,
@@ -413,6 +415,7 @@ impl Store {
             migrations_known: known,
             outbox_backlog: scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").await,
             outbox_failed: scalar("SELECT COUNT(*) FROM outbox WHERE state = 'failed'").await,
+            inbox_backlog: scalar("SELECT COUNT(*) FROM inbox").await,
             open_tickets: scalar("SELECT COUNT(*) FROM tickets WHERE status = 'open'").await,
             last_update: last,
         })

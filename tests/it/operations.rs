@@ -179,9 +179,11 @@ fn status_reports_database_migrations_outbox_and_tickets() {
     assert_eq!(v["database"], "ok");
     assert_eq!(v["migrations_current"], true);
     assert_eq!(v["outbox_backlog"], 0);
+    assert_eq!(v["inbox_backlog"], 0);
     assert_eq!(v["open_tickets"], 0);
     let text = stdout(&sandbox.eudesk(&["status"], ""));
     assert!(text.contains("migrations: ") && text.contains("(current)"), "{text}");
+    assert!(text.contains("inbox: 0 updates"), "{text}");
 }
 
 #[test]
