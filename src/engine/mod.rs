@@ -606,10 +606,7 @@ impl Engine {
         if !turn.work.writing() && !turn.forgotten {
             // The workflow changed nothing else (most turns): the replies and the place
             // in one round trip, one transaction.
-            let owed: Vec<OutMessage> = match ctx.reply_in {
-                Some(to) => replies.iter().map(|r| r.to_message(to, ctx.place)).collect(),
-                None => Vec::new(),
-            };
+            let owed = owed(&ctx, &replies);
             if changed || !owed.is_empty() {
                 let conn = turn.work.write_one().await?;
                 crate::storage::turns::save(conn, &owed, changed.then_some(&conv), now).await?;
@@ -641,14 +638,14 @@ impl Engine {
     /// Queues the replies in the outbox, in the event's transaction, when the adapter
     /// delivers them so.
     async fn queue_replies(&self, work: &mut Work, ctx: &Context, replies: &[Reply]) -> Result<(), EngineError> {
-        let Some(to) = ctx.reply_in else { return Ok(()) };
-        if replies.is_empty() {
+        let owed = owed(ctx, replies);
+        if owed.is_empty() {
             return Ok(());
         }
         let now = self.clock.now();
         let conn = work.write().await?;
-        for reply in replies {
-            crate::storage::outbox::enqueue_whole(&mut *conn, &reply.to_message(to, ctx.place), now).await?;
+        for m in &owed {
+            crate::storage::outbox::enqueue_whole(&mut *conn, m, now).await?;
         }
         Ok(())
     }
@@ -697,6 +694,14 @@ impl Engine {
             first_name: display_name(&ctx.first_name, person.user),
             notice,
         }
+    }
+}
+
+/// The replies as outbox messages, when the adapter delivers them through the outbox.
+fn owed(ctx: &Context, replies: &[Reply]) -> Vec<OutMessage> {
+    match ctx.reply_in {
+        Some(to) => replies.iter().map(|r| r.to_message(to, ctx.place)).collect(),
+        None => Vec::new(),
     }
 }
 

@@ -31,7 +31,7 @@ pub async fn unhandled(conn: &mut SqliteConnection) -> Result<Vec<(i64, String)>
 /// These updates were handled.
 pub async fn done(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreError> {
     for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(",");
+        let marks = super::marks(chunk.len());
         let sql = format!("DELETE FROM inbox WHERE update_id IN ({marks})");
         let mut query = sqlx::query(&sql);
         for id in chunk {
@@ -40,13 +40,4 @@ pub async fn done(conn: &mut SqliteConnection, ids: &[i64]) -> Result<(), StoreE
         query.execute(&mut *conn).await.op("forget handled updates")?;
     }
     Ok(())
-}
-
-/// How many updates wait to be handled (`eudesk status`).
-pub async fn backlog(conn: &mut SqliteConnection) -> Result<u64, StoreError> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
-        .fetch_one(conn)
-        .await
-        .op("count the inbox")?;
-    Ok(n as u64)
 }

@@ -60,6 +60,9 @@ pub enum StoreError {
     Decode(#[from] sqlx::Error),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+    /// Other connections kept reading an older snapshot for seconds on end.
+    #[error("the database stayed busy and could not {0}; it is tried again at the next erasure and at the stop")]
+    Busy(&'static str),
     #[error("cannot create '{path}' for the backup: {source}")]
     BackupFile {
         path: String,
@@ -83,6 +86,11 @@ impl<T> Op<T> for Result<T, sqlx::Error> {
 /// that SQLite's text comparison is time order.
 pub(crate) fn ts(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// `?, ?, ?` for a list of `n` values bound one by one (`IN (…)`).
+pub(crate) fn marks(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 pub(crate) fn parse_ts(s: String) -> Result<jiff::Timestamp, StoreError> {
@@ -273,9 +281,7 @@ impl Store {
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        Err(StoreError::Corrupt(
-            "the write-ahead log could not be emptied: the database stayed busy".to_owned(),
-        ))
+        Err(StoreError::Busy("empty the write-ahead log"))
     }
 
     /// Checkpoints and closes every connection (a clean stop).

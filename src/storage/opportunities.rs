@@ -319,7 +319,7 @@ pub async fn queue(
     .fetch_one(&mut *conn)
     .await
     .op("start a fan-out")?;
-    let placeholders = vec!["?"; topics.len()].join(", ");
+    let placeholders = super::marks(topics.len());
     let sql = format!(
         "INSERT INTO fanout_recipients (fanout_id, user_id, lang)
          SELECT ?, user_id, MIN(lang) FROM subscriptions WHERE topic IN ({placeholders}) GROUP BY user_id"

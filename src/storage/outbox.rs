@@ -96,12 +96,11 @@ pub(super) fn bind_insert<'q>(q: Query<'q>, m: &'q OutMessage, now: Timestamp) -
 
 async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
     let sql = format!("{INSERT} RETURNING id");
-    let (id,): (i64,) = bind_insert(sqlx::query(&sql), m, now)?
+    let row = bind_insert(sqlx::query(&sql), m, now)?
         .fetch_one(conn)
         .await
-        .op("queue a message")
-        .and_then(|row| Ok((sqlx::Row::try_get(&row, 0)?,)))?;
-    Ok(OutboxId(id))
+        .op("queue a message")?;
+    Ok(OutboxId(row.try_get(0)?))
 }
 
 const COLUMNS: &str =
@@ -170,7 +169,7 @@ pub async fn heads(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> R
 pub async fn get_many(conn: &mut SqliteConnection, ids: &[OutboxId]) -> Result<Vec<Pending>, StoreError> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(",");
+        let marks = super::marks(chunk.len());
         let sql = format!("SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND id IN ({marks})");
         let mut query = sqlx::query(&sql);
         for id in chunk {
@@ -250,22 +249,13 @@ pub async fn expire(conn: &mut SqliteConnection, now: Timestamp) -> Result<u64, 
 /// Sent: what it said goes (a queue, not an archive: every reply passes through here,
 /// the staff chat's included, and an erasure could not find them all later).
 pub async fn mark_sent(conn: &mut SqliteConnection, id: OutboxId, now: Timestamp) -> Result<(), StoreError> {
-    sqlx::query(
-        "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, html = '', keyboard = NULL,
-             file_bytes = NULL WHERE id = ?",
-    )
-    .bind(ts(now))
-    .bind(id.0)
-    .execute(conn)
-    .await
-    .op("mark a message sent")?;
-    Ok(())
+    mark_sent_many(conn, &[id], now).await
 }
 
 /// Many messages sent at about the same moment, recorded as `mark_sent` does.
 pub async fn mark_sent_many(conn: &mut SqliteConnection, ids: &[OutboxId], now: Timestamp) -> Result<(), StoreError> {
     for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(",");
+        let marks = super::marks(chunk.len());
         let sql = format!(
             "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1, html = '', keyboard = NULL,
                  file_bytes = NULL WHERE id IN ({marks})"
