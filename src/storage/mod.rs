@@ -123,7 +123,11 @@ pub fn create_private(path: &std::path::Path) -> std::io::Result<std::fs::File> 
 /// The SQLite database. Cheap to clone: the pool is shared.
 #[derive(Clone, Debug)]
 pub struct Store {
+    /// Connections for reading.
     pool: SqlitePool,
+    /// The one connection that writes. Its own, so that the writer, whom every other
+    /// writer waits for, never waits for a reader to give a connection back.
+    writes: SqlitePool,
     /// SQLite has one writer at a time. Writers of this process queue here, and are
     /// woken the moment the one before commits, instead of in SQLite's busy handler,
     /// which sleeps in growing steps (up to 100 ms) between looks at the lock: under
@@ -141,7 +145,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Store, StoreError> {
         let store = Store::connect(url).await?;
         sqlx::migrate!()
-            .run(&store.pool)
+            .run(&store.writes)
             .await
             .map_err(|source| StoreError::Migrate {
                 url: url.to_owned(),
@@ -170,27 +174,31 @@ impl Store {
             url: url.to_owned(),
             source: sqlx::Error::Io(source),
         })?;
-        let pool = SqlitePoolOptions::new()
-            .max_connections(4)
-            // sqlx pings a connection before handing it out by default: one more round
-            // trip to its worker thread for every update, for a file on a local disk.
-            .test_before_acquire(false)
-            // 1 MiB of page cache per connection instead of SQLite's 2 MiB: the data of
-            // a year fits, and four connections do not hold 8 MiB of copies of it.
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    sqlx::query("PRAGMA cache_size = -1024").execute(conn).await?;
-                    Ok(())
+        let pool = |size: u32| {
+            SqlitePoolOptions::new()
+                .max_connections(size)
+                // sqlx pings a connection before handing it out by default: one more round
+                // trip to its worker thread for every update, for a file on a local disk.
+                .test_before_acquire(false)
+                // 1 MiB of page cache per connection instead of SQLite's 2 MiB: the data of
+                // a year fits, and four connections do not hold 8 MiB of copies of it.
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::query("PRAGMA cache_size = -1024").execute(conn).await?;
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                url: url.to_owned(),
-                source,
-            })?;
+        };
+        let open = |source| StoreError::Open {
+            url: url.to_owned(),
+            source,
+        };
+        // The writer first: it creates the file and turns WAL on.
+        let writes = pool(1).connect_with(options.clone()).await.map_err(open)?;
+        let pool = pool(4).connect_with(options).await.map_err(open)?;
         Ok(Store {
             pool,
+            writes,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             committed: Arc::new(tokio::sync::Notify::new()),
         })
@@ -200,6 +208,7 @@ impl Store {
     pub fn work(&self) -> Work {
         Work {
             pool: self.pool.clone(),
+            writes: self.writes.clone(),
             writer: self.writer.clone(),
             committed: self.committed.clone(),
             state: WorkState::Idle,
@@ -223,10 +232,9 @@ impl Store {
         &self,
         f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        // The same connection as a read: what differs is only what `f` does with it,
-        // in this process's turn to write.
         let _turn = self.turn_to_write().await;
-        self.read(f).await
+        let mut conn = self.writes.acquire().await.op("get the writing connection")?;
+        f(&mut conn).await
     }
 
     /// This process's turn to write, as a unit of work takes it. Waiting longer than
@@ -249,7 +257,7 @@ impl Store {
         // of SQLite's busy handler sleeping up to 100 ms between looks.
         let _turn = self.turn_to_write().await;
         let mut tx = self
-            .pool
+            .writes
             .begin_with("BEGIN IMMEDIATE")
             .await
             .op("begin a transaction")?;
@@ -290,6 +298,7 @@ impl Store {
             tracing::warn!(%err, "could not checkpoint the database at stop");
         }
         self.pool.close().await;
+        self.writes.close().await;
     }
 }
 
@@ -301,6 +310,7 @@ impl Store {
 /// never starve the one that holds it of a connection.
 pub struct Work {
     pool: SqlitePool,
+    writes: SqlitePool,
     writer: Arc<tokio::sync::Mutex<()>>,
     committed: Arc<tokio::sync::Notify>,
     state: WorkState,
@@ -335,7 +345,7 @@ impl Work {
             self.state = WorkState::Idle;
             self.permit = Some(self.writer.clone().lock_owned().await);
             let tx = self
-                .pool
+                .writes
                 .begin_with("BEGIN IMMEDIATE")
                 .await
                 .op("begin a transaction")?;
@@ -362,6 +372,8 @@ impl Work {
             // No connection is held while waiting: the writer before may need one.
             self.state = WorkState::Idle;
             self.permit = Some(self.writer.clone().lock_owned().await);
+            let conn = self.writes.acquire().await.op("get the writing connection")?;
+            self.state = WorkState::Reading(conn);
         }
         self.read().await
     }
