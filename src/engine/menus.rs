@@ -46,16 +46,15 @@ impl Engine {
         let decision = serde_json::to_value(outcome.decision).ok();
         let top = outcome.matches.first().map(|m| (m.id.as_str(), m.score));
         let normalized = words.join(" ");
-        let logged = questions::Logged {
+        turn.logged.push(questions::Logged {
             at: self.clock.now(),
             user: turn.user,
             lang,
-            text,
-            normalized: &normalized,
-            decision: decision.as_ref().and_then(|d| d.as_str()).unwrap_or(""),
-            top,
-        };
-        questions::log(turn.work.write().await?, &logged).await?;
+            text: text.to_owned(),
+            normalized,
+            decision: decision.as_ref().and_then(|d| d.as_str()).unwrap_or("").to_owned(),
+            top: top.map(|(id, score)| (id.to_owned(), score)),
+        });
         // Kept so "Ask staff" can pass the question on as typed.
         turn.last_question = match outcome.decision {
             Decision::Answer => None,

@@ -332,6 +332,8 @@ struct Turn {
     first_name: String,
     /// Said once above the first reply (a reset of unreadable saved state).
     notice: Option<&'static str>,
+    /// Questions typed in this turn, logged with its other changes.
+    logged: Vec<crate::storage::questions::Logged>,
 }
 
 impl Engine {
@@ -546,6 +548,9 @@ impl Engine {
             let mut turn = self.staff_turn(person, &ctx, work);
             let replies = self.staff_chat_event(&mut turn, event, ctx.reply_to_ticket).await?;
             self.queue_replies(&mut turn.work, &ctx, &replies).await?;
+            for logged in &turn.logged {
+                crate::storage::questions::log(turn.work.write().await?, logged).await?;
+            }
             turn.work.commit().await?;
             return Ok(replies);
         }
@@ -607,17 +612,25 @@ impl Engine {
             // The workflow changed nothing else (most turns): the replies and the place
             // in one round trip, one transaction.
             let owed = owed(&ctx, &replies);
-            if changed || !owed.is_empty() {
-                let conn = turn.work.write_one().await?;
-                crate::storage::turns::save(conn, &owed, changed.then_some(&conv), now).await?;
+            // Nothing was written: what the turn read from goes back to the pool.
+            drop(turn.work);
+            if changed || !owed.is_empty() || !turn.logged.is_empty() {
+                let save = crate::storage::turns::Turn {
+                    replies: owed,
+                    conversation: changed.then(|| conv.clone()),
+                    questions: std::mem::take(&mut turn.logged),
+                    now,
+                };
+                self.store.save_turn(save).await?;
             }
-            turn.work.commit().await?;
             self.conversations.put(conv);
             return Ok(replies);
         }
         // Before the conversation's save: that save then joins this transaction.
         self.queue_replies(&mut turn.work, &ctx, &replies).await?;
         if turn.forgotten {
+            // Nothing typed by a person who asked to be forgotten is logged.
+            turn.logged.clear();
             turn.work.commit().await?;
             self.conversations.remove(person.user);
             // Out of the WAL too, now, not at the next automatic checkpoint.
@@ -625,6 +638,9 @@ impl Engine {
                 tracing::warn!(parent: None, %err, "could not checkpoint the database after an erasure");
             }
             return Ok(replies);
+        }
+        for logged in &turn.logged {
+            crate::storage::questions::log(turn.work.write().await?, logged).await?;
         }
         if changed {
             // With the workflow's changes, in their transaction.
@@ -665,6 +681,7 @@ impl Engine {
             place: ctx.place,
             first_name: display_name(&ctx.first_name, person.user),
             notice: None,
+            logged: Vec::new(),
         }
     }
 
@@ -693,6 +710,7 @@ impl Engine {
             place: ctx.place,
             first_name: display_name(&ctx.first_name, person.user),
             notice,
+            logged: Vec::new(),
         }
     }
 }

@@ -55,11 +55,18 @@ pub async fn load(conn: &mut SqliteConnection, user: i64) -> Result<Option<Conve
     }))
 }
 
-/// The statement that saves a conversation (binds from `bind_save`).
-pub(super) const SAVE: &str =
-    "INSERT INTO conversations (user_id, lang, node, flow, last_question, last_update, last_update_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
+/// The statement that saves `n` conversations, of different people (binds from
+/// `bind_save`, one after the other).
+pub(super) fn save_rows(n: usize) -> String {
+    format!(
+        "INSERT INTO conversations (user_id, lang, node, flow, last_question, last_update, last_update_at)
+         VALUES {}
+         {UPSERT}",
+        vec!["(?, ?, ?, ?, ?, ?, ?)"; n].join(", ")
+    )
+}
+
+const UPSERT: &str = "ON CONFLICT (user_id) DO UPDATE SET lang = excluded.lang, node = excluded.node,
              flow = excluded.flow, last_question = excluded.last_question,
              last_update = COALESCE(excluded.last_update, last_update),
              last_update_at = COALESCE(excluded.last_update_at, last_update_at),
@@ -76,7 +83,7 @@ pub(super) fn bind_save<'q>(q: super::outbox::Query<'q>, c: &'q Conversation) ->
 }
 
 pub async fn save(conn: &mut SqliteConnection, c: &Conversation) -> Result<(), StoreError> {
-    bind_save(sqlx::query(SAVE), c)
+    bind_save(sqlx::query(&save_rows(1)), c)
         .execute(conn)
         .await
         .op("save a conversation")?;

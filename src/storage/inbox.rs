@@ -4,18 +4,42 @@ use super::{Op, StoreError, ts};
 use jiff::Timestamp;
 use sqlx::SqliteConnection;
 
-/// Keeps updates as they came (their JSON); one already kept is left as it is.
-pub async fn put(conn: &mut SqliteConnection, updates: &[(i64, String)], now: Timestamp) -> Result<(), StoreError> {
-    // One statement per hundred: a statement is a round trip to SQLite's thread.
+/// Keeps updates as they came (their JSON; one already kept is left as it is) and,
+/// with them, where the next getUpdates starts (the setting `offset_key`): all or
+/// nothing, in one round trip to SQLite's thread (a batch arrives while replies are
+/// being written, and waits its turn to write like them). `conn` must hold this
+/// process's turn to write and no transaction.
+pub async fn keep(
+    conn: &mut SqliteConnection,
+    updates: &[(i64, String)],
+    offset: Option<(&str, i64)>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut sql = String::from("BEGIN IMMEDIATE;\n");
+    // A statement per hundred (Telegram's largest batch), within SQLite's limit of
+    // arguments.
     for chunk in updates.chunks(100) {
         let rows = vec!["(?, ?, ?)"; chunk.len()].join(", ");
-        let sql = format!("INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES {rows}");
-        let mut query = sqlx::query(&sql);
-        let at = ts(now);
-        for (id, body) in chunk {
-            query = query.bind(id).bind(body).bind(at.clone());
-        }
-        query.execute(&mut *conn).await.op("keep updates")?;
+        sql.push_str(&format!(
+            "INSERT OR IGNORE INTO inbox (update_id, body, received_at) VALUES {rows};\n"
+        ));
+    }
+    if offset.is_some() {
+        sql.push_str(super::settings::SET);
+        sql.push_str(";\n");
+    }
+    sql.push_str("COMMIT;");
+    let mut query = sqlx::query(&sql);
+    let at = ts(now);
+    for (id, body) in updates {
+        query = query.bind(id).bind(body).bind(at.clone());
+    }
+    if let Some((key, value)) = offset {
+        query = query.bind(key).bind(value.to_string());
+    }
+    if let Err(err) = query.execute(&mut *conn).await {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        return Err(err).op("keep updates");
     }
     Ok(())
 }

@@ -60,6 +60,10 @@ pub enum StoreError {
     Decode(#[from] sqlx::Error),
     #[error("the database holds a value this version cannot read: {0}")]
     Corrupt(String),
+    /// The writing connection or its task could not be had (the bot stopping, the
+    /// pool closed).
+    #[error("the database could not be reached to {0}; nothing of it was saved")]
+    Unavailable(String),
     /// Other connections kept reading an older snapshot for seconds on end.
     #[error("the database stayed busy and could not {0}; it is tried again at the next erasure and at the stop")]
     Busy(&'static str),
@@ -137,6 +141,8 @@ pub struct Store {
     /// Told at every commit of this process: the outbox's delivery wakes at once for a
     /// reply just queued, instead of looking every so often.
     committed: Arc<tokio::sync::Notify>,
+    /// Writes the plain turns together (see `turns`); started at the first.
+    committer: Arc<std::sync::OnceLock<turns::Committer>>,
 }
 
 impl Store {
@@ -201,6 +207,7 @@ impl Store {
             writes,
             writer: Arc::new(tokio::sync::Mutex::new(())),
             committed: Arc::new(tokio::sync::Notify::new()),
+            committer: Arc::new(std::sync::OnceLock::new()),
         })
     }
 
@@ -225,9 +232,10 @@ impl Store {
         f(&mut conn).await
     }
 
-    /// Runs `f`, one writing statement, on a connection of the pool outside any
-    /// transaction: SQLite commits the statement on its own, which spares `write`'s
-    /// BEGIN and COMMIT round trips where they count (a mark per alert sent).
+    /// Runs `f` on the writing connection, in this process's turn to write, outside any
+    /// transaction: for one statement, which SQLite commits on its own, or a statement
+    /// list that holds its own BEGIN and COMMIT. Either spares `write`'s BEGIN and
+    /// COMMIT round trips where they count (a mark per alert sent, a batch of updates).
     pub async fn write_one<T>(
         &self,
         f: impl for<'c> AsyncFnOnce(&'c mut SqliteConnection) -> Result<T, StoreError>,
@@ -265,6 +273,15 @@ impl Store {
         tx.commit().await.op("commit a transaction")?;
         self.committed.notify_one();
         Ok(out)
+    }
+
+    /// Queues a turn's replies and saves its place, all or nothing, together with the
+    /// turns that wait at the same moment; returns once it is committed.
+    pub async fn save_turn(&self, turn: turns::Turn) -> Result<(), StoreError> {
+        let committer = self
+            .committer
+            .get_or_init(|| turns::Committer::start(self.writes.clone(), self.writer.clone(), self.committed.clone()));
+        committer.save(turn).await
     }
 
     /// Wakes whoever waits for a commit of this process (one waiter: the outbox's
@@ -360,22 +377,6 @@ impl Work {
     /// Whether a transaction is open.
     pub fn writing(&self) -> bool {
         matches!(self.state, WorkState::Writing(_))
-    }
-
-    /// One statement on its own (its own transaction), in this process's turn to
-    /// write: for an update whose only change is one row.
-    pub async fn write_one(&mut self) -> Result<&mut SqliteConnection, StoreError> {
-        if matches!(self.state, WorkState::Writing(_)) {
-            return self.write().await;
-        }
-        if self.permit.is_none() {
-            // No connection is held while waiting: the writer before may need one.
-            self.state = WorkState::Idle;
-            self.permit = Some(self.writer.clone().lock_owned().await);
-            let conn = self.writes.acquire().await.op("get the writing connection")?;
-            self.state = WorkState::Reading(conn);
-        }
-        self.read().await
     }
 
     /// Commits the transaction, if one was begun, and ends this turn to write.

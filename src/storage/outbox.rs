@@ -55,10 +55,18 @@ pub async fn enqueue(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp
     }
 }
 
-/// The statement that queues one message (binds from `bind_insert`).
-pub(super) const INSERT: &str = "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose, next_attempt, created_at,
-                             ticket_id, copy_from_chat, copy_message_id, not_after, edit_message_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/// The statement that queues `n` messages, in order (binds from `bind_insert`, one
+/// message after the other).
+pub(super) fn insert_rows(n: usize) -> String {
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    format!(
+        "INSERT INTO outbox (chat_id, to_staff, html, keyboard, file_name, file_bytes, reply_to_ticket, purpose,
+                             next_attempt, created_at, ticket_id, copy_from_chat, copy_message_id, not_after,
+                             edit_message_id)
+         VALUES {}",
+        vec![ROW; n].join(", ")
+    )
+}
 
 /// A query whose arguments go on: `INSERT`'s, for `m`.
 pub(super) type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
@@ -95,7 +103,7 @@ pub(super) fn bind_insert<'q>(q: Query<'q>, m: &'q OutMessage, now: Timestamp) -
 }
 
 async fn insert(conn: &mut SqliteConnection, m: &OutMessage, now: Timestamp) -> Result<OutboxId, StoreError> {
-    let sql = format!("{INSERT} RETURNING id");
+    let sql = format!("{} RETURNING id", insert_rows(1));
     let row = bind_insert(sqlx::query(&sql), m, now)?
         .fetch_one(conn)
         .await
@@ -140,7 +148,7 @@ pub struct Head {
 pub async fn heads(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Result<Vec<Head>, StoreError> {
     let rows: Vec<(i64, bool, i64, String)> = sqlx::query_as(
         "SELECT id, to_staff, chat_id, next_attempt FROM outbox WHERE id IN (
-             SELECT MIN(id) FROM outbox
+             SELECT MIN(id) FROM outbox INDEXED BY outbox_pending_lines
              WHERE state = 'pending' AND (not_after IS NULL OR not_after > ?)
              GROUP BY to_staff, chat_id)
          ORDER BY id LIMIT ?",

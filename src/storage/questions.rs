@@ -6,31 +6,43 @@ use jiff::Timestamp;
 use sqlx::SqliteConnection;
 
 /// One logged question.
-pub struct Logged<'a> {
+/// A question as typed, and how it was answered: logged with the turn that answered
+/// it (nothing reads it back in the same turn).
+#[derive(Clone, Debug)]
+pub struct Logged {
     pub at: Timestamp,
     pub user: i64,
     pub lang: Lang,
-    pub text: &'a str,
-    pub normalized: &'a str,
-    pub decision: &'a str,
-    pub top: Option<(&'a str, f32)>,
+    pub text: String,
+    pub normalized: String,
+    pub decision: String,
+    pub top: Option<(String, f32)>,
 }
 
-pub async fn log(conn: &mut SqliteConnection, q: &Logged<'_>) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO questions (at, user_id, lang, text, normalized, decision, top_id, top_score) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+/// The statement that logs `n` questions (binds from `bind_log`, one after the other).
+pub(super) fn log_rows(n: usize) -> String {
+    format!(
+        "INSERT INTO questions (at, user_id, lang, text, normalized, decision, top_id, top_score) VALUES {}",
+        vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ")
     )
-    .bind(ts(q.at))
-    .bind(q.user)
-    .bind(q.lang.code())
-    .bind(q.text)
-    .bind(q.normalized)
-    .bind(q.decision)
-    .bind(q.top.map(|t| t.0))
-    .bind(q.top.map(|t| t.1 as f64))
-    .execute(conn)
-    .await
-    .op("log a question")?;
+}
+
+pub(super) fn bind_log<'q>(q: super::outbox::Query<'q>, l: &'q Logged) -> super::outbox::Query<'q> {
+    q.bind(ts(l.at))
+        .bind(l.user)
+        .bind(l.lang.code())
+        .bind(&l.text)
+        .bind(&l.normalized)
+        .bind(&l.decision)
+        .bind(l.top.as_ref().map(|t| t.0.as_str()))
+        .bind(l.top.as_ref().map(|t| t.1 as f64))
+}
+
+pub async fn log(conn: &mut SqliteConnection, q: &Logged) -> Result<(), StoreError> {
+    bind_log(sqlx::query(&log_rows(1)), q)
+        .execute(conn)
+        .await
+        .op("log a question")?;
     Ok(())
 }
 

@@ -11,14 +11,16 @@ pub async fn get(conn: &mut SqliteConnection, key: &str) -> Result<Option<String
         .op("read a setting")
 }
 
+/// The statement that sets a setting (binds: key, value).
+pub(super) const SET: &str =
+    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value";
+
 pub async fn set(conn: &mut SqliteConnection, key: &str, value: &str) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    )
-    .bind(key)
-    .bind(value)
-    .execute(conn)
-    .await
-    .op("save a setting")?;
+    sqlx::query(SET)
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await
+        .op("save a setting")?;
     Ok(())
 }

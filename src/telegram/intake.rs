@@ -9,7 +9,7 @@ use super::api::{Api, POLL_TIMEOUT};
 use super::handlers::{Handler, line_of, person};
 use super::run::TokenRefused;
 use crate::message::{OutMessage, Recipient};
-use crate::storage::{Store, inbox, settings};
+use crate::storage::{Store, inbox};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -109,14 +109,9 @@ impl Intake {
             .filter_map(|v| Some((v.get("update_id")?.as_i64()?, v.to_string())))
             .collect();
         let now = self.engine.now();
+        let offset = next_offset.map(|o| (OFFSET, o));
         store
-            .write(async |c| {
-                inbox::put(&mut *c, &kept, now).await?;
-                if let Some(offset) = next_offset {
-                    settings::set(c, OFFSET, &offset.to_string()).await?;
-                }
-                Ok(())
-            })
+            .write_one(async |c| inbox::keep(c, &kept, offset, now).await)
             .await?;
         for (id, body) in &kept {
             self.route(*id, body);

@@ -13,6 +13,7 @@ mod conversation;
 mod delivery;
 mod fake_api;
 mod faults;
+mod group_commit;
 mod helpers;
 mod hostile;
 mod learning;
