@@ -94,6 +94,9 @@ pub enum Command {
         /// Also print every question: how it was decided, the first matches and scores.
         #[arg(long)]
         cases: bool,
+        /// Which questions got better or worse since a run saved with --json.
+        #[arg(long, value_name = "OLD.json")]
+        compare: Option<PathBuf>,
     },
     /// PCM training sessions: add, list, edit, close, cancel, link.
     #[command(subcommand)]
@@ -267,6 +270,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             part,
             json,
             cases: show_cases,
+            compare,
         } => {
             let loaded = load(&config.dialogues_dir)?;
             let text = std::fs::read_to_string(&file)
@@ -292,7 +296,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                         .collect();
                     let s = outcome.signals;
                     println!(
-                        "{}\t{}\t{:?}\t{}\ttop {:.3} second {:.3} explained {:.3} anchored {:.3} unknown {:.3} words {}\t{}",
+                        "{}\t{}\t{:?}\t{}\ttop {:.3} second {:.3} explained {:.3} anchored {:.3} unknown {:.3} words {} agree {} held {:.3} lead {:.3}\t{}",
                         c.kind,
                         c.expected.as_deref().unwrap_or("none"),
                         outcome.decision,
@@ -303,11 +307,32 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
                         s.anchored,
                         s.unknown,
                         s.words,
+                        s.agree,
+                        s.held,
+                        s.bm25_lead,
                         c.question
                     );
                 }
             }
             let report = crate::matching::eval::evaluate(&matcher, &cases);
+            if let Some(old) = compare {
+                #[derive(serde::Deserialize)]
+                struct Saved {
+                    cases: Vec<crate::matching::eval::Done>,
+                }
+                let text = std::fs::read_to_string(&old)
+                    .with_context(|| format!("could not read the saved run '{}'", old.display()))?;
+                let saved: Saved = serde_json::from_str(&text).with_context(|| {
+                    format!(
+                        "'{}' is not a run saved with `eudesk eval FILE --json > OLD.json`",
+                        old.display()
+                    )
+                })?;
+                print!("{report}");
+                println!();
+                print!("{}", crate::matching::eval::compare(&saved.cases, &report.cases));
+                return Ok(ExitCode::SUCCESS);
+            }
             if json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -529,6 +554,21 @@ fn check(dir: &Path) -> ExitCode {
         Ok(loaded) => {
             for w in &loaded.warnings {
                 println!("warning: {w}");
+            }
+            for pull in crate::matching::pulls(&loaded.tree) {
+                let file = loaded
+                    .tree
+                    .get(pull.node.as_str())
+                    .map(|n| n.file.display().to_string())
+                    .unwrap_or_default();
+                println!(
+                    "warning: {file}: {}: the {} phrasing \"{}\" is closer to {} than to its own node; reword it, or move it to {}",
+                    pull.node,
+                    pull.lang.code(),
+                    pull.phrasing,
+                    pull.to,
+                    pull.to
+                );
             }
             println!("{}: {} nodes, valid", dir.display(), loaded.tree.len());
             ExitCode::SUCCESS

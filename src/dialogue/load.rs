@@ -7,6 +7,7 @@ use super::render;
 use super::retired;
 use super::survey::{self, Survey};
 use super::tree::{Action, Consent, Contact, Link, MAIN, Node, NodeId, Tree};
+use super::vocabulary::Vocabulary;
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -115,6 +116,8 @@ struct Checker {
     alerts_consent: Option<(PathBuf, RawConsent)>,
     /// Checked in `finish`, once it is known to be the only one.
     survey: Option<(PathBuf, toml::Value)>,
+    /// Likewise the office's vocabulary.
+    vocabulary: Option<(PathBuf, toml::Value)>,
 }
 
 impl Checker {
@@ -182,6 +185,18 @@ impl Checker {
                     self.problem(path, Location::File, message);
                 }
                 None => self.survey = Some((path.to_owned(), value.clone())),
+            }
+        }
+        if let Some(value) = table.get("vocabulary") {
+            match &self.vocabulary {
+                Some((first, _)) => {
+                    let message = format!(
+                        "[vocabulary] is also in {}; keep the office's vocabulary in one place (vocabulary.toml)",
+                        first.display()
+                    );
+                    self.problem(path, Location::File, message);
+                }
+                None => self.vocabulary = Some((path.to_owned(), value.clone())),
             }
         }
         match table.get("node") {
@@ -319,9 +334,19 @@ impl Checker {
             .survey
             .take()
             .and_then(|(file, value)| survey::check(&file, &value, &mut self.problems));
+        let vocabulary = match self.vocabulary.take() {
+            Some((file, value)) => {
+                let vocabulary = super::vocabulary::check(&file, &value, &mut self.problems);
+                if let Some(v) = &vocabulary {
+                    self.warn_context_in_titles(&file, v, &nodes);
+                }
+                vocabulary.unwrap_or_default()
+            }
+            None => Vocabulary::default(),
+        };
         if self.problems.is_empty() {
             Ok(Loaded {
-                tree: Tree::new(nodes, contact, consent, alerts_consent, survey),
+                tree: Tree::new(nodes, contact, consent, alerts_consent, survey).with_vocabulary(vocabulary),
                 warnings: self.warnings,
             })
         } else {
@@ -538,6 +563,26 @@ impl Checker {
     /// node's parent for "Back".
     /// `defined` holds every id read, including nodes that failed their own checks, so
     /// one broken node does not make every menu that lists it look broken too.
+    /// A context name that a node's label or `ask` phrasing uses as its topic would
+    /// be ignored in the very questions about that node.
+    fn warn_context_in_titles(&mut self, file: &Path, vocabulary: &Vocabulary, nodes: &[Node]) {
+        for node in nodes.iter().filter(|n| n.matchable) {
+            for lang in Lang::ALL {
+                let titles = std::iter::once(node.label.get(lang)).chain(node.ask.get(lang).iter());
+                let words: HashSet<String> = titles.flat_map(|t| crate::matching::normalize::words(t)).collect();
+                for w in vocabulary.context.iter().filter(|w| words.contains(*w)) {
+                    self.warnings.push(Problem {
+                        file: file.to_owned(),
+                        location: Location::Node(node.id.as_str().to_owned()),
+                        message: format!(
+                            "'{w}' is a context word in [vocabulary], but this node's label or a phrasing asks about it; questions about this node will not count it (take it out of `context`)"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
     fn check_links_between(&mut self, nodes: &mut [Node], defined: &HashMap<String, PathBuf>) {
         let index: HashMap<String, usize> = nodes
             .iter()

@@ -6,7 +6,15 @@
 use serde::Deserialize;
 
 /// Keys allowed at the top of a file; used to suggest the right one for a typo.
-pub const FILE_KEYS: &[&str] = &["reviewed", "contact", "consent", "alerts_consent", "survey", "node"];
+pub const FILE_KEYS: &[&str] = &[
+    "reviewed",
+    "contact",
+    "consent",
+    "alerts_consent",
+    "survey",
+    "vocabulary",
+    "node",
+];
 
 /// Keys allowed in a `[[node]]` block.
 pub const NODE_KEYS: &[&str] = &[

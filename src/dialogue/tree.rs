@@ -2,6 +2,7 @@
 //! passed `load`, so a node always has both languages and its children always exist.
 
 use super::survey::Survey;
+use super::vocabulary::Vocabulary;
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
 use std::collections::HashMap;
@@ -188,6 +189,7 @@ pub struct Tree {
     consent: Option<Consent>,
     alerts_consent: Option<Consent>,
     survey: Option<Survey>,
+    vocabulary: Vocabulary,
 }
 
 impl Tree {
@@ -211,7 +213,18 @@ impl Tree {
             consent,
             alerts_consent,
             survey,
+            vocabulary: Vocabulary::default(),
         }
+    }
+
+    pub(super) fn with_vocabulary(mut self, vocabulary: Vocabulary) -> Tree {
+        self.vocabulary = vocabulary;
+        self
+    }
+
+    /// The office's vocabulary (`[vocabulary]`), for the matcher.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
     }
 
     pub fn get(&self, id: &str) -> Option<&Node> {

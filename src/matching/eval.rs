@@ -169,6 +169,100 @@ pub struct Report {
     pub out_of_scope: usize,
     /// The questions answered wrong, for a look: (question, expected, given).
     pub mistakes: Vec<(String, String, String)>,
+    /// Every question and what became of it: what `--compare` reads from a saved run.
+    pub cases: Vec<Done>,
+}
+
+/// One question of a run and what became of it.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+pub struct Done {
+    pub question: String,
+    pub lang: String,
+    pub expected: String,
+    pub decision: Decision,
+    /// The first match, or "—".
+    pub given: String,
+}
+
+impl Done {
+    /// The bot did what it should: answered with the right node, or (out of scope)
+    /// did not answer.
+    pub fn right(&self) -> bool {
+        match self.expected.as_str() {
+            "none" => self.decision != Decision::Answer,
+            expected => self.decision == Decision::Answer && self.given == expected,
+        }
+    }
+}
+
+/// What changed between a saved run and this one, question by question.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Comparison {
+    /// Right now, not before.
+    pub better: Vec<(Done, Done)>,
+    /// Right before, not now.
+    pub worse: Vec<(Done, Done)>,
+    /// Neither right nor wrong changed, but the decision or the first match did.
+    pub changed: Vec<(Done, Done)>,
+    /// Questions of this run the saved one did not have.
+    pub new: usize,
+}
+
+/// Compares this run with a saved one (`eudesk eval --json` output), question by
+/// question (same text, same language).
+pub fn compare(old: &[Done], now: &[Done]) -> Comparison {
+    let before: std::collections::HashMap<(&str, &str), &Done> = old
+        .iter()
+        .map(|d| ((d.question.as_str(), d.lang.as_str()), d))
+        .collect();
+    let mut out = Comparison::default();
+    for d in now {
+        let Some(&was) = before.get(&(d.question.as_str(), d.lang.as_str())) else {
+            out.new += 1;
+            continue;
+        };
+        let pair = (was.clone(), d.clone());
+        match (was.right(), d.right()) {
+            (false, true) => out.better.push(pair),
+            (true, false) => out.worse.push(pair),
+            _ if was.decision != d.decision || was.given != d.given => out.changed.push(pair),
+            _ => {}
+        }
+    }
+    out
+}
+
+impl fmt::Display for Comparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = |f: &mut fmt::Formatter<'_>, (was, now): &(Done, Done)| {
+            writeln!(
+                f,
+                "  {} ({}) → expected {}: was {:?} {}, now {:?} {}",
+                was.question, was.lang, was.expected, was.decision, was.given, now.decision, now.given
+            )
+        };
+        writeln!(
+            f,
+            "compared with the saved run: {} better, {} worse, {} changed otherwise, {} new",
+            self.better.len(),
+            self.worse.len(),
+            self.changed.len(),
+            self.new
+        )?;
+        for (title, list) in [
+            ("worse", &self.worse),
+            ("better", &self.better),
+            ("changed", &self.changed),
+        ] {
+            if !list.is_empty() {
+                writeln!(f, "\n{title}:")?;
+                for pair in list {
+                    line(f, pair)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Report {
@@ -193,6 +287,13 @@ pub fn evaluate(matcher: &Matcher, cases: &[Case]) -> Report {
             .add(case, outcome.decision, &ids);
         report.all.add(case, outcome.decision, &ids);
         let given = ids.first().copied().unwrap_or("—");
+        report.cases.push(Done {
+            question: case.question.clone(),
+            lang: case.lang.code().to_owned(),
+            expected: case.expected.clone().unwrap_or_else(|| "none".into()),
+            decision: outcome.decision,
+            given: given.to_owned(),
+        });
         match &case.expected {
             None => {
                 report.out_of_scope += 1;

@@ -6,6 +6,7 @@
 //! typos (one edit, two in long words), and weighted by how rare they are, so that
 //! "logframe" decides more than "proje".
 
+mod bm25;
 pub mod eval;
 pub mod normalize;
 pub mod worker;
@@ -48,6 +49,12 @@ const AHEAD_MARGIN: f32 = 0.15;
 const AHEAD_EXPLAINED: f32 = 0.4;
 const AHEAD_UNKNOWN: f32 = 0.15;
 
+/// A score this high is understood when the whole-message reading agrees, holds this
+/// much of the message in the node, and leads the next node by this much.
+const AGREED: f32 = 0.50;
+const AGREED_HELD: f32 = 0.50;
+const AGREED_LEAD: f32 = 0.20;
+
 /// Between this and an answer the bot asks "did you mean …", provided the best node
 /// shares at least one word with the question for real (not by a near-spelling only);
 /// otherwise, or below this, it has no ready answer and offers to ask staff.
@@ -85,7 +92,7 @@ const ANCHOR_SIMILARITY: f32 = 0.9;
 /// Phrasing similarity is only computed for the best candidates by coverage.
 const PHRASE_CANDIDATES: usize = 40;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
     Answer,
@@ -133,6 +140,13 @@ pub struct Signals {
     pub unknown: f32,
     /// Words (after greetings and filler) of the part that scored best.
     pub words: usize,
+    /// Whether the whole-message reading (BM25) puts the same node first.
+    pub agree: bool,
+    /// How much of the whole message (by rarity) the best node holds at all, in the
+    /// whole-message reading.
+    pub held: f32,
+    /// The whole-message reading's lead of the best node over the next: 1 − second ÷ first.
+    pub bm25_lead: f32,
 }
 
 /// One node's score for one unit, with its signals.
@@ -179,6 +193,14 @@ pub struct Matcher {
     /// Weight of a question word the index does not know: as rare as the rarest word,
     /// because an unknown word is usually the point of the question ("vize").
     unknown_weight: f32,
+    /// The whole message's second reading (see `bm25`).
+    bm25: bm25::Bm25,
+    /// The office's vocabulary: groups of words that mean the same, and for each word
+    /// its group.
+    groups: Vec<Vec<String>>,
+    group_of: HashMap<String, usize>,
+    /// Filler and context names: left out of a question before it is scored.
+    ignored: std::collections::HashSet<String>,
 }
 
 impl Matcher {
@@ -191,6 +213,7 @@ impl Matcher {
     /// are left out.
     pub fn with_learned(tree: &Tree, learned: &[(String, Lang, String)]) -> Matcher {
         let mut b = Builder::default();
+        let vocabulary = tree.vocabulary();
         for node in tree.nodes().filter(|n| n.matchable) {
             let n = b.ids.len() as u32;
             b.ids.push(node.id.clone());
@@ -215,10 +238,19 @@ impl Matcher {
                 for (t, w) in fields {
                     b.postings[t as usize].push((doc, w));
                 }
+                let mut titles: Vec<&str> = vec![node.label.get(lang)];
+                titles.extend(node.ask.get(lang).iter().map(String::as_str));
+                titles.extend(
+                    learned
+                        .iter()
+                        .filter(|(id, l, _)| *l == lang && id == node.id.as_str())
+                        .map(|(_, _, text)| text.as_str()),
+                );
+                b.bm25.add(n, lang, &titles, node.plain.get(lang));
                 b.docs.push(Doc { node: n, lang, phrases });
             }
         }
-        b.finish()
+        b.finish(vocabulary)
     }
 
     pub fn len(&self) -> usize {
@@ -234,7 +266,13 @@ impl Matcher {
     /// keeping its best: the sentence that asks is heard however much context comes
     /// around it.
     pub fn find(&self, question: &str, lang: Lang) -> Outcome {
-        let units = normalize::units(question);
+        let mut units = normalize::units(question);
+        // Filler and names of places and schools say nothing of the topic: they neither
+        // count against a node nor for one.
+        for unit in &mut units {
+            unit.words.retain(|w| !self.ignored.contains(w));
+        }
+        units.retain(|u| !u.words.is_empty());
         if units.is_empty() || self.docs.is_empty() {
             return Outcome::escalate();
         }
@@ -256,20 +294,58 @@ impl Matcher {
         }
         let mut ranked: Vec<Scored> = best.into_values().collect();
         ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.node.cmp(&b.node)));
+        // The whole message read the other way, and the two rankings fused: a node both
+        // put high comes first.
+        // By stem and the office's vocabulary only: a typo is the main reading's to
+        // forgive (read with typos, messages about something else agreed too often).
+        let synonyms = |w: &str| self.synonyms(w);
+        let hits = self.bm25.rank(&units[0].words, &synonyms, lang, OTHER_LANGUAGE);
+        let bm25_rank = |node: u32| {
+            hits.iter()
+                .position(|h| h.node == node)
+                .unwrap_or(hits.len() + ranked.len())
+        };
+        let mut fused: Vec<(f32, usize)> = ranked
+            .iter()
+            .enumerate()
+            .map(|(r, s)| {
+                let f = 1.0 / (FUSION_K + r as f32) + 1.0 / (FUSION_K + bm25_rank(s.node) as f32);
+                (f, r)
+            })
+            .collect();
+        fused.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut ranked: Vec<Scored> = fused.into_iter().map(|(_, r)| ranked[r]).collect();
+        let first = ranked[0];
+        let hit = hits.iter().find(|h| h.node == first.node).copied().unwrap_or_default();
         let signals = Signals {
-            top: ranked[0].score,
-            second: ranked.get(1).map_or(0.0, |s| s.score),
-            explained: ranked[0].explained,
-            anchored: ranked[0].anchored,
-            unknown: ranked[0].unknown,
-            words: ranked[0].words,
+            top: first.score,
+            second: ranked[1..].iter().map(|s| s.score).fold(0.0, f32::max),
+            explained: first.explained,
+            anchored: first.anchored,
+            unknown: first.unknown,
+            words: first.words,
+            // A message whose words this reading does not hold at all ("logfrmae") has
+            // no objection to make.
+            agree: hits.first().is_none_or(|h| h.node == first.node),
+            held: hit.share,
+            bm25_lead: match hits.as_slice() {
+                [a, b, ..] if a.node == first.node => 1.0 - b.score / a.score,
+                [a] if a.node == first.node => 1.0,
+                _ => 0.0,
+            },
         };
         ranked.truncate(MAX_MATCHES);
+        // Best first by both readings; a node placed after another never shows a
+        // higher score than it (its own reading alone would have put it first).
+        let mut ceiling = f32::INFINITY;
         let matches: Vec<Match> = ranked
             .into_iter()
-            .map(|s| Match {
-                id: self.ids[s.node as usize].clone(),
-                score: s.score,
+            .map(|s| {
+                ceiling = ceiling.min(s.score);
+                Match {
+                    id: self.ids[s.node as usize].clone(),
+                    score: ceiling,
+                }
             })
             .collect();
         Outcome {
@@ -380,6 +456,23 @@ impl Matcher {
         if all == 0.0 { 0.0 } else { hit / all }
     }
 
+    /// The words of the office's vocabulary that mean the same as `word` (with a
+    /// Turkish suffix or not: "ortaklar", "paralari").
+    fn synonyms(&self, word: &str) -> Vec<String> {
+        let bounds: Vec<usize> = word.char_indices().map(|(i, _)| i).chain([word.len()]).collect();
+        let len = bounds.len() - 1;
+        // The whole word, or the word less a suffix: up to seven letters after a word
+        // of four or more ("ortak-larimiz"), three after a shorter one ("fon-lar").
+        let group = (MIN_SYNONYM..=len)
+            .rev()
+            .filter(|&k| len - k <= if k >= 4 { 7 } else { 3 })
+            .find_map(|k| self.group_of.get(&word[..bounds[k]]));
+        match group {
+            Some(&g) => self.groups[g].iter().filter(|w| *w != word).cloned().collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The index terms a question word may stand for, each with a similarity in 0..1.
     fn candidates(&self, word: &str) -> Vec<(TermId, f32)> {
         let mut found: Vec<(TermId, f32)> = Vec::new();
@@ -390,6 +483,12 @@ impl Matcher {
         let exact = self.vocab.get(word).copied();
         if let Some(t) = exact {
             add(t, 1.0);
+        }
+        // A word the office uses for the same thing: nearly the word itself.
+        for same in self.synonyms(word) {
+            if let Some(&t) = self.vocab.get(&same) {
+                add(t, SYNONYM);
+            }
         }
         let chars: Vec<char> = word.chars().collect();
         let len = chars.len();
@@ -455,6 +554,40 @@ impl Matcher {
     }
 }
 
+/// An `ask` phrasing that the matcher, with the phrasing in its own node, still takes
+/// to another node: it pulls that node's questions (or its own node never wins it).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pull {
+    pub node: NodeId,
+    pub lang: Lang,
+    pub phrasing: String,
+    pub to: NodeId,
+}
+
+/// Every `ask` phrasing of the tree closer to another node than to its own.
+pub fn pulls(tree: &Tree) -> Vec<Pull> {
+    let matcher = Matcher::new(tree);
+    let mut out = Vec::new();
+    for node in tree.nodes().filter(|n| n.matchable) {
+        for lang in Lang::ALL {
+            for phrasing in node.ask.get(lang) {
+                let outcome = matcher.find(phrasing, lang);
+                if let Some(first) = outcome.matches.first()
+                    && first.id != node.id
+                {
+                    out.push(Pull {
+                        node: node.id.clone(),
+                        lang,
+                        phrasing: phrasing.clone(),
+                        to: first.id.clone(),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Question and index words must share at least this many first letters to count as
 /// one word with different suffixes; four keeps "ajans"/"ajansi" together while
 /// "pro" does not pull in every word starting with it.
@@ -484,13 +617,21 @@ fn stem_similarity(common: usize, longer: usize) -> f32 {
 
 fn decide(s: &Signals) -> Decision {
     let lead = s.top - s.second;
-    let understood = (s.top >= ANSWER && lead >= MARGIN)
+    // Both readings of the message must put the node first: where they part, the
+    // message is about two things or about neither, and a choice is better than a
+    // guess.
+    let understood = s.agree
+        && ((s.top >= ANSWER && lead >= MARGIN)
         // Nearly a phrasing word for word, every word shared for real: two nodes may
         // both fit closely ("erasmus öğrenim"), and the better one is right.
         || (s.top >= CLOSE && lead >= CLOSE_MARGIN && s.anchored >= CLOSE_ANCHORED)
         // A weaker score, but far ahead and explaining most of the question: how long
         // messages and rewordings look when they are understood.
-        || (s.top >= AHEAD && lead >= AHEAD_MARGIN && s.explained >= AHEAD_EXPLAINED && s.unknown <= AHEAD_UNKNOWN);
+        || (s.top >= AHEAD && lead >= AHEAD_MARGIN && s.explained >= AHEAD_EXPLAINED && s.unknown <= AHEAD_UNKNOWN)
+        // A middling score that the whole-message reading backs clearly: most of the
+        // message is the node's words, far more than the next node's (a long message,
+        // a rewording).
+        || (s.top >= AGREED && s.held >= AGREED_HELD && s.bm25_lead >= AGREED_LEAD));
     if understood {
         Decision::Answer
     } else if s.top >= SUGGEST && s.anchored > 0.0 {
@@ -502,6 +643,16 @@ fn decide(s: &Signals) -> Decision {
 
 /// How sure a match through a shared Snowball stem is: as sure as a one-letter typo.
 const STEMMED: f32 = 0.85;
+
+/// How sure a match through the office's vocabulary is ("para" for "hibe").
+const SYNONYM: f32 = 0.9;
+
+/// The shortest vocabulary word found in a question word with a suffix ("ab").
+const MIN_SYNONYM: usize = 2;
+
+/// Reciprocal-rank fusion of the two readings: a node's fused score is the sum of
+/// 1 / (K + its rank) in each. A small K lets the first places decide.
+const FUSION_K: f32 = 5.0;
 
 /// A folded word's stems under the Turkish and English Snowball stemmers. The word has
 /// lost its Turkish letters (as most people type); the Turkish stemmer still strips
@@ -552,6 +703,7 @@ struct Builder {
     docs: Vec<Doc>,
     vocab: HashMap<String, TermId>,
     postings: Vec<Vec<(DocId, f32)>>,
+    bm25: bm25::Builder,
 }
 
 impl Builder {
@@ -571,7 +723,7 @@ impl Builder {
         terms
     }
 
-    fn finish(self) -> Matcher {
+    fn finish(self, vocabulary: &crate::dialogue::Vocabulary) -> Matcher {
         let n = self.docs.len().max(1) as f32;
         let mut texts = vec![String::new(); self.postings.len()];
         for (word, &t) in &self.vocab {
@@ -625,6 +777,15 @@ impl Builder {
             deletes,
             stems: stem_index,
             unknown_weight,
+            bm25: self.bm25.finish(),
+            groups: vocabulary.same.clone(),
+            group_of: vocabulary
+                .same
+                .iter()
+                .enumerate()
+                .flat_map(|(i, g)| g.iter().map(move |w| (w.clone(), i)))
+                .collect(),
+            ignored: vocabulary.filler.iter().chain(&vocabulary.context).cloned().collect(),
         }
     }
 }

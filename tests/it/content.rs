@@ -249,12 +249,15 @@ fn every_answer_node_names_its_sources() {
 /// tests/fixtures/eval.tsv --part test`). The issue asks for 0.90 answered right, 0.80
 /// for long messages and paraphrases and 0.05 out of scope; these floors are what
 /// is reached today, so that nothing falls further while the rest is worked on.
-const TEST_PART_ANSWERED_RIGHT: usize = 135;
-const TEST_PART_LONG_ANSWERED_RIGHT: usize = 19;
-const TEST_PART_PARAPHRASE_ANSWERED_RIGHT: usize = 18;
-const TEST_PART_TOP3: usize = 178;
-const TEST_PART_FALSE_CONFIDENT: usize = 7;
-const TEST_PART_OUT_OF_SCOPE_ANSWERED: usize = 2;
+/// Issue 20 (the whole-message reading, the office's vocabulary, both readings
+/// agreeing) moved them from 135, 19, 18, 178, 7 and 2: more answered, four fewer
+/// wrong answers in scope, one more question out of scope answered (3 of 34).
+const TEST_PART_ANSWERED_RIGHT: usize = 142;
+const TEST_PART_LONG_ANSWERED_RIGHT: usize = 20;
+const TEST_PART_PARAPHRASE_ANSWERED_RIGHT: usize = 24;
+const TEST_PART_TOP3: usize = 179;
+const TEST_PART_FALSE_CONFIDENT: usize = 4;
+const TEST_PART_OUT_OF_SCOPE_ANSWERED: usize = 3;
 
 fn eval_list() -> Vec<eudesk::matching::eval::Case> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval.tsv");
@@ -346,6 +349,90 @@ fn the_test_part_of_the_evaluation_list_is_answered_at_least_as_well_as_measured
     assert!(report.all.false_confident <= TEST_PART_FALSE_CONFIDENT, "{shown}");
     assert!(
         report.out_of_scope_answered <= TEST_PART_OUT_OF_SCOPE_ANSWERED,
+        "{shown}"
+    );
+}
+
+/// The second list (issue 20, `tests/fixtures/fresh.tsv`), written blind and split
+/// before any tuning: what its `test` part reaches, as counts of 136 questions in
+/// scope and 30 out of scope (18 of them long). The issue asks for 0.90 answered right
+/// (123), long 0.85, paraphrase 0.80, out of scope 0.03; these floors are what is
+/// reached today (before issue 20's changes: 99, 15, 14, 12, 135, 6 and 2).
+const FRESH_TEST_ANSWERED_RIGHT: usize = 102;
+const FRESH_TEST_LONG_ANSWERED_RIGHT: usize = 13;
+const FRESH_TEST_PARAPHRASE_ANSWERED_RIGHT: usize = 18;
+const FRESH_TEST_MIXED_ANSWERED_RIGHT: usize = 17;
+const FRESH_TEST_TOP3: usize = 136;
+const FRESH_TEST_FALSE_CONFIDENT: usize = 5;
+const FRESH_TEST_OUT_OF_SCOPE_ANSWERED: usize = 2;
+
+fn fresh_list() -> Vec<eudesk::matching::eval::Case> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fresh.tsv");
+    let text = std::fs::read_to_string(&path).expect("the second evaluation list exists");
+    eudesk::matching::eval::parse(&text).expect("the second evaluation list reads")
+}
+
+#[test]
+fn the_second_list_is_balanced_in_both_parts_and_shares_nothing_with_the_first() {
+    let cases = fresh_list();
+    let tree = shipped();
+    assert!(cases.len() >= 300, "{} questions", cases.len());
+    let long_out = cases.iter().filter(|c| c.kind == "long_out_of_scope").count();
+    assert!(long_out >= 30, "{long_out} long out-of-scope messages");
+    for c in &cases {
+        if let Some(expected) = &c.expected {
+            assert!(tree.get(expected).is_some(), "no node {expected}: {}", c.question);
+        }
+        assert_eq!(c.expected.is_none(), c.kind.ends_with("out_of_scope"), "{}", c.question);
+    }
+    // Each kind, in each language, is split half and half.
+    let mut groups: std::collections::HashMap<(String, Lang), (usize, usize)> = Default::default();
+    for c in &cases {
+        let e = groups.entry((c.kind.clone(), c.lang)).or_default();
+        match c.part.as_deref() {
+            Some("tune") => e.0 += 1,
+            Some("test") => e.1 += 1,
+            other => panic!("{other:?} is no part: {}", c.question),
+        }
+    }
+    for ((kind, lang), (tune, test)) in groups {
+        assert!(tune.abs_diff(test) <= 1, "{kind} {lang:?}: {tune} tune, {test} test");
+    }
+    let first: std::collections::HashSet<String> = eval_list().iter().map(|c| c.question.to_lowercase()).collect();
+    let mut seen = std::collections::HashSet::new();
+    for c in &cases {
+        let q = c.question.to_lowercase();
+        assert!(!first.contains(&q), "also in the first list: {}", c.question);
+        assert!(seen.insert(q), "twice: {}", c.question);
+    }
+}
+
+#[test]
+fn the_test_part_of_the_second_list_is_answered_at_least_as_well_as_measured() {
+    use eudesk::matching::Matcher;
+    use eudesk::matching::eval::evaluate;
+    let test: Vec<_> = fresh_list()
+        .into_iter()
+        .filter(|c| c.part.as_deref() == Some("test"))
+        .collect();
+    let report = evaluate(&Matcher::new(&shipped()), &test);
+    let right = |k: &str| {
+        report
+            .kinds
+            .iter()
+            .find(|r| r.kind == k)
+            .map_or(0, |r| r.answered_right)
+    };
+    let shown = format!("{report}");
+    println!("{shown}");
+    assert!(report.all.answered_right >= FRESH_TEST_ANSWERED_RIGHT, "{shown}");
+    assert!(right("long") >= FRESH_TEST_LONG_ANSWERED_RIGHT, "{shown}");
+    assert!(right("paraphrase") >= FRESH_TEST_PARAPHRASE_ANSWERED_RIGHT, "{shown}");
+    assert!(right("mixed") >= FRESH_TEST_MIXED_ANSWERED_RIGHT, "{shown}");
+    assert!(report.all.top3 >= FRESH_TEST_TOP3, "{shown}");
+    assert!(report.all.false_confident <= FRESH_TEST_FALSE_CONFIDENT, "{shown}");
+    assert!(
+        report.out_of_scope_answered <= FRESH_TEST_OUT_OF_SCOPE_ANSWERED,
         "{shown}"
     );
 }
