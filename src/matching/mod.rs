@@ -305,16 +305,24 @@ impl Matcher {
                 .position(|h| h.node == node)
                 .unwrap_or(hits.len() + ranked.len())
         };
-        let mut fused: Vec<(f32, usize)> = ranked
+        let mut fused: Vec<(f32, f32, usize, usize)> = ranked
             .iter()
             .enumerate()
             .map(|(r, s)| {
-                let f = 1.0 / (FUSION_K + r as f32) + 1.0 / (FUSION_K + bm25_rank(s.node) as f32);
-                (f, r)
+                let b = bm25_rank(s.node);
+                let f = 1.0 / (FUSION_K + r as f32) + 1.0 / (FUSION_K + b as f32);
+                (f, s.score, b, r)
             })
             .collect();
-        fused.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut ranked: Vec<Scored> = fused.into_iter().map(|(_, r)| ranked[r]).collect();
+        // Equal by both, the better score; equal scores (two nodes holding the same
+        // phrasing), the whole-message reading decides, not the order of the files.
+        fused.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+                .then(a.3.cmp(&b.3))
+        });
+        let mut ranked: Vec<Scored> = fused.into_iter().map(|(_, _, _, r)| ranked[r]).collect();
         let first = ranked[0];
         let hit = hits.iter().find(|h| h.node == first.node).copied().unwrap_or_default();
         let signals = Signals {
@@ -484,10 +492,21 @@ impl Matcher {
         if let Some(t) = exact {
             add(t, 1.0);
         }
-        // A word the office uses for the same thing: nearly the word itself.
+        // A word the office uses for the same thing: nearly the word itself, as it is
+        // or with a suffix in the content ("maliyet" → "maliyetler").
         for same in self.synonyms(word) {
             if let Some(&t) = self.vocab.get(&same) {
                 add(t, SYNONYM);
+            }
+            if same.chars().count() >= MIN_STEM {
+                let start = self.sorted.partition_point(|(s, _)| s.as_str() < same.as_str());
+                for (_, t) in self.sorted[start..]
+                    .iter()
+                    .take_while(|(s, _)| s.starts_with(same.as_str()))
+                    .take(8)
+                {
+                    add(*t, SYNONYM * STEMMED);
+                }
             }
         }
         let chars: Vec<char> = word.chars().collect();

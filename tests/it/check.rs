@@ -541,3 +541,76 @@ fn a_second_alerts_consent_in_another_file_is_refused() {
         "zz_more.toml: [alerts_consent] is also in dialogues/alerts.toml; keep one alerts consent text",
     );
 }
+
+/// The office's vocabulary beside the test tree.
+fn with_vocabulary(vocabulary: &str) -> Sandbox {
+    Sandbox::with_files(&[("tree.toml", TREE), ("vocabulary.toml", vocabulary)])
+}
+
+#[test]
+fn the_vocabulary_names_each_word_that_cannot_be_used() {
+    let sandbox = with_vocabulary(
+        r#"
+[vocabulary]
+same = [["hibe", "fon", "grant"], ["fon", "funding"], ["ortak"]]
+filler = ["abi", "hibe"]
+context = ["Dokuz Eylül", "abi"]
+"#,
+    );
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}");
+    assert_has(
+        &out,
+        "vocabulary.toml: [vocabulary] same: 'fon' is in group #1 and in group #2",
+    );
+    assert_has(&out, "same #3: [\"ortak\"] has one word");
+    assert_has(&out, "[vocabulary] filler: 'hibe' is also in `same`");
+    assert_has(&out, "[vocabulary] context: 'Dokuz Eylül' is not one word");
+    assert_has(&out, "'abi' is both filler and context");
+}
+
+#[test]
+fn a_vocabulary_in_two_files_or_with_an_unknown_list_is_refused() {
+    let sandbox = Sandbox::with_files(&[
+        ("tree.toml", TREE),
+        ("vocabulary.toml", "[vocabulary]\nsame = [[\"hibe\", \"fon\"]]\n"),
+        ("more.toml", "[vocabulary]\nsynonyms = [[\"a\", \"b\"]]\n"),
+    ]);
+    let out = stdout(&sandbox.eudesk(&["check", "dialogues"], ""));
+    assert_has(&out, "[vocabulary] is also in");
+}
+
+#[test]
+fn a_context_word_a_node_asks_about_is_a_warning_naming_the_node() {
+    let sandbox = with_vocabulary("[vocabulary]\ncontext = [\"bornova\", \"logframe\"]\n");
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert_has(
+        &out,
+        "warning: dialogues/vocabulary.toml: pcm.logframe: 'logframe' is a context word",
+    );
+    assert!(!out.contains("'bornova'"), "{out}");
+}
+
+#[test]
+fn an_ask_line_closer_to_another_node_is_a_warning_naming_both() {
+    // The budget node's own word in the logframe node: the budget node, whose label
+    // and text hold it too, wins it.
+    let tree = TREE.replace(
+        r#"ask.tr = ["mantıksal çerçeve matrisi nedir", "logframe nasıl hazırlanır"]"#,
+        r#"ask.tr = ["mantıksal çerçeve matrisi nedir", "logframe nasıl hazırlanır", "bütçe"]"#,
+    );
+    let sandbox = Sandbox::with_files(&[("tree.toml", &tree)]);
+    let output = sandbox.eudesk(&["check", "dialogues"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert_has(
+        &out,
+        "pcm.logframe: the tr phrasing \"bütçe\" is closer to pcm.budget than to its own node",
+    );
+    // The shipped test tree has none.
+    let clean = stdout(&Sandbox::new().eudesk(&["check", "dialogues"], ""));
+    assert!(!clean.contains("is closer to"), "{clean}");
+}

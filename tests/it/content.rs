@@ -252,7 +252,7 @@ fn every_answer_node_names_its_sources() {
 /// Issue 20 (the whole-message reading, the office's vocabulary, both readings
 /// agreeing) moved them from 135, 19, 18, 178, 7 and 2: more answered, four fewer
 /// wrong answers in scope, one more question out of scope answered (3 of 34).
-const TEST_PART_ANSWERED_RIGHT: usize = 142;
+const TEST_PART_ANSWERED_RIGHT: usize = 143;
 const TEST_PART_LONG_ANSWERED_RIGHT: usize = 20;
 const TEST_PART_PARAPHRASE_ANSWERED_RIGHT: usize = 24;
 const TEST_PART_TOP3: usize = 179;
@@ -358,10 +358,10 @@ fn the_test_part_of_the_evaluation_list_is_answered_at_least_as_well_as_measured
 /// scope and 30 out of scope (18 of them long). The issue asks for 0.90 answered right
 /// (123), long 0.85, paraphrase 0.80, out of scope 0.03; these floors are what is
 /// reached today (before issue 20's changes: 99, 15, 14, 12, 135, 6 and 2).
-const FRESH_TEST_ANSWERED_RIGHT: usize = 102;
-const FRESH_TEST_LONG_ANSWERED_RIGHT: usize = 13;
+const FRESH_TEST_ANSWERED_RIGHT: usize = 104;
+const FRESH_TEST_LONG_ANSWERED_RIGHT: usize = 14;
 const FRESH_TEST_PARAPHRASE_ANSWERED_RIGHT: usize = 18;
-const FRESH_TEST_MIXED_ANSWERED_RIGHT: usize = 17;
+const FRESH_TEST_MIXED_ANSWERED_RIGHT: usize = 18;
 const FRESH_TEST_TOP3: usize = 136;
 const FRESH_TEST_FALSE_CONFIDENT: usize = 5;
 const FRESH_TEST_OUT_OF_SCOPE_ANSWERED: usize = 2;

@@ -127,3 +127,61 @@ fn match_defaults_to_turkish_and_reports_escalation() {
     assert_eq!(v["lang"], "tr");
     assert_eq!(v["decision"], "escalate");
 }
+
+#[test]
+fn the_offices_vocabulary_finds_a_node_by_a_word_it_does_not_use_and_ignores_context() {
+    let without = matcher();
+    let sandbox = Sandbox::with_files(&[
+        ("tree.toml", crate::helpers::TREE),
+        (
+            "vocabulary.toml",
+            "[vocabulary]\nsame = [[\"masraf\", \"butce\"]]\nfiller = [\"abi\"]\ncontext = [\"bornova\", \"karsiyaka\"]\n",
+        ),
+    ]);
+    let with = Matcher::new(&dialogue::load(&sandbox.dialogues()).unwrap().tree);
+    // "masraf" is in no node; with the vocabulary it is "bütçe", the budget node's
+    // label, suffix and all.
+    for q in ["masraf nasil hazirlanir", "masrafi nasil hazirlarim"] {
+        assert_ne!(without.find(q, Lang::Tr).decision, Decision::Answer, "{q}");
+        answers(&with, Lang::Tr, q, "pcm.budget");
+    }
+    // Filler and names of places neither help nor hurt: the same signals as without.
+    let plain = with.find("logframe nasıl hazırlanır", Lang::Tr);
+    let padded = with.find("abi bornova karsiyaka logframe nasıl hazırlanır", Lang::Tr);
+    assert_eq!(plain.decision, Decision::Answer);
+    assert_eq!(padded.decision, Decision::Answer);
+    assert_eq!(plain.signals.unknown, padded.signals.unknown);
+    assert!(
+        without
+            .find("abi bornova karsiyaka logframe nasıl hazırlanır", Lang::Tr)
+            .signals
+            .unknown
+            > 0.0
+    );
+}
+
+#[test]
+fn eval_compare_names_the_questions_that_got_better_or_worse_since_a_saved_run() {
+    let sandbox = Sandbox::new();
+    let list = "expected\tlang\tquestion\npcm.budget\ttr\tmasraf nasil hazirlanir\npcm.logframe\ttr\tlogframe nasıl hazırlanır\n";
+    std::fs::write(sandbox.dir.path().join("list.tsv"), list).unwrap();
+    let saved = sandbox.eudesk(&["eval", "list.tsv", "--json"], "");
+    assert_eq!(saved.status.code(), Some(0), "{}", stdout(&saved));
+    std::fs::write(sandbox.dir.path().join("old.json"), &saved.stdout).unwrap();
+    sandbox.write("vocabulary.toml", "[vocabulary]\nsame = [[\"masraf\", \"butce\"]]\n");
+    let output = sandbox.eudesk(&["eval", "list.tsv", "--compare", "old.json"], "");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}");
+    assert!(out.contains("compared with the saved run: 1 better, 0 worse"), "{out}");
+    assert!(
+        out.contains(
+            "masraf nasil hazirlanir (tr) → expected pcm.budget: was Suggest pcm.logframe, now Answer pcm.budget"
+        ),
+        "{out}"
+    );
+    // A file that is no saved run says what to give.
+    std::fs::write(sandbox.dir.path().join("bad.json"), "{}").unwrap();
+    let bad = sandbox.eudesk(&["eval", "list.tsv", "--compare", "bad.json"], "");
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("eudesk eval FILE --json > OLD.json"));
+}
