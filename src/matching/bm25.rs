@@ -46,21 +46,13 @@ pub(super) struct Hit {
     pub share: f32,
 }
 
-/// The stems a folded word may be indexed under: one stemmer per language, the other
-/// language's documents keyed apart.
-pub(super) fn key(word: &str, lang: Lang) -> String {
-    let [tr, en] = super::stems(word);
-    match lang {
-        Lang::Tr => tr,
-        Lang::En => en,
-    }
-}
-
 /// Builds the index from (node, language, title texts, body text) in order.
 #[derive(Default)]
 pub(super) struct Builder {
     docs: Vec<Doc>,
     postings: HashMap<String, Vec<(u32, f32)>>,
+    /// Each word's stems, computed once: a large tree repeats its words many times.
+    stems: HashMap<String, [String; 2]>,
 }
 
 impl Builder {
@@ -68,10 +60,17 @@ impl Builder {
         let d = self.docs.len() as u32;
         let mut tf: HashMap<String, f32> = HashMap::new();
         let mut len = 0.0;
+        // A document is keyed by its own language's stems (the key carries the
+        // language: "tr:…", "en:…").
+        let which = match lang {
+            Lang::Tr => 0,
+            Lang::En => 1,
+        };
         for (field, texts) in [(TITLE_FIELD, titles.to_vec()), (TEXT_FIELD, vec![text])] {
             for t in texts {
                 for w in normalize::words(t) {
-                    *tf.entry(key(&w, lang)).or_insert(0.0) += field;
+                    let stems = self.stems.entry(w).or_insert_with_key(|w| super::stems(w));
+                    *tf.entry(stems[which].clone()).or_insert(0.0) += field;
                     len += field;
                 }
             }
@@ -98,22 +97,24 @@ impl Bm25 {
         (1.0 + (n - df as f32 + 0.5) / (df as f32 + 0.5)).ln()
     }
 
-    /// Scores the message's words (each once; `also` holds, for a word, the words of
-    /// the office's vocabulary that mean the same) against every node, best first; a
-    /// document in the other language than the person's counts `other` of its score.
-    pub fn rank(&self, words: &[String], also: &dyn Fn(&str) -> Vec<String>, lang: Lang, other: f32) -> Vec<Hit> {
+    /// Scores the message's words (each once; `keys` gives a word's stems in both
+    /// languages, with those of the words of the office's vocabulary that mean the
+    /// same) against every node, best first; a document in the other language than
+    /// the person's counts `other` of its score.
+    pub fn rank<'k>(&self, words: &[String], keys: &dyn Fn(&str) -> Vec<&'k str>, lang: Lang, other: f32) -> Vec<Hit> {
         let mut scores = vec![0.0f32; self.docs.len()];
         let mut held = vec![0.0f32; self.docs.len()];
         let mut total = 0.0f32;
+        // This word's best score in each document, and the documents it touched.
+        let mut best = vec![0.0f32; self.docs.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for word in words {
-            // A word and its synonyms are one query term: the best of them counts.
-            let mut forms = vec![word.clone()];
-            forms.extend(also(word));
-            let mut best_doc: HashMap<u32, f32> = HashMap::new();
+            // A word and its synonyms are one query term: the best of them counts. Both
+            // languages' stems: a Turkish message may hold English words.
             let mut weight = 0.0f32;
-            for l in Lang::ALL {
-                for form in &forms {
-                    let Some(postings) = self.postings.get(&key(form, l)) else {
+            {
+                for key in keys(word) {
+                    let Some(postings) = self.postings.get(key) else {
                         continue;
                     };
                     let idf = self.idf(postings.len());
@@ -121,9 +122,11 @@ impl Bm25 {
                     for &(d, tf) in postings {
                         let doc = &self.docs[d as usize];
                         let norm = tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * doc.len / self.avg_len));
-                        let s = idf * norm;
-                        let e = best_doc.entry(d).or_insert(0.0);
-                        *e = e.max(s);
+                        let slot = &mut best[d as usize];
+                        if *slot == 0.0 {
+                            touched.push(d);
+                        }
+                        *slot = slot.max(idf * norm);
                     }
                 }
             }
@@ -132,8 +135,8 @@ impl Bm25 {
                 weight = self.idf(1);
             }
             total += weight;
-            for (d, s) in best_doc {
-                scores[d as usize] += s;
+            for d in touched.drain(..) {
+                scores[d as usize] += std::mem::take(&mut best[d as usize]);
                 held[d as usize] += weight;
             }
         }
@@ -163,8 +166,9 @@ impl Bm25 {
 mod tests {
     use super::*;
 
-    fn none(_: &str) -> Vec<String> {
-        Vec::new()
+    fn plain(w: &str) -> Vec<&'static str> {
+        // Leaked: a test's handful of words.
+        super::super::stems(w).map(|s| &*s.leak()).to_vec()
     }
 
     fn index() -> Bm25 {
@@ -199,7 +203,7 @@ mod tests {
     #[test]
     fn the_node_whose_words_the_message_is_made_of_comes_first() {
         let words = normalize::words("hocam butcede es finansman zorunlu mu, maliyetler nasil hesaplaniyor");
-        let hits = index().rank(&words, &none, Lang::Tr, 0.9);
+        let hits = index().rank(&words, &plain, Lang::Tr, 0.9);
         assert_eq!(hits[0].node, 1);
         assert!(hits[0].share > 0.5, "{hits:?}");
     }
@@ -208,13 +212,13 @@ mod tests {
     fn a_synonym_of_the_office_counts_as_the_word() {
         let words = normalize::words("costs");
         let also = |w: &str| {
+            let mut keys = plain(w);
             if w == "money" {
-                vec!["costs".to_owned()]
-            } else {
-                Vec::new()
+                keys.extend(plain("costs"));
             }
+            keys
         };
-        let direct = index().rank(&words, &none, Lang::En, 0.9);
+        let direct = index().rank(&words, &plain, Lang::En, 0.9);
         let words = normalize::words("money");
         let through = index().rank(&words, &also, Lang::En, 0.9);
         assert_eq!(through[0].node, direct[0].node);
