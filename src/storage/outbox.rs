@@ -132,48 +132,63 @@ pub async fn due(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Res
     rows.iter().map(|row| pending(row).map(|(p, _)| p)).collect()
 }
 
-/// A chat's line, as the delivery keeps it busy while one of its messages is out: the
-/// staff chat, or a chat.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Line {
-    Staff,
-    Chat(ChatId),
+/// The first pending message of a chat's line: which, to whom, and when it may be
+/// (re)tried.
+#[derive(Clone, Copy, Debug)]
+pub struct Head {
+    pub id: OutboxId,
+    pub to: Recipient,
+    pub next: Timestamp,
 }
 
 /// The first pending message of each chat's line (the staff chat is one line), oldest
-/// first, with when it may be (re)tried, leaving out the lines in `busy`: a chat's
-/// messages go in order, and one waiting for its retry holds up only its own chat.
-/// Messages past their moment are passed over. Read after every commit, in one trip.
-pub async fn heads(
-    conn: &mut SqliteConnection,
-    now: Timestamp,
-    busy: &[Line],
-    limit: u32,
-) -> Result<Vec<(Pending, Timestamp)>, StoreError> {
-    let busy = serde_json::Value::Array(
-        busy.iter()
-            .map(|line| match line {
-                Line::Staff => serde_json::Value::from("staff"),
-                Line::Chat(chat) => serde_json::Value::from(chat.0),
-            })
-            .collect(),
-    );
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE id IN (
+/// first: a chat's messages go in order, and one waiting for its retry holds up only
+/// its own chat. Messages past their moment are passed over. Only what the delivery
+/// needs to choose: it is read after every commit.
+pub async fn heads(conn: &mut SqliteConnection, now: Timestamp, limit: u32) -> Result<Vec<Head>, StoreError> {
+    let rows: Vec<(i64, bool, i64, String)> = sqlx::query_as(
+        "SELECT id, to_staff, chat_id, next_attempt FROM outbox WHERE id IN (
              SELECT MIN(id) FROM outbox INDEXED BY outbox_pending_lines
              WHERE state = 'pending' AND (not_after IS NULL OR not_after > ?)
              GROUP BY to_staff, chat_id)
-         AND NOT EXISTS (SELECT 1 FROM json_each(?) AS b
-                         WHERE b.value = CASE WHEN outbox.to_staff THEN 'staff' ELSE outbox.chat_id END)
-         ORDER BY id LIMIT ?"
-    ))
+         ORDER BY id LIMIT ?",
+    )
     .bind(ts(now))
-    .bind(busy.to_string())
     .bind(limit as i64)
     .fetch_all(conn)
     .await
     .op("read the outbox")?;
-    rows.iter().map(pending).collect()
+    rows.into_iter()
+        .map(|(id, to_staff, chat, next)| {
+            Ok(Head {
+                id: OutboxId(id),
+                to: if to_staff {
+                    Recipient::Staff
+                } else {
+                    Recipient::Chat(ChatId(chat))
+                },
+                next: parse_ts(next)?,
+            })
+        })
+        .collect()
+}
+
+/// These messages, those still pending, in one look-up.
+pub async fn get_many(conn: &mut SqliteConnection, ids: &[OutboxId]) -> Result<Vec<Pending>, StoreError> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let marks = super::marks(chunk.len());
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND id IN ({marks})");
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(id.0);
+        }
+        let rows = query.fetch_all(&mut *conn).await.op("read outbox messages")?;
+        for row in &rows {
+            out.push(pending(row)?.0);
+        }
+    }
+    Ok(out)
 }
 
 fn pending(row: &sqlx::sqlite::SqliteRow) -> Result<(Pending, Timestamp), StoreError> {

@@ -14,7 +14,7 @@ use super::staff_chat::StaffChat;
 use crate::engine::Engine;
 use crate::ids::{ChatId, MessageId, MessageRef};
 use crate::message::Recipient;
-use crate::storage::outbox::{Line, OutboxId};
+use crate::storage::outbox::OutboxId;
 use crate::storage::{Pending, outbox, tickets};
 use jiff::SignedDuration;
 use std::collections::HashSet;
@@ -88,10 +88,18 @@ enum SendError {
 }
 
 /// The line a message waits in: its chat's.
-fn line_of(to: Recipient) -> Line {
-    match to {
-        Recipient::Staff => Line::Staff,
-        Recipient::Chat(chat) => Line::Chat(chat),
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Line {
+    Staff,
+    Chat(ChatId),
+}
+
+impl Line {
+    fn of(to: Recipient) -> Line {
+        match to {
+            Recipient::Staff => Line::Staff,
+            Recipient::Chat(chat) => Line::Chat(chat),
+        }
     }
 }
 
@@ -208,23 +216,19 @@ pub async fn deliver(
     while !*stop.borrow() {
         let now = engine.now();
         let mut wake = tokio::time::Instant::now() + POLL;
-        let busy_now: Vec<Line> = busy.iter().copied().collect();
-        match engine
-            .store()
-            .read(async |c| outbox::heads(c, now, &busy_now, 256).await)
-            .await
-        {
+        match engine.store().read(async |c| outbox::heads(c, now, 256).await).await {
             Ok(heads) => {
-                for (pending, next) in heads {
-                    let line = line_of(pending.message.to);
+                let mut chosen: Vec<(Line, OutboxId)> = Vec::new();
+                for head in heads {
+                    let line = Line::of(head.to);
                     if busy.len() >= IN_FLIGHT {
                         break;
                     }
                     if busy.contains(&line) {
                         continue;
                     }
-                    if next > now {
-                        let later = next.duration_since(now).unsigned_abs();
+                    if head.next > now {
+                        let later = head.next.duration_since(now).unsigned_abs();
                         wake = wake.min(tokio::time::Instant::now() + later);
                         continue;
                     }
@@ -238,6 +242,23 @@ pub async fn deliver(
                         continue;
                     }
                     busy.insert(line);
+                    chosen.push((line, head.id));
+                }
+                let ids: Vec<OutboxId> = chosen.iter().map(|(_, id)| *id).collect();
+                let mut read = match engine.store().read(async |c| outbox::get_many(c, &ids).await).await {
+                    Ok(read) => read,
+                    Err(err) => {
+                        tracing::error!(%err, "could not read the outbox");
+                        Vec::new()
+                    }
+                };
+                for (line, id) in chosen {
+                    // Gone (sent or dropped by an erasure meanwhile), or unreadable now.
+                    let Some(at) = read.iter().position(|p| p.id == id) else {
+                        busy.remove(&line);
+                        continue;
+                    };
+                    let pending = read.swap_remove(at);
                     let (sender, pace, engine, staff) = (sender.clone(), pace.clone(), engine.clone(), staff.clone());
                     sending.spawn(async move {
                         match deliver_one(&sender, &pace, &engine, &staff, &pending).await {
