@@ -94,6 +94,15 @@ async fn write_group(conn: &mut SqliteConnection, group: &[Request]) -> Vec<Resu
     if turns.len() > 1 {
         match save(conn, &turns).await {
             Ok(()) => return turns.iter().map(|_| Ok(())).collect(),
+            // The database stayed locked (another process, for SQLite's whole busy
+            // timeout): each turn alone would wait as long again, one after another.
+            Err(err) if locked(&err) => {
+                let why = err.to_string();
+                return turns
+                    .iter()
+                    .map(|_| Err(StoreError::Unavailable(why.clone())))
+                    .collect();
+            }
             Err(err) => tracing::debug!(%err, "a group of turns failed; writing each alone"),
         }
     }
@@ -102,6 +111,20 @@ async fn write_group(conn: &mut SqliteConnection, group: &[Request]) -> Vec<Resu
         results.push(save(conn, &[turn]).await);
     }
     results
+}
+
+/// SQLITE_BUSY or SQLITE_LOCKED (and their extended codes).
+fn locked(err: &StoreError) -> bool {
+    let StoreError::Query {
+        source: sqlx::Error::Database(db),
+        ..
+    } = err
+    else {
+        return false;
+    };
+    db.code()
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
 }
 
 /// Queues the turns' replies and saves their conversations (those given), all or
