@@ -21,5 +21,6 @@ pub mod stats;
 pub mod storage;
 pub mod telegram;
 pub mod telemetry;
+pub mod text;
 pub mod tickets;
 pub mod trainings;

@@ -569,7 +569,14 @@ impl Checker {
         for node in nodes.iter().filter(|n| n.matchable) {
             for lang in Lang::ALL {
                 let titles = std::iter::once(node.label.get(lang)).chain(node.ask.get(lang).iter());
-                let words: HashSet<String> = titles.flat_map(|t| crate::matching::normalize::words(t)).collect();
+                let words: HashSet<String> = titles
+                    .flat_map(|t| {
+                        crate::text::fold(t)
+                            .split_whitespace()
+                            .map(str::to_owned)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
                 for w in vocabulary.context.iter().filter(|w| words.contains(*w)) {
                     self.warnings.push(Problem {
                         file: file.to_owned(),

@@ -6,7 +6,6 @@
 //! editor adds a word without touching code, and `eudesk check` checks it like a node.
 
 use super::load::{Location, Problem};
-use crate::matching::normalize;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -43,7 +42,7 @@ fn push(problems: &mut Vec<Problem>, file: &Path, message: String) {
 
 /// One word as a question would hold it, or a problem naming it.
 fn word(file: &Path, list: &str, w: &str, problems: &mut Vec<Problem>) -> Option<String> {
-    let folded = normalize::fold(w);
+    let folded = crate::text::fold(w);
     if folded.is_empty() || folded.contains(' ') {
         let message = format!(
             "[vocabulary] {list}: '{w}' is not one word; write each word on its own (a name of two words as two entries)"
