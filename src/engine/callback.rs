@@ -2,6 +2,7 @@
 //! turn that into what their medium carries back (Telegram: a short string of at most
 //! 64 bytes, see `telegram::callback_data`; the console: the value itself).
 
+use super::command::Audience;
 use crate::dialogue::NodeId;
 use crate::lang::Lang;
 use crate::opportunities::{Topic, TopicSet};
@@ -80,6 +81,48 @@ pub enum Callback {
     InPreview,
 }
 
+impl Callback {
+    /// Who may press it (see `Audience`).
+    pub fn audience(&self) -> Audience {
+        match self {
+            Callback::Node(_)
+            | Callback::Action(_)
+            | Callback::Lang(_)
+            | Callback::Trainings
+            | Callback::Session(_)
+            // A form's own buttons: a staff form is closed when its author is no longer
+            // staff (`Flow::is_staff_only`), before any press reaches it.
+            | Callback::Flow(_)
+            | Callback::MyRegistrations
+            | Callback::CancelAsk(_)
+            | Callback::CancelDo(_)
+            | Callback::AskStaff
+            | Callback::Forget
+            | Callback::Survey(_)
+            | Callback::Certificate(_)
+            | Callback::CheckIn(..)
+            | Callback::Opportunities(_)
+            | Callback::Subscribe
+            | Callback::AlertsConsent
+            | Callback::AlertsDone
+            | Callback::ToggleTopic(_)
+            | Callback::StopAlerts(_)
+            | Callback::RemindMe(_)
+            | Callback::InPreview => Audience::Anyone,
+            Callback::Ticket(verb, _) => verb.audience(),
+            Callback::Link(..)
+            | Callback::LinkAdd(..)
+            | Callback::StaffSession(_)
+            | Callback::SessionAct(..)
+            | Callback::Tick(..)
+            | Callback::NewSession
+            | Callback::StopFanout(_)
+            | Callback::Withdraw(..)
+            | Callback::Publish => Audience::Staff,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionVerb {
@@ -120,4 +163,20 @@ pub enum TicketVerb {
     Edit,
     /// …or drop it.
     Discard,
+}
+
+impl TicketVerb {
+    /// The person's own buttons under their ticket, or staff's.
+    pub fn audience(self) -> Audience {
+        match self {
+            TicketVerb::Solved | TicketVerb::FollowUp => Audience::Anyone,
+            TicketVerb::Answer
+            | TicketVerb::Take
+            | TicketVerb::Close
+            | TicketVerb::Send
+            | TicketVerb::SendAnyway
+            | TicketVerb::Edit
+            | TicketVerb::Discard => Audience::Staff,
+        }
+    }
 }

@@ -171,7 +171,53 @@ pub fn addressee(text: &str) -> Option<&str> {
     word.split_once('@').map(|(_, bot)| bot)
 }
 
+/// Who may use a command or a button. Part of each command and callback, so that a new
+/// one cannot be routed without saying who it is for (the matches below have no
+/// catch-all), and checked once, where an event enters the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Anyone,
+    /// The office's staff (STAFF_USER_IDS): anyone else is told it is for staff.
+    Staff,
+}
+
 impl Command {
+    pub fn audience(&self) -> Audience {
+        match self {
+            Command::Start(_)
+            | Command::Menu
+            | Command::Help
+            | Command::Language
+            | Command::Cancel
+            | Command::Trainings
+            | Command::MyRegistrations
+            | Command::Ask(_)
+            | Command::MyTickets
+            | Command::Privacy
+            | Command::Forget
+            | Command::Opportunities
+            | Command::Subscribe
+            | Command::Unsubscribe
+            | Command::Unknown(_) => Audience::Anyone,
+            Command::Tickets
+            | Command::Ticket(_)
+            | Command::Take(_)
+            | Command::Close(_)
+            | Command::Reply(_)
+            | Command::Stats
+            | Command::Faq(_)
+            | Command::Link(_)
+            | Command::Sessions
+            | Command::Attendees(_)
+            | Command::Broadcast(_)
+            | Command::NewSession
+            | Command::Report(_)
+            | Command::Verify(_)
+            | Command::Reload
+            | Command::Publish => Audience::Staff,
+        }
+    }
+
     /// `None` when the text is not a command. Accepts Telegram's `/cmd@botname` form
     /// (the adapter first drops commands for other bots, see `addressee`).
     pub fn parse(text: &str) -> Option<Command> {

@@ -267,26 +267,6 @@ impl Engine {
                 ];
                 vec![Reply::new(ui::forget_confirm(lang), keyboard)]
             }
-            Command::Sessions
-            | Command::Attendees(_)
-            | Command::Broadcast(_)
-            | Command::NewSession
-            | Command::Publish
-            | Command::Report(_)
-            | Command::Verify(_)
-            | Command::Reload
-            | Command::Tickets
-            | Command::Ticket(_)
-            | Command::Take(_)
-            | Command::Close(_)
-            | Command::Reply(_)
-            | Command::Stats
-            | Command::Faq(_)
-            | Command::Link(_)
-                if !self.is_staff(turn.user) =>
-            {
-                vec![self.notice(lang, ui::staff_only(lang))]
-            }
             Command::Tickets
             | Command::Ticket(_)
             | Command::Take(_)
@@ -398,9 +378,6 @@ impl Engine {
                 self.start_ask(turn, None)
             }
             Some(Callback::Ticket(verb, id)) => self.ticket_press(turn, verb, id).await?,
-            Some(Callback::Link(..) | Callback::LinkAdd(..)) if !self.is_staff(turn.user) => {
-                vec![self.notice(lang, ui::staff_only(lang))]
-            }
             Some(Callback::Link(id, i)) => self.link_preview(turn, id, i).await?,
             Some(Callback::LinkAdd(id, i)) => self.link_add(turn, id, i).await?,
             Some(Callback::MyRegistrations) => self.my_registrations(turn, replace).await?,
@@ -412,11 +389,6 @@ impl Engine {
             }
             Some(Callback::Survey(id)) => self.start_survey(turn, id).await?,
             Some(Callback::Certificate(id)) => self.certificate(turn, id).await?,
-            Some(Callback::StaffSession(_) | Callback::SessionAct(..) | Callback::Tick(..) | Callback::NewSession)
-                if !self.is_staff(turn.user) =>
-            {
-                vec![self.notice(lang, ui::staff_only(lang))]
-            }
             Some(Callback::StaffSession(id)) => self.session_card(turn, id, replace).await?,
             Some(Callback::SessionAct(verb, id)) => self.session_act(turn, verb, id).await?,
             Some(Callback::Tick(id, present)) => self.tick(turn, id, present).await?,
@@ -431,9 +403,6 @@ impl Engine {
             Some(Callback::AlertsDone) => self.alerts_done(turn).await?,
             Some(Callback::StopAlerts(topics)) => self.stop_alerts(turn, Some(topics)).await?,
             Some(Callback::RemindMe(id)) => self.remind_me(turn, id).await?,
-            Some(Callback::StopFanout(_) | Callback::Withdraw(..) | Callback::Publish) if !self.is_staff(turn.user) => {
-                vec![self.notice(lang, ui::staff_only(lang))]
-            }
             Some(Callback::StopFanout(id)) => self.stop_fanout(turn, id).await?,
             Some(Callback::Withdraw(id, confirmed)) => self.withdraw_press(turn, id, confirmed).await?,
             Some(Callback::InPreview) => vec![self.notice(

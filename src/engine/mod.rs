@@ -23,7 +23,7 @@ pub mod ui;
 
 pub use answering::DRAFT_TTL;
 pub use callback::{Callback, SessionVerb, TicketVerb};
-pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee};
+pub use command::{Audience, COMMANDS, Command, STAFF_COMMANDS, addressee};
 pub use flow::Flow;
 use flow::LastQuestion;
 pub use staff_sessions::verified_text;
@@ -114,6 +114,17 @@ pub enum Event {
     Unsupported,
     /// An adapter (re)connects to a person: show where they were.
     Resume,
+}
+
+impl Event {
+    /// Who may send it: a staff command or a staff button is for staff.
+    pub fn audience(&self) -> Audience {
+        match self {
+            Event::Text(text) => Command::parse(text).map_or(Audience::Anyone, |c| c.audience()),
+            Event::Press(Some(pressed)) => pressed.audience(),
+            Event::Press(None) | Event::File(_) | Event::Unsupported | Event::Resume => Audience::Anyone,
+        }
+    }
 }
 
 /// Where a reply goes.
@@ -582,6 +593,12 @@ impl Engine {
             turn.notice = Some(ui::staff_form_closed(turn.lang));
         }
         let mut replies = match event {
+            // The one place staff-only commands and buttons are refused: checked at each
+            // event against the staff list the bot runs with, so a member removed from
+            // STAFF_USER_IDS can no longer act, whatever they started before.
+            _ if event.audience() == Audience::Staff && !self.is_staff(person.user) => {
+                vec![self.notice(turn.lang, ui::staff_only(turn.lang))]
+            }
             // A value or a press meant for the form: only the notice.
             Event::Text(text) if revoked && Command::parse(&text).is_none() => Vec::new(),
             Event::Press(Some(Callback::Flow(_))) | Event::File(_) if revoked => Vec::new(),

@@ -38,13 +38,8 @@ impl Engine {
         verb: TicketVerb,
         id: TicketId,
     ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
         match verb {
             TicketVerb::FollowUp | TicketVerb::Solved => self.person_ticket_press(turn, verb, id).await,
-            // Whether someone is staff is checked now, at the press, against the staff
-            // list the bot runs with: a member removed from STAFF_USER_IDS can no
-            // longer act, whatever they started before.
-            _ if !self.is_staff(turn.user) => Ok(vec![self.notice(lang, super::ui::staff_only(lang))]),
             TicketVerb::Answer => self.start_answer(turn, id).await,
             TicketVerb::Send | TicketVerb::SendAnyway | TicketVerb::Edit | TicketVerb::Discard => {
                 self.draft_press(turn, verb, id).await

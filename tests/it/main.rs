@@ -1,6 +1,7 @@
 //! eudesk's integration tests: one binary, one module per feature.
 
 mod alerts;
+mod audience;
 mod booking;
 mod booking_telegram;
 #[path = "../support/bot_api.rs"]
