@@ -17,7 +17,7 @@ use crate::tickets::Answer;
 use crate::tickets::service::{self as ticket_service, Answered, Closed, Closer};
 use crate::tickets::{TicketId, TicketStatus};
 use crate::trainings::service::{self as training, Changed};
-use crate::trainings::{SessionDetails, SessionId, SessionState, export, time};
+use crate::trainings::{CheckedDetails, SessionDetails, SessionId, SessionState, export, time};
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use jiff::{SignedDuration, Timestamp};

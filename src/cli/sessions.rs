@@ -4,7 +4,7 @@
 use super::*;
 
 /// The details of `args` over `base` (a session being edited), or from `args` alone.
-fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<SessionDetails> {
+fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<CheckedDetails> {
     let need = |what: &str| anyhow::anyhow!("--{what} is required for a new session");
     let time = |s: &Option<String>| s.as_deref().map(time::parse_local).transpose();
     let starts = match (time(&args.starts)?, base) {
@@ -45,8 +45,7 @@ fn details(args: &SessionArgs, base: Option<&SessionDetails>) -> anyhow::Result<
             None => base.and_then(|b| b.second_reminder),
         },
     };
-    d.check()?;
-    Ok(d)
+    Ok(d.check()?)
 }
 
 pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Result<ExitCode> {

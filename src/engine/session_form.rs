@@ -10,14 +10,11 @@ use crate::lang::{Lang, Localized, pick as t};
 use crate::message::Button;
 use crate::storage::trainings;
 use crate::trainings::service::{self as training, Changed};
-use crate::trainings::{SessionDetails, SessionId, SessionState, time};
+use crate::trainings::{CheckedDetails, SessionDetails, SessionId, SessionState, time};
 use jiff::{SignedDuration, Timestamp};
 
-const MAX_TITLE: usize = 120;
-const MAX_PLACE: usize = 200;
-const MAX_CAPACITY: u32 = 1000;
-/// A second reminder at most a week before.
-const MAX_REMINDER_HOURS: u32 = 168;
+// The form refuses a value at its step with the same limits as every other door.
+use crate::trainings::session::{MAX_CAPACITY, MAX_PLACE, MAX_REMINDER_HOURS, MAX_TITLE};
 
 fn flow_button(label: &str, value: &str) -> Button {
     to(label, Callback::Flow(value.to_owned()))
@@ -103,7 +100,7 @@ fn refusal(step: FormStep, lang: Lang, f: &SessionForm) -> String {
 }
 
 /// The form's values as a session, when all are there and keep the rules.
-fn details(f: &SessionForm) -> Option<SessionDetails> {
+fn details(f: &SessionForm) -> Option<CheckedDetails> {
     let starts = f.starts?;
     let d = SessionDetails {
         title: Localized::new(f.title_tr.clone()?, f.title_en.clone()?),
@@ -117,7 +114,7 @@ fn details(f: &SessionForm) -> Option<SessionDetails> {
             .filter(|h| *h > 0)
             .map(|h| SignedDuration::from_hours(h as i64)),
     };
-    d.check().ok().map(|()| d)
+    d.check().ok()
 }
 
 impl Engine {
@@ -357,7 +354,7 @@ impl Engine {
                 .trim()
                 .parse::<u32>()
                 .ok()
-                .filter(|h| (1..=MAX_REMINDER_HOURS).contains(h))
+                .filter(|h| (1..=MAX_REMINDER_HOURS).contains(&i64::from(*h)))
                 .map(|v| f.second_reminder_hours = Some(v)),
             FormStep::Summary | FormStep::Edit | FormStep::Confirm => None,
         };

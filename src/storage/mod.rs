@@ -527,7 +527,7 @@ impl Store {
 
     pub async fn create_session(
         &self,
-        d: &crate::trainings::SessionDetails,
+        d: &crate::trainings::CheckedDetails,
     ) -> Result<crate::trainings::SessionId, StoreError> {
         self.write(async |c| trainings::insert_session(c, d).await).await
     }

@@ -14,5 +14,6 @@ pub mod time;
 pub use fields::{Email, FieldError, OrgType, Organisation, PersonName, Phone};
 pub use service::{Booked, Cancelled, Changed, Reminder};
 pub use session::{
-    Attendance, Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status,
+    Attendance, Attendee, CheckedDetails, Registration, RegistrationId, Session, SessionDetails, SessionId,
+    SessionState, Status,
 };

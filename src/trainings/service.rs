@@ -5,7 +5,7 @@
 //! the messages owed commit with the change that causes them.
 
 use super::notices;
-use super::{Attendee, Registration, RegistrationId, Session, SessionDetails, SessionId, SessionState, Status};
+use super::{Attendee, CheckedDetails, Registration, RegistrationId, Session, SessionId, SessionState, Status};
 use crate::lang::Lang;
 use crate::message::OutMessage;
 use crate::storage::{StoreError, attendance, outbox, trainings as q};
@@ -168,7 +168,7 @@ pub async fn cancel_registration(
 /// trainings topic (when it is bookable now).
 pub async fn create_session(
     conn: &mut SqliteConnection,
-    details: &SessionDetails,
+    details: &CheckedDetails,
     now: Timestamp,
 ) -> Result<SessionId, StoreError> {
     let id = q::insert_session(conn, details).await?;
@@ -182,7 +182,7 @@ pub async fn create_session(
 pub async fn change_session(
     conn: &mut SqliteConnection,
     id: SessionId,
-    details: &SessionDetails,
+    details: &CheckedDetails,
     now: Timestamp,
 ) -> Result<Changed, StoreError> {
     let before = match q::session(conn, id).await? {

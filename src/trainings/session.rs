@@ -55,26 +55,50 @@ pub struct SessionDetails {
     pub second_reminder: Option<SignedDuration>,
 }
 
-/// A rule a session breaks. The words are for the command line (they name its flags).
+/// The longest title, in characters: it is a button's label and a calendar entry's name.
+pub const MAX_TITLE: usize = 120;
+/// The longest place (an address or an online link), in characters.
+pub const MAX_PLACE: usize = 200;
+/// The most seats a session may offer: the office's largest hall holds a few hundred;
+/// a larger number is a typo that would let everyone book.
+pub const MAX_CAPACITY: u32 = 1000;
+/// The earliest second reminder, in hours before the start (a week).
+pub const MAX_REMINDER_HOURS: i64 = 168;
+
+/// A rule a session breaks. The words are for the command line (they name its flags);
+/// the chat form says the same in the staff member's language.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
     #[error("a session needs a title in Turkish and in English (--title-tr, --title-en)")]
     NoTitle,
+    #[error("a title is one line of at most {MAX_TITLE} characters (--title-tr, --title-en)")]
+    TitleTooLong,
     #[error("the session must end after it starts (--ends later than --starts)")]
     EndsBeforeStart,
     #[error("the registration deadline must not be after the start (--deadline)")]
     DeadlineAfterStart,
     #[error("the capacity must be at least 1 (--capacity)")]
     NoCapacity,
+    #[error("the capacity is at most {MAX_CAPACITY} (--capacity)")]
+    TooManySeats,
     #[error("a session needs a place or an online link (--place)")]
     NoPlace,
+    #[error("the place is at most {MAX_PLACE} characters (--place)")]
+    PlaceTooLong,
+    #[error("the second reminder is 1 to {MAX_REMINDER_HOURS} hours before the start (--remind-hours)")]
+    ReminderOutOfRange,
 }
 
 impl SessionDetails {
-    /// The rules a session must keep.
-    pub fn check(&self) -> Result<(), SessionError> {
+    /// The rules a session must keep, whatever the door it comes through (the chat
+    /// form, the command line): only checked details can be saved.
+    pub fn check(self) -> Result<CheckedDetails, SessionError> {
+        let title_ok = |t: &str| t.chars().count() <= MAX_TITLE && !t.contains(['\n', '\r']);
         if self.title.tr.trim().is_empty() || self.title.en.trim().is_empty() {
             return Err(SessionError::NoTitle);
+        }
+        if !title_ok(&self.title.tr) || !title_ok(&self.title.en) {
+            return Err(SessionError::TitleTooLong);
         }
         if self.ends <= self.starts {
             return Err(SessionError::EndsBeforeStart);
@@ -85,10 +109,33 @@ impl SessionDetails {
         if self.capacity == 0 {
             return Err(SessionError::NoCapacity);
         }
+        if self.capacity > MAX_CAPACITY {
+            return Err(SessionError::TooManySeats);
+        }
         if self.place.trim().is_empty() {
             return Err(SessionError::NoPlace);
         }
-        Ok(())
+        if self.place.chars().count() > MAX_PLACE {
+            return Err(SessionError::PlaceTooLong);
+        }
+        if let Some(before) = self.second_reminder
+            && !(1..=MAX_REMINDER_HOURS).contains(&before.as_hours())
+        {
+            return Err(SessionError::ReminderOutOfRange);
+        }
+        Ok(CheckedDetails(self))
+    }
+}
+
+/// Session details that keep every rule of `SessionDetails::check`: what creating or
+/// changing a session takes, so no door can skip the rules.
+#[derive(Clone, Debug)]
+pub struct CheckedDetails(SessionDetails);
+
+impl std::ops::Deref for CheckedDetails {
+    type Target = SessionDetails;
+    fn deref(&self) -> &SessionDetails {
+        &self.0
     }
 }
 

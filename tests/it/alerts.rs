@@ -491,7 +491,7 @@ async fn a_new_training_session_is_announced_to_the_trainings_subscribers_with_i
     };
     let now = clock.now();
     let id = store
-        .write(async |c| eudesk::trainings::service::create_session(c, &details, now).await)
+        .write(async |c| eudesk::trainings::service::create_session(c, &details.clone().check().unwrap(), now).await)
         .await
         .unwrap();
     let told = api.wait_for("sendMessage", |c| c.chat_id() == Some(801), WAIT).await;
@@ -645,7 +645,7 @@ async fn cancelling_a_session_stops_its_announcement() {
     };
     let now = crate::tickets_telegram::at("2026-12-01 10:00");
     let session = store
-        .write(async |c| eudesk::trainings::service::create_session(c, &details, now).await)
+        .write(async |c| eudesk::trainings::service::create_session(c, &details.clone().check().unwrap(), now).await)
         .await
         .unwrap();
     let fanout = store

@@ -17,15 +17,19 @@ async fn session(engine: &Engine, capacity: u32) -> SessionId {
     let starts = parse_local("2026-12-10 10:00").unwrap();
     engine
         .store()
-        .create_session(&SessionDetails {
-            title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basics".to_owned()),
-            starts,
-            ends: parse_local("2026-12-10 17:00").unwrap(),
-            place: "İzmir Valiliği".to_owned(),
-            capacity,
-            deadline: parse_local("2026-12-08 17:00").unwrap(),
-            second_reminder: None,
-        })
+        .create_session(
+            &SessionDetails {
+                title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basics".to_owned()),
+                starts,
+                ends: parse_local("2026-12-10 17:00").unwrap(),
+                place: "İzmir Valiliği".to_owned(),
+                capacity,
+                deadline: parse_local("2026-12-08 17:00").unwrap(),
+                second_reminder: None,
+            }
+            .check()
+            .unwrap(),
+        )
         .await
         .unwrap()
 }

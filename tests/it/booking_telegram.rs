@@ -145,7 +145,11 @@ async fn start_with(capacity: u32) -> (Running, Arc<ManualClock>, SessionId) {
     let sandbox = Sandbox::new();
     let clock = clock();
     let engine = engine_with(&sandbox, clock.clone(), vec![STAFF_ID]).await;
-    let id = engine.store().create_session(&details(capacity)).await.unwrap();
+    let id = engine
+        .store()
+        .create_session(&details(capacity).check().unwrap())
+        .await
+        .unwrap();
     (Running::start(sandbox, engine, false).await, clock, id)
 }
 
@@ -369,7 +373,11 @@ async fn a_cancellation_after_the_deadline_promotes_nobody() {
     let engine = engine_with(&sandbox, clock.clone(), vec![]).await;
     let mut d = details(1);
     d.deadline = at("2026-12-05 17:00");
-    let id = engine.store().create_session(&d).await.unwrap();
+    let id = engine
+        .store()
+        .create_session(&d.clone().check().unwrap())
+        .await
+        .unwrap();
     let bot = Running::start(sandbox, engine, false).await;
     let mut a = Chat::new(&bot.api, 211);
     let mut b = Chat::new(&bot.api, 212);
@@ -402,7 +410,11 @@ async fn a_confirmed_attendee_is_reminded_exactly_once_per_lead_time_even_across
     let engine = engine_with(&sandbox, clock.clone(), vec![]).await;
     let mut d = details(1);
     d.second_reminder = Some(SignedDuration::from_hours(2));
-    let id = engine.store().create_session(&d).await.unwrap();
+    let id = engine
+        .store()
+        .create_session(&d.clone().check().unwrap())
+        .await
+        .unwrap();
     let store = engine.store().clone();
     let now = clock.now();
     for (user, name) in [(301, "Ayşe Yılmaz"), (302, "Burak Şahin")] {
@@ -487,7 +499,12 @@ async fn a_deep_link_opens_that_sessions_booking() {
 #[tokio::test]
 async fn a_deep_link_to_a_closed_or_unknown_session_shows_the_list_with_a_notice() {
     let (bot, _clock, open) = start_with(20).await;
-    let closed = bot.engine.store().create_session(&details(5)).await.unwrap();
+    let closed = bot
+        .engine
+        .store()
+        .create_session(&details(5).check().unwrap())
+        .await
+        .unwrap();
     assert!(crate::helpers::set_open(bot.engine.store(), closed, false).await);
     let mut fatma = Chat::new(&bot.api, 402);
     for target in [closed.0, 9999] {

@@ -400,7 +400,11 @@ async fn a_slow_send_to_one_person_does_not_hold_up_another_persons_reply() {
 async fn an_update_delivered_twice_is_handled_once() {
     let sandbox = Sandbox::new();
     let engine = sandbox.engine().await;
-    let session = engine.store().create_session(&details(5)).await.unwrap();
+    let session = engine
+        .store()
+        .create_session(&details(5).check().unwrap())
+        .await
+        .unwrap();
     let bot = Running::start(sandbox, engine, false).await;
 
     // A message: one reply.
@@ -444,7 +448,7 @@ async fn a_person_who_blocked_the_bot_is_marked_failed_and_never_retried() {
     let sandbox = Sandbox::new();
     let engine = sandbox.engine().await;
     let store = engine.store().clone();
-    let session = store.create_session(&details(1)).await.unwrap();
+    let session = store.create_session(&details(1).check().unwrap()).await.unwrap();
     let seat = book(&store, session, 30).await;
     let waiting = book(&store, session, 31).await;
     assert_eq!(waiting.status, Status::Waitlisted);
@@ -617,7 +621,7 @@ async fn the_token_never_appears_in_the_logs_while_telegram_fails() {
 async fn a_booking_confirmed_just_before_a_kill_is_there_once_after_the_restart() {
     let sandbox = Sandbox::new();
     let store = Store::open(&sandbox.database_url()).await.unwrap();
-    let session = store.create_session(&details(1)).await.unwrap();
+    let session = store.create_session(&details(1).check().unwrap()).await.unwrap();
 
     let api = FakeApi::start_at(1).await;
     let mut bot = Process::started(&sandbox, &api).await;
@@ -691,7 +695,7 @@ async fn messages_owed_when_the_bot_is_killed_mid_sending_are_all_sent_after_the
     const PEOPLE: [i64; 6] = [61, 62, 63, 64, 65, 66];
     let sandbox = Sandbox::new();
     let store = Store::open(&sandbox.database_url()).await.unwrap();
-    let session = store.create_session(&details(10)).await.unwrap();
+    let session = store.create_session(&details(10).check().unwrap()).await.unwrap();
     for user in PEOPLE {
         book(&store, session, user).await;
     }

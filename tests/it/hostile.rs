@@ -189,15 +189,19 @@ async fn engine_with(sandbox: &Sandbox, clock: &Arc<ManualClock>, flood: eudesk:
 async fn session(engine: &Engine, capacity: u32) -> SessionId {
     engine
         .store()
-        .create_session(&SessionDetails {
-            title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basics".to_owned()),
-            starts: parse_local("2026-12-10 10:00").unwrap(),
-            ends: parse_local("2026-12-10 17:00").unwrap(),
-            place: "İzmir Valiliği".to_owned(),
-            capacity,
-            deadline: parse_local("2026-12-08 17:00").unwrap(),
-            second_reminder: None,
-        })
+        .create_session(
+            &SessionDetails {
+                title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basics".to_owned()),
+                starts: parse_local("2026-12-10 10:00").unwrap(),
+                ends: parse_local("2026-12-10 17:00").unwrap(),
+                place: "İzmir Valiliği".to_owned(),
+                capacity,
+                deadline: parse_local("2026-12-08 17:00").unwrap(),
+                second_reminder: None,
+            }
+            .check()
+            .unwrap(),
+        )
         .await
         .unwrap()
 }

@@ -146,8 +146,8 @@ async fn cancelling_a_session_in_telegram_and_on_the_command_line_tells_registra
         deadline: in_a_week,
         second_reminder: None,
     };
-    let by_telegram = store.create_session(&details).await.unwrap();
-    let by_cli = store.create_session(&details).await.unwrap();
+    let by_telegram = store.create_session(&details.clone().check().unwrap()).await.unwrap();
+    let by_cli = store.create_session(&details.clone().check().unwrap()).await.unwrap();
     let person = |name: &str| Attendee {
         name: PersonName::parse(name).unwrap(),
         organisation: Organisation::parse("Konak Belediyesi").unwrap(),

@@ -106,15 +106,19 @@ async fn say(engine: &Engine, user: i64, lang: Lang, name: &str, event: Event) -
 async fn session(engine: &Engine, starts: &str, ends: &str, deadline: &str, capacity: u32) -> SessionId {
     engine
         .store()
-        .create_session(&SessionDetails {
-            title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basics".to_owned()),
-            starts: parse_local(starts).unwrap(),
-            ends: parse_local(ends).unwrap(),
-            place: "İzmir Valiliği".to_owned(),
-            capacity,
-            deadline: parse_local(deadline).unwrap(),
-            second_reminder: None,
-        })
+        .create_session(
+            &SessionDetails {
+                title: Localized::new("PCM Temel Eğitimi".to_owned(), "PCM Basics".to_owned()),
+                starts: parse_local(starts).unwrap(),
+                ends: parse_local(ends).unwrap(),
+                place: "İzmir Valiliği".to_owned(),
+                capacity,
+                deadline: parse_local(deadline).unwrap(),
+                second_reminder: None,
+            }
+            .check()
+            .unwrap(),
+        )
         .await
         .unwrap()
 }

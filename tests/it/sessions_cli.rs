@@ -422,6 +422,54 @@ fn sessions_add_refuses_a_capacity_of_zero() {
     assert_eq!(list_json(&sandbox), Vec::<Value>::new());
 }
 
+/// The chat form's limits hold on the command line too: one check in the domain,
+/// whatever the door.
+#[test]
+fn sessions_add_and_edit_keep_the_limits_the_chat_form_keeps() {
+    let sandbox = Sandbox::new();
+    let long_title = "P".repeat(121);
+    let long_place = "Konak ".repeat(34);
+    let cases = [
+        ("--capacity", "5000", "the capacity is at most 1000 (--capacity)"),
+        (
+            "--title-en",
+            long_title.as_str(),
+            "a title is one line of at most 120 characters",
+        ),
+        (
+            "--place",
+            long_place.as_str(),
+            "the place is at most 200 characters (--place)",
+        ),
+        (
+            "--remind-hours",
+            "400",
+            "the second reminder is 1 to 168 hours before the start (--remind-hours)",
+        ),
+    ];
+    for (option, value, expected) in cases {
+        let mut args = vec!["sessions", "add"];
+        args.extend(PCM_DECEMBER);
+        match args.iter().position(|a| *a == option) {
+            Some(at) => args[at + 1] = value,
+            None => args.extend([option, value]),
+        }
+        assert_clean_failure(&sandbox.eudesk(&args, ""), expected);
+        assert_eq!(list_json(&sandbox), Vec::<Value>::new(), "{option}");
+    }
+    let id = add(&sandbox, &PCM_DECEMBER);
+    let before = session_json(&sandbox, id);
+    let id_s = id.to_string();
+    for (option, value, expected) in cases {
+        let args = ["sessions", "edit", id_s.as_str(), option, value];
+        assert_clean_failure(&sandbox.eudesk(&args, ""), expected);
+        assert_eq!(session_json(&sandbox, id), before, "{option}");
+    }
+    // The largest allowed is taken.
+    ok(&sandbox.eudesk(&["sessions", "edit", id_s.as_str(), "--capacity", "1000"], ""));
+    assert_eq!(session_json(&sandbox, id)["capacity"], 1000);
+}
+
 #[test]
 fn sessions_add_names_each_missing_required_option() {
     let sandbox = Sandbox::new();

@@ -210,7 +210,7 @@ async fn moving_a_session_tells_every_registrant_with_a_calendar_file_that_updat
     let (bot, clock) = start(|_| {}).await;
     let store = bot.engine.store().clone();
     let id = store
-        .create_session(&details("2026-12-10 10:00", "2026-12-10 17:00", 1))
+        .create_session(&details("2026-12-10 10:00", "2026-12-10 17:00", 1).check().unwrap())
         .await
         .unwrap();
     book(&store, id, AYSE, Lang::Tr, &attendee(NAME), "test-1", clock.now()).await;
@@ -287,7 +287,7 @@ async fn check_in_survey_certificate_and_its_code_from_the_qr_code_to_the_verifi
     let store = bot.engine.store().clone();
     // Today 10:30–12:30; it is 10:00.
     let id = store
-        .create_session(&details("2026-12-01 10:30", "2026-12-01 12:30", 2))
+        .create_session(&details("2026-12-01 10:30", "2026-12-01 12:30", 2).check().unwrap())
         .await
         .unwrap();
     for (user, name) in [(AYSE, NAME), (MEHMET, "Mehmet Öztürk"), (WAITLISTED, "Zeynep Kaya")] {
@@ -458,7 +458,7 @@ async fn the_attendee_list_is_a_workbook_a_spreadsheet_reads_back_with_its_turki
     let (bot, clock) = start(|_| {}).await;
     let store = bot.engine.store().clone();
     let id = store
-        .create_session(&details("2026-12-10 10:00", "2026-12-10 17:00", 5))
+        .create_session(&details("2026-12-10 10:00", "2026-12-10 17:00", 5).check().unwrap())
         .await
         .unwrap();
     book(&store, id, AYSE, Lang::Tr, &attendee(NAME), "test-1", clock.now()).await;

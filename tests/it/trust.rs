@@ -285,15 +285,19 @@ async fn cancel_says_what_it_cancelled_in_each_flow() {
     let session = bot
         .engine
         .store()
-        .create_session(&SessionDetails {
-            title: Localized::new("PCM Temel".to_owned(), "PCM Basics".to_owned()),
-            starts: parse_local("2026-12-20 10:00").unwrap(),
-            ends: parse_local("2026-12-20 17:00").unwrap(),
-            place: "İzmir".to_owned(),
-            capacity: 10,
-            deadline: parse_local("2026-12-19 17:00").unwrap(),
-            second_reminder: None,
-        })
+        .create_session(
+            &SessionDetails {
+                title: Localized::new("PCM Temel".to_owned(), "PCM Basics".to_owned()),
+                starts: parse_local("2026-12-20 10:00").unwrap(),
+                ends: parse_local("2026-12-20 17:00").unwrap(),
+                place: "İzmir".to_owned(),
+                capacity: 10,
+                deadline: parse_local("2026-12-19 17:00").unwrap(),
+                second_reminder: None,
+            }
+            .check()
+            .unwrap(),
+        )
         .await
         .unwrap();
     ayse.say(&format!("/start training_{}", session.0));
@@ -946,15 +950,19 @@ async fn an_export_stays_text_in_a_spreadsheet_that_splits_on_semicolons() {
     let engine: Engine = sandbox.engine().await;
     let session = engine
         .store()
-        .create_session(&SessionDetails {
-            title: Localized::new("PCM".to_owned(), "PCM".to_owned()),
-            starts: parse_local("2027-01-10 10:00").unwrap(),
-            ends: parse_local("2027-01-10 17:00").unwrap(),
-            place: "İzmir".to_owned(),
-            capacity: 10,
-            deadline: parse_local("2027-01-09 17:00").unwrap(),
-            second_reminder: None,
-        })
+        .create_session(
+            &SessionDetails {
+                title: Localized::new("PCM".to_owned(), "PCM".to_owned()),
+                starts: parse_local("2027-01-10 10:00").unwrap(),
+                ends: parse_local("2027-01-10 17:00").unwrap(),
+                place: "İzmir".to_owned(),
+                capacity: 10,
+                deadline: parse_local("2027-01-09 17:00").unwrap(),
+                second_reminder: None,
+            }
+            .check()
+            .unwrap(),
+        )
         .await
         .unwrap();
     let who = person(7030, Lang::Tr);
