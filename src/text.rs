@@ -63,6 +63,18 @@ pub fn fold(text: &str) -> String {
     out.trim().to_owned()
 }
 
+/// At most `max` characters, with "…" when cut: a long question echoed back in full
+/// would bury the buttons.
+pub fn shorten(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let cut: String = text.chars().take(max).collect();
+        format!("{cut}…")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,7 @@
 //! Slash commands, the same in Telegram and in the console.
 
+use crate::message::Audience;
+
 /// A command a person typed. Unknown ones are kept so the bot can say which it knows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -169,16 +171,6 @@ pub fn addressee(text: &str) -> Option<&str> {
     let rest = text.trim_start().strip_prefix('/')?;
     let word = rest.split(char::is_whitespace).next().unwrap_or("");
     word.split_once('@').map(|(_, bot)| bot)
-}
-
-/// Who may use a command or a button. Part of each command and callback, so that a new
-/// one cannot be routed without saying who it is for (the matches below have no
-/// catch-all), and checked once, where an event enters the engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Audience {
-    Anyone,
-    /// The office's staff (STAFF_USER_IDS): anyone else is told it is for staff.
-    Staff,
 }
 
 impl Command {

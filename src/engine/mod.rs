@@ -8,7 +8,6 @@ mod answering;
 mod asking;
 mod booking;
 mod cache;
-mod callback;
 mod command;
 mod dispatch;
 mod flow;
@@ -22,8 +21,7 @@ mod staff_tickets;
 pub mod ui;
 
 pub use answering::DRAFT_TTL;
-pub use callback::{Callback, SessionVerb, TicketVerb};
-pub use command::{Audience, COMMANDS, Command, STAFF_COMMANDS, addressee};
+pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee};
 pub use flow::Flow;
 use flow::LastQuestion;
 pub use staff_sessions::verified_text;
@@ -34,8 +32,9 @@ use crate::dialogue::{MAIN, Tree, render::escape_html};
 use crate::ids::UpdateId;
 use crate::lang::Lang;
 use crate::matching::Matcher;
-pub use crate::message::{Button, Document, OutMessage, Target};
+pub use crate::message::{Audience, Button, Callback, Document, OutMessage, SessionVerb, Target, TicketVerb, to};
 use crate::storage::{Conversation, Store, StoreError, Work, conversations};
+pub use crate::text::shorten;
 use crate::tickets::TicketId;
 use crate::trainings::SessionId;
 use jiff::SignedDuration;
@@ -323,9 +322,6 @@ struct Index {
 }
 
 /// A button that presses `callback`.
-pub fn to(label: &str, callback: Callback) -> Button {
-    Button::callback(label, callback)
-}
 
 /// One person's state during one event: loaded before, saved after, with the
 /// database work of the event (committed as one).
@@ -743,18 +739,6 @@ fn owed(ctx: &Context, replies: &[Reply]) -> Vec<OutMessage> {
 /// How long after handling an update its id still marks a delivery again: Telegram
 /// re-delivers within minutes, and may restart ids after a quiet week.
 const REDELIVERY_WINDOW: SignedDuration = SignedDuration::from_hours(48);
-
-/// At most `max` characters, with "…" when cut: a long question echoed back in full
-/// would bury the buttons.
-pub fn shorten(text: &str, max: usize) -> String {
-    let text = text.trim();
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let cut: String = text.chars().take(max).collect();
-        format!("{cut}…")
-    }
-}
 
 /// Cuts a long HTML text (made of escaped lines) at a line boundary so that it fits one
 /// Telegram message.

@@ -4,10 +4,10 @@
 
 use super::{Opportunity, Topic, TopicSet};
 use crate::dialogue::render::{escape_html, html};
-use crate::engine::{Callback, to};
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
 use crate::message::{Button, OutMessage, Recipient, Target};
+use crate::message::{Callback, to};
 use crate::storage::opportunities::{Carrying, Fanout, Stored};
 use crate::trainings::{Session, notices, time};
 use jiff::Timestamp;

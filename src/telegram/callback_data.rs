@@ -4,8 +4,8 @@
 //! colon and a node id, a number, a language code or a short word.
 
 use crate::dialogue::NodeId;
-use crate::engine::{Callback, SessionVerb, TicketVerb};
 use crate::lang::Lang;
+use crate::message::{Callback, SessionVerb, TicketVerb};
 use crate::opportunities::{Topic, TopicSet};
 use crate::tickets::TicketId;
 use crate::trainings::{RegistrationId, SessionId};

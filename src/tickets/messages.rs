@@ -5,10 +5,11 @@
 
 use super::{Answer, Attachment, Ticket, TicketId};
 use crate::dialogue::render::{escape_html, printable};
-use crate::engine::{Callback, TicketVerb, shorten, to};
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
+use crate::message::{Callback, TicketVerb, to};
 use crate::message::{OutMessage, Purpose, Recipient};
+use crate::text::shorten;
 
 fn staff_buttons(id: TicketId, lang: Lang) -> Vec<Vec<crate::message::Button>> {
     vec![vec![

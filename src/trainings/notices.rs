@@ -6,9 +6,9 @@
 
 use super::Reminder;
 use crate::dialogue::render::escape_html;
-use crate::engine::{Callback, to};
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
+use crate::message::{Callback, to};
 use crate::message::{Document, OutMessage, Recipient};
 use crate::trainings::{Registration, Session, Status, ics};
 use jiff::Timestamp;

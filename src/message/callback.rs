@@ -2,13 +2,22 @@
 //! turn that into what their medium carries back (Telegram: a short string of at most
 //! 64 bytes, see `telegram::callback_data`; the console: the value itself).
 
-use super::command::Audience;
 use crate::dialogue::NodeId;
 use crate::lang::Lang;
 use crate::opportunities::{Topic, TopicSet};
 use crate::tickets::TicketId;
 use crate::trainings::{RegistrationId, SessionId};
 use serde::{Deserialize, Serialize};
+
+/// Who may use a command or a button. Part of each command and callback, so that a new
+/// one cannot be routed without saying who it is for (the matches below have no
+/// catch-all), and checked once, where an event enters the engine.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    Anyone,
+    /// The office's staff (STAFF_USER_IDS): anyone else is told it is for staff.
+    Staff,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]

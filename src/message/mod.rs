@@ -3,6 +3,10 @@
 //! and the outbox deliver them (the Telegram adapter cuts what is too long for one
 //! message).
 
+mod callback;
+
+pub use callback::{Audience, Callback, SessionVerb, TicketVerb};
+
 use crate::ids::{ChatId, MessageRef};
 use crate::tickets::TicketId;
 use serde::{Deserialize, Serialize};
@@ -12,7 +16,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Target {
-    Callback(crate::engine::Callback),
+    Callback(Callback),
     Url(String),
 }
 
@@ -23,12 +27,17 @@ pub struct Button {
 }
 
 impl Button {
-    pub fn callback(label: impl Into<String>, callback: crate::engine::Callback) -> Button {
+    pub fn callback(label: impl Into<String>, callback: Callback) -> Button {
         Button {
             label: label.into(),
             target: Target::Callback(callback),
         }
     }
+}
+
+/// A button that tells the bot `callback` when pressed.
+pub fn to(label: &str, callback: Callback) -> Button {
+    Button::callback(label, callback)
 }
 
 /// A file sent with a message (an `.ics` invitation, a CSV list).
