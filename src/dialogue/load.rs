@@ -2,6 +2,7 @@
 //! checked `Tree`. Every problem in every file is collected before anything is refused,
 //! so an author fixes a whole folder in one round instead of one error at a time.
 
+use super::problem::{Location, MAX_TEXT, Problem, line_column, suggestion, unknown_key};
 use super::raw::{FILE_KEYS, NODE_KEYS, RawConsent, RawContact, RawLocalized, RawNode};
 use super::render;
 use super::retired;
@@ -11,7 +12,6 @@ use super::vocabulary::Vocabulary;
 use crate::lang::{Lang, Localized};
 use jiff::civil::Date;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// A button shows about this many characters on a phone before Telegram cuts it with
@@ -19,40 +19,9 @@ use std::path::{Path, PathBuf};
 /// be unreadable.
 pub const MAX_LABEL_CHARS: usize = 40;
 
-/// Telegram refuses messages longer than this (in UTF-16 code units).
-pub const MAX_TEXT: usize = 4096;
-
 /// Over this a text still works but no longer fits one phone screen: reported as a
 /// warning, not an error.
 pub const COMFORTABLE_TEXT: usize = 1200;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Location {
-    File,
-    Line { line: usize, column: usize },
-    Node(String),
-}
-
-/// One thing wrong in a dialogue file, worded for the person who has to fix it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    pub file: PathBuf,
-    pub location: Location,
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let file = self.file.display();
-        match &self.location {
-            Location::File => write!(f, "{file}: {}", self.message),
-            Location::Line { line, column } => {
-                write!(f, "{file}:{line}:{column}: {}", self.message)
-            }
-            Location::Node(id) => write!(f, "{file}: {id}: {}", self.message),
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -703,53 +672,5 @@ fn date(value: &toml::Value) -> Result<Date, String> {
     match (dt.date, dt.time, dt.offset) {
         (Some(d), None, None) => Date::new(d.year as i16, d.month as i8, d.day as i8).map_err(|_| err()),
         _ => Err(err()),
-    }
-}
-
-pub(super) fn unknown_key(key: &str, allowed: &[&str], place: &str) -> String {
-    format!(
-        "unknown key '{key}' {place}{}; the keys are {}",
-        suggestion(key, allowed.iter().copied()),
-        allowed.join(", ")
-    )
-}
-
-/// "; did you mean 'x'?" for the closest candidate, when one is close enough to be a
-/// likely typo (at most a third of the letters differ).
-pub fn suggestion<'a>(wrong: &str, candidates: impl Iterator<Item = &'a str>) -> String {
-    candidates
-        .map(|c| (strsim::levenshtein(wrong, c), c))
-        .filter(|(d, c)| *d * 3 <= c.chars().count().max(wrong.chars().count()))
-        .min()
-        .map(|(_, c)| format!("; did you mean \"{c}\"?"))
-        .unwrap_or_default()
-}
-
-/// 1-based line and column (in characters) of a byte offset, for TOML errors.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_and_column_count_from_one() {
-        assert_eq!(line_column("ab\ncd", 4), (2, 2));
-        assert_eq!(line_column("ab", 0), (1, 1));
-    }
-
-    #[test]
-    fn suggestions_only_for_likely_typos() {
-        let ids = ["pcm.logframe", "eu.erasmus"];
-        assert_eq!(
-            suggestion("pcm.logfrme", ids.iter().copied()),
-            "; did you mean \"pcm.logframe\"?"
-        );
-        assert_eq!(suggestion("youth", ids.iter().copied()), "");
     }
 }

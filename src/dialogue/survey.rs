@@ -1,7 +1,7 @@
 //! The feedback survey a person gets after attending a PCM training: one `[survey]`
 //! table in the dialogues folder. It refers to no node, so it is checked on its own.
 
-use super::load::{Location, MAX_TEXT, Problem, suggestion, unknown_key};
+use super::problem::{Location, MAX_TEXT, Problem, suggestion, unknown_key};
 use super::raw::{RawLocalized, RawSurvey, RawSurveyQuestion, SURVEY_KEYS, SURVEY_QUESTION_KEYS};
 use super::render;
 use crate::lang::{Lang, Localized};

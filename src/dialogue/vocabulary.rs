@@ -5,7 +5,7 @@
 //! study at Dokuz Eylül" says who writes, not what they ask). The matcher reads it; an
 //! editor adds a word without touching code, and `eudesk check` checks it like a node.
 
-use super::load::{Location, Problem};
+use super::problem::{Location, Problem};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
