@@ -1,8 +1,106 @@
 //! What the office learns from the bot's use: people served, how questions were
 //! answered, tickets and how fast staff answer them.
 
-use crate::storage::parse_ts;
-pub use crate::storage::stats::Stats;
+use crate::storage::stats::{self as q, SessionFigures};
+use crate::storage::{self, Store, StoreError, parse_ts};
+use sqlx::SqliteConnection;
+
+/// What the office learns from the bot's use.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Stats {
+    /// People who have talked to the bot.
+    pub people: u64,
+    /// Free-text questions answered from the dialogues at once…
+    pub answered: u64,
+    /// …answered with "did you mean" suggestions…
+    pub suggested: u64,
+    /// …and those the bot could not answer.
+    pub escalated: u64,
+    pub tickets_open: u64,
+    pub tickets_answered: u64,
+    pub tickets_closed: u64,
+    pub median_first_answer_secs: Option<i64>,
+    pub p90_first_answer_secs: Option<i64>,
+    /// The most frequent unanswered questions: normalised form, count, an example.
+    pub top_unanswered: Vec<(String, u64, String)>,
+    /// Tickets staff linked to the node that answers them (`/link`, 🔗)…
+    pub tickets_linked: u64,
+    /// …and the nodes that gained the most learned phrasings: node, phrasings.
+    pub learned_by_node: Vec<(String, u64)>,
+    /// People trained (checked in) per year of the session: (year, people).
+    pub trained_per_year: Vec<(i64, u64)>,
+    /// People trained before the bot counted (EUDESK_TRAINED_BEFORE), and the total.
+    pub trained_before: u64,
+    pub trained_total: u64,
+    /// Over sessions whose check-in has closed: confirmed seats / capacity, and
+    /// no-shows / confirmed registrants with a recorded attendance.
+    pub fill_rate: Option<f64>,
+    pub no_show_rate: Option<f64>,
+    /// The latest sessions (up to ten), oldest first: (id, Turkish title, start,
+    /// capacity, confirmed, present, absent).
+    pub sessions: Vec<SessionFigures>,
+    /// Free-text questions per ISO week, the last twelve weeks, oldest first:
+    /// (week "2026-W48", answered, suggested, escalated).
+    pub questions_per_week: Vec<(String, u64, u64, u64)>,
+    /// Tickets' median hours to a first answer per week asked, same weeks.
+    pub answer_hours_per_week: Vec<(String, Option<f64>)>,
+    /// Alert subscribers per topic now, and per topic at the end of each of the last
+    /// twelve weeks: (topic, [(week, subscribers)]).
+    pub subscribers: Vec<(String, u64)>,
+    pub subscribers_per_week: Vec<(String, Vec<(String, i64)>)>,
+    /// Alerts: recipients, delivered, blocked, failed; and "Remind me" presses.
+    pub alerts_total: u64,
+    pub alerts_delivered: u64,
+    pub alerts_blocked: u64,
+    pub alerts_failed: u64,
+    pub remind_presses: u64,
+}
+
+/// The figures, from the queries of `storage::stats`; `staff` are not counted among the people.
+pub async fn gather(conn: &mut SqliteConnection, staff: &[i64], now: jiff::Timestamp) -> Result<Stats, StoreError> {
+    let users = storage::conversations::users(conn).await?;
+    let by_decision = q::questions_by_decision(conn).await?;
+    let by_status = q::tickets_by_status(conn).await?;
+    let times = q::answer_times(conn).await?;
+    let top = q::top_unanswered(conn).await?;
+    let learned = storage::phrasings::summary(conn, 10).await?;
+    let mut stats = figures(&users, staff, &by_decision, &by_status, &times, top, learned);
+    stats.trained_per_year = storage::attendance::trained_per_year(conn)
+        .await?
+        .into_iter()
+        .map(|(y, n)| (y, n as u64))
+        .collect();
+    stats.trained_total = stats.trained_per_year.iter().map(|(_, n)| n).sum();
+    stats.sessions = q::session_figures(conn, &storage::ts(now)).await?;
+    let (seats, confirmed, present, absent) = q::attendance_totals(conn).await?;
+    stats.fill_rate = (seats > 0).then(|| confirmed as f64 / seats as f64);
+    stats.no_show_rate = (present + absent > 0).then(|| absent as f64 / (present + absent) as f64);
+    let since = now
+        .checked_sub(jiff::SignedDuration::from_hours(24 * 7 * 12))
+        .unwrap_or(now);
+    let questions = q::questions_by_week(conn, &storage::ts(since)).await?;
+    let answers = q::answer_times_since(conn, &storage::ts(since)).await?;
+    let (per_week, hours) = weekly(since, now, &questions, &answers);
+    stats.questions_per_week = per_week;
+    stats.answer_hours_per_week = hours;
+    let opportunities = storage::opportunities::subscribers_per_topic(conn).await?;
+    stats.subscribers = opportunities.iter().map(|(t, n)| (t.clone(), *n as u64)).collect();
+    let log = storage::opportunities::subscription_log(conn, since).await?;
+    stats.subscribers_per_week = subscribers_weekly(&opportunities, &log, &stats.questions_per_week);
+    let (total, delivered, blocked, failed) = storage::opportunities::fanout_totals(conn).await?;
+    stats.alerts_total = total as u64;
+    stats.alerts_delivered = delivered as u64;
+    stats.alerts_blocked = blocked as u64;
+    stats.alerts_failed = failed as u64;
+    stats.remind_presses = storage::opportunities::remind_presses(conn).await? as u64;
+    Ok(stats)
+}
+
+/// The figures now, from a store (for the command line and tests).
+pub async fn of(store: &Store, staff: &[i64]) -> Result<Stats, StoreError> {
+    let now = jiff::Timestamp::now();
+    store.read(async |c| gather(c, staff, now).await).await
+}
 
 /// The figures from the raw counts of `storage::stats`.
 pub fn figures(

@@ -401,10 +401,8 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Tickets(command) => tickets::run(&config, command).await,
         Command::Phrasings(command) => phrasings::run(&config, command).await,
         Command::Stats { json } => {
-            let mut stats = Store::open(&config.database_url)
-                .await?
-                .stats(&config.staff_user_ids)
-                .await?;
+            let store = Store::open(&config.database_url).await?;
+            let mut stats = crate::stats::of(&store, &config.staff_user_ids).await?;
             stats.trained_before = config.trained_before as u64;
             stats.trained_total += stats.trained_before;
             if json {

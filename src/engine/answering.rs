@@ -83,7 +83,7 @@ impl Engine {
     pub(super) async fn start_answer(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&super::staff_tickets::missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&crate::tickets::messages::missing(id, lang))]);
         };
         if ticket.erased() {
             return Ok(vec![self.staff_reply(&erased(lang, id))]);
@@ -181,7 +181,7 @@ impl Engine {
         let Some(ticket) = tickets::ticket(turn.work.read().await?, draft.ticket).await? else {
             drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
             return Ok(vec![
-                self.staff_reply(&super::staff_tickets::missing_ticket(draft.ticket, lang)),
+                self.staff_reply(&crate::tickets::messages::missing(draft.ticket, lang)),
             ]);
         };
         if ticket.erased() {
@@ -340,7 +340,7 @@ impl Engine {
         };
         let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
             drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
-            return Ok(vec![self.staff_reply(&super::staff_tickets::missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&crate::tickets::messages::missing(id, lang))]);
         };
         if ticket.erased() {
             drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
@@ -405,7 +405,7 @@ impl Engine {
                 };
                 self.staff_reply(&html).placed(Placement::Replace)
             }
-            Answered::NoSuchTicket => self.staff_reply(&super::staff_tickets::missing_ticket(id, lang)),
+            Answered::NoSuchTicket => self.staff_reply(&crate::tickets::messages::missing(id, lang)),
             Answered::Erased => self.staff_reply(&erased(lang, id)),
         }])
     }

@@ -77,7 +77,7 @@ impl Engine {
             return Ok(vec![self.staff_reply(&html)]);
         }
         let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&super::staff_tickets::missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&crate::tickets::messages::missing(id, lang))]);
         };
         if ticket.erased() && own.trim().is_empty() {
             return Ok(vec![self.staff_reply(t(

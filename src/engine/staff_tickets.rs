@@ -70,7 +70,7 @@ impl Engine {
                 };
                 self.staff_reply(&html)
             }
-            None => self.staff_reply(&missing_ticket(id, lang)),
+            None => self.staff_reply(&msg::missing(id, lang)),
         }])
     }
 
@@ -104,7 +104,7 @@ impl Engine {
                 };
                 self.staff_reply(&html)
             }
-            Closed::NotFound => self.staff_reply(&missing_ticket(id, lang)),
+            Closed::NotFound => self.staff_reply(&msg::missing(id, lang)),
         }])
     }
 
@@ -189,7 +189,7 @@ impl Engine {
     async fn ticket_history(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&msg::missing(id, lang))]);
         };
         let mut lines = vec![format!(
             "<b>#{}</b> · {} · {} · {}",
@@ -215,7 +215,7 @@ impl Engine {
         let lang = turn.lang;
         let staff: Vec<i64> = self.staff.iter().copied().collect();
         let now = self.clock.now();
-        let mut s = crate::storage::stats::stats(turn.work.read().await?, &staff, now).await?;
+        let mut s = crate::stats::gather(turn.work.read().await?, &staff, now).await?;
         s.trained_before = self.settings.trained_before as u64;
         s.trained_total += s.trained_before;
         let chart = crate::render::chart::StatsChart {
@@ -259,7 +259,7 @@ impl Engine {
     async fn faq(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&missing_ticket(id, lang))]);
+            return Ok(vec![self.staff_reply(&msg::missing(id, lang))]);
         };
         let answer = q::events(turn.work.read().await?, id)
             .await?
@@ -325,13 +325,6 @@ impl Engine {
             );
         }
         Ok(())
-    }
-}
-
-pub(super) fn missing_ticket(id: TicketId, lang: Lang) -> String {
-    match lang {
-        Lang::Tr => format!("#{id} numaralı talep yok."),
-        Lang::En => format!("There is no ticket #{id}."),
     }
 }
 

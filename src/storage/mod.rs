@@ -25,7 +25,6 @@ pub mod updates;
 pub use conversations::Conversation;
 pub use drafts::{Draft, DraftContent};
 pub use outbox::{OutboxId, Pending};
-pub use stats::Stats;
 pub use tickets::Actor;
 
 use sqlx::pool::PoolConnection;
@@ -538,11 +537,6 @@ impl Store {
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
         self.write(async |c| settings::set(c, key, value).await).await
-    }
-
-    pub async fn stats(&self, staff: &[i64]) -> Result<Stats, StoreError> {
-        let now = jiff::Timestamp::now();
-        self.read(async |c| stats::stats(c, staff, now).await).await
     }
 
     pub async fn due_messages(&self, now: jiff::Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {

@@ -13,6 +13,19 @@ use std::time::Duration;
 use teloxide::types::{ChatId, Seconds};
 use teloxide::{ApiError, RequestError};
 
+/// Telegram refused the bot's token (401 Unauthorized on getMe or getUpdates): it was
+/// revoked or mistyped. Retrying cannot help, so the bot stops and says so.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Telegram refused TELOXIDE_TOKEN (401 Unauthorized): the token was revoked or is mistyped; get the bot's current token from @BotFather (/mybots → API Token) and put it in TELOXIDE_TOKEN"
+)]
+pub struct TokenRefused;
+
+/// The bot's own username, from getMe: commands addressed to other bots
+/// (`/stats@other_bot`) are not for it.
+#[derive(Clone, Debug)]
+pub struct BotName(pub String);
+
 /// How long a long poll asks Telegram to hold getUpdates open.
 pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 

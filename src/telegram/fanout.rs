@@ -6,7 +6,7 @@
 //! in place in the staff chat, stoppable there. A task of its own beside the outbox, so
 //! answers and reminders owed to single people never wait behind a long fan-out.
 
-use super::handlers::keyboard;
+use super::keyboard::keyboard;
 use super::pace::{Class, Pace};
 use super::sender::{Sender, surely_not_delivered};
 use super::staff_chat::StaffChat;
@@ -107,7 +107,7 @@ async fn send_one(sender: &Sender, pace: &Pace, content: &Content, user: i64, la
             Outcome::Retry(wait.duration())
         }
         Err(err) if surely_not_delivered(&err) => {
-            Outcome::Retry(super::outbox::jittered(Duration::from_millis(250), attempt).unsigned_abs())
+            Outcome::Retry(super::sender::jittered(Duration::from_millis(250), attempt).unsigned_abs())
         }
         Err(err) => {
             // Refused, or no telling whether it arrived (a timeout after Telegram took

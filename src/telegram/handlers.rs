@@ -2,16 +2,16 @@
 //! are queued in the outbox by the engine, in the update's own transaction; nothing
 //! here waits for Telegram (a button's answer is sent beside, not awaited).
 
-use super::run::BotName;
+use super::api::BotName;
 use super::sender::Sender;
 use super::staff_chat::StaffChat;
 use super::{callback_data, deep_link};
-use crate::engine::{Context, Engine, Event, Person, Place, ReplyIn, Target};
+use crate::engine::{Context, Engine, Event, Person, Place, ReplyIn};
 use crate::ids::{ChatId as IdChat, MessageId as IdMessage, MessageRef, UpdateId};
 use crate::lang::Lang;
-use crate::message::{Button, OutMessage, Recipient};
+use crate::message::{OutMessage, Recipient};
 use teloxide::prelude::*;
-use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup, UpdateKind};
+use teloxide::types::UpdateKind;
 
 /// What handling an update needs.
 #[derive(Clone)]
@@ -258,24 +258,4 @@ async fn respond(engine: &Engine, update: u32, person: Person, ctx: Context, eve
         .enqueue(&OutMessage::new(Recipient::Chat(to.chat), sorry), engine.now())
         .await?;
     Ok(())
-}
-
-pub(super) fn keyboard(rows: &[Vec<Button>]) -> Option<InlineKeyboardMarkup> {
-    if rows.is_empty() {
-        return None;
-    }
-    let rows = rows.iter().map(|row| {
-        row.iter()
-            .filter_map(|b| match &b.target {
-                Target::Callback(pressed) => Some(InlineKeyboardButton::callback(
-                    b.label.clone(),
-                    callback_data::encode(pressed),
-                )),
-                Target::Url(url) => reqwest::Url::parse(url)
-                    .ok()
-                    .map(|u| InlineKeyboardButton::url(b.label.clone(), u)),
-            })
-            .collect::<Vec<_>>()
-    });
-    Some(InlineKeyboardMarkup::new(rows))
 }

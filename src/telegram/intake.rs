@@ -5,9 +5,9 @@
 //! counts) what comes over, and the handlers never wait for Telegram, so a line drains
 //! at the database's pace.
 
+use super::api::TokenRefused;
 use super::api::{Api, POLL_TIMEOUT};
 use super::handlers::{Handler, line_of, person};
-use super::run::TokenRefused;
 use crate::message::{OutMessage, Recipient};
 use crate::storage::{Store, inbox};
 use serde_json::{Value, json};

@@ -11,6 +11,7 @@ pub mod deep_link;
 mod fanout;
 mod handlers;
 mod intake;
+mod keyboard;
 mod outbox;
 mod pace;
 mod run;
@@ -19,6 +20,7 @@ pub mod split;
 pub mod staff_chat;
 mod webhook;
 
-pub use run::{BotName, Hangups, Mode, TokenRefused, listen_for_hangups, register_commands, run, run_in, run_with};
+pub use api::{BotName, TokenRefused};
+pub use run::{Hangups, Mode, listen_for_hangups, register_commands, run, run_in, run_with};
 pub(crate) use sender::transient;
 pub use sender::{Sender, bot};

@@ -6,9 +6,9 @@
 //! is saved. A message too long for Telegram is cut here, and sent piece by piece with
 //! its progress saved, so a retry goes on from the next piece.
 
-use super::handlers::keyboard;
+use super::keyboard::keyboard;
 use super::pace::{Class, Pace};
-use super::sender::{Sender, surely_not_delivered};
+use super::sender::{Sender, jittered, surely_not_delivered};
 use super::split::{TELEGRAM_LIMIT, split_html};
 use super::staff_chat::StaffChat;
 use crate::engine::Engine;
@@ -41,9 +41,6 @@ const IN_FLIGHT: usize = 128;
 /// The first wait after a server error; it doubles with each failure, with jitter.
 const FIRST_RETRY: Duration = Duration::from_millis(250);
 
-/// The longest wait between two attempts at one message.
-const MAX_BACKOFF: SignedDuration = SignedDuration::from_mins(15);
-
 /// While STAFF_CHAT_ID is not set, staff messages wait this long between looks.
 const NO_STAFF_CHAT_RETRY: SignedDuration = SignedDuration::from_mins(1);
 
@@ -71,17 +68,6 @@ fn classify(err: &RequestError, attempts: u32) -> Failure {
         RequestError::Api(_) => Failure::Final,
         _ => Failure::Retry(jittered(Duration::from_secs(5), attempts)),
     }
-}
-
-/// `first` doubled `attempts` times, at most 15 minutes, between half and all of it.
-pub(super) fn jittered(first: Duration, attempts: u32) -> SignedDuration {
-    let full = first
-        .saturating_mul(1 << attempts.min(16))
-        .min(MAX_BACKOFF.unsigned_abs());
-    let mut byte = [0u8; 2];
-    let _ = getrandom::getrandom(&mut byte);
-    let share = 0.5 + f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX) / 2.0;
-    SignedDuration::try_from(full.mul_f64(share)).unwrap_or(MAX_BACKOFF)
 }
 
 /// Why a message could not be sent this time.

@@ -1,5 +1,6 @@
 //! `eudesk run`: connecting, the background tasks, polling or the webhook, and a clean stop.
 
+use super::api::{BotName, TokenRefused};
 use super::handlers::Handler;
 use super::intake::Intake;
 use super::pace::Pace;
@@ -12,19 +13,6 @@ use crate::lang::Lang;
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
 use teloxide::{ApiError, RequestError};
-
-/// Telegram refused the bot's token (401 Unauthorized on getMe or getUpdates): it was
-/// revoked or mistyped. Retrying cannot help, so the bot stops and says so.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "Telegram refused TELOXIDE_TOKEN (401 Unauthorized): the token was revoked or is mistyped; get the bot's current token from @BotFather (/mybots → API Token) and put it in TELOXIDE_TOKEN"
-)]
-pub struct TokenRefused;
-
-/// The bot's own username, from getMe: commands addressed to other bots
-/// (`/stats@other_bot`) are not for it.
-#[derive(Clone, Debug)]
-pub struct BotName(pub String);
 
 /// How updates arrive.
 #[derive(Clone, Debug)]

@@ -12,6 +12,21 @@ use teloxide::{ApiError, RequestError};
 /// Telegram's limit on a caption, in UTF-16 code units.
 const CAPTION_LIMIT: usize = 1024;
 
+/// The longest wait between two attempts at one message.
+const MAX_BACKOFF: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+
+/// `first` doubled `attempts` times, at most 15 minutes, between half and all of it:
+/// how long a sender waits after a failure before trying the same message again.
+pub(super) fn jittered(first: std::time::Duration, attempts: u32) -> jiff::SignedDuration {
+    let full = first
+        .saturating_mul(1 << attempts.min(16))
+        .min(MAX_BACKOFF.unsigned_abs());
+    let mut byte = [0u8; 2];
+    let _ = getrandom::getrandom(&mut byte);
+    let share = 0.5 + f64::from(u16::from_le_bytes(byte)) / f64::from(u16::MAX) / 2.0;
+    jiff::SignedDuration::try_from(full.mul_f64(share)).unwrap_or(MAX_BACKOFF)
+}
+
 /// What the adapter sends through: eudesk's own requests (see `api`).
 #[derive(Clone, Debug)]
 pub struct Sender {

@@ -11,6 +11,14 @@ use crate::message::{Callback, TicketVerb, to};
 use crate::message::{OutMessage, Purpose, Recipient};
 use crate::text::shorten;
 
+/// To staff naming a ticket number that does not exist (or no longer does).
+pub fn missing(id: TicketId, lang: Lang) -> String {
+    match lang {
+        Lang::Tr => format!("#{id} numaralı talep yok."),
+        Lang::En => format!("There is no ticket #{id}."),
+    }
+}
+
 fn staff_buttons(id: TicketId, lang: Lang) -> Vec<Vec<crate::message::Button>> {
     vec![vec![
         to(

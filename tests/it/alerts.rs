@@ -229,7 +229,7 @@ async fn an_alert_reaches_exactly_the_subscribers_of_its_topics_in_their_languag
     reader.expect("editMessageText", "açık bir fırsat yok").await;
 
     // The figures.
-    let stats = store.stats(&[]).await.unwrap();
+    let stats = eudesk::stats::of(&store, &[]).await.unwrap();
     assert_eq!(
         (stats.alerts_total, stats.alerts_delivered, stats.alerts_blocked),
         (2, 2, 0)
@@ -316,7 +316,7 @@ async fn remind_me_comes_before_the_deadline_once_and_never_after_it() {
     assert_eq!(eudesk::scheduler::queue_alert_reminders(&bot.engine).await.unwrap(), 0);
     late_chat.press(&alert, &format!("rm:{late}"));
     late_chat.expect("sendMessage", "son başvuru tarihi geçti").await;
-    assert_eq!(store.stats(&[]).await.unwrap().remind_presses, 3);
+    assert_eq!(eudesk::stats::of(&store, &[]).await.unwrap().remind_presses, 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,7 +344,7 @@ async fn a_subscriber_who_blocked_the_bot_is_removed_and_counted() {
         "every topic of a blocked person is dropped"
     );
     assert_eq!(topics_of(&store, 501).await, [Topic::Discovereu]);
-    let stats = store.stats(&[]).await.unwrap();
+    let stats = eudesk::stats::of(&store, &[]).await.unwrap();
     assert_eq!((stats.alerts_delivered, stats.alerts_blocked), (1, 1));
 }
 

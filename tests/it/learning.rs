@@ -78,7 +78,7 @@ async fn a_ticket_linked_with_the_button_under_its_post_is_answered_by_the_node_
     assert!(!has_button(&answer, "q:"), "{:?}", answer.buttons());
 
     // /stats counts the link and the node that gained a phrasing.
-    let stats = engine.store().stats(&[]).await.unwrap();
+    let stats = eudesk::stats::of(engine.store(), &[]).await.unwrap();
     assert_eq!(stats.tickets_linked, 1);
     assert_eq!(stats.learned_by_node, [("pcm.budget".to_owned(), 1)]);
     say_in_group(api, STAFF_CHAT, STAFF_B, "/stats");

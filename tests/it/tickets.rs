@@ -289,7 +289,7 @@ async fn the_question_log_counts_decisions_and_groups_unanswered_spellings() {
     ] {
         say(&engine, user, Lang::Tr, "X", text(q)).await;
     }
-    let stats = engine.store().stats(&[]).await.unwrap();
+    let stats = eudesk::stats::of(engine.store(), &[]).await.unwrap();
     assert_eq!(stats.people, 2);
     assert_eq!(stats.answered, 1);
     assert_eq!(stats.suggested, 1);
@@ -307,7 +307,7 @@ async fn the_question_log_counts_decisions_and_groups_unanswered_spellings() {
 
     // Commands are not questions.
     say(&engine, 1, Lang::Tr, "X", text("/mytickets")).await;
-    assert_eq!(engine.store().stats(&[]).await.unwrap().escalated, 4);
+    assert_eq!(eudesk::stats::of(engine.store(), &[]).await.unwrap().escalated, 4);
 
     let shown = engine.handle(person(AYSE, Lang::En), text("/stats")).await.unwrap();
     let html = all_text(&shown);
@@ -342,7 +342,7 @@ async fn stats_count_tickets_and_time_to_first_answer() {
         .handle(person(AYSE, Lang::Tr), text(&format!("/close {b}")))
         .await
         .unwrap();
-    let stats = engine.store().stats(&[]).await.unwrap();
+    let stats = eudesk::stats::of(engine.store(), &[]).await.unwrap();
     assert_eq!(
         (stats.tickets_open, stats.tickets_answered, stats.tickets_closed),
         (1, 1, 1)
