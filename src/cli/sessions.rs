@@ -210,21 +210,9 @@ pub(super) async fn run(config: &Config, command: SessionsCommand) -> anyhow::Re
         }
         SessionsCommand::Link { id } => {
             store.session(SessionId(id)).await?.ok_or_else(|| missing(id))?;
-            let username = bot_username(config).await?;
+            let username = crate::telegram::username(config).await?;
             println!("{}", crate::telegram::deep_link::session(&username, SessionId(id)));
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The bot's username, asked of Telegram with the configured token.
-async fn bot_username(config: &Config) -> anyhow::Result<String> {
-    use teloxide::prelude::Requester;
-    let bot = crate::telegram::bot(config)
-        .context("the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN")?;
-    let me = bot
-        .get_me()
-        .await
-        .context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
-    Ok(me.username().to_owned())
 }

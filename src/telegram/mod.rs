@@ -23,4 +23,4 @@ mod webhook;
 pub use api::{BotName, TokenRefused};
 pub use run::{Hangups, Mode, listen_for_hangups, register_commands, run, run_in, run_with};
 pub(crate) use sender::transient;
-pub use sender::{Sender, bot};
+pub use sender::{Sender, bot, username};

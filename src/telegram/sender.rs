@@ -208,3 +208,15 @@ pub fn bot(config: &Config) -> Result<Bot, ConfigError> {
     }
     Ok(bot)
 }
+
+/// The bot's username, asked of Telegram with the configured token (for deep links
+/// made on the command line).
+pub async fn username(config: &Config) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let bot = bot(config).context("the deep link needs the bot's username, which Telegram tells for TELOXIDE_TOKEN")?;
+    let me = bot
+        .get_me()
+        .await
+        .context("could not ask Telegram for the bot's username (is TELOXIDE_TOKEN right, and the network up?)")?;
+    Ok(me.username().to_owned())
+}

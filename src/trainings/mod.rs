@@ -12,8 +12,8 @@ pub mod survey;
 pub mod time;
 
 pub use fields::{Email, FieldError, OrgType, Organisation, PersonName, Phone};
-pub use service::{Booked, Cancelled, Changed, Reminder};
+pub use service::{Booked, Cancelled, Changed};
 pub use session::{
-    Attendance, Attendee, CheckedDetails, Registration, RegistrationId, Session, SessionDetails, SessionId,
+    Attendance, Attendee, CheckedDetails, Registration, RegistrationId, Reminder, Session, SessionDetails, SessionId,
     SessionState, Status,
 };

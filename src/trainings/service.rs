@@ -5,6 +5,7 @@
 //! the messages owed commit with the change that causes them.
 
 use super::notices;
+use super::session::Reminder;
 use super::{Attendee, CheckedDetails, Registration, RegistrationId, Session, SessionId, SessionState, Status};
 use crate::lang::Lang;
 use crate::message::OutMessage;
@@ -46,22 +47,6 @@ pub enum Changed {
     NotFound,
     /// A cancelled session stays as it was.
     Cancelled,
-}
-
-/// Which reminder: the day before, or the session's second lead time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reminder {
-    DayBefore,
-    Second,
-}
-
-impl Reminder {
-    fn code(self) -> &'static str {
-        match self {
-            Reminder::DayBefore => "day_before",
-            Reminder::Second => "second",
-        }
-    }
 }
 
 async fn reload_session(conn: &mut SqliteConnection, id: SessionId) -> Result<Session, StoreError> {

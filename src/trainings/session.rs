@@ -139,6 +139,22 @@ impl std::ops::Deref for CheckedDetails {
     }
 }
 
+/// Which reminder: the day before, or the session's second lead time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reminder {
+    DayBefore,
+    Second,
+}
+
+impl Reminder {
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Reminder::DayBefore => "day_before",
+            Reminder::Second => "second",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: SessionId,

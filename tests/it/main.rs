@@ -1,6 +1,7 @@
 //! eudesk's integration tests: one binary, one module per feature.
 
 mod alerts;
+mod architecture;
 mod audience;
 mod booking;
 mod booking_telegram;
