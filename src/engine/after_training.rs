@@ -23,7 +23,7 @@ impl Engine {
     /// The check-in link opened (by scanning the QR code in the room).
     pub(super) async fn check_in(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         session: SessionId,
         key: &str,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -89,7 +89,11 @@ impl Engine {
     }
 
     /// "Feedback survey" under the message after a training.
-    pub(super) async fn start_survey(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn start_survey(
+        &self,
+        turn: &mut Turn<'_>,
+        id: RegistrationId,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let tree = self.tree();
         let Some(survey) = tree.survey() else {
@@ -137,7 +141,7 @@ impl Engine {
     }
 
     /// The next question of the survey.
-    fn survey_prompt(&self, turn: &Turn, survey: &Survey) -> Reply {
+    fn survey_prompt(&self, turn: &Turn<'_>, survey: &Survey) -> Reply {
         let lang = turn.lang;
         let Some(Flow::Survey(p)) = &turn.flow else {
             return self.notice(lang, "");
@@ -180,7 +184,7 @@ impl Engine {
     }
 
     /// A button during the survey: a mark, skip, cancel.
-    pub(super) async fn survey_press(&self, turn: &mut Turn, value: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn survey_press(&self, turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         if value == "cancel" {
             turn.flow = None;
@@ -198,7 +202,7 @@ impl Engine {
     }
 
     /// Text during the survey: the answer to a text question.
-    pub(super) async fn survey_text(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn survey_text(&self, turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let tree = self.tree();
         let question = match (&turn.flow, tree.survey()) {
@@ -239,7 +243,7 @@ impl Engine {
     }
 
     /// The same question again, after a word on why.
-    fn survey_again(&self, turn: &mut Turn, said: Option<String>) -> Result<Vec<Reply>, EngineError> {
+    fn survey_again(&self, turn: &mut Turn<'_>, said: Option<String>) -> Result<Vec<Reply>, EngineError> {
         let tree = self.tree();
         let Some(survey) = tree.survey() else {
             turn.flow = None;
@@ -256,7 +260,7 @@ impl Engine {
     /// Records one answer (`None`: skipped) and asks the next question, or submits.
     async fn survey_answer(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         answer: Option<Answer>,
         pressed: bool,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -339,7 +343,7 @@ impl Engine {
     }
 
     /// "Certificate": the PDF, issued now if it was not before.
-    pub(super) async fn certificate(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn certificate(&self, turn: &mut Turn<'_>, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let (issued, r, s) = match certificate::issue(turn.work.write().await?, id, turn.user, now).await? {

@@ -16,7 +16,7 @@ impl Engine {
     /// `/opportunities`: what is open now, newest first, of one topic or all.
     pub(super) async fn opportunities(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         topic: Option<Topic>,
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -85,7 +85,7 @@ impl Engine {
 
     /// `/subscribe`: the consent first (for someone with no topics yet, or whose topics
     /// were chosen under an earlier version of it), then the topics.
-    pub(super) async fn subscribe(&self, turn: &mut Turn, placement: Placement) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn subscribe(&self, turn: &mut Turn<'_>, placement: Placement) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
         let tree = self.tree();
@@ -130,7 +130,7 @@ impl Engine {
     }
 
     /// The topics as toggles.
-    fn topics_screen(&self, turn: &Turn, subscribed: &[Topic]) -> Reply {
+    fn topics_screen(&self, turn: &Turn<'_>, subscribed: &[Topic]) -> Reply {
         let lang = turn.lang;
         let mut keyboard: Vec<Vec<Button>> = Topic::ALL
             .iter()
@@ -164,7 +164,7 @@ impl Engine {
     }
 
     /// "I agree": the topics to choose.
-    pub(super) async fn alerts_consent(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn alerts_consent(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let Some(version) = self.tree().alerts_consent().map(|c| c.version.clone()) else {
             return Ok(vec![self.notice(turn.lang, super::ui::button_unknown(turn.lang))]);
         };
@@ -176,7 +176,7 @@ impl Engine {
     }
 
     /// A tap on a topic: on or off.
-    pub(super) async fn toggle_topic(&self, turn: &mut Turn, topic: Topic) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn toggle_topic(&self, turn: &mut Turn<'_>, topic: Topic) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let tree = self.tree();
@@ -200,7 +200,7 @@ impl Engine {
     }
 
     /// "Done" on the topics screen.
-    pub(super) async fn alerts_done(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn alerts_done(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         if matches!(turn.flow, Some(Flow::AlertTopics { .. })) {
             turn.flow = None;
@@ -238,7 +238,7 @@ impl Engine {
     /// `/unsubscribe`, or "Stop …" under an alert.
     pub(super) async fn stop_alerts(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         topics: Option<TopicSet>,
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
@@ -275,7 +275,7 @@ impl Engine {
     }
 
     /// "Remind me" under an alert.
-    pub(super) async fn remind_me(&self, turn: &mut Turn, opportunity: i64) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn remind_me(&self, turn: &mut Turn<'_>, opportunity: i64) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let lead = self.settings.remind_before;
@@ -305,7 +305,7 @@ impl Engine {
     }
 
     /// The person's topics, for `/privacy`.
-    pub(super) async fn privacy_text(&self, turn: &mut Turn) -> Result<String, EngineError> {
+    pub(super) async fn privacy_text(&self, turn: &mut Turn<'_>) -> Result<String, EngineError> {
         let lang = turn.lang;
         let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
         let mut html = super::ui::privacy(lang, self.settings.retention_days);

@@ -28,7 +28,7 @@ pub(super) enum Input<'a> {
 }
 
 /// The chat a turn happens in: the staff group, or the staff member's private chat.
-fn chat_of(turn: &Turn) -> ChatId {
+fn chat_of(turn: &Turn<'_>) -> ChatId {
     match turn.place {
         Place::StaffChat(chat) => ChatId(chat),
         Place::Private => ChatId(turn.user),
@@ -56,7 +56,7 @@ fn draft_buttons(lang: Lang, ticket: TicketId, send: TicketVerb) -> Vec<Vec<crat
 }
 
 /// "Selin" or "#9001": who a staff member is in a note.
-fn who(turn: &Turn) -> String {
+fn who(turn: &Turn<'_>) -> String {
     escape_html(&turn.first_name)
 }
 
@@ -67,7 +67,7 @@ impl Engine {
     }
 
     /// The staff member's live draft in this chat, if any; an expired one is dropped.
-    pub(super) async fn live_draft(&self, turn: &mut Turn) -> Result<Option<Draft>, EngineError> {
+    pub(super) async fn live_draft(&self, turn: &mut Turn<'_>) -> Result<Option<Draft>, EngineError> {
         let chat = chat_of(turn);
         match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
             Some(d) if self.expired(&d) => {
@@ -80,7 +80,7 @@ impl Engine {
 
     /// "Answer" pressed: the next text (or file) from this staff member in this chat is
     /// the answer's draft.
-    pub(super) async fn start_answer(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn start_answer(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
             return Ok(vec![self.staff_reply(&crate::tickets::messages::missing(id, lang))]);
@@ -116,7 +116,7 @@ impl Engine {
     }
 
     /// "#12 is taken by Burak", when another staff member took the ticket.
-    fn taken_warning(&self, turn: &Turn, ticket: &Ticket) -> Option<String> {
+    fn taken_warning(&self, turn: &Turn<'_>, ticket: &Ticket) -> Option<String> {
         let (by, name) = ticket.taken_by.as_ref()?;
         if *by == turn.user {
             return None;
@@ -132,7 +132,7 @@ impl Engine {
     /// `None` when there is none (the text is not for the bot).
     pub(super) async fn draft_input(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         input: Input<'_>,
     ) -> Result<Option<Vec<Reply>>, EngineError> {
         let chat = chat_of(turn);
@@ -159,7 +159,7 @@ impl Engine {
     /// draft with this content at once.
     pub(super) async fn answer_with(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: TicketId,
         input: Input<'_>,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -176,7 +176,12 @@ impl Engine {
         self.fill_draft(turn, draft, input).await
     }
 
-    async fn fill_draft(&self, turn: &mut Turn, mut draft: Draft, input: Input<'_>) -> Result<Vec<Reply>, EngineError> {
+    async fn fill_draft(
+        &self,
+        turn: &mut Turn<'_>,
+        mut draft: Draft,
+        input: Input<'_>,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = tickets::ticket(turn.work.read().await?, draft.ticket).await? else {
             drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
@@ -224,7 +229,7 @@ impl Engine {
     }
 
     /// The draft as the person will get it, with Send / Edit / Cancel.
-    fn preview(&self, turn: &Turn, draft: &Draft, ticket: &Ticket) -> Reply {
+    fn preview(&self, turn: &Turn<'_>, draft: &Draft, ticket: &Ticket) -> Reply {
         let lang = turn.lang;
         let to_whom = format!(
             "{} · {}",
@@ -264,7 +269,7 @@ impl Engine {
     /// Send, Send anyway, Edit or Cancel under a preview.
     pub(super) async fn draft_press(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         verb: TicketVerb,
         id: TicketId,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -328,7 +333,7 @@ impl Engine {
         }
     }
 
-    async fn send_draft(&self, turn: &mut Turn, draft: Draft, verb: TicketVerb) -> Result<Vec<Reply>, EngineError> {
+    async fn send_draft(&self, turn: &mut Turn<'_>, draft: Draft, verb: TicketVerb) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let id = draft.ticket;
         let Some(content) = draft.content.clone() else {
@@ -411,7 +416,7 @@ impl Engine {
     }
 
     /// The id of the ticket's last event (0 when none).
-    async fn last_event(&self, turn: &mut Turn, id: TicketId) -> Result<i64, EngineError> {
+    async fn last_event(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<i64, EngineError> {
         Ok(tickets::events(turn.work.read().await?, id)
             .await?
             .last()
@@ -422,7 +427,7 @@ impl Engine {
     /// the event `seen`: when, who, what.
     async fn answers_by_others(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: TicketId,
         seen: i64,
     ) -> Result<Vec<(Timestamp, String, String)>, EngineError> {
@@ -439,7 +444,7 @@ impl Engine {
     }
 
     /// `/cancel` in a chat where the staff member has a draft: drop it.
-    pub(super) async fn cancel_draft(&self, turn: &mut Turn) -> Result<Option<TicketId>, EngineError> {
+    pub(super) async fn cancel_draft(&self, turn: &mut Turn<'_>) -> Result<Option<TicketId>, EngineError> {
         let chat = chat_of(turn);
         Ok(drafts::delete(turn.work.write().await?, turn.user, chat)
             .await?

@@ -20,7 +20,7 @@ impl Engine {
     /// staff to link), or the last question the bot could not answer, or a prompt.
     pub(super) fn start_ask(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         question: Option<(&str, Vec<crate::tickets::Candidate>)>,
     ) -> Vec<Reply> {
         let question = question.filter(|(q, _)| !q.trim().is_empty());
@@ -56,7 +56,7 @@ impl Engine {
     }
 
     /// Text while asking: the question (again), then Send / Cancel.
-    pub(super) fn ask_text(&self, turn: &mut Turn, text: &str) -> Vec<Reply> {
+    pub(super) fn ask_text(&self, turn: &mut Turn<'_>, text: &str) -> Vec<Reply> {
         let lang = turn.lang;
         let Some(Flow::Ask(mut ask)) = turn.flow.clone() else {
             return Vec::new();
@@ -83,7 +83,7 @@ impl Engine {
 
     /// A file while asking: it goes with the question. With a caption and no question
     /// yet, the caption is the question.
-    pub(super) fn ask_file(&self, turn: &mut Turn, file: &crate::tickets::Attachment) -> Vec<Reply> {
+    pub(super) fn ask_file(&self, turn: &mut Turn<'_>, file: &crate::tickets::Attachment) -> Vec<Reply> {
         let lang = turn.lang;
         let Some(Flow::Ask(mut ask)) = turn.flow.clone() else {
             return Vec::new();
@@ -119,7 +119,7 @@ impl Engine {
     }
 
     /// A button while asking.
-    pub(super) async fn ask_press(&self, turn: &mut Turn, value: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn ask_press(&self, turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Ask(ask)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -152,7 +152,12 @@ impl Engine {
         }
     }
 
-    async fn send_ticket(&self, turn: &mut Turn, ask: Ask, question: QuestionText) -> Result<Vec<Reply>, EngineError> {
+    async fn send_ticket(
+        &self,
+        turn: &mut Turn<'_>,
+        ask: Ask,
+        question: QuestionText,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let day = now.to_zoned(office_tz()).date();
@@ -224,7 +229,7 @@ impl Engine {
     /// The person's follow-up to their ticket: a text, or a file relayed to staff.
     pub(super) async fn follow_up(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         ticket: TicketId,
         input: FollowUpInput<'_>,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -278,7 +283,7 @@ impl Engine {
         }])
     }
 
-    pub(super) async fn my_tickets(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn my_tickets(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let tickets = crate::storage::tickets::tickets_of(turn.work.read().await?, turn.user).await?;
         if tickets.is_empty() {
@@ -321,7 +326,7 @@ impl Engine {
     /// The person's buttons under an answer: "I have a follow-up", "Solved".
     pub(super) async fn person_ticket_press(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         verb: TicketVerb,
         id: TicketId,
     ) -> Result<Vec<Reply>, EngineError> {

@@ -46,12 +46,12 @@ fn calendar_reply(session: &Session, lang: Lang, now: jiff::Timestamp) -> Reply 
 
 impl Engine {
     /// Ends a booking in progress, if any; nothing of it was stored.
-    pub(super) fn abandon_flow(&self, turn: &mut Turn) -> bool {
+    pub(super) fn abandon_flow(&self, turn: &mut Turn<'_>) -> bool {
         turn.flow.take().is_some()
     }
 
     /// The sessions open for booking, each a button.
-    pub(super) async fn trainings(&self, turn: &mut Turn, placement: Placement) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn trainings(&self, turn: &mut Turn<'_>, placement: Placement) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let open: Vec<Session> = trainings::sessions(turn.work.read().await?)
@@ -104,7 +104,7 @@ impl Engine {
     /// Starts booking a session, or shows the person's registration if they have one.
     pub(super) async fn start_booking(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: SessionId,
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -167,7 +167,7 @@ impl Engine {
     }
 
     /// The question of the current step, with its buttons.
-    pub(super) async fn flow_prompt(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn flow_prompt(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Booking(b)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -272,7 +272,7 @@ impl Engine {
         Ok(vec![reply])
     }
 
-    async fn summary(&self, turn: &mut Turn, b: &Booking) -> Result<Reply, EngineError> {
+    async fn summary(&self, turn: &mut Turn<'_>, b: &Booking) -> Result<Reply, EngineError> {
         let lang = turn.lang;
         let session = trainings::session(turn.work.read().await?, SessionId(b.session)).await?;
         let dash = "—".to_owned();
@@ -320,7 +320,7 @@ impl Engine {
     }
 
     /// Typed text during a booking: the answer to the current step.
-    pub(super) async fn flow_text(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn flow_text(&self, turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -361,7 +361,7 @@ impl Engine {
     }
 
     /// A button pressed during a booking.
-    pub(super) async fn flow_press(&self, turn: &mut Turn, value: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn flow_press(&self, turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
             // A button of a booking that has ended (or never began here).
@@ -443,7 +443,7 @@ impl Engine {
         self.flow_prompt(turn).await
     }
 
-    async fn confirm(&self, turn: &mut Turn, b: Booking) -> Result<Vec<Reply>, EngineError> {
+    async fn confirm(&self, turn: &mut Turn<'_>, b: Booking) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let (Some(name), Some(org_type), Some(organisation), Some(email), true) = (
             b.name.clone(),
@@ -543,7 +543,7 @@ impl Engine {
     /// The person's upcoming registrations, each with a Cancel button.
     pub(super) async fn my_registrations(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
@@ -576,7 +576,7 @@ impl Engine {
         Ok(vec![Reply::new(html, keyboard).placed(placement)])
     }
 
-    pub(super) async fn cancel_ask(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn cancel_ask(&self, turn: &mut Turn<'_>, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let mine = self.upcoming(turn).await?;
         let Some((_, session)) = mine.iter().find(|(r, _)| r.id == id) else {
@@ -599,7 +599,7 @@ impl Engine {
         Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
     }
 
-    pub(super) async fn cancel_do(&self, turn: &mut Turn, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn cancel_do(&self, turn: &mut Turn<'_>, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let outcome = training::cancel_registration(turn.work.write().await?, id, turn.user, now).await?;
@@ -622,7 +622,7 @@ impl Engine {
     }
 
     /// A registration id that is not the person's, or no longer live: the list again.
-    async fn not_yours(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    async fn not_yours(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let mut replies = self.my_registrations(turn, Placement::Replace).await?;
         replies[0] = replies[0].clone().with_notice(t(
@@ -635,7 +635,7 @@ impl Engine {
 
     /// The person's live registrations for sessions that have not started, with their
     /// sessions, soonest first.
-    async fn upcoming(&self, turn: &mut Turn) -> Result<Vec<(Registration, Session)>, EngineError> {
+    async fn upcoming(&self, turn: &mut Turn<'_>) -> Result<Vec<(Registration, Session)>, EngineError> {
         let now = self.clock.now();
         let conn = turn.work.read().await?;
         let mut out = Vec::new();

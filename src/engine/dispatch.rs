@@ -16,7 +16,7 @@ impl Engine {
     /// staff talking among themselves.
     pub(super) async fn staff_chat_event(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         event: Event,
         replied_ticket: Option<TicketId>,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -71,7 +71,7 @@ impl Engine {
     /// prompts must not land in the group: they are pointed to the private chat.
     pub(super) async fn staff_chat_command(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         command: Command,
     ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
@@ -106,7 +106,7 @@ impl Engine {
     /// or a question.
     pub(super) async fn text(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         text: &str,
         reply_to: Option<TicketId>,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -140,7 +140,7 @@ impl Engine {
     /// read.
     pub(super) async fn file(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         file: &crate::tickets::Attachment,
         reply_to: Option<TicketId>,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -161,7 +161,7 @@ impl Engine {
 
     /// A sticker, poll, location…: said plainly that it cannot be passed on when the
     /// person is writing to staff, and that the bot reads text otherwise.
-    pub(super) async fn unsupported(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn unsupported(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         Ok(match turn.flow {
             Some(Flow::Ask(_) | Flow::FollowUp { .. }) => vec![Reply::new(ui::cannot_relay(lang), Vec::new())],
@@ -169,7 +169,7 @@ impl Engine {
         })
     }
 
-    pub(super) async fn command(&self, turn: &mut Turn, command: Command) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn command(&self, turn: &mut Turn<'_>, command: Command) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         Ok(match command {
             Command::Start(_) | Command::Menu => {
@@ -293,7 +293,11 @@ impl Engine {
         })
     }
 
-    pub(super) async fn press(&self, turn: &mut Turn, pressed: Option<Callback>) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn press(
+        &self,
+        turn: &mut Turn<'_>,
+        pressed: Option<Callback>,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let replace = Placement::Replace;
         Ok(match pressed {

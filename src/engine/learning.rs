@@ -15,7 +15,12 @@ pub const MAX_PHRASING_CHARS: usize = 300;
 impl Engine {
     /// "🔗 node" under a ticket's post: the phrasing as it would be learned, with Add
     /// and a way to reword it.
-    pub(super) async fn link_preview(&self, turn: &mut Turn, id: TicketId, i: u8) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn link_preview(
+        &self,
+        turn: &mut Turn<'_>,
+        id: TicketId,
+        i: u8,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some((ticket, node)) = self.candidate(turn, id, i).await? else {
             return Ok(vec![self.staff_reply(&no_candidate(lang, id))]);
@@ -36,7 +41,7 @@ impl Engine {
     }
 
     /// "Add" under the preview.
-    pub(super) async fn link_add(&self, turn: &mut Turn, id: TicketId, i: u8) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn link_add(&self, turn: &mut Turn<'_>, id: TicketId, i: u8) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some((ticket, node)) = self.candidate(turn, id, i).await? else {
             return Ok(vec![self.staff_reply(&no_candidate(lang, id))]);
@@ -47,7 +52,7 @@ impl Engine {
     }
 
     /// `/link N node.id [phrasing]`.
-    pub(super) async fn link_command(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn link_command(&self, turn: &mut Turn<'_>, arg: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let mut words = arg.split_whitespace();
         let id = words
@@ -95,7 +100,7 @@ impl Engine {
     /// link in the ticket's history and rebuilds the index.
     async fn learn(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         ticket: &Ticket,
         node: &str,
         phrasing: &str,
@@ -157,7 +162,12 @@ impl Engine {
     }
 
     /// The ticket and its candidate node number `i`, if both exist.
-    async fn candidate(&self, turn: &mut Turn, id: TicketId, i: u8) -> Result<Option<(Ticket, String)>, EngineError> {
+    async fn candidate(
+        &self,
+        turn: &mut Turn<'_>,
+        id: TicketId,
+        i: u8,
+    ) -> Result<Option<(Ticket, String)>, EngineError> {
         let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
             return Ok(None);
         };

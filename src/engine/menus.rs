@@ -35,7 +35,7 @@ impl Engine {
         }
     }
 
-    pub(super) async fn question(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn question(&self, turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         // Only greetings, emoji or punctuation: nothing to look up.
         let words = crate::matching::normalize::words(text);
@@ -95,7 +95,7 @@ impl Engine {
         vec![vec![to(ui::ask_staff(lang), Callback::AskStaff)]]
     }
 
-    pub(super) async fn resume(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn resume(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         if turn.flow.is_some() {
             return self.flow_prompt(turn).await;
         }
@@ -110,7 +110,7 @@ impl Engine {
 
     /// A node as a message: its text, its children, its action, its links, and the way
     /// back.
-    pub(super) fn show(&self, turn: &mut Turn, node: &Node, placement: Placement) -> Reply {
+    pub(super) fn show(&self, turn: &mut Turn<'_>, node: &Node, placement: Placement) -> Reply {
         let lang = turn.lang;
         turn.node = node.id.to_string();
         let tree = self.tree();

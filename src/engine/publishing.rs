@@ -80,7 +80,7 @@ fn refusal(step: PublishStep, lang: Lang) -> String {
 
 impl Engine {
     /// `/publish`: the form in the private chat; from the staff group, a link to it.
-    pub(super) async fn start_publish(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn start_publish(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         if let Place::StaffChat(_) = turn.place {
             let label = t(lang, "📣 Özel sohbette yaz", "📣 Write it in the private chat");
@@ -105,7 +105,7 @@ impl Engine {
         Ok(vec![self.publish_prompt(turn)])
     }
 
-    fn publish_prompt(&self, turn: &Turn) -> Reply {
+    fn publish_prompt(&self, turn: &Turn<'_>) -> Reply {
         let lang = turn.lang;
         let Some(Flow::Publish(f)) = &turn.flow else {
             return self.staff_reply("");
@@ -207,7 +207,7 @@ impl Engine {
     }
 
     /// The preview: the alert in each language as subscribers get it, and how many will.
-    async fn publish_preview(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    async fn publish_preview(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Publish(f)) = &turn.flow else {
             return Ok(Vec::new());
@@ -239,7 +239,7 @@ impl Engine {
     }
 
     /// A value typed during the form.
-    pub(super) async fn publish_text(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn publish_text(&self, turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -265,7 +265,7 @@ impl Engine {
         self.publish_next(turn, f).await
     }
 
-    async fn publish_next(&self, turn: &mut Turn, mut f: PublishForm) -> Result<Vec<Reply>, EngineError> {
+    async fn publish_next(&self, turn: &mut Turn<'_>, mut f: PublishForm) -> Result<Vec<Reply>, EngineError> {
         f.advance();
         let preview = f.step == PublishStep::Preview;
         turn.flow = Some(Flow::Publish(f));
@@ -277,7 +277,7 @@ impl Engine {
     }
 
     /// A button during the form.
-    pub(super) async fn publish_press(&self, turn: &mut Turn, value: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn publish_press(&self, turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -340,7 +340,7 @@ impl Engine {
         }
     }
 
-    async fn publish_send(&self, turn: &mut Turn, f: PublishForm) -> Result<Vec<Reply>, EngineError> {
+    async fn publish_send(&self, turn: &mut Turn<'_>, f: PublishForm) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let Some(opportunity) = f.opportunity() else {
@@ -377,7 +377,7 @@ impl Engine {
     /// opportunity off `/opportunities` and stops its alert if it is still going out.
     pub(super) async fn withdraw_press(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: i64,
         confirmed: bool,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -428,7 +428,7 @@ impl Engine {
     }
 
     /// "Stop" under a fan-out's progress post.
-    pub(super) async fn stop_fanout(&self, turn: &mut Turn, id: i64) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn stop_fanout(&self, turn: &mut Turn<'_>, id: i64) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let stopped = q::finish(turn.work.write().await?, id, "stopped", now).await?;

@@ -50,7 +50,7 @@ impl Engine {
     }
 
     /// `/reload` from staff: the outcome, said to whoever asked.
-    pub(super) async fn reload_command(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn reload_command(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let html = match self.reload_dialogues().await? {
             Reloaded::Done { nodes, warnings } => {

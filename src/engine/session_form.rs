@@ -119,7 +119,11 @@ fn details(f: &SessionForm) -> Option<CheckedDetails> {
 
 impl Engine {
     /// Starts the form: empty for a new session, or with a session's values.
-    pub(super) async fn start_form(&self, turn: &mut Turn, id: Option<SessionId>) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn start_form(
+        &self,
+        turn: &mut Turn<'_>,
+        id: Option<SessionId>,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let mut form = SessionForm::new();
         if let Some(id) = id {
@@ -158,7 +162,7 @@ impl Engine {
     }
 
     /// What the form asks now.
-    fn form_prompt(&self, turn: &Turn) -> Reply {
+    fn form_prompt(&self, turn: &Turn<'_>) -> Reply {
         let lang = turn.lang;
         let Some(Flow::SessionForm(f)) = &turn.flow else {
             return self.staff_reply(t(lang, "Form kapandı.", "The form is closed."));
@@ -304,7 +308,7 @@ impl Engine {
     }
 
     /// A value typed during the form.
-    pub(super) async fn form_text(&self, turn: &mut Turn, text: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn form_text(&self, turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::SessionForm(mut f)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -368,7 +372,7 @@ impl Engine {
 
     /// Moves on: the next step, or, when a value left another one out (a start moved
     /// past the end), to that one.
-    fn form_next(&self, turn: &mut Turn, mut f: SessionForm) {
+    fn form_next(&self, turn: &mut Turn<'_>, mut f: SessionForm) {
         f.advance();
         if f.step == FormStep::Summary {
             let missing = FormStep::ORDER.into_iter().find(|s| match s {
@@ -391,7 +395,7 @@ impl Engine {
     }
 
     /// A button pressed during the form.
-    pub(super) async fn form_press(&self, turn: &mut Turn, value: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn form_press(&self, turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(Flow::SessionForm(mut f)) = turn.flow.clone() else {
             return Ok(Vec::new());
@@ -441,7 +445,12 @@ impl Engine {
     }
 
     /// Creates the session, or changes it (asking first when registrants will be told).
-    async fn form_save(&self, turn: &mut Turn, mut f: SessionForm, confirmed: bool) -> Result<Vec<Reply>, EngineError> {
+    async fn form_save(
+        &self,
+        turn: &mut Turn<'_>,
+        mut f: SessionForm,
+        confirmed: bool,
+    ) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(d) = details(&f) else {
             // A value went missing or breaks a rule (a reload of an older form): ask again.

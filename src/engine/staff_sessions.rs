@@ -16,7 +16,7 @@ use crate::trainings::{
 };
 
 fn session_id(arg: &str) -> Option<SessionId> {
-    super::command::id_arg(arg).map(SessionId)
+    crate::conversation::id_arg(arg).map(SessionId)
 }
 
 fn url_button(label: &str, url: String) -> Button {
@@ -52,7 +52,7 @@ fn session_label(s: &Session, lang: Lang) -> String {
 
 impl Engine {
     /// `/sessions`: every session not long past, a button each, and a new one.
-    pub(super) async fn staff_sessions(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_sessions(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let recent = now
@@ -99,7 +99,7 @@ impl Engine {
     }
 
     /// `/newsession` in the staff group: the form runs in the private chat.
-    pub(super) fn new_session_in_private(&self, turn: &Turn) -> Reply {
+    pub(super) fn new_session_in_private(&self, turn: &Turn<'_>) -> Reply {
         let html = t(
             turn.lang,
             "Yeni oturum formu özel sohbette doldurulur (birkaç mesaj sürer, grubu kalabalıklaştırmasın):",
@@ -109,7 +109,7 @@ impl Engine {
     }
 
     /// "New session": the form in a private chat; from the group, a link to it.
-    fn new_session_button(&self, turn: &Turn) -> Button {
+    fn new_session_button(&self, turn: &Turn<'_>) -> Button {
         let label = t(turn.lang, "➕ Yeni oturum", "➕ New session");
         match (turn.place, self.link(&DeepLink::NewSession)) {
             (Place::StaffChat(_), Some(url)) => url_button(label, url),
@@ -120,7 +120,7 @@ impl Engine {
     /// A session's card: what it is, how full, who came, and what staff can do.
     pub(super) async fn session_card(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: SessionId,
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -187,7 +187,7 @@ impl Engine {
     }
 
     /// "Change": the form in the private chat; from the group, a link to it.
-    fn edit_button(&self, turn: &Turn, id: SessionId) -> Button {
+    fn edit_button(&self, turn: &Turn<'_>, id: SessionId) -> Button {
         let label = t(turn.lang, "✏️ Değiştir", "✏️ Change");
         match (turn.place, self.link(&DeepLink::EditSession(id))) {
             (Place::StaffChat(_), Some(url)) => url_button(label, url),
@@ -198,7 +198,7 @@ impl Engine {
     /// A button on a session's card.
     pub(super) async fn session_act(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         verb: SessionVerb,
         id: SessionId,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -268,7 +268,7 @@ impl Engine {
     }
 
     /// The booking link and the check-in link of a session, each with its QR code.
-    async fn session_links(&self, turn: &mut Turn, id: SessionId) -> Result<Vec<Reply>, EngineError> {
+    async fn session_links(&self, turn: &mut Turn<'_>, id: SessionId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(s) = trainings::session(turn.work.read().await?, id).await? else {
             return Ok(vec![self.staff_reply(&no_such_session(lang, id))]);
@@ -323,7 +323,7 @@ impl Engine {
     /// The confirmed registrants, one button each to mark them present or not.
     pub(super) async fn check_in_list(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: SessionId,
         placement: Placement,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -383,7 +383,7 @@ impl Engine {
     /// A tap on the check-in list.
     pub(super) async fn tick(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         id: crate::trainings::RegistrationId,
         present: bool,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -399,7 +399,7 @@ impl Engine {
     }
 
     /// The registrations as an Excel workbook.
-    async fn attendees_workbook(&self, turn: &mut Turn, id: SessionId) -> Result<Vec<Reply>, EngineError> {
+    async fn attendees_workbook(&self, turn: &mut Turn<'_>, id: SessionId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(s) = trainings::session(turn.work.read().await?, id).await? else {
             return Ok(vec![self.staff_reply(&no_such_session(lang, id))]);
@@ -424,7 +424,7 @@ impl Engine {
     }
 
     /// `/attendees N`.
-    pub(super) async fn staff_attendees(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_attendees(&self, turn: &mut Turn<'_>, arg: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         match session_id(arg) {
             Some(id) => self.attendees_workbook(turn, id).await,
@@ -440,7 +440,7 @@ impl Engine {
     }
 
     /// The survey's results for a session, as text and as a workbook.
-    async fn survey_report(&self, turn: &mut Turn, id: SessionId) -> Result<Vec<Reply>, EngineError> {
+    async fn survey_report(&self, turn: &mut Turn<'_>, id: SessionId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(s) = trainings::session(turn.work.read().await?, id).await? else {
             return Ok(vec![self.staff_reply(&no_such_session(lang, id))]);
@@ -485,7 +485,7 @@ impl Engine {
     }
 
     /// `/report N`.
-    pub(super) async fn report_command(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn report_command(&self, turn: &mut Turn<'_>, arg: &str) -> Result<Vec<Reply>, EngineError> {
         match session_id(arg) {
             Some(id) => self.survey_report(turn, id).await,
             None => Ok(vec![self.staff_reply(t(
@@ -497,7 +497,7 @@ impl Engine {
     }
 
     /// `/verify CODE`: what a certificate's code certifies.
-    pub(super) async fn verify_command(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn verify_command(&self, turn: &mut Turn<'_>, arg: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         if arg.trim().is_empty() {
             return Ok(vec![self.staff_reply(t(
@@ -524,7 +524,7 @@ impl Engine {
 
     /// `/broadcast N text`: the text, escaped, to every confirmed attendee, through the
     /// outbox so that nobody is skipped when Telegram hiccups.
-    pub(super) async fn staff_broadcast(&self, turn: &mut Turn, arg: &str) -> Result<Vec<Reply>, EngineError> {
+    pub(super) async fn staff_broadcast(&self, turn: &mut Turn<'_>, arg: &str) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let usage = t(
             lang,

@@ -13,7 +13,7 @@ use crate::tickets::{Actor, EventKind, TicketId, TicketStatus, messages as msg};
 use crate::trainings::time::{local, office_tz};
 
 fn ticket_id(arg: &str) -> Option<TicketId> {
-    super::command::id_arg(arg).map(TicketId)
+    crate::conversation::id_arg(arg).map(TicketId)
 }
 
 /// "3 h 20 min" / "2 days": how long ago, roughly.
@@ -34,7 +34,7 @@ impl Engine {
     /// close, and those under an answer's preview).
     pub(super) async fn ticket_press(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         verb: TicketVerb,
         id: TicketId,
     ) -> Result<Vec<Reply>, EngineError> {
@@ -54,7 +54,7 @@ impl Engine {
         Reply::new(html, Vec::new())
     }
 
-    async fn take(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    async fn take(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let me = Actor {
             id: turn.user,
@@ -74,7 +74,7 @@ impl Engine {
         }])
     }
 
-    async fn close(&self, turn: &mut Turn, id: TicketId, note: Option<&str>) -> Result<Vec<Reply>, EngineError> {
+    async fn close(&self, turn: &mut Turn<'_>, id: TicketId, note: Option<&str>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let me = Actor {
             id: turn.user,
@@ -111,7 +111,7 @@ impl Engine {
     /// Staff commands about tickets. The caller has checked that the user is staff.
     pub(super) async fn ticket_command(
         &self,
-        turn: &mut Turn,
+        turn: &mut Turn<'_>,
         command: &super::Command,
     ) -> Result<Vec<Reply>, EngineError> {
         use super::Command as C;
@@ -155,7 +155,7 @@ impl Engine {
         }
     }
 
-    async fn open_tickets(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    async fn open_tickets(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let now = self.clock.now();
         let open = q::tickets(turn.work.read().await?, Some(TicketStatus::Open)).await?;
@@ -186,7 +186,7 @@ impl Engine {
         Ok(vec![self.staff_reply(&lines.join("\n\n"))])
     }
 
-    async fn ticket_history(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    async fn ticket_history(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
             return Ok(vec![self.staff_reply(&msg::missing(id, lang))]);
@@ -211,7 +211,7 @@ impl Engine {
     }
 
     /// `/stats`: the figures as text, and a chart of the last weeks beside them.
-    async fn stats(&self, turn: &mut Turn) -> Result<Vec<Reply>, EngineError> {
+    async fn stats(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let staff: Vec<i64> = self.staff.iter().copied().collect();
         let now = self.clock.now();
@@ -256,7 +256,7 @@ impl Engine {
         Ok(vec![text, picture])
     }
 
-    async fn faq(&self, turn: &mut Turn, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    async fn faq(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
         let lang = turn.lang;
         let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
             return Ok(vec![self.staff_reply(&msg::missing(id, lang))]);

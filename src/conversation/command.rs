@@ -155,7 +155,7 @@ pub const STAFF_COMMANDS: &[(&str, &str, &str)] = &[
 ];
 
 /// The number a staff command starts with ("/ticket 12", "/attendees #3 …").
-pub(super) fn id_arg(arg: &str) -> Option<i64> {
+pub fn id_arg(arg: &str) -> Option<i64> {
     arg.split_whitespace()
         .next()?
         .trim_start_matches('#')
