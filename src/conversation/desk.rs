@@ -73,6 +73,14 @@ pub struct Desk {
 }
 
 impl Desk {
+    /// Matches a question on the matching thread (see `matching::worker`).
+    pub async fn find(&self, text: &str, lang: Lang) -> Result<crate::matching::Outcome, EngineError> {
+        self.matching
+            .find(self.matcher(), text, lang)
+            .await
+            .ok_or_else(|| EngineError::Matching("the matching thread did not answer".into()))
+    }
+
     /// The dialogues as they are now (a reload replaces them between two messages).
     pub fn tree(&self) -> Arc<Tree> {
         self.index.read().expect("index lock").tree.clone()

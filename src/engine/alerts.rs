@@ -1,7 +1,9 @@
 //! A person's side of opportunities: what is open now by topic, subscribing to topics
 //! after the alerts' consent, stopping them from any alert, "Remind me".
 
-use super::{Callback, Engine, EngineError, Flow, Placement, Reply, Turn, to};
+use super::booking::abandon_flow;
+use super::{Callback, EngineError, Flow, Placement, Reply, Turn, to};
+use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
 use crate::message::Button;
@@ -12,313 +14,313 @@ use crate::storage::opportunities as q;
 /// At most this many opportunities in one message (each with its page's button).
 const PAGE: usize = 5;
 
-impl Engine {
-    /// `/opportunities`: what is open now, newest first, of one topic or all.
-    pub(super) async fn opportunities(
-        &self,
-        turn: &mut Turn<'_>,
-        topic: Option<Topic>,
-        placement: Placement,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let open: Vec<q::Stored> = q::open(turn.work.read().await?, now)
-            .await?
-            .into_iter()
-            .filter(|s| topic.is_none_or(|t| s.opportunity.topics.contains(&t)))
-            .collect();
-        let heading = match topic {
-            None => t(lang, "📣 Şu an açık fırsatlar", "📣 Opportunities open now").to_owned(),
-            Some(topic) => format!("📣 {}", topic.label(lang)),
-        };
-        let mut keyboard: Vec<Vec<Button>> = Vec::new();
-        let html = if open.is_empty() {
-            format!(
-                "{heading}\n\n{}",
-                t(
-                    lang,
-                    "Şu an bu konuda açık bir fırsat yok. Yenileri duyurulduğunda haber almak için /subscribe.",
-                    "Nothing is open on this topic right now. To hear of new ones when they are announced: /subscribe.",
-                )
+/// `/opportunities`: what is open now, newest first, of one topic or all.
+pub(crate) async fn opportunities(
+    turn: &mut Turn<'_>,
+    topic: Option<Topic>,
+    placement: Placement,
+) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let open: Vec<q::Stored> = q::open(turn.work.read().await?, now)
+        .await?
+        .into_iter()
+        .filter(|s| topic.is_none_or(|t| s.opportunity.topics.contains(&t)))
+        .collect();
+    let heading = match topic {
+        None => t(lang, "📣 Şu an açık fırsatlar", "📣 Opportunities open now").to_owned(),
+        Some(topic) => format!("📣 {}", topic.label(lang)),
+    };
+    let mut keyboard: Vec<Vec<Button>> = Vec::new();
+    let html = if open.is_empty() {
+        format!(
+            "{heading}\n\n{}",
+            t(
+                lang,
+                "Şu an bu konuda açık bir fırsat yok. Yenileri duyurulduğunda haber almak için /subscribe.",
+                "Nothing is open on this topic right now. To hear of new ones when they are announced: /subscribe.",
             )
-        } else {
-            let mut parts = vec![heading];
-            for (i, s) in open.iter().take(PAGE).enumerate() {
-                parts.push(format!("{}. {}", i + 1, messages::body(&s.opportunity, lang)));
-                let mut row = vec![Button {
-                    label: format!("🔗 {}. {}", i + 1, s.opportunity.title.get(lang))
-                        .chars()
-                        .take(60)
-                        .collect(),
-                    target: crate::message::Target::Url(s.opportunity.url.clone()),
-                }];
-                // Staff can take a mistaken or cancelled one off from here.
-                if self.is_staff(turn.user) {
-                    row.push(messages::withdraw_button(s.id, lang));
-                }
-                keyboard.push(row);
-            }
-            if open.len() > PAGE {
-                parts.push(match lang {
-                    Lang::Tr => format!("… ve {} fırsat daha: bir konu seçin.", open.len() - PAGE),
-                    Lang::En => format!("… and {} more: choose a topic.", open.len() - PAGE),
-                });
-            }
-            parts.join("\n\n")
-        };
-        for pair in Topic::ALL.chunks(2) {
-            keyboard.push(
-                pair.iter()
-                    .map(|t| to(t.label(lang), Callback::Opportunities(Some(*t))))
+        )
+    } else {
+        let mut parts = vec![heading];
+        for (i, s) in open.iter().take(PAGE).enumerate() {
+            parts.push(format!("{}. {}", i + 1, messages::body(&s.opportunity, lang)));
+            let mut row = vec![Button {
+                label: format!("🔗 {}. {}", i + 1, s.opportunity.title.get(lang))
+                    .chars()
+                    .take(60)
                     .collect(),
-            );
+                target: crate::message::Target::Url(s.opportunity.url.clone()),
+            }];
+            // Staff can take a mistaken or cancelled one off from here.
+            if desk.is_staff(turn.user) {
+                row.push(messages::withdraw_button(s.id, lang));
+            }
+            keyboard.push(row);
         }
-        if topic.is_some() {
-            keyboard.push(vec![to(
-                t(lang, "📣 Tümü", "📣 All of them"),
-                Callback::Opportunities(None),
-            )]);
+        if open.len() > PAGE {
+            parts.push(match lang {
+                Lang::Tr => format!("… ve {} fırsat daha: bir konu seçin.", open.len() - PAGE),
+                Lang::En => format!("… and {} more: choose a topic.", open.len() - PAGE),
+            });
         }
-        keyboard.push(vec![to(t(lang, "🔔 Haber al", "🔔 Get alerts"), Callback::Subscribe)]);
-        Ok(vec![Reply::new(html, keyboard).placed(placement)])
-    }
-
-    /// `/subscribe`: the consent first (for someone with no topics yet, or whose topics
-    /// were chosen under an earlier version of it), then the topics.
-    pub(super) async fn subscribe(&self, turn: &mut Turn<'_>, placement: Placement) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-        let tree = self.tree();
-        let current = match tree.alerts_consent() {
-            Some(c) => q::consented_to(turn.work.read().await?, turn.user, &c.version).await?,
-            None => false,
-        };
-        if !topics.is_empty() && current {
-            return Ok(vec![self.topics_screen(turn, &topics).placed(placement)]);
-        }
-        let Some(consent) = tree.alerts_consent() else {
-            return Ok(vec![self.notice(
-                lang,
-                t(
-                    lang,
-                    "Duyuru aboneliği şu anda yapılamıyor; lütfen büroyla iletişime geçin.",
-                    "Alerts are not available right now; please contact the office.",
-                ),
-            )]);
-        };
-        let html = format!(
-            "🔔 {}\n\n{}",
-            t(
-                lang,
-                "Seçtiğiniz konulardaki yeni fırsatlar (gönüllülük, gençlik değişimleri, stajlar, DiscoverEU, teklif çağrıları, eğitimlerimiz) açıldığında size yazalım. Önce lütfen okuyun:",
-                "We will write to you when new opportunities open on the topics you choose (volunteering, youth exchanges, traineeships, DiscoverEU, calls, our trainings). Please read this first:",
-            ),
-            consent.html.get(lang)
+        parts.join("\n\n")
+    };
+    for pair in Topic::ALL.chunks(2) {
+        keyboard.push(
+            pair.iter()
+                .map(|t| to(t.label(lang), Callback::Opportunities(Some(*t))))
+                .collect(),
         );
-        let keyboard = vec![
-            vec![to(
-                t(
-                    lang,
-                    "✅ Kabul ediyorum, konuları seçeyim",
-                    "✅ I agree, let me choose topics",
-                ),
-                Callback::AlertsConsent,
-            )],
-            vec![self.main_button(lang)],
-        ];
-        Ok(vec![Reply::new(html, keyboard).placed(placement)])
     }
+    if topic.is_some() {
+        keyboard.push(vec![to(
+            t(lang, "📣 Tümü", "📣 All of them"),
+            Callback::Opportunities(None),
+        )]);
+    }
+    keyboard.push(vec![to(t(lang, "🔔 Haber al", "🔔 Get alerts"), Callback::Subscribe)]);
+    Ok(vec![Reply::new(html, keyboard).placed(placement)])
+}
 
-    /// The topics as toggles.
-    fn topics_screen(&self, turn: &Turn<'_>, subscribed: &[Topic]) -> Reply {
-        let lang = turn.lang;
-        let mut keyboard: Vec<Vec<Button>> = Topic::ALL
-            .iter()
-            .map(|topic| {
-                let on = subscribed.contains(topic);
-                let label = format!("{} {}", if on { "✅" } else { "⬜" }, topic.label(lang));
-                vec![to(&label, Callback::ToggleTopic(*topic))]
-            })
-            .collect();
-        keyboard.push(vec![to(t(lang, "✔️ Tamam", "✔️ Done"), Callback::AlertsDone)]);
-        let html = if subscribed.is_empty() {
+/// `/subscribe`: the consent first (for someone with no topics yet, or whose topics
+/// were chosen under an earlier version of it), then the topics.
+pub(crate) async fn subscribe(turn: &mut Turn<'_>, placement: Placement) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let tree = desk.tree();
+    let current = match tree.alerts_consent() {
+        Some(c) => q::consented_to(turn.work.read().await?, turn.user, &c.version).await?,
+        None => false,
+    };
+    if !topics.is_empty() && current {
+        return Ok(vec![topics_screen(turn, &topics).placed(placement)]);
+    }
+    let Some(consent) = tree.alerts_consent() else {
+        return Ok(vec![notice(
+            lang,
             t(
                 lang,
-                "🔔 Hangi konularda haber almak istersiniz? Dokunarak seçin; istediğiniz zaman /unsubscribe ile ya da her duyurunun altındaki düğmeyle durdurabilirsiniz.",
-                "🔔 Which topics would you like to hear about? Tap to choose; stop at any time with /unsubscribe or the button under every alert.",
-            )
-            .to_owned()
-        } else {
+                "Duyuru aboneliği şu anda yapılamıyor; lütfen büroyla iletişime geçin.",
+                "Alerts are not available right now; please contact the office.",
+            ),
+        )]);
+    };
+    let html = format!(
+        "🔔 {}\n\n{}",
+        t(
+            lang,
+            "Seçtiğiniz konulardaki yeni fırsatlar (gönüllülük, gençlik değişimleri, stajlar, DiscoverEU, teklif çağrıları, eğitimlerimiz) açıldığında size yazalım. Önce lütfen okuyun:",
+            "We will write to you when new opportunities open on the topics you choose (volunteering, youth exchanges, traineeships, DiscoverEU, calls, our trainings). Please read this first:",
+        ),
+        consent.html.get(lang)
+    );
+    let keyboard = vec![
+        vec![to(
+            t(
+                lang,
+                "✅ Kabul ediyorum, konuları seçeyim",
+                "✅ I agree, let me choose topics",
+            ),
+            Callback::AlertsConsent,
+        )],
+        vec![main_button(lang)],
+    ];
+    Ok(vec![Reply::new(html, keyboard).placed(placement)])
+}
+
+/// The topics as toggles.
+pub(crate) fn topics_screen(turn: &Turn<'_>, subscribed: &[Topic]) -> Reply {
+    let lang = turn.lang;
+    let mut keyboard: Vec<Vec<Button>> = Topic::ALL
+        .iter()
+        .map(|topic| {
+            let on = subscribed.contains(topic);
+            let label = format!("{} {}", if on { "✅" } else { "⬜" }, topic.label(lang));
+            vec![to(&label, Callback::ToggleTopic(*topic))]
+        })
+        .collect();
+    keyboard.push(vec![to(t(lang, "✔️ Tamam", "✔️ Done"), Callback::AlertsDone)]);
+    let html = if subscribed.is_empty() {
+        t(
+            lang,
+            "🔔 Hangi konularda haber almak istersiniz? Dokunarak seçin; istediğiniz zaman /unsubscribe ile ya da her duyurunun altındaki düğmeyle durdurabilirsiniz.",
+            "🔔 Which topics would you like to hear about? Tap to choose; stop at any time with /unsubscribe or the button under every alert.",
+        )
+        .to_owned()
+    } else {
+        match lang {
+            Lang::Tr => format!(
+                "🔔 {} konuda haber alıyorsunuz. Eklemek ya da çıkarmak için dokunun.",
+                subscribed.len()
+            ),
+            Lang::En => format!(
+                "🔔 You get alerts on {} topic(s). Tap to add or remove.",
+                subscribed.len()
+            ),
+        }
+    };
+    Reply::new(html, keyboard)
+}
+
+/// "I agree": the topics to choose.
+pub(crate) async fn alerts_consent(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let Some(version) = desk.tree().alerts_consent().map(|c| c.version.clone()) else {
+        return Ok(vec![notice(turn.lang, super::ui::button_unknown(turn.lang))]);
+    };
+    abandon_flow(turn);
+    q::reconsent(turn.work.write().await?, turn.user, &version).await?;
+    turn.flow = Some(Flow::AlertTopics { consent: version });
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    Ok(vec![topics_screen(turn, &topics).placed(Placement::Replace)])
+}
+
+/// A tap on a topic: on or off.
+pub(crate) async fn toggle_topic(turn: &mut Turn<'_>, topic: Topic) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let tree = desk.tree();
+    let Some(consent) = tree.alerts_consent() else {
+        return Ok(vec![notice(lang, super::ui::button_unknown(lang))]);
+    };
+    let agreed = matches!(&turn.flow, Some(Flow::AlertTopics { consent: v }) if *v == consent.version);
+    let conn = turn.work.write().await?;
+    let had = q::topics_of_user(&mut *conn, turn.user).await?;
+    if had.contains(&topic) {
+        q::unsubscribe(&mut *conn, turn.user, Some(&[topic]), now).await?;
+    } else if !agreed && (had.is_empty() || !q::consented_to(&mut *conn, turn.user, &consent.version).await?) {
+        // Nobody is subscribed under a consent they have not accepted: a first topic
+        // only right after "I agree", another one under the text they agreed to.
+        return subscribe(turn, Placement::Replace).await;
+    } else {
+        q::subscribe(&mut *conn, turn.user, topic, lang, &consent.version, now).await?;
+    }
+    let topics = q::topics_of_user(conn, turn.user).await?;
+    Ok(vec![topics_screen(turn, &topics).placed(Placement::Replace)])
+}
+
+/// "Done" on the topics screen.
+pub(crate) async fn alerts_done(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let lang = turn.lang;
+    if matches!(turn.flow, Some(Flow::AlertTopics { .. })) {
+        turn.flow = None;
+    }
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let html = if topics.is_empty() {
+        t(
+            lang,
+            "Hiçbir konuya abone değilsiniz; size duyuru gönderilmeyecek.",
+            "You follow no topic; no alerts will be sent to you.",
+        )
+        .to_owned()
+    } else {
+        let names: Vec<&str> = topics.iter().map(|t| t.label(lang)).collect();
+        format!(
+            "{}\n{}\n\n{}",
+            t(
+                lang,
+                "🔔 Şu konularda yeni fırsatları size yazacağız:",
+                "🔔 We will write to you about new opportunities on:"
+            ),
+            names.join("\n"),
+            t(
+                lang,
+                "Şu an açık olanlar: /opportunities",
+                "What is open now: /opportunities"
+            ),
+        )
+    };
+    Ok(vec![
+        Reply::new(html, vec![vec![main_button(lang)]]).placed(Placement::Replace),
+    ])
+}
+
+/// `/unsubscribe`, or "Stop …" under an alert.
+pub(crate) async fn stop_alerts(turn: &mut Turn<'_>, topics: Option<TopicSet>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let only = topics.filter(|t| *t != TopicSet::ALL).map(TopicSet::topics);
+    let gone = q::unsubscribe(turn.work.write().await?, turn.user, only.as_deref(), now).await?;
+    let left = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let html = match (gone.is_empty(), left.is_empty()) {
+        (true, true) => t(lang, "Hiçbir konuya abone değilsiniz.", "You follow no topic.").to_owned(),
+        (_, true) => t(
+            lang,
+            "🔕 Tamam: artık size duyuru gönderilmeyecek. Yeniden abone olmak için /subscribe.",
+            "🔕 Done: no more alerts will be sent to you. To subscribe again: /subscribe.",
+        )
+        .to_owned(),
+        (_, false) => {
+            let stopped: Vec<&str> = gone.iter().map(|t| t.label(lang)).collect();
+            let kept: Vec<&str> = left.iter().map(|t| t.label(lang)).collect();
             match lang {
                 Lang::Tr => format!(
-                    "🔔 {} konuda haber alıyorsunuz. Eklemek ya da çıkarmak için dokunun.",
-                    subscribed.len()
+                    "🔕 Durduruldu: {}\nDevam eden: {}\nDeğiştirmek için /subscribe.",
+                    stopped.join(", "),
+                    kept.join(", ")
                 ),
                 Lang::En => format!(
-                    "🔔 You get alerts on {} topic(s). Tap to add or remove.",
-                    subscribed.len()
+                    "🔕 Stopped: {}\nStill on: {}\nTo change: /subscribe.",
+                    stopped.join(", "),
+                    kept.join(", ")
                 ),
             }
-        };
-        Reply::new(html, keyboard)
-    }
-
-    /// "I agree": the topics to choose.
-    pub(super) async fn alerts_consent(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let Some(version) = self.tree().alerts_consent().map(|c| c.version.clone()) else {
-            return Ok(vec![self.notice(turn.lang, super::ui::button_unknown(turn.lang))]);
-        };
-        self.abandon_flow(turn);
-        q::reconsent(turn.work.write().await?, turn.user, &version).await?;
-        turn.flow = Some(Flow::AlertTopics { consent: version });
-        let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-        Ok(vec![self.topics_screen(turn, &topics).placed(Placement::Replace)])
-    }
-
-    /// A tap on a topic: on or off.
-    pub(super) async fn toggle_topic(&self, turn: &mut Turn<'_>, topic: Topic) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let tree = self.tree();
-        let Some(consent) = tree.alerts_consent() else {
-            return Ok(vec![self.notice(lang, super::ui::button_unknown(lang))]);
-        };
-        let agreed = matches!(&turn.flow, Some(Flow::AlertTopics { consent: v }) if *v == consent.version);
-        let conn = turn.work.write().await?;
-        let had = q::topics_of_user(&mut *conn, turn.user).await?;
-        if had.contains(&topic) {
-            q::unsubscribe(&mut *conn, turn.user, Some(&[topic]), now).await?;
-        } else if !agreed && (had.is_empty() || !q::consented_to(&mut *conn, turn.user, &consent.version).await?) {
-            // Nobody is subscribed under a consent they have not accepted: a first topic
-            // only right after "I agree", another one under the text they agreed to.
-            return self.subscribe(turn, Placement::Replace).await;
-        } else {
-            q::subscribe(&mut *conn, turn.user, topic, lang, &consent.version, now).await?;
         }
-        let topics = q::topics_of_user(conn, turn.user).await?;
-        Ok(vec![self.topics_screen(turn, &topics).placed(Placement::Replace)])
-    }
+    };
+    Ok(vec![Reply::new(escape_html(&html), Vec::new())])
+}
 
-    /// "Done" on the topics screen.
-    pub(super) async fn alerts_done(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        if matches!(turn.flow, Some(Flow::AlertTopics { .. })) {
-            turn.flow = None;
-        }
-        let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-        let html = if topics.is_empty() {
-            t(
-                lang,
-                "Hiçbir konuya abone değilsiniz; size duyuru gönderilmeyecek.",
-                "You follow no topic; no alerts will be sent to you.",
-            )
-            .to_owned()
-        } else {
-            let names: Vec<&str> = topics.iter().map(|t| t.label(lang)).collect();
-            format!(
-                "{}\n{}\n\n{}",
-                t(
-                    lang,
-                    "🔔 Şu konularda yeni fırsatları size yazacağız:",
-                    "🔔 We will write to you about new opportunities on:"
-                ),
-                names.join("\n"),
-                t(
-                    lang,
-                    "Şu an açık olanlar: /opportunities",
-                    "What is open now: /opportunities"
-                ),
-            )
-        };
-        Ok(vec![
-            Reply::new(html, vec![vec![self.main_button(lang)]]).placed(Placement::Replace),
-        ])
-    }
+/// "Remind me" under an alert.
+pub(crate) async fn remind_me(turn: &mut Turn<'_>, opportunity: i64) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let lead = desk.settings.remind_before;
+    let outcome = alerts::remind_me(turn.work.write().await?, opportunity, turn.user, lang, lead, now).await?;
+    let html = match outcome {
+        RemindMe::Set(at) => match lang {
+            Lang::Tr => format!(
+                "⏰ Tamam: {} tarihinde size hatırlatacağım.",
+                messages::deadline(at, lang)
+            ),
+            Lang::En => format!("⏰ All right: I will remind you on {}.", messages::deadline(at, lang)),
+        },
+        RemindMe::Already => t(
+            lang,
+            "⏰ Bu fırsat için hatırlatma zaten kurulu.",
+            "⏰ A reminder for this one is already set.",
+        )
+        .to_owned(),
+        RemindMe::Closed => t(
+            lang,
+            "Bu fırsatın son başvuru tarihi geçti.",
+            "The deadline of this opportunity has passed.",
+        )
+        .to_owned(),
+    };
+    Ok(vec![Reply::new(html, Vec::new())])
+}
 
-    /// `/unsubscribe`, or "Stop …" under an alert.
-    pub(super) async fn stop_alerts(
-        &self,
-        turn: &mut Turn<'_>,
-        topics: Option<TopicSet>,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let only = topics.filter(|t| *t != TopicSet::ALL).map(TopicSet::topics);
-        let gone = q::unsubscribe(turn.work.write().await?, turn.user, only.as_deref(), now).await?;
-        let left = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-        let html = match (gone.is_empty(), left.is_empty()) {
-            (true, true) => t(lang, "Hiçbir konuya abone değilsiniz.", "You follow no topic.").to_owned(),
-            (_, true) => t(
-                lang,
-                "🔕 Tamam: artık size duyuru gönderilmeyecek. Yeniden abone olmak için /subscribe.",
-                "🔕 Done: no more alerts will be sent to you. To subscribe again: /subscribe.",
-            )
-            .to_owned(),
-            (_, false) => {
-                let stopped: Vec<&str> = gone.iter().map(|t| t.label(lang)).collect();
-                let kept: Vec<&str> = left.iter().map(|t| t.label(lang)).collect();
-                match lang {
-                    Lang::Tr => format!(
-                        "🔕 Durduruldu: {}\nDevam eden: {}\nDeğiştirmek için /subscribe.",
-                        stopped.join(", "),
-                        kept.join(", ")
-                    ),
-                    Lang::En => format!(
-                        "🔕 Stopped: {}\nStill on: {}\nTo change: /subscribe.",
-                        stopped.join(", "),
-                        kept.join(", ")
-                    ),
-                }
-            }
-        };
-        Ok(vec![Reply::new(escape_html(&html), Vec::new())])
-    }
-
-    /// "Remind me" under an alert.
-    pub(super) async fn remind_me(&self, turn: &mut Turn<'_>, opportunity: i64) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let lead = self.settings.remind_before;
-        let outcome = alerts::remind_me(turn.work.write().await?, opportunity, turn.user, lang, lead, now).await?;
-        let html = match outcome {
-            RemindMe::Set(at) => match lang {
-                Lang::Tr => format!(
-                    "⏰ Tamam: {} tarihinde size hatırlatacağım.",
-                    messages::deadline(at, lang)
-                ),
-                Lang::En => format!("⏰ All right: I will remind you on {}.", messages::deadline(at, lang)),
-            },
-            RemindMe::Already => t(
-                lang,
-                "⏰ Bu fırsat için hatırlatma zaten kurulu.",
-                "⏰ A reminder for this one is already set.",
-            )
-            .to_owned(),
-            RemindMe::Closed => t(
-                lang,
-                "Bu fırsatın son başvuru tarihi geçti.",
-                "The deadline of this opportunity has passed.",
-            )
-            .to_owned(),
-        };
-        Ok(vec![Reply::new(html, Vec::new())])
-    }
-
-    /// The person's topics, for `/privacy`.
-    pub(super) async fn privacy_text(&self, turn: &mut Turn<'_>) -> Result<String, EngineError> {
-        let lang = turn.lang;
-        let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-        let mut html = super::ui::privacy(lang, self.settings.retention_days);
-        let subscribed = if topics.is_empty() {
-            t(lang, "yok", "none").to_owned()
-        } else {
-            topics.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(", ")
-        };
-        html.push_str(&format!(
-            "\n\n{}: {}",
-            t(lang, "🔔 Duyuru abonelikleriniz", "🔔 Your alert subscriptions"),
-            escape_html(&subscribed)
-        ));
-        Ok(html)
-    }
+/// The person's topics, for `/privacy`.
+pub(crate) async fn privacy_text(turn: &mut Turn<'_>) -> Result<String, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let mut html = super::ui::privacy(lang, desk.settings.retention_days);
+    let subscribed = if topics.is_empty() {
+        t(lang, "yok", "none").to_owned()
+    } else {
+        topics.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(", ")
+    };
+    html.push_str(&format!(
+        "\n\n{}: {}",
+        t(lang, "🔔 Duyuru abonelikleriniz", "🔔 Your alert subscriptions"),
+        escape_html(&subscribed)
+    ));
+    Ok(html)
 }

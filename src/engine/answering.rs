@@ -7,7 +7,9 @@
 //! checks, at that moment, that the sender is still staff, that the ticket's person is
 //! still there, and whether someone else took or answered the ticket meanwhile.
 
-use super::{Callback, Engine, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
+use super::{Callback, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
+use crate::conversation::Desk;
+use crate::conversation::staff_reply;
 use crate::dialogue::render::{escape_html, printable};
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
@@ -60,396 +62,393 @@ fn who(turn: &Turn<'_>) -> String {
     escape_html(&turn.first_name)
 }
 
-impl Engine {
-    /// Expired: untouched for longer than `DRAFT_TTL`.
-    fn expired(&self, draft: &Draft) -> bool {
-        self.clock.now().duration_since(draft.touched_at) > DRAFT_TTL
-    }
+/// Expired: untouched for longer than `DRAFT_TTL`.
+pub(crate) fn expired(desk: &Desk, draft: &Draft) -> bool {
+    desk.clock.now().duration_since(draft.touched_at) > DRAFT_TTL
+}
 
-    /// The staff member's live draft in this chat, if any; an expired one is dropped.
-    pub(super) async fn live_draft(&self, turn: &mut Turn<'_>) -> Result<Option<Draft>, EngineError> {
-        let chat = chat_of(turn);
-        match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
-            Some(d) if self.expired(&d) => {
-                drafts::delete(turn.work.write().await?, turn.user, chat).await?;
-                Ok(None)
-            }
-            other => Ok(other),
-        }
-    }
-
-    /// "Answer" pressed: the next text (or file) from this staff member in this chat is
-    /// the answer's draft.
-    pub(super) async fn start_answer(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&crate::tickets::messages::missing(id, lang))]);
-        };
-        if ticket.erased() {
-            return Ok(vec![self.staff_reply(&erased(lang, id))]);
-        }
-        let now = self.clock.now();
-        let draft = Draft {
-            user: turn.user,
-            chat: chat_of(turn),
-            ticket: id,
-            seen_event: self.last_event(turn, id).await?,
-            touched_at: now,
-            content: None,
-            confirmed: false,
-        };
-        drafts::save(turn.work.write().await?, &draft).await?;
-        let mut html = match lang {
-            Lang::Tr => format!(
-                "✍️ {}, #{id} numaralı talebin yanıtını bu sohbette yazın (ya da bir dosya gönderin). Göndermeden önce size gösterilecek. 15 dakika içinde yazılmazsa iptal olur; vazgeçmek için /cancel.",
-                who(turn)
-            ),
-            Lang::En => format!(
-                "✍️ {}, write the answer to ticket #{id} in this chat (or send a file). You will see it before it is sent. Answer mode ends after 15 minutes; /cancel to stop.",
-                who(turn)
-            ),
-        };
-        if let Some(warning) = self.taken_warning(turn, &ticket) {
-            html = format!("{warning}\n\n{html}");
-        }
-        Ok(vec![self.staff_reply(&html)])
-    }
-
-    /// "#12 is taken by Burak", when another staff member took the ticket.
-    fn taken_warning(&self, turn: &Turn<'_>, ticket: &Ticket) -> Option<String> {
-        let (by, name) = ticket.taken_by.as_ref()?;
-        if *by == turn.user {
-            return None;
-        }
-        let name = escape_html(name);
-        Some(match turn.lang {
-            Lang::Tr => format!("⚠️ #{} numaralı talebi {name} üstlendi.", ticket.id),
-            Lang::En => format!("⚠️ Ticket #{} is taken by {name}.", ticket.id),
-        })
-    }
-
-    /// Text or a file for the draft this staff member has open in this chat, if any:
-    /// `None` when there is none (the text is not for the bot).
-    pub(super) async fn draft_input(
-        &self,
-        turn: &mut Turn<'_>,
-        input: Input<'_>,
-    ) -> Result<Option<Vec<Reply>>, EngineError> {
-        let chat = chat_of(turn);
-        let Some(draft) = drafts::draft(turn.work.read().await?, turn.user, chat).await? else {
-            return Ok(None);
-        };
-        // Only a draft waiting for its text takes what is said; a finished one waits
-        // for its buttons, and staff go on talking meanwhile.
-        if draft.content.is_some() {
-            return Ok(None);
-        }
-        if self.expired(&draft) {
+/// The staff member's live draft in this chat, if any; an expired one is dropped.
+pub(crate) async fn live_draft(turn: &mut Turn<'_>) -> Result<Option<Draft>, EngineError> {
+    let desk = turn.desk;
+    let chat = chat_of(turn);
+    match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
+        Some(d) if expired(desk, &d) => {
             drafts::delete(turn.work.write().await?, turn.user, chat).await?;
-            return Ok(Some(vec![self.staff_reply(&expired_notice(
-                turn.lang,
-                &who(turn),
-                draft.ticket,
-            ))]));
+            Ok(None)
         }
-        Ok(Some(self.fill_draft(turn, draft, input).await?))
+        other => Ok(other),
     }
+}
 
-    /// A reply to one of a ticket's messages in the staff chat, or `/reply N text`: a
-    /// draft with this content at once.
-    pub(super) async fn answer_with(
-        &self,
-        turn: &mut Turn<'_>,
-        id: TicketId,
-        input: Input<'_>,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let now = self.clock.now();
-        let draft = Draft {
-            user: turn.user,
-            chat: chat_of(turn),
-            ticket: id,
-            seen_event: self.last_event(turn, id).await?,
-            touched_at: now,
-            content: None,
-            confirmed: false,
-        };
-        self.fill_draft(turn, draft, input).await
+/// "Answer" pressed: the next text (or file) from this staff member in this chat is
+/// the answer's draft.
+pub(crate) async fn start_answer(turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
+        return Ok(vec![staff_reply(&crate::tickets::messages::missing(id, lang))]);
+    };
+    if ticket.erased() {
+        return Ok(vec![staff_reply(&erased(lang, id))]);
     }
-
-    async fn fill_draft(
-        &self,
-        turn: &mut Turn<'_>,
-        mut draft: Draft,
-        input: Input<'_>,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(ticket) = tickets::ticket(turn.work.read().await?, draft.ticket).await? else {
-            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
-            return Ok(vec![
-                self.staff_reply(&crate::tickets::messages::missing(draft.ticket, lang)),
-            ]);
-        };
-        if ticket.erased() {
-            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
-            return Ok(vec![self.staff_reply(&erased(lang, ticket.id))]);
-        }
-        draft.content = Some(match input {
-            Input::Text(text) => {
-                let text = printable(text).trim().to_owned();
-                if text.is_empty() {
-                    return Ok(vec![self.staff_reply(t(
-                        lang,
-                        "Boş yanıt gönderilmez; yanıtı yazın.",
-                        "An empty answer is not sent; write the answer.",
-                    ))]);
-                }
-                if text.chars().count() > MAX_ANSWER_CHARS {
-                    return Ok(vec![self.staff_reply(&match lang {
-                        Lang::Tr => format!(
-                            "Yanıt {} karakter; lütfen {MAX_ANSWER_CHARS} karakterin altına indirin ya da bir belge olarak gönderin.",
-                            text.chars().count()
-                        ),
-                        Lang::En => format!(
-                            "The answer has {} characters; please keep it under {MAX_ANSWER_CHARS}, or send it as a document.",
-                            text.chars().count()
-                        ),
-                    })]);
-                }
-                DraftContent::Text(text)
-            }
-            Input::File(file) => DraftContent::File {
-                of: file.of,
-                label: file.kind.label(Lang::En),
-                caption: file.caption.clone(),
-            },
-        });
-        draft.touched_at = self.clock.now();
-        drafts::save(turn.work.write().await?, &draft).await?;
-        Ok(vec![self.preview(turn, &draft, &ticket)])
+    let now = desk.clock.now();
+    let draft = Draft {
+        user: turn.user,
+        chat: chat_of(turn),
+        ticket: id,
+        seen_event: last_event(turn, id).await?,
+        touched_at: now,
+        content: None,
+        confirmed: false,
+    };
+    drafts::save(turn.work.write().await?, &draft).await?;
+    let mut html = match lang {
+        Lang::Tr => format!(
+            "✍️ {}, #{id} numaralı talebin yanıtını bu sohbette yazın (ya da bir dosya gönderin). Göndermeden önce size gösterilecek. 15 dakika içinde yazılmazsa iptal olur; vazgeçmek için /cancel.",
+            who(turn)
+        ),
+        Lang::En => format!(
+            "✍️ {}, write the answer to ticket #{id} in this chat (or send a file). You will see it before it is sent. Answer mode ends after 15 minutes; /cancel to stop.",
+            who(turn)
+        ),
+    };
+    if let Some(warning) = taken_warning(turn, &ticket) {
+        html = format!("{warning}\n\n{html}");
     }
+    Ok(vec![staff_reply(&html)])
+}
 
-    /// The draft as the person will get it, with Send / Edit / Cancel.
-    fn preview(&self, turn: &Turn<'_>, draft: &Draft, ticket: &Ticket) -> Reply {
-        let lang = turn.lang;
-        let to_whom = format!(
-            "{} · {}",
-            escape_html(&printable(&ticket.first_name)),
-            ticket.lang.code().to_uppercase()
-        );
-        let body = match &draft.content {
-            Some(DraftContent::Text(text)) => format!("<blockquote>{}</blockquote>", escape_html(text)),
-            Some(DraftContent::File { label, caption, .. }) => {
-                let caption = caption
-                    .as_deref()
-                    .map(|c| format!("\n<blockquote>{}</blockquote>", escape_html(c)))
-                    .unwrap_or_default();
-                format!("📎 {}{caption}", escape_html(label))
-            }
-            None => String::new(),
-        };
-        let mut html = match lang {
-            Lang::Tr => format!(
-                "👀 <b>Önizleme</b> — #{} numaralı talebin yanıtı ({to_whom}). Kişiye henüz bir şey gitmedi.\n\n{body}",
-                ticket.id
-            ),
-            Lang::En => format!(
-                "👀 <b>Preview</b> — the answer to ticket #{} ({to_whom}). Nothing has reached the person yet.\n\n{body}",
-                ticket.id
-            ),
-        };
-        if let Some(warning) = self.taken_warning(turn, ticket) {
-            html = format!("{warning}\n\n{html}");
-        }
-        Reply::new(
-            super::fit_message(html),
-            draft_buttons(lang, ticket.id, TicketVerb::Send),
-        )
+/// "#12 is taken by Burak", when another staff member took the ticket.
+pub(crate) fn taken_warning(turn: &Turn<'_>, ticket: &Ticket) -> Option<String> {
+    let (by, name) = ticket.taken_by.as_ref()?;
+    if *by == turn.user {
+        return None;
     }
+    let name = escape_html(name);
+    Some(match turn.lang {
+        Lang::Tr => format!("⚠️ #{} numaralı talebi {name} üstlendi.", ticket.id),
+        Lang::En => format!("⚠️ Ticket #{} is taken by {name}.", ticket.id),
+    })
+}
 
-    /// Send, Send anyway, Edit or Cancel under a preview.
-    pub(super) async fn draft_press(
-        &self,
-        turn: &mut Turn<'_>,
-        verb: TicketVerb,
-        id: TicketId,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let chat = chat_of(turn);
-        let outdated = || {
-            vec![
-                self.staff_reply(t(
+/// Text or a file for the draft this staff member has open in this chat, if any:
+/// `None` when there is none (the text is not for the bot).
+pub(crate) async fn draft_input(turn: &mut Turn<'_>, input: Input<'_>) -> Result<Option<Vec<Reply>>, EngineError> {
+    let desk = turn.desk;
+    let chat = chat_of(turn);
+    let Some(draft) = drafts::draft(turn.work.read().await?, turn.user, chat).await? else {
+        return Ok(None);
+    };
+    // Only a draft waiting for its text takes what is said; a finished one waits
+    // for its buttons, and staff go on talking meanwhile.
+    if draft.content.is_some() {
+        return Ok(None);
+    }
+    if expired(desk, &draft) {
+        drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+        return Ok(Some(vec![staff_reply(&expired_notice(
+            turn.lang,
+            &who(turn),
+            draft.ticket,
+        ))]));
+    }
+    Ok(Some(fill_draft(turn, draft, input).await?))
+}
+
+/// A reply to one of a ticket's messages in the staff chat, or `/reply N text`: a
+/// draft with this content at once.
+pub(crate) async fn answer_with(
+    turn: &mut Turn<'_>,
+    id: TicketId,
+    input: Input<'_>,
+) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let now = desk.clock.now();
+    let draft = Draft {
+        user: turn.user,
+        chat: chat_of(turn),
+        ticket: id,
+        seen_event: last_event(turn, id).await?,
+        touched_at: now,
+        content: None,
+        confirmed: false,
+    };
+    fill_draft(turn, draft, input).await
+}
+
+pub(crate) async fn fill_draft(
+    turn: &mut Turn<'_>,
+    mut draft: Draft,
+    input: Input<'_>,
+) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let Some(ticket) = tickets::ticket(turn.work.read().await?, draft.ticket).await? else {
+        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        return Ok(vec![staff_reply(&crate::tickets::messages::missing(
+            draft.ticket,
+            lang,
+        ))]);
+    };
+    if ticket.erased() {
+        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        return Ok(vec![staff_reply(&erased(lang, ticket.id))]);
+    }
+    draft.content = Some(match input {
+        Input::Text(text) => {
+            let text = printable(text).trim().to_owned();
+            if text.is_empty() {
+                return Ok(vec![staff_reply(t(
                     lang,
-                    "Bu önizleme artık geçerli değil; hiçbir şey gönderilmedi. Yanıtlamak için talebin «Yanıtla» düğmesine yeniden basın.",
-                    "This preview is no longer valid; nothing was sent. To answer, press the ticket's «Answer» button again.",
-                ))
-                .placed(Placement::Replace),
-            ]
-        };
-        let draft = match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
-            Some(d) if d.ticket == id => d,
-            _ => return Ok(outdated()),
-        };
-        if self.expired(&draft) {
+                    "Boş yanıt gönderilmez; yanıtı yazın.",
+                    "An empty answer is not sent; write the answer.",
+                ))]);
+            }
+            if text.chars().count() > MAX_ANSWER_CHARS {
+                return Ok(vec![staff_reply(&match lang {
+                    Lang::Tr => format!(
+                        "Yanıt {} karakter; lütfen {MAX_ANSWER_CHARS} karakterin altına indirin ya da bir belge olarak gönderin.",
+                        text.chars().count()
+                    ),
+                    Lang::En => format!(
+                        "The answer has {} characters; please keep it under {MAX_ANSWER_CHARS}, or send it as a document.",
+                        text.chars().count()
+                    ),
+                })]);
+            }
+            DraftContent::Text(text)
+        }
+        Input::File(file) => DraftContent::File {
+            of: file.of,
+            label: file.kind.label(Lang::En),
+            caption: file.caption.clone(),
+        },
+    });
+    draft.touched_at = desk.clock.now();
+    drafts::save(turn.work.write().await?, &draft).await?;
+    Ok(vec![preview(turn, &draft, &ticket)])
+}
+
+/// The draft as the person will get it, with Send / Edit / Cancel.
+pub(crate) fn preview(turn: &Turn<'_>, draft: &Draft, ticket: &Ticket) -> Reply {
+    let lang = turn.lang;
+    let to_whom = format!(
+        "{} · {}",
+        escape_html(&printable(&ticket.first_name)),
+        ticket.lang.code().to_uppercase()
+    );
+    let body = match &draft.content {
+        Some(DraftContent::Text(text)) => format!("<blockquote>{}</blockquote>", escape_html(text)),
+        Some(DraftContent::File { label, caption, .. }) => {
+            let caption = caption
+                .as_deref()
+                .map(|c| format!("\n<blockquote>{}</blockquote>", escape_html(c)))
+                .unwrap_or_default();
+            format!("📎 {}{caption}", escape_html(label))
+        }
+        None => String::new(),
+    };
+    let mut html = match lang {
+        Lang::Tr => format!(
+            "👀 <b>Önizleme</b> — #{} numaralı talebin yanıtı ({to_whom}). Kişiye henüz bir şey gitmedi.\n\n{body}",
+            ticket.id
+        ),
+        Lang::En => format!(
+            "👀 <b>Preview</b> — the answer to ticket #{} ({to_whom}). Nothing has reached the person yet.\n\n{body}",
+            ticket.id
+        ),
+    };
+    if let Some(warning) = taken_warning(turn, ticket) {
+        html = format!("{warning}\n\n{html}");
+    }
+    Reply::new(
+        super::fit_message(html),
+        draft_buttons(lang, ticket.id, TicketVerb::Send),
+    )
+}
+
+/// Send, Send anyway, Edit or Cancel under a preview.
+pub(crate) async fn draft_press(
+    turn: &mut Turn<'_>,
+    verb: TicketVerb,
+    id: TicketId,
+) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let chat = chat_of(turn);
+    let outdated = || {
+        vec![
+            staff_reply(t(
+                lang,
+                "Bu önizleme artık geçerli değil; hiçbir şey gönderilmedi. Yanıtlamak için talebin «Yanıtla» düğmesine yeniden basın.",
+                "This preview is no longer valid; nothing was sent. To answer, press the ticket's «Answer» button again.",
+            ))
+            .placed(Placement::Replace),
+        ]
+    };
+    let draft = match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
+        Some(d) if d.ticket == id => d,
+        _ => return Ok(outdated()),
+    };
+    if expired(desk, &draft) {
+        drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+        return Ok(vec![
+            staff_reply(&expired_notice(lang, &who(turn), id)).placed(Placement::Replace),
+        ]);
+    }
+    match verb {
+        TicketVerb::Discard => {
             drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+            let html = match lang {
+                Lang::Tr => format!("✖️ #{id} yanıtı gönderilmedi."),
+                Lang::En => format!("✖️ The answer to #{id} was not sent."),
+            };
+            Ok(vec![staff_reply(&html).placed(Placement::Replace)])
+        }
+        TicketVerb::Edit => {
+            let now = desk.clock.now();
+            drafts::save(
+                turn.work.write().await?,
+                &Draft {
+                    content: None,
+                    touched_at: now,
+                    ..draft
+                },
+            )
+            .await?;
+            let html = match lang {
+                Lang::Tr => format!(
+                    "✏️ {}, #{id} yanıtını yeniden yazın (ya da bir dosya gönderin); önce size gösterilecek.",
+                    who(turn)
+                ),
+                Lang::En => format!(
+                    "✏️ {}, write the answer to #{id} again (or send a file); you will see it first.",
+                    who(turn)
+                ),
+            };
+            Ok(vec![staff_reply(&html).placed(Placement::Replace)])
+        }
+        TicketVerb::Send | TicketVerb::SendAnyway => send_draft(turn, draft, verb).await,
+        _ => Ok(outdated()),
+    }
+}
+
+pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVerb) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let id = draft.ticket;
+    let Some(content) = draft.content.clone() else {
+        return Ok(vec![staff_reply(t(
+            lang,
+            "Önce yanıtı yazın.",
+            "Write the answer first.",
+        ))]);
+    };
+    let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
+        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        return Ok(vec![staff_reply(&crate::tickets::messages::missing(id, lang))]);
+    };
+    if ticket.erased() {
+        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        return Ok(vec![staff_reply(&erased(lang, id)).placed(Placement::Replace)]);
+    }
+    // Someone else took the ticket, or answered it since this draft began: say who
+    // and when, and send only when asked to again.
+    if verb == TicketVerb::Send && !draft.confirmed {
+        let mut warnings: Vec<String> = taken_warning(turn, &ticket).into_iter().collect();
+        for (at, name, text) in answers_by_others(turn, id, draft.seen_event).await? {
+            let quote = escape_html(&super::shorten(&text, 300));
+            warnings.push(match lang {
+                Lang::Tr => format!(
+                    "⚠️ {} bu talebi {} saatinde yanıtladı:\n<blockquote>{quote}</blockquote>",
+                    escape_html(&name),
+                    crate::trainings::time::local(at)
+                ),
+                Lang::En => format!(
+                    "⚠️ {} answered this ticket at {}:\n<blockquote>{quote}</blockquote>",
+                    escape_html(&name),
+                    crate::trainings::time::local(at)
+                ),
+            });
+        }
+        if !warnings.is_empty() {
+            let question = match lang {
+                Lang::Tr => "Sizin yanıtınız da kişiye ek yanıt olarak gitsin mi?",
+                Lang::En => "Send yours to the person as well, as an additional answer?",
+            };
+            let html = format!("{}\n\n{question}", warnings.join("\n\n"));
             return Ok(vec![
-                self.staff_reply(&expired_notice(lang, &who(turn), id))
+                staff_reply(&super::fit_message(html))
+                    .with_keyboard(draft_buttons(lang, id, TicketVerb::SendAnyway))
                     .placed(Placement::Replace),
             ]);
         }
-        match verb {
-            TicketVerb::Discard => {
-                drafts::delete(turn.work.write().await?, turn.user, chat).await?;
-                let html = match lang {
-                    Lang::Tr => format!("✖️ #{id} yanıtı gönderilmedi."),
-                    Lang::En => format!("✖️ The answer to #{id} was not sent."),
-                };
-                Ok(vec![self.staff_reply(&html).placed(Placement::Replace)])
-            }
-            TicketVerb::Edit => {
-                let now = self.clock.now();
-                drafts::save(
-                    turn.work.write().await?,
-                    &Draft {
-                        content: None,
-                        touched_at: now,
-                        ..draft
-                    },
-                )
-                .await?;
-                let html = match lang {
-                    Lang::Tr => format!(
-                        "✏️ {}, #{id} yanıtını yeniden yazın (ya da bir dosya gönderin); önce size gösterilecek.",
-                        who(turn)
-                    ),
-                    Lang::En => format!(
-                        "✏️ {}, write the answer to #{id} again (or send a file); you will see it first.",
-                        who(turn)
-                    ),
-                };
-                Ok(vec![self.staff_reply(&html).placed(Placement::Replace)])
-            }
-            TicketVerb::Send | TicketVerb::SendAnyway => self.send_draft(turn, draft, verb).await,
-            _ => Ok(outdated()),
+    }
+    let me = Actor {
+        id: turn.user,
+        name: turn.first_name.clone(),
+    };
+    let answer = match &content {
+        DraftContent::Text(text) => Answer::Text(text.clone()),
+        DraftContent::File { of, label, caption } => Answer::File {
+            of: *of,
+            label: label.clone(),
+            caption: caption.clone(),
+        },
+    };
+    let now = desk.clock.now();
+    let conn = turn.work.write().await?;
+    drafts::delete(&mut *conn, turn.user, draft.chat).await?;
+    let answered = ticket_service::answer(conn, id, &me, &answer, now).await?;
+    Ok(vec![match answered {
+        Answered::Queued(t) => {
+            let html = match lang {
+                Lang::Tr => format!("📤 #{} yanıtı kuyruğa alındı; iletilince burada yazacak.", t.id),
+                Lang::En => format!(
+                    "📤 The answer to #{} is queued; you will see here when it is delivered.",
+                    t.id
+                ),
+            };
+            staff_reply(&html).placed(Placement::Replace)
         }
-    }
+        Answered::NoSuchTicket => staff_reply(&crate::tickets::messages::missing(id, lang)),
+        Answered::Erased => staff_reply(&erased(lang, id)),
+    }])
+}
 
-    async fn send_draft(&self, turn: &mut Turn<'_>, draft: Draft, verb: TicketVerb) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let id = draft.ticket;
-        let Some(content) = draft.content.clone() else {
-            return Ok(vec![self.staff_reply(t(
-                lang,
-                "Önce yanıtı yazın.",
-                "Write the answer first.",
-            ))]);
-        };
-        let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
-            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
-            return Ok(vec![self.staff_reply(&crate::tickets::messages::missing(id, lang))]);
-        };
-        if ticket.erased() {
-            drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
-            return Ok(vec![self.staff_reply(&erased(lang, id)).placed(Placement::Replace)]);
-        }
-        // Someone else took the ticket, or answered it since this draft began: say who
-        // and when, and send only when asked to again.
-        if verb == TicketVerb::Send && !draft.confirmed {
-            let mut warnings: Vec<String> = self.taken_warning(turn, &ticket).into_iter().collect();
-            for (at, name, text) in self.answers_by_others(turn, id, draft.seen_event).await? {
-                let quote = escape_html(&super::shorten(&text, 300));
-                warnings.push(match lang {
-                    Lang::Tr => format!(
-                        "⚠️ {} bu talebi {} saatinde yanıtladı:\n<blockquote>{quote}</blockquote>",
-                        escape_html(&name),
-                        crate::trainings::time::local(at)
-                    ),
-                    Lang::En => format!(
-                        "⚠️ {} answered this ticket at {}:\n<blockquote>{quote}</blockquote>",
-                        escape_html(&name),
-                        crate::trainings::time::local(at)
-                    ),
-                });
-            }
-            if !warnings.is_empty() {
-                let question = match lang {
-                    Lang::Tr => "Sizin yanıtınız da kişiye ek yanıt olarak gitsin mi?",
-                    Lang::En => "Send yours to the person as well, as an additional answer?",
-                };
-                let html = format!("{}\n\n{question}", warnings.join("\n\n"));
-                return Ok(vec![
-                    self.staff_reply(&super::fit_message(html))
-                        .with_keyboard(draft_buttons(lang, id, TicketVerb::SendAnyway))
-                        .placed(Placement::Replace),
-                ]);
-            }
-        }
-        let me = Actor {
-            id: turn.user,
-            name: turn.first_name.clone(),
-        };
-        let answer = match &content {
-            DraftContent::Text(text) => Answer::Text(text.clone()),
-            DraftContent::File { of, label, caption } => Answer::File {
-                of: *of,
-                label: label.clone(),
-                caption: caption.clone(),
-            },
-        };
-        let now = self.clock.now();
-        let conn = turn.work.write().await?;
-        drafts::delete(&mut *conn, turn.user, draft.chat).await?;
-        let answered = ticket_service::answer(conn, id, &me, &answer, now).await?;
-        Ok(vec![match answered {
-            Answered::Queued(t) => {
-                let html = match lang {
-                    Lang::Tr => format!("📤 #{} yanıtı kuyruğa alındı; iletilince burada yazacak.", t.id),
-                    Lang::En => format!(
-                        "📤 The answer to #{} is queued; you will see here when it is delivered.",
-                        t.id
-                    ),
-                };
-                self.staff_reply(&html).placed(Placement::Replace)
-            }
-            Answered::NoSuchTicket => self.staff_reply(&crate::tickets::messages::missing(id, lang)),
-            Answered::Erased => self.staff_reply(&erased(lang, id)),
-        }])
-    }
+/// The id of the ticket's last event (0 when none).
+pub(crate) async fn last_event(turn: &mut Turn<'_>, id: TicketId) -> Result<i64, EngineError> {
+    Ok(tickets::events(turn.work.read().await?, id)
+        .await?
+        .last()
+        .map_or(0, |e| e.id))
+}
 
-    /// The id of the ticket's last event (0 when none).
-    async fn last_event(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<i64, EngineError> {
-        Ok(tickets::events(turn.work.read().await?, id)
-            .await?
-            .last()
-            .map_or(0, |e| e.id))
-    }
+/// Answers (text or file) to the ticket by others than this staff member after
+/// the event `seen`: when, who, what.
+pub(crate) async fn answers_by_others(
+    turn: &mut Turn<'_>,
+    id: TicketId,
+    seen: i64,
+) -> Result<Vec<(Timestamp, String, String)>, EngineError> {
+    let me = turn.user;
+    Ok(tickets::events(turn.work.read().await?, id)
+        .await?
+        .into_iter()
+        .filter(|e| e.id > seen && matches!(e.kind, EventKind::Answer | EventKind::File))
+        .filter_map(|e| {
+            let (author, name) = e.author?;
+            (author != me).then(|| (e.at, name, e.text.unwrap_or_default()))
+        })
+        .collect())
+}
 
-    /// Answers (text or file) to the ticket by others than this staff member after
-    /// the event `seen`: when, who, what.
-    async fn answers_by_others(
-        &self,
-        turn: &mut Turn<'_>,
-        id: TicketId,
-        seen: i64,
-    ) -> Result<Vec<(Timestamp, String, String)>, EngineError> {
-        let me = turn.user;
-        Ok(tickets::events(turn.work.read().await?, id)
-            .await?
-            .into_iter()
-            .filter(|e| e.id > seen && matches!(e.kind, EventKind::Answer | EventKind::File))
-            .filter_map(|e| {
-                let (author, name) = e.author?;
-                (author != me).then(|| (e.at, name, e.text.unwrap_or_default()))
-            })
-            .collect())
-    }
-
-    /// `/cancel` in a chat where the staff member has a draft: drop it.
-    pub(super) async fn cancel_draft(&self, turn: &mut Turn<'_>) -> Result<Option<TicketId>, EngineError> {
-        let chat = chat_of(turn);
-        Ok(drafts::delete(turn.work.write().await?, turn.user, chat)
-            .await?
-            .map(|d| d.ticket))
-    }
+/// `/cancel` in a chat where the staff member has a draft: drop it.
+pub(crate) async fn cancel_draft(turn: &mut Turn<'_>) -> Result<Option<TicketId>, EngineError> {
+    let chat = chat_of(turn);
+    Ok(drafts::delete(turn.work.write().await?, turn.user, chat)
+        .await?
+        .map(|d| d.ticket))
 }
 
 /// The longest answer sent as a message: it must fit one Telegram message with its

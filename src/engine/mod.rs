@@ -29,6 +29,7 @@ pub use staff_sessions::verified_text;
 pub use staff_tickets::stats_text;
 
 use crate::clock::{Clock, SystemClock};
+use crate::conversation::notice;
 use crate::dialogue::{MAIN, Tree};
 use crate::lang::Lang;
 use crate::matching::Matcher;
@@ -189,7 +190,7 @@ impl Engine {
                 observe(person.user, &event);
             }
             let mut turn = self.staff_turn(person, &ctx, work);
-            let replies = self.staff_chat_event(&mut turn, event, ctx.reply_to_ticket).await?;
+            let replies = dispatch::staff_chat_event(&mut turn, event, ctx.reply_to_ticket).await?;
             self.queue_replies(&mut turn.work, &ctx, &replies).await?;
             for logged in &turn.logged {
                 crate::storage::questions::log(turn.work.write().await?, logged).await?;
@@ -229,20 +230,20 @@ impl Engine {
             // event against the staff list the bot runs with, so a member removed from
             // STAFF_USER_IDS can no longer act, whatever they started before.
             _ if event.audience() == Audience::Staff && !self.is_staff(person.user) => {
-                vec![self.notice(turn.lang, ui::staff_only(turn.lang))]
+                vec![notice(turn.lang, ui::staff_only(turn.lang))]
             }
             // A value or a press meant for the form: only the notice.
             Event::Text(text) if revoked && Command::parse(&text).is_none() => Vec::new(),
             Event::Press(Some(Callback::Flow(_))) | Event::File(_) if revoked => Vec::new(),
-            Event::Text(text) => self.text(&mut turn, &text, ctx.reply_to_ticket).await?,
-            Event::Press(pressed) => self.press(&mut turn, pressed).await?,
-            Event::File(file) => self.file(&mut turn, &file, ctx.reply_to_ticket).await?,
-            Event::Unsupported => self.unsupported(&mut turn).await?,
-            Event::Resume => self.resume(&mut turn).await?,
+            Event::Text(text) => dispatch::text(&mut turn, &text, ctx.reply_to_ticket).await?,
+            Event::Press(pressed) => dispatch::press(&mut turn, pressed).await?,
+            Event::File(file) => dispatch::file(&mut turn, &file, ctx.reply_to_ticket).await?,
+            Event::Unsupported => dispatch::unsupported(&mut turn).await?,
+            Event::Resume => menus::resume(&mut turn).await?,
         };
         match (turn.notice, replies.first_mut()) {
             (Some(notice), Some(first)) => *first = first.clone().with_notice(notice),
-            (Some(notice), None) if revoked => replies.push(self.notice(turn.lang, notice)),
+            (Some(notice), None) if revoked => replies.push(crate::conversation::notice(turn.lang, notice)),
             _ => {}
         }
         let conv = Conversation {

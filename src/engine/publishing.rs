@@ -3,8 +3,10 @@
 //! checked as it is typed; a preview exactly as subscribers will see it, in each
 //! language; Send / Change a value / Cancel. And "Stop" under a fan-out's progress.
 
+use super::booking::abandon_flow;
 use super::flow::{Flow, PublishForm, PublishStep};
-use super::{Callback, DeepLink, Engine, EngineError, Place, Placement, Reply, Turn, to};
+use super::{Callback, DeepLink, EngineError, Place, Placement, Reply, Turn, to};
+use crate::conversation::staff_reply;
 use crate::dialogue::render::escape_html;
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
@@ -78,372 +80,371 @@ fn refusal(step: PublishStep, lang: Lang) -> String {
     }
 }
 
-impl Engine {
-    /// `/publish`: the form in the private chat; from the staff group, a link to it.
-    pub(super) async fn start_publish(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        if let Place::StaffChat(_) = turn.place {
-            let label = t(lang, "📣 Özel sohbette yaz", "📣 Write it in the private chat");
-            let button = match self.link(&DeepLink::Publish) {
-                Some(url) => Button {
-                    label: label.to_owned(),
-                    target: Target::Url(url),
-                },
-                None => to(label, Callback::Publish),
-            };
-            return Ok(vec![Reply::new(
+/// `/publish`: the form in the private chat; from the staff group, a link to it.
+pub(crate) async fn start_publish(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    if let Place::StaffChat(_) = turn.place {
+        let label = t(lang, "📣 Özel sohbette yaz", "📣 Write it in the private chat");
+        let button = match desk.link(&DeepLink::Publish) {
+            Some(url) => Button {
+                label: label.to_owned(),
+                target: Target::Url(url),
+            },
+            None => to(label, Callback::Publish),
+        };
+        return Ok(vec![Reply::new(
+            t(
+                lang,
+                "Duyuru formu özel sohbette doldurulur (birkaç mesaj sürer, grup sessiz kalsın):",
+                "The alert is written in a private chat (it takes a few messages; the group stays quiet):",
+            ),
+            vec![vec![button]],
+        )]);
+    }
+    abandon_flow(turn);
+    turn.flow = Some(Flow::Publish(PublishForm::new()));
+    Ok(vec![publish_prompt(turn)])
+}
+
+pub(crate) fn publish_prompt(turn: &Turn<'_>) -> Reply {
+    let lang = turn.lang;
+    let Some(Flow::Publish(f)) = &turn.flow else {
+        return staff_reply("");
+    };
+    let step_of = |step: PublishStep| match lang {
+        Lang::Tr => format!("<b>{}</b> ({}/8)", field_name(step, lang), step.number()),
+        Lang::En => format!("<b>{}</b> ({} of 8)", field_name(step, lang), step.number()),
+    };
+    let mut keyboard: Vec<Vec<Button>> = Vec::new();
+    let html = match f.step {
+        PublishStep::Topics => {
+            for topic in Topic::ALL {
+                let on = f.topics.contains(&topic);
+                let label = format!("{} {}", if on { "✅" } else { "⬜" }, topic.label(lang));
+                keyboard.push(vec![flow_button(&label, &format!("tp:{}", topic.id()))]);
+            }
+            keyboard.push(vec![flow_button(t(lang, "Devam »", "Continue »"), "topics_done")]);
+            format!(
+                "📣 {}\n{}\n{}",
+                t(lang, "Yeni duyuru.", "A new alert."),
+                step_of(f.step),
                 t(
                     lang,
-                    "Duyuru formu özel sohbette doldurulur (birkaç mesaj sürer, grup sessiz kalsın):",
-                    "The alert is written in a private chat (it takes a few messages; the group stays quiet):",
-                ),
-                vec![vec![button]],
+                    "Hangi konuların abonelerine gitsin? Bir ya da daha fazlasını seçin.",
+                    "The subscribers of which topics should get it? Choose one or more.",
+                )
+            )
+        }
+        PublishStep::TitleTr | PublishStep::TitleEn => format!(
+            "{}\n{}",
+            step_of(f.step),
+            t(lang, "Kısa ve açık bir başlık yazın.", "Write a short, clear title.")
+        ),
+        PublishStep::TextTr | PublishStep::TextEn => format!(
+            "{}\n{}",
+            step_of(f.step),
+            t(
+                lang,
+                "Birkaç satırda: ne, kimler için, nasıl başvurulur. **Kalın** yazı kullanılabilir.",
+                "A few lines: what it is, for whom, how to apply. **Bold** may be used.",
+            )
+        ),
+        PublishStep::Url => format!(
+            "{}\n{}",
+            step_of(f.step),
+            t(
+                lang,
+                "Resmî sayfanın adresi (https://…).",
+                "The official page's address (https://…)."
+            )
+        ),
+        PublishStep::Deadline => format!(
+            "{}\n{}",
+            step_of(f.step),
+            t(
+                lang,
+                "Son başvuru tarihi, örneğin 01.03.2027 ya da 01.03.2027 17:00 (İstanbul saati; saat yazılmazsa 23:59).",
+                "The deadline, for example 01.03.2027 or 01.03.2027 17:00 (Istanbul time; 23:59 when no time is given).",
+            )
+        ),
+        PublishStep::Ages => {
+            keyboard.push(vec![flow_button(t(lang, "Yaş sınırı yok", "No age limits"), "no_ages")]);
+            format!(
+                "{}\n{}",
+                step_of(f.step),
+                t(
+                    lang,
+                    "Kimler için? Yaş aralığı, örneğin 18-30.",
+                    "For whom? An age range, for example 18-30."
+                )
+            )
+        }
+        PublishStep::Edit => {
+            for pair in PublishStep::ORDER.chunks(2) {
+                keyboard.push(
+                    pair.iter()
+                        .map(|s| flow_button(field_name(*s, lang), &format!("fe:{}", s.code())))
+                        .collect(),
+                );
+            }
+            t(lang, "Hangi değer değişsin?", "Which value should change?").to_owned()
+        }
+        PublishStep::Preview => {
+            keyboard.push(vec![flow_button(t(lang, "📣 Gönder", "📣 Send"), "send")]);
+            keyboard.push(vec![flow_button(
+                t(lang, "✏️ Bir değeri değiştir", "✏️ Change a value"),
+                "edit",
             )]);
+            t(
+                lang,
+                "Yukarıda, abonelerin göreceği hâli (Türkçe ve İngilizce). Gönderilsin mi?",
+                "Above, as subscribers will see it (Turkish and English). Send it?",
+            )
+            .to_owned()
         }
-        self.abandon_flow(turn);
-        turn.flow = Some(Flow::Publish(PublishForm::new()));
-        Ok(vec![self.publish_prompt(turn)])
-    }
+    };
+    keyboard.push(vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]);
+    Reply::new(html, keyboard)
+}
 
-    fn publish_prompt(&self, turn: &Turn<'_>) -> Reply {
-        let lang = turn.lang;
-        let Some(Flow::Publish(f)) = &turn.flow else {
-            return self.staff_reply("");
-        };
-        let step_of = |step: PublishStep| match lang {
-            Lang::Tr => format!("<b>{}</b> ({}/8)", field_name(step, lang), step.number()),
-            Lang::En => format!("<b>{}</b> ({} of 8)", field_name(step, lang), step.number()),
-        };
-        let mut keyboard: Vec<Vec<Button>> = Vec::new();
-        let html = match f.step {
-            PublishStep::Topics => {
-                for topic in Topic::ALL {
-                    let on = f.topics.contains(&topic);
-                    let label = format!("{} {}", if on { "✅" } else { "⬜" }, topic.label(lang));
-                    keyboard.push(vec![flow_button(&label, &format!("tp:{}", topic.id()))]);
-                }
-                keyboard.push(vec![flow_button(t(lang, "Devam »", "Continue »"), "topics_done")]);
-                format!(
-                    "📣 {}\n{}\n{}",
-                    t(lang, "Yeni duyuru.", "A new alert."),
-                    step_of(f.step),
-                    t(
-                        lang,
-                        "Hangi konuların abonelerine gitsin? Bir ya da daha fazlasını seçin.",
-                        "The subscribers of which topics should get it? Choose one or more.",
-                    )
-                )
+/// The preview: the alert in each language as subscribers get it, and how many will.
+pub(crate) async fn publish_preview(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let Some(Flow::Publish(f)) = &turn.flow else {
+        return Ok(Vec::new());
+    };
+    let Some(opportunity) = f.opportunity() else {
+        return Ok(vec![publish_prompt(turn)]);
+    };
+    let stored = q::Stored {
+        id: 0,
+        opportunity,
+        published_by: String::new(),
+        published_at: desk.clock.now(),
+        withdrawn: false,
+    };
+    let mut replies = vec![staff_reply(t(lang, "👀 <b>Önizleme</b>", "👀 <b>Preview</b>"))];
+    for l in Lang::ALL {
+        let mut m = messages::alert(&stored, 0, l);
+        // The same buttons, but pressing them here must not unsubscribe the staff
+        // member or ask a reminder for an alert that does not exist yet.
+        for button in m.keyboard.iter_mut().flatten() {
+            if let crate::message::Target::Callback(_) = button.target {
+                button.target = crate::message::Target::Callback(Callback::InPreview);
             }
-            PublishStep::TitleTr | PublishStep::TitleEn => format!(
-                "{}\n{}",
-                step_of(f.step),
-                t(lang, "Kısa ve açık bir başlık yazın.", "Write a short, clear title.")
-            ),
-            PublishStep::TextTr | PublishStep::TextEn => format!(
-                "{}\n{}",
-                step_of(f.step),
-                t(
-                    lang,
-                    "Birkaç satırda: ne, kimler için, nasıl başvurulur. **Kalın** yazı kullanılabilir.",
-                    "A few lines: what it is, for whom, how to apply. **Bold** may be used.",
-                )
-            ),
-            PublishStep::Url => format!(
-                "{}\n{}",
-                step_of(f.step),
-                t(
-                    lang,
-                    "Resmî sayfanın adresi (https://…).",
-                    "The official page's address (https://…)."
-                )
-            ),
-            PublishStep::Deadline => format!(
-                "{}\n{}",
-                step_of(f.step),
-                t(
-                    lang,
-                    "Son başvuru tarihi, örneğin 01.03.2027 ya da 01.03.2027 17:00 (İstanbul saati; saat yazılmazsa 23:59).",
-                    "The deadline, for example 01.03.2027 or 01.03.2027 17:00 (Istanbul time; 23:59 when no time is given).",
-                )
-            ),
-            PublishStep::Ages => {
-                keyboard.push(vec![flow_button(t(lang, "Yaş sınırı yok", "No age limits"), "no_ages")]);
-                format!(
-                    "{}\n{}",
-                    step_of(f.step),
-                    t(
-                        lang,
-                        "Kimler için? Yaş aralığı, örneğin 18-30.",
-                        "For whom? An age range, for example 18-30."
-                    )
-                )
-            }
-            PublishStep::Edit => {
-                for pair in PublishStep::ORDER.chunks(2) {
-                    keyboard.push(
-                        pair.iter()
-                            .map(|s| flow_button(field_name(*s, lang), &format!("fe:{}", s.code())))
-                            .collect(),
-                    );
-                }
-                t(lang, "Hangi değer değişsin?", "Which value should change?").to_owned()
-            }
-            PublishStep::Preview => {
-                keyboard.push(vec![flow_button(t(lang, "📣 Gönder", "📣 Send"), "send")]);
-                keyboard.push(vec![flow_button(
-                    t(lang, "✏️ Bir değeri değiştir", "✏️ Change a value"),
-                    "edit",
-                )]);
-                t(
-                    lang,
-                    "Yukarıda, abonelerin göreceği hâli (Türkçe ve İngilizce). Gönderilsin mi?",
-                    "Above, as subscribers will see it (Turkish and English). Send it?",
-                )
-                .to_owned()
-            }
-        };
-        keyboard.push(vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]);
-        Reply::new(html, keyboard)
-    }
-
-    /// The preview: the alert in each language as subscribers get it, and how many will.
-    async fn publish_preview(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(Flow::Publish(f)) = &turn.flow else {
-            return Ok(Vec::new());
-        };
-        let Some(opportunity) = f.opportunity() else {
-            return Ok(vec![self.publish_prompt(turn)]);
-        };
-        let stored = q::Stored {
-            id: 0,
-            opportunity,
-            published_by: String::new(),
-            published_at: self.clock.now(),
-            withdrawn: false,
-        };
-        let mut replies = vec![self.staff_reply(t(lang, "👀 <b>Önizleme</b>", "👀 <b>Preview</b>"))];
-        for l in Lang::ALL {
-            let mut m = messages::alert(&stored, 0, l);
-            // The same buttons, but pressing them here must not unsubscribe the staff
-            // member or ask a reminder for an alert that does not exist yet.
-            for button in m.keyboard.iter_mut().flatten() {
-                if let crate::message::Target::Callback(_) = button.target {
-                    button.target = crate::message::Target::Callback(Callback::InPreview);
-                }
-            }
-            replies.push(Reply::new(m.html, m.keyboard));
         }
-        replies.push(self.publish_prompt(turn));
-        Ok(replies)
+        replies.push(Reply::new(m.html, m.keyboard));
     }
+    replies.push(publish_prompt(turn));
+    Ok(replies)
+}
 
-    /// A value typed during the form.
-    pub(super) async fn publish_text(&self, turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
-            return Ok(Vec::new());
-        };
-        let now = self.clock.now();
-        let accepted = match f.step {
-            PublishStep::TitleTr => parse::parse_title(text).ok().map(|v| f.title_tr = Some(v)),
-            PublishStep::TitleEn => parse::parse_title(text).ok().map(|v| f.title_en = Some(v)),
-            PublishStep::TextTr => parse::parse_text(text).ok().map(|v| f.text_tr = Some(v)),
-            PublishStep::TextEn => parse::parse_text(text).ok().map(|v| f.text_en = Some(v)),
-            PublishStep::Url => parse::parse_url(text).ok().map(|v| f.url = Some(v)),
-            PublishStep::Deadline => parse::parse_deadline(text, now).ok().map(|v| f.deadline = Some(v)),
-            PublishStep::Ages => parse::parse_ages(text).ok().map(|v| {
-                f.ages = v;
-                f.ages_given = true;
-            }),
-            PublishStep::Topics | PublishStep::Preview | PublishStep::Edit => None,
-        };
-        if accepted.is_none() {
-            let refused = Reply::new(escape_html(&refusal(f.step, lang)), Vec::new());
-            return Ok(vec![refused, self.publish_prompt(turn)]);
+/// A value typed during the form.
+pub(crate) async fn publish_text(turn: &mut Turn<'_>, text: &str) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
+        return Ok(Vec::new());
+    };
+    let now = desk.clock.now();
+    let accepted = match f.step {
+        PublishStep::TitleTr => parse::parse_title(text).ok().map(|v| f.title_tr = Some(v)),
+        PublishStep::TitleEn => parse::parse_title(text).ok().map(|v| f.title_en = Some(v)),
+        PublishStep::TextTr => parse::parse_text(text).ok().map(|v| f.text_tr = Some(v)),
+        PublishStep::TextEn => parse::parse_text(text).ok().map(|v| f.text_en = Some(v)),
+        PublishStep::Url => parse::parse_url(text).ok().map(|v| f.url = Some(v)),
+        PublishStep::Deadline => parse::parse_deadline(text, now).ok().map(|v| f.deadline = Some(v)),
+        PublishStep::Ages => parse::parse_ages(text).ok().map(|v| {
+            f.ages = v;
+            f.ages_given = true;
+        }),
+        PublishStep::Topics | PublishStep::Preview | PublishStep::Edit => None,
+    };
+    if accepted.is_none() {
+        let refused = Reply::new(escape_html(&refusal(f.step, lang)), Vec::new());
+        return Ok(vec![refused, publish_prompt(turn)]);
+    }
+    publish_next(turn, f).await
+}
+
+pub(crate) async fn publish_next(turn: &mut Turn<'_>, mut f: PublishForm) -> Result<Vec<Reply>, EngineError> {
+    f.advance();
+    let preview = f.step == PublishStep::Preview;
+    turn.flow = Some(Flow::Publish(f));
+    if preview {
+        publish_preview(turn).await
+    } else {
+        Ok(vec![publish_prompt(turn)])
+    }
+}
+
+/// A button during the form.
+pub(crate) async fn publish_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
+    let lang = turn.lang;
+    let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
+        return Ok(Vec::new());
+    };
+    match value {
+        "cancel" => {
+            turn.flow = None;
+            Ok(vec![
+                staff_reply(t(
+                    lang,
+                    "Duyuru iptal edildi; hiçbir şey gönderilmedi.",
+                    "The alert is cancelled; nothing was sent.",
+                ))
+                .placed(Placement::Replace),
+            ])
         }
-        self.publish_next(turn, f).await
-    }
-
-    async fn publish_next(&self, turn: &mut Turn<'_>, mut f: PublishForm) -> Result<Vec<Reply>, EngineError> {
-        f.advance();
-        let preview = f.step == PublishStep::Preview;
-        turn.flow = Some(Flow::Publish(f));
-        if preview {
-            self.publish_preview(turn).await
-        } else {
-            Ok(vec![self.publish_prompt(turn)])
-        }
-    }
-
-    /// A button during the form.
-    pub(super) async fn publish_press(&self, turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
-            return Ok(Vec::new());
-        };
-        match value {
-            "cancel" => {
-                turn.flow = None;
-                Ok(vec![
-                    self.staff_reply(t(
-                        lang,
-                        "Duyuru iptal edildi; hiçbir şey gönderilmedi.",
-                        "The alert is cancelled; nothing was sent.",
-                    ))
-                    .placed(Placement::Replace),
-                ])
-            }
-            v if v.starts_with("tp:") && f.step == PublishStep::Topics => {
-                if let Some(topic) = Topic::parse(&v[3..]) {
-                    match f.topics.iter().position(|t| *t == topic) {
-                        Some(i) => {
-                            f.topics.remove(i);
-                        }
-                        None => {
-                            f.topics.push(topic);
-                            f.topics.sort();
-                        }
+        v if v.starts_with("tp:") && f.step == PublishStep::Topics => {
+            if let Some(topic) = Topic::parse(&v[3..]) {
+                match f.topics.iter().position(|t| *t == topic) {
+                    Some(i) => {
+                        f.topics.remove(i);
+                    }
+                    None => {
+                        f.topics.push(topic);
+                        f.topics.sort();
                     }
                 }
-                turn.flow = Some(Flow::Publish(f));
-                Ok(vec![self.publish_prompt(turn).placed(Placement::Replace)])
             }
-            "topics_done" if f.step == PublishStep::Topics => {
-                if f.topics.is_empty() {
-                    let said = Reply::new(
-                        t(lang, "En az bir konu seçin.", "Choose at least one topic."),
-                        Vec::new(),
-                    );
-                    return Ok(vec![said]);
-                }
-                self.publish_next(turn, f).await
-            }
-            "no_ages" if f.step == PublishStep::Ages => {
-                f.ages = None;
-                f.ages_given = true;
-                self.publish_next(turn, f).await
-            }
-            "edit" if f.step == PublishStep::Preview => {
-                f.step = PublishStep::Edit;
-                turn.flow = Some(Flow::Publish(f));
-                Ok(vec![self.publish_prompt(turn)])
-            }
-            v if v.starts_with("fe:") && f.step == PublishStep::Edit => {
-                f.step = PublishStep::parse(&v[3..]).unwrap_or(PublishStep::Preview);
-                f.editing = true;
-                turn.flow = Some(Flow::Publish(f));
-                Ok(vec![self.publish_prompt(turn)])
-            }
-            "send" if f.step == PublishStep::Preview => self.publish_send(turn, f).await,
-            _ => Ok(vec![self.publish_prompt(turn)]),
+            turn.flow = Some(Flow::Publish(f));
+            Ok(vec![publish_prompt(turn).placed(Placement::Replace)])
         }
-    }
-
-    async fn publish_send(&self, turn: &mut Turn<'_>, f: PublishForm) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let Some(opportunity) = f.opportunity() else {
-            return Ok(vec![self.publish_prompt(turn)]);
-        };
-        if opportunity.deadline <= now {
-            let mut f = f;
-            f.step = PublishStep::Deadline;
+        "topics_done" if f.step == PublishStep::Topics => {
+            if f.topics.is_empty() {
+                let said = Reply::new(
+                    t(lang, "En az bir konu seçin.", "Choose at least one topic."),
+                    Vec::new(),
+                );
+                return Ok(vec![said]);
+            }
+            publish_next(turn, f).await
+        }
+        "no_ages" if f.step == PublishStep::Ages => {
+            f.ages = None;
+            f.ages_given = true;
+            publish_next(turn, f).await
+        }
+        "edit" if f.step == PublishStep::Preview => {
+            f.step = PublishStep::Edit;
+            turn.flow = Some(Flow::Publish(f));
+            Ok(vec![publish_prompt(turn)])
+        }
+        v if v.starts_with("fe:") && f.step == PublishStep::Edit => {
+            f.step = PublishStep::parse(&v[3..]).unwrap_or(PublishStep::Preview);
             f.editing = true;
             turn.flow = Some(Flow::Publish(f));
-            return Ok(vec![
-                Reply::new(escape_html(&refusal(PublishStep::Deadline, lang)), Vec::new()),
-                self.publish_prompt(turn),
-            ]);
+            Ok(vec![publish_prompt(turn)])
         }
-        let by = turn.first_name.clone();
-        let channel = self.settings.channel.map(ChatId);
-        let published = alerts::publish(turn.work.write().await?, &opportunity, &by, channel, now).await?;
-        turn.flow = None;
+        "send" if f.step == PublishStep::Preview => publish_send(turn, f).await,
+        _ => Ok(vec![publish_prompt(turn)]),
+    }
+}
+
+pub(crate) async fn publish_send(turn: &mut Turn<'_>, f: PublishForm) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let Some(opportunity) = f.opportunity() else {
+        return Ok(vec![publish_prompt(turn)]);
+    };
+    if opportunity.deadline <= now {
+        let mut f = f;
+        f.step = PublishStep::Deadline;
+        f.editing = true;
+        turn.flow = Some(Flow::Publish(f));
+        return Ok(vec![
+            Reply::new(escape_html(&refusal(PublishStep::Deadline, lang)), Vec::new()),
+            publish_prompt(turn),
+        ]);
+    }
+    let by = turn.first_name.clone();
+    let channel = desk.settings.channel.map(ChatId);
+    let published = alerts::publish(turn.work.write().await?, &opportunity, &by, channel, now).await?;
+    turn.flow = None;
+    let html = match lang {
+        Lang::Tr => format!(
+            "📣 Duyuru #{} yayımlandı: {} aboneye gönderiliyor; ilerleme personel grubunda. Şu an açık fırsatlar: /opportunities",
+            published.id, published.recipients
+        ),
+        Lang::En => format!(
+            "📣 Alert #{} is published: going out to {} subscriber(s); progress in the staff group. Open now: /opportunities",
+            published.id, published.recipients
+        ),
+    };
+    Ok(vec![staff_reply(&html).placed(Placement::Replace)])
+}
+
+/// "Withdraw" (under a progress post or a listed opportunity): asks, then takes the
+/// opportunity off `/opportunities` and stops its alert if it is still going out.
+pub(crate) async fn withdraw_press(turn: &mut Turn<'_>, id: i64, confirmed: bool) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let Some(stored) = q::get(turn.work.read().await?, id).await? else {
+        return Ok(vec![staff_reply(t(
+            lang,
+            "Böyle bir duyuru yok.",
+            "There is no such alert.",
+        ))]);
+    };
+    let title = escape_html(stored.opportunity.title.get(lang));
+    if stored.withdrawn {
+        return Ok(vec![staff_reply(&match lang {
+            Lang::Tr => format!("#{id} «{title}» zaten yayından kaldırılmış."),
+            Lang::En => format!("#{id} “{title}” was withdrawn already."),
+        })]);
+    }
+    if !confirmed {
         let html = match lang {
             Lang::Tr => format!(
-                "📣 Duyuru #{} yayımlandı: {} aboneye gönderiliyor; ilerleme personel grubunda. Şu an açık fırsatlar: /opportunities",
-                published.id, published.recipients
+                "🗑 #{id} «{title}» yayından kaldırılsın mı? /opportunities listesinden çıkar, gönderimi sürüyorsa durur, istenen hatırlatmalar gönderilmez. Gönderilmiş duyurular silinmez."
             ),
             Lang::En => format!(
-                "📣 Alert #{} is published: going out to {} subscriber(s); progress in the staff group. Open now: /opportunities",
-                published.id, published.recipients
+                "🗑 Withdraw #{id} “{title}”? It leaves /opportunities, its alert stops if still going out, and reminders asked for it are not sent. Alerts already delivered stay where they are."
             ),
         };
-        Ok(vec![self.staff_reply(&html).placed(Placement::Replace)])
-    }
-
-    /// "Withdraw" (under a progress post or a listed opportunity): asks, then takes the
-    /// opportunity off `/opportunities` and stops its alert if it is still going out.
-    pub(super) async fn withdraw_press(
-        &self,
-        turn: &mut Turn<'_>,
-        id: i64,
-        confirmed: bool,
-    ) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(stored) = q::get(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(t(
-                lang,
-                "Böyle bir duyuru yok.",
-                "There is no such alert.",
-            ))]);
+        let yes = match lang {
+            Lang::Tr => "🗑 Evet, kaldır",
+            Lang::En => "🗑 Yes, withdraw",
         };
-        let title = escape_html(stored.opportunity.title.get(lang));
-        if stored.withdrawn {
-            return Ok(vec![self.staff_reply(&match lang {
-                Lang::Tr => format!("#{id} «{title}» zaten yayından kaldırılmış."),
-                Lang::En => format!("#{id} “{title}” was withdrawn already."),
-            })]);
-        }
-        if !confirmed {
-            let html = match lang {
-                Lang::Tr => format!(
-                    "🗑 #{id} «{title}» yayından kaldırılsın mı? /opportunities listesinden çıkar, gönderimi sürüyorsa durur, istenen hatırlatmalar gönderilmez. Gönderilmiş duyurular silinmez."
-                ),
-                Lang::En => format!(
-                    "🗑 Withdraw #{id} “{title}”? It leaves /opportunities, its alert stops if still going out, and reminders asked for it are not sent. Alerts already delivered stay where they are."
-                ),
-            };
-            let yes = match lang {
-                Lang::Tr => "🗑 Evet, kaldır",
-                Lang::En => "🗑 Yes, withdraw",
-            };
-            return Ok(vec![Reply::new(
-                html,
-                vec![vec![to(yes, Callback::Withdraw(id, true))]],
-            )]);
-        }
-        let now = self.clock.now();
-        let withdrawn = alerts::withdraw(turn.work.write().await?, id, now).await?;
-        Ok(vec![
-            self.staff_reply(&match (withdrawn, lang) {
-                (true, Lang::Tr) => format!("🗑 #{id} «{title}» yayından kaldırıldı."),
-                (true, Lang::En) => format!("🗑 #{id} “{title}” is withdrawn."),
-                (false, Lang::Tr) => format!("#{id} «{title}» zaten yayından kaldırılmış."),
-                (false, Lang::En) => format!("#{id} “{title}” was withdrawn already."),
-            })
-            .placed(Placement::Replace),
-        ])
+        return Ok(vec![Reply::new(
+            html,
+            vec![vec![to(yes, Callback::Withdraw(id, true))]],
+        )]);
     }
+    let now = desk.clock.now();
+    let withdrawn = alerts::withdraw(turn.work.write().await?, id, now).await?;
+    Ok(vec![
+        staff_reply(&match (withdrawn, lang) {
+            (true, Lang::Tr) => format!("🗑 #{id} «{title}» yayından kaldırıldı."),
+            (true, Lang::En) => format!("🗑 #{id} “{title}” is withdrawn."),
+            (false, Lang::Tr) => format!("#{id} «{title}» zaten yayından kaldırılmış."),
+            (false, Lang::En) => format!("#{id} “{title}” was withdrawn already."),
+        })
+        .placed(Placement::Replace),
+    ])
+}
 
-    /// "Stop" under a fan-out's progress post.
-    pub(super) async fn stop_fanout(&self, turn: &mut Turn<'_>, id: i64) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let stopped = q::finish(turn.work.write().await?, id, "stopped", now).await?;
-        Ok(vec![self.staff_reply(if stopped {
-            t(
-                lang,
-                "⏹ Duyurunun gönderimi durduruldu.",
-                "⏹ The alert stopped going out.",
-            )
-        } else {
-            t(
-                lang,
-                "Bu duyurunun gönderimi zaten bitmiş.",
-                "This alert has finished going out already.",
-            )
-        })])
-    }
+/// "Stop" under a fan-out's progress post.
+pub(crate) async fn stop_fanout(turn: &mut Turn<'_>, id: i64) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let stopped = q::finish(turn.work.write().await?, id, "stopped", now).await?;
+    Ok(vec![staff_reply(if stopped {
+        t(
+            lang,
+            "⏹ Duyurunun gönderimi durduruldu.",
+            "⏹ The alert stopped going out.",
+        )
+    } else {
+        t(
+            lang,
+            "Bu duyurunun gönderimi zaten bitmiş.",
+            "This alert has finished going out already.",
+        )
+    })])
 }

@@ -2,7 +2,9 @@
 //! a valid tree replaces the old one for the next message; an invalid one is refused
 //! with the same list `eudesk check` prints, and the bot goes on with the old tree.
 
-use super::{Engine, EngineError, Reply, Turn};
+use super::{EngineError, Reply, Turn};
+use crate::conversation::Desk;
+use crate::conversation::staff_reply;
 use crate::dialogue::render::escape_html;
 use crate::dialogue::{self, LoadError};
 use crate::lang::{Lang, pick as t};
@@ -18,7 +20,7 @@ pub enum Reloaded {
     NoFolder,
 }
 
-impl Engine {
+impl Desk {
     /// Reads the dialogues folder again and, when valid, uses it from the next message.
     pub async fn reload_dialogues(&self) -> Result<Reloaded, EngineError> {
         let Some(dir) = self.settings.dialogues_dir.clone() else {
@@ -48,61 +50,62 @@ impl Engine {
             }
         }
     }
+}
 
-    /// `/reload` from staff: the outcome, said to whoever asked.
-    pub(super) async fn reload_command(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let html = match self.reload_dialogues().await? {
-            Reloaded::Done { nodes, warnings } => {
-                let mut html = match lang {
+/// `/reload` from staff: the outcome, said to whoever asked.
+pub(crate) async fn reload_command(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let html = match desk.reload_dialogues().await? {
+        Reloaded::Done { nodes, warnings } => {
+            let mut html = match lang {
+                Lang::Tr => {
+                    format!("✅ Diyaloglar yeniden okundu: {nodes} düğüm, bir sonraki mesajdan itibaren kullanılıyor.")
+                }
+                Lang::En => {
+                    format!("✅ The dialogues were read again: {nodes} nodes, in use from the next message.")
+                }
+            };
+            if !warnings.is_empty() {
+                html.push_str(&format!(
+                    "\n\n{}\n{}",
+                    t(lang, "Uyarılar:", "Warnings:"),
+                    escape_html(&warnings.join("\n"))
+                ));
+            }
+            html
+        }
+        Reloaded::Refused(problems) => {
+            const SHOWN: usize = 20;
+            let mut list: Vec<String> = problems
+                .iter()
+                .take(SHOWN)
+                .map(|p| format!("• {}", escape_html(p)))
+                .collect();
+            if problems.len() > SHOWN {
+                list.push(format!("… (+{})", problems.len() - SHOWN));
+            }
+            format!(
+                "{}\n\n{}",
+                match lang {
                     Lang::Tr => format!(
-                        "✅ Diyaloglar yeniden okundu: {nodes} düğüm, bir sonraki mesajdan itibaren kullanılıyor."
+                        "❌ Diyaloglar yüklenmedi: {} sorun var. Bot eski hâliyle çalışmaya devam ediyor; dosyaları düzeltip yeniden /reload yazın (sunucuda: eudesk check).",
+                        problems.len()
                     ),
-                    Lang::En => {
-                        format!("✅ The dialogues were read again: {nodes} nodes, in use from the next message.")
-                    }
-                };
-                if !warnings.is_empty() {
-                    html.push_str(&format!(
-                        "\n\n{}\n{}",
-                        t(lang, "Uyarılar:", "Warnings:"),
-                        escape_html(&warnings.join("\n"))
-                    ));
-                }
-                html
-            }
-            Reloaded::Refused(problems) => {
-                const SHOWN: usize = 20;
-                let mut list: Vec<String> = problems
-                    .iter()
-                    .take(SHOWN)
-                    .map(|p| format!("• {}", escape_html(p)))
-                    .collect();
-                if problems.len() > SHOWN {
-                    list.push(format!("… (+{})", problems.len() - SHOWN));
-                }
-                format!(
-                    "{}\n\n{}",
-                    match lang {
-                        Lang::Tr => format!(
-                            "❌ Diyaloglar yüklenmedi: {} sorun var. Bot eski hâliyle çalışmaya devam ediyor; dosyaları düzeltip yeniden /reload yazın (sunucuda: eudesk check).",
-                            problems.len()
-                        ),
-                        Lang::En => format!(
-                            "❌ The dialogues were not loaded: {} problem(s). The bot keeps running with the old ones; fix the files and send /reload again (on the server: eudesk check).",
-                            problems.len()
-                        ),
-                    },
-                    list.join("\n")
-                )
-            }
-            Reloaded::NoFolder => t(
-                lang,
-                "Bu bot diyalogları yeniden okuyamıyor (klasörü bilinmiyor).",
-                "This bot cannot read the dialogues again (it was not told their folder).",
+                    Lang::En => format!(
+                        "❌ The dialogues were not loaded: {} problem(s). The bot keeps running with the old ones; fix the files and send /reload again (on the server: eudesk check).",
+                        problems.len()
+                    ),
+                },
+                list.join("\n")
             )
-            .to_owned(),
-        };
-        Ok(vec![self.staff_reply(&html)])
-    }
+        }
+        Reloaded::NoFolder => t(
+            lang,
+            "Bu bot diyalogları yeniden okuyamıyor (klasörü bilinmiyor).",
+            "This bot cannot read the dialogues again (it was not told their folder).",
+        )
+        .to_owned(),
+    };
+    Ok(vec![staff_reply(&html)])
 }

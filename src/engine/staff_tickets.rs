@@ -2,7 +2,10 @@
 //! history, take, close, statistics, FAQ drafts), and what the outbox reports back
 //! about ticket messages.
 
+use super::answering::{answer_with, draft_press, start_answer};
+use super::asking::person_ticket_press;
 use super::{Engine, EngineError, Reply, TicketVerb, Turn, shorten};
+use crate::conversation::staff_reply;
 use crate::dialogue::render::escape_html;
 use crate::ids::MessageRef;
 use crate::lang::{Lang, pick as t};
@@ -30,263 +33,6 @@ fn age(secs: i64, lang: Lang) -> String {
 }
 
 impl Engine {
-    /// A ticket button: the person's (solved, follow-up) or staff's (answer, take,
-    /// close, and those under an answer's preview).
-    pub(super) async fn ticket_press(
-        &self,
-        turn: &mut Turn<'_>,
-        verb: TicketVerb,
-        id: TicketId,
-    ) -> Result<Vec<Reply>, EngineError> {
-        match verb {
-            TicketVerb::FollowUp | TicketVerb::Solved => self.person_ticket_press(turn, verb, id).await,
-            TicketVerb::Answer => self.start_answer(turn, id).await,
-            TicketVerb::Send | TicketVerb::SendAnyway | TicketVerb::Edit | TicketVerb::Discard => {
-                self.draft_press(turn, verb, id).await
-            }
-            TicketVerb::Take => self.take(turn, id).await,
-            TicketVerb::Close => self.close(turn, id, None).await,
-        }
-    }
-
-    /// A reply to staff without the main-menu button, which means nothing in a group.
-    pub(super) fn staff_reply(&self, html: &str) -> Reply {
-        Reply::new(html, Vec::new())
-    }
-
-    async fn take(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let me = Actor {
-            id: turn.user,
-            name: turn.first_name.clone(),
-        };
-        let now = self.clock.now();
-        let taken = ticket_service::take(turn.work.write().await?, id, &me, self.settings.staff_lang, now).await?;
-        Ok(vec![match taken {
-            Some(t) => {
-                let html = match lang {
-                    Lang::Tr => format!("#{} sizde.", t.id),
-                    Lang::En => format!("#{} is yours.", t.id),
-                };
-                self.staff_reply(&html)
-            }
-            None => self.staff_reply(&msg::missing(id, lang)),
-        }])
-    }
-
-    async fn close(&self, turn: &mut Turn<'_>, id: TicketId, note: Option<&str>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let me = Actor {
-            id: turn.user,
-            name: turn.first_name.clone(),
-        };
-        let now = self.clock.now();
-        let closed = ticket_service::close(
-            turn.work.write().await?,
-            id,
-            Closer::Staff(&me, note),
-            self.settings.staff_lang,
-            now,
-        )
-        .await?;
-        Ok(vec![match closed {
-            Closed::Now(t) => {
-                let html = match lang {
-                    Lang::Tr => format!("#{} kapatıldı; kişiye bildirilecek.", t.id),
-                    Lang::En => format!("#{} is closed; the person will be told.", t.id),
-                };
-                self.staff_reply(&html)
-            }
-            Closed::Already(t) => {
-                let html = match lang {
-                    Lang::Tr => format!("#{} zaten kapalıydı.", t.id),
-                    Lang::En => format!("#{} was already closed.", t.id),
-                };
-                self.staff_reply(&html)
-            }
-            Closed::NotFound => self.staff_reply(&msg::missing(id, lang)),
-        }])
-    }
-
-    /// Staff commands about tickets. The caller has checked that the user is staff.
-    pub(super) async fn ticket_command(
-        &self,
-        turn: &mut Turn<'_>,
-        command: &super::Command,
-    ) -> Result<Vec<Reply>, EngineError> {
-        use super::Command as C;
-        let lang = turn.lang;
-        let usage = |u: &str| vec![self.staff_reply(&format!("{}: {u}", t(lang, "Kullanım", "Usage")))];
-        match command {
-            C::Tickets => self.open_tickets(turn).await,
-            C::Ticket(arg) => match ticket_id(arg) {
-                Some(id) => self.ticket_history(turn, id).await,
-                None => Ok(usage("/ticket N")),
-            },
-            C::Take(arg) => match ticket_id(arg) {
-                Some(id) => self.take(turn, id).await,
-                None => Ok(usage("/take N")),
-            },
-            C::Close(arg) => match ticket_id(arg) {
-                Some(id) => {
-                    let note = arg
-                        .split_once(char::is_whitespace)
-                        .map(|(_, n)| n.trim())
-                        .filter(|n| !n.is_empty());
-                    self.close(turn, id, note).await
-                }
-                None => Ok(usage("/close N [not]")),
-            },
-            C::Reply(arg) => match (
-                ticket_id(arg),
-                arg.split_once(char::is_whitespace).map(|(_, n)| n.trim()),
-            ) {
-                (Some(id), Some(text)) if !text.is_empty() => {
-                    self.answer_with(turn, id, super::answering::Input::Text(text)).await
-                }
-                _ => Ok(usage("/reply N metin")),
-            },
-            C::Stats => self.stats(turn).await,
-            C::Faq(arg) => match ticket_id(arg) {
-                Some(id) => self.faq(turn, id).await,
-                None => Ok(usage("/faq N")),
-            },
-            _ => Ok(Vec::new()),
-        }
-    }
-
-    async fn open_tickets(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let now = self.clock.now();
-        let open = q::tickets(turn.work.read().await?, Some(TicketStatus::Open)).await?;
-        if open.is_empty() {
-            return Ok(vec![self.staff_reply(t(
-                lang,
-                "Açık talep yok. 🎉",
-                "No open tickets. 🎉",
-            ))]);
-        }
-        let lines: Vec<String> = open
-            .iter()
-            .map(|ticket| {
-                let taker = ticket
-                    .taken_by
-                    .as_ref()
-                    .map(|(_, n)| format!(" · 🙋 {}", escape_html(n)))
-                    .unwrap_or_default();
-                format!(
-                    "<b>#{}</b> · {} · {}{taker}\n<i>{}</i>",
-                    ticket.id,
-                    escape_html(&ticket.first_name),
-                    age(now.duration_since(ticket.created_at).as_secs(), lang),
-                    escape_html(&shorten(&ticket.question, 120))
-                )
-            })
-            .collect();
-        Ok(vec![self.staff_reply(&lines.join("\n\n"))])
-    }
-
-    async fn ticket_history(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&msg::missing(id, lang))]);
-        };
-        let mut lines = vec![format!(
-            "<b>#{}</b> · {} · {} · {}",
-            ticket.id,
-            escape_html(&ticket.first_name),
-            ticket.lang.code(),
-            ticket.status.label(lang)
-        )];
-        for event in q::events(turn.work.read().await?, id).await? {
-            let who = event.author.as_ref().map(|(_, n)| escape_html(n)).unwrap_or_default();
-            let text = event
-                .text
-                .as_deref()
-                .map(|t| format!(": {}", escape_html(t)))
-                .unwrap_or_default();
-            lines.push(format!("{} · {} {who}{text}", local(event.at), event.kind.code()));
-        }
-        Ok(vec![self.staff_reply(&super::fit_message(lines.join("\n")))])
-    }
-
-    /// `/stats`: the figures as text, and a chart of the last weeks beside them.
-    async fn stats(&self, turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let staff: Vec<i64> = self.staff.iter().copied().collect();
-        let now = self.clock.now();
-        let mut s = crate::stats::gather(turn.work.read().await?, &staff, now).await?;
-        s.trained_before = self.settings.trained_before as u64;
-        s.trained_total += s.trained_before;
-        let chart = crate::render::chart::StatsChart {
-            lang,
-            weeks: s
-                .questions_per_week
-                .iter()
-                .map(|(w, a, g, e)| (short_week(w), *a as u32, *g as u32, *e as u32))
-                .collect(),
-            answer_hours: s
-                .answer_hours_per_week
-                .iter()
-                .map(|(w, h)| (short_week(w), *h))
-                .collect(),
-            fill: s
-                .sessions
-                .iter()
-                .map(|f| (format!("#{}", f.id), f.confirmed as f64 / f.capacity.max(1) as f64))
-                .collect(),
-        };
-        let png = tokio::task::spawn_blocking(move || crate::render::chart::stats_png(&chart))
-            .await
-            .map_err(|e| EngineError::Render(e.to_string()))?
-            .map_err(super::staff_sessions::render_error)?;
-        let text = self.staff_reply(&escape_html(&stats_text(&s, lang)));
-        let mut picture = Reply::new(
-            t(
-                lang,
-                "📈 Son 12 hafta: sorular, ilk yanıt süresi, oturumların doluluğu",
-                "📈 The last 12 weeks: questions, time to a first answer, sessions' fill",
-            ),
-            Vec::new(),
-        );
-        picture.document = Some(crate::message::Document {
-            name: "eudesk-stats.png".to_owned(),
-            bytes: png,
-        });
-        Ok(vec![text, picture])
-    }
-
-    async fn faq(&self, turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
-        let lang = turn.lang;
-        let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
-            return Ok(vec![self.staff_reply(&msg::missing(id, lang))]);
-        };
-        let answer = q::events(turn.work.read().await?, id)
-            .await?
-            .into_iter()
-            .find(|e| e.kind == EventKind::Answer)
-            .and_then(|e| e.text);
-        let Some(answer) = answer else {
-            return Ok(vec![self.staff_reply(t(
-                lang,
-                "Bu talep henüz yanıtlanmadı.",
-                "That ticket has no answer yet.",
-            ))]);
-        };
-        let today = self.clock.now().to_zoned(office_tz()).date();
-        let snippet = msg::faq_snippet(&ticket, &answer, today);
-        let html = format!(
-            "{}\n<pre>{}</pre>",
-            t(
-                lang,
-                "SSS taslağı (dialogues/ klasörüne yapıştırın, sonra eudesk check):",
-                "Draft FAQ node (paste into dialogues/, then run eudesk check):"
-            ),
-            escape_html(&snippet)
-        );
-        Ok(vec![self.staff_reply(&html)])
-    }
-
     /// The outbox delivered a message, in these Telegram messages (several when it was
     /// cut into pieces): a ticket's messages are remembered (a reply to any of them
     /// leads to the ticket), and an answer's delivery is recorded and told to staff.
@@ -326,6 +72,253 @@ impl Engine {
         }
         Ok(())
     }
+}
+/// A ticket button: the person's (solved, follow-up) or staff's (answer, take,
+/// close, and those under an answer's preview).
+pub(crate) async fn ticket_press(
+    turn: &mut Turn<'_>,
+    verb: TicketVerb,
+    id: TicketId,
+) -> Result<Vec<Reply>, EngineError> {
+    match verb {
+        TicketVerb::FollowUp | TicketVerb::Solved => person_ticket_press(turn, verb, id).await,
+        TicketVerb::Answer => start_answer(turn, id).await,
+        TicketVerb::Send | TicketVerb::SendAnyway | TicketVerb::Edit | TicketVerb::Discard => {
+            draft_press(turn, verb, id).await
+        }
+        TicketVerb::Take => take(turn, id).await,
+        TicketVerb::Close => close(turn, id, None).await,
+    }
+}
+
+pub(crate) async fn take(turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let me = Actor {
+        id: turn.user,
+        name: turn.first_name.clone(),
+    };
+    let now = desk.clock.now();
+    let taken = ticket_service::take(turn.work.write().await?, id, &me, desk.settings.staff_lang, now).await?;
+    Ok(vec![match taken {
+        Some(t) => {
+            let html = match lang {
+                Lang::Tr => format!("#{} sizde.", t.id),
+                Lang::En => format!("#{} is yours.", t.id),
+            };
+            staff_reply(&html)
+        }
+        None => staff_reply(&msg::missing(id, lang)),
+    }])
+}
+
+pub(crate) async fn close(turn: &mut Turn<'_>, id: TicketId, note: Option<&str>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let me = Actor {
+        id: turn.user,
+        name: turn.first_name.clone(),
+    };
+    let now = desk.clock.now();
+    let closed = ticket_service::close(
+        turn.work.write().await?,
+        id,
+        Closer::Staff(&me, note),
+        desk.settings.staff_lang,
+        now,
+    )
+    .await?;
+    Ok(vec![match closed {
+        Closed::Now(t) => {
+            let html = match lang {
+                Lang::Tr => format!("#{} kapatıldı; kişiye bildirilecek.", t.id),
+                Lang::En => format!("#{} is closed; the person will be told.", t.id),
+            };
+            staff_reply(&html)
+        }
+        Closed::Already(t) => {
+            let html = match lang {
+                Lang::Tr => format!("#{} zaten kapalıydı.", t.id),
+                Lang::En => format!("#{} was already closed.", t.id),
+            };
+            staff_reply(&html)
+        }
+        Closed::NotFound => staff_reply(&msg::missing(id, lang)),
+    }])
+}
+
+/// Staff commands about tickets. The caller has checked that the user is staff.
+pub(crate) async fn ticket_command(turn: &mut Turn<'_>, command: &super::Command) -> Result<Vec<Reply>, EngineError> {
+    use super::Command as C;
+    let lang = turn.lang;
+    let usage = |u: &str| vec![staff_reply(&format!("{}: {u}", t(lang, "Kullanım", "Usage")))];
+    match command {
+        C::Tickets => open_tickets(turn).await,
+        C::Ticket(arg) => match ticket_id(arg) {
+            Some(id) => ticket_history(turn, id).await,
+            None => Ok(usage("/ticket N")),
+        },
+        C::Take(arg) => match ticket_id(arg) {
+            Some(id) => take(turn, id).await,
+            None => Ok(usage("/take N")),
+        },
+        C::Close(arg) => match ticket_id(arg) {
+            Some(id) => {
+                let note = arg
+                    .split_once(char::is_whitespace)
+                    .map(|(_, n)| n.trim())
+                    .filter(|n| !n.is_empty());
+                close(turn, id, note).await
+            }
+            None => Ok(usage("/close N [not]")),
+        },
+        C::Reply(arg) => match (
+            ticket_id(arg),
+            arg.split_once(char::is_whitespace).map(|(_, n)| n.trim()),
+        ) {
+            (Some(id), Some(text)) if !text.is_empty() => {
+                answer_with(turn, id, super::answering::Input::Text(text)).await
+            }
+            _ => Ok(usage("/reply N metin")),
+        },
+        C::Stats => stats(turn).await,
+        C::Faq(arg) => match ticket_id(arg) {
+            Some(id) => faq(turn, id).await,
+            None => Ok(usage("/faq N")),
+        },
+        _ => Ok(Vec::new()),
+    }
+}
+
+pub(crate) async fn open_tickets(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let now = desk.clock.now();
+    let open = q::tickets(turn.work.read().await?, Some(TicketStatus::Open)).await?;
+    if open.is_empty() {
+        return Ok(vec![staff_reply(t(lang, "Açık talep yok. 🎉", "No open tickets. 🎉"))]);
+    }
+    let lines: Vec<String> = open
+        .iter()
+        .map(|ticket| {
+            let taker = ticket
+                .taken_by
+                .as_ref()
+                .map(|(_, n)| format!(" · 🙋 {}", escape_html(n)))
+                .unwrap_or_default();
+            format!(
+                "<b>#{}</b> · {} · {}{taker}\n<i>{}</i>",
+                ticket.id,
+                escape_html(&ticket.first_name),
+                age(now.duration_since(ticket.created_at).as_secs(), lang),
+                escape_html(&shorten(&ticket.question, 120))
+            )
+        })
+        .collect();
+    Ok(vec![staff_reply(&lines.join("\n\n"))])
+}
+
+pub(crate) async fn ticket_history(turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    let lang = turn.lang;
+    let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
+        return Ok(vec![staff_reply(&msg::missing(id, lang))]);
+    };
+    let mut lines = vec![format!(
+        "<b>#{}</b> · {} · {} · {}",
+        ticket.id,
+        escape_html(&ticket.first_name),
+        ticket.lang.code(),
+        ticket.status.label(lang)
+    )];
+    for event in q::events(turn.work.read().await?, id).await? {
+        let who = event.author.as_ref().map(|(_, n)| escape_html(n)).unwrap_or_default();
+        let text = event
+            .text
+            .as_deref()
+            .map(|t| format!(": {}", escape_html(t)))
+            .unwrap_or_default();
+        lines.push(format!("{} · {} {who}{text}", local(event.at), event.kind.code()));
+    }
+    Ok(vec![staff_reply(&super::fit_message(lines.join("\n")))])
+}
+
+/// `/stats`: the figures as text, and a chart of the last weeks beside them.
+pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let staff: Vec<i64> = desk.staff.iter().copied().collect();
+    let now = desk.clock.now();
+    let mut s = crate::stats::gather(turn.work.read().await?, &staff, now).await?;
+    s.trained_before = desk.settings.trained_before as u64;
+    s.trained_total += s.trained_before;
+    let chart = crate::render::chart::StatsChart {
+        lang,
+        weeks: s
+            .questions_per_week
+            .iter()
+            .map(|(w, a, g, e)| (short_week(w), *a as u32, *g as u32, *e as u32))
+            .collect(),
+        answer_hours: s
+            .answer_hours_per_week
+            .iter()
+            .map(|(w, h)| (short_week(w), *h))
+            .collect(),
+        fill: s
+            .sessions
+            .iter()
+            .map(|f| (format!("#{}", f.id), f.confirmed as f64 / f.capacity.max(1) as f64))
+            .collect(),
+    };
+    let png = tokio::task::spawn_blocking(move || crate::render::chart::stats_png(&chart))
+        .await
+        .map_err(|e| EngineError::Render(e.to_string()))?
+        .map_err(super::staff_sessions::render_error)?;
+    let text = staff_reply(&escape_html(&stats_text(&s, lang)));
+    let mut picture = Reply::new(
+        t(
+            lang,
+            "📈 Son 12 hafta: sorular, ilk yanıt süresi, oturumların doluluğu",
+            "📈 The last 12 weeks: questions, time to a first answer, sessions' fill",
+        ),
+        Vec::new(),
+    );
+    picture.document = Some(crate::message::Document {
+        name: "eudesk-stats.png".to_owned(),
+        bytes: png,
+    });
+    Ok(vec![text, picture])
+}
+
+pub(crate) async fn faq(turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let Some(ticket) = q::ticket(turn.work.read().await?, id).await? else {
+        return Ok(vec![staff_reply(&msg::missing(id, lang))]);
+    };
+    let answer = q::events(turn.work.read().await?, id)
+        .await?
+        .into_iter()
+        .find(|e| e.kind == EventKind::Answer)
+        .and_then(|e| e.text);
+    let Some(answer) = answer else {
+        return Ok(vec![staff_reply(t(
+            lang,
+            "Bu talep henüz yanıtlanmadı.",
+            "That ticket has no answer yet.",
+        ))]);
+    };
+    let today = desk.clock.now().to_zoned(office_tz()).date();
+    let snippet = msg::faq_snippet(&ticket, &answer, today);
+    let html = format!(
+        "{}\n<pre>{}</pre>",
+        t(
+            lang,
+            "SSS taslağı (dialogues/ klasörüne yapıştırın, sonra eudesk check):",
+            "Draft FAQ node (paste into dialogues/, then run eudesk check):"
+        ),
+        escape_html(&snippet)
+    );
+    Ok(vec![staff_reply(&html)])
 }
 
 /// The statistics as plain text, for /stats and `eudesk stats`.
