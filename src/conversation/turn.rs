@@ -26,3 +26,10 @@ pub struct Turn<'a> {
     /// Questions typed in this turn, logged with its other changes.
     pub logged: Vec<crate::storage::questions::Logged>,
 }
+
+impl Turn<'_> {
+    /// Leaves the form or flow in progress, if any; `true` when there was one.
+    pub fn abandon_flow(&mut self) -> bool {
+        self.flow.take().is_some()
+    }
+}

@@ -1,34 +1,35 @@
 //! Routing an event to what handles it: commands, button presses, typed text and
 //! files, in a private chat or in the staff group.
 
-use super::after_training::{certificate, check_in, start_survey, survey_press, survey_text};
-use super::alerts::{
+use crate::opportunities::follow::{
     alerts_consent, alerts_done, opportunities, privacy_text, remind_me, stop_alerts, subscribe, toggle_topic,
 };
-use super::answering;
-use super::answering::{answer_with, cancel_draft, draft_input, live_draft};
-use super::asking::FollowUpInput;
-use super::asking::{ask_file, ask_press, ask_text, follow_up, my_tickets, start_ask};
-use super::booking::{
-    abandon_flow, cancel_ask, cancel_do, flow_press, flow_prompt, flow_text, my_registrations, start_booking, trainings,
-};
+use crate::trainings::day::{certificate, check_in, start_survey, survey_press, survey_text};
+
 use super::flow::Flow;
-use super::learning::{link_add, link_command, link_preview};
 use super::menus::{candidates, question, show};
-use super::publishing::{publish_press, publish_text, start_publish, stop_fanout, withdraw_press};
 use super::reload::reload_command;
-use super::session_form::{form_press, form_text, start_form};
-use super::staff_sessions::{
-    new_session_in_private, report_command, session_act, session_card, staff_attendees, staff_broadcast,
-    staff_sessions, tick, verify_command,
-};
-use super::staff_tickets::{ticket_command, ticket_press};
 use super::{Callback, Command, EngineError, Event, Placement, Reply, Turn, shorten, to, ui};
 use crate::conversation::{main_button, notice, staff_reply};
 use crate::dialogue::Action;
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
+use crate::opportunities::publish::{publish_press, publish_text, start_publish, stop_fanout, withdraw_press};
 use crate::tickets::TicketId;
+use crate::tickets::answer::{answer_with, cancel_draft, draft_input, live_draft};
+use crate::tickets::ask::FollowUpInput;
+use crate::tickets::ask::{ask_file, ask_press, ask_text, follow_up, my_tickets, start_ask};
+use crate::tickets::learn::{link_add, link_command, link_preview};
+use crate::tickets::staff::{ticket_command, ticket_press};
+use crate::trainings::book::{
+    cancel_ask, cancel_do, flow_press, flow_prompt, flow_text, my_registrations, start_booking, trainings,
+};
+use crate::trainings::card::session_card;
+use crate::trainings::form::{form_press, form_text, start_form};
+use crate::trainings::staff::{
+    new_session_in_private, report_command, session_act, staff_attendees, staff_broadcast, staff_sessions, tick,
+    verify_command,
+};
 
 /// What a staff member does in the staff chat: staff commands, replies to ticket
 /// posts, the answer they are writing, ticket buttons. Everything else there is
@@ -45,17 +46,17 @@ pub(crate) async fn staff_chat_event(
                 return staff_chat_command(turn, command).await;
             }
             if let Some(id) = replied_ticket {
-                return answer_with(turn, id, answering::Input::Text(&text)).await;
+                return answer_with(turn, id, crate::tickets::answer::Input::Text(&text)).await;
             }
-            Ok(draft_input(turn, answering::Input::Text(&text))
+            Ok(draft_input(turn, crate::tickets::answer::Input::Text(&text))
                 .await?
                 .unwrap_or_default())
         }
         Event::File(file) => {
             if let Some(id) = replied_ticket {
-                return answer_with(turn, id, answering::Input::File(&file)).await;
+                return answer_with(turn, id, crate::tickets::answer::Input::File(&file)).await;
             }
-            Ok(draft_input(turn, answering::Input::File(&file))
+            Ok(draft_input(turn, crate::tickets::answer::Input::File(&file))
                 .await?
                 .unwrap_or_default())
         }
@@ -130,7 +131,7 @@ pub(crate) async fn text(
     }
     // A staff member writing an answer in their private chat (after Edit).
     if desk.is_staff(turn.user)
-        && let Some(replies) = draft_input(turn, answering::Input::Text(text)).await?
+        && let Some(replies) = draft_input(turn, crate::tickets::answer::Input::Text(text)).await?
     {
         return Ok(replies);
     }
@@ -159,7 +160,7 @@ pub(crate) async fn file(
         return follow_up(turn, ticket, FollowUpInput::File(file)).await;
     }
     if desk.is_staff(turn.user)
-        && let Some(replies) = draft_input(turn, answering::Input::File(file)).await?
+        && let Some(replies) = draft_input(turn, crate::tickets::answer::Input::File(file)).await?
     {
         return Ok(replies);
     }
@@ -185,7 +186,7 @@ pub(crate) async fn command(turn: &mut Turn<'_>, command: Command) -> Result<Vec
     let lang = turn.lang;
     Ok(match command {
         Command::Start(_) | Command::Menu => {
-            let abandoned = abandon_flow(turn);
+            let abandoned = turn.abandon_flow();
             let menu = show(turn, desk.tree().main(), Placement::New);
             vec![if abandoned {
                 menu.with_notice(ui::booking_abandoned(lang))
@@ -243,20 +244,20 @@ pub(crate) async fn command(turn: &mut Turn<'_>, command: Command) -> Result<Vec
             vec![notice(lang, &said)]
         }
         Command::Trainings => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             trainings(turn, Placement::New).await?
         }
         Command::MyRegistrations => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             my_registrations(turn, Placement::New).await?
         }
         Command::Ask(question) => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             let candidates = candidates(desk, &question, turn.lang).await;
             start_ask(turn, Some((&question, candidates)))
         }
         Command::MyTickets => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             my_tickets(turn).await?
         }
         Command::Privacy => {
@@ -264,11 +265,11 @@ pub(crate) async fn command(turn: &mut Turn<'_>, command: Command) -> Result<Vec
             vec![notice(lang, &html)]
         }
         Command::Opportunities => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             opportunities(turn, None, Placement::New).await?
         }
         Command::Subscribe => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             subscribe(turn, Placement::New).await?
         }
         Command::Unsubscribe => stop_alerts(turn, None).await?,
@@ -291,7 +292,7 @@ pub(crate) async fn command(turn: &mut Turn<'_>, command: Command) -> Result<Vec
         Command::Attendees(arg) => staff_attendees(turn, &arg).await?,
         Command::Broadcast(arg) => staff_broadcast(turn, &arg).await?,
         Command::NewSession => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             start_form(turn, None).await?
         }
         Command::Report(arg) => report_command(turn, &arg).await?,
@@ -311,7 +312,7 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
     let replace = Placement::Replace;
     Ok(match pressed {
         Some(Callback::Node(id)) => {
-            let abandoned = abandon_flow(turn);
+            let abandoned = turn.abandon_flow();
             let reply = match desk.tree().get(id.as_str()) {
                 Some(node) => show(turn, node, replace),
                 None => show(turn, desk.tree().main(), replace).with_notice(ui::node_gone(lang)),
@@ -325,14 +326,14 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
         Some(Callback::Action(id)) => match desk.tree().get(id.as_str()).and_then(|n| n.action.map(|a| (n, a))) {
             Some((node, Action::RegisterTraining)) => {
                 turn.node = node.id.to_string();
-                abandon_flow(turn);
+                turn.abandon_flow();
                 trainings(turn, Placement::New).await?
             }
             Some((node, Action::AskStaff)) => {
                 // From the menu: a new question, not the last unanswered one.
                 turn.node = node.id.to_string();
                 turn.last_question = None;
-                abandon_flow(turn);
+                turn.abandon_flow();
                 start_ask(turn, None)
             }
             None => vec![show(turn, desk.tree().main(), replace).with_notice(ui::node_gone(lang))],
@@ -345,11 +346,11 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
             vec![show(turn, desk.tree().main(), replace).with_notice(ui::language_set(chosen))]
         }
         Some(Callback::Trainings) => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             trainings(turn, replace).await?
         }
         Some(Callback::Session(id)) => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             start_booking(turn, id, replace).await?
         }
         Some(Callback::Flow(value)) => match turn.flow {
@@ -379,7 +380,7 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
             vec![Reply::new(ui::forgotten(lang), Vec::new()).placed(replace)]
         }
         Some(Callback::AskStaff) => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             start_ask(turn, None)
         }
         Some(Callback::Ticket(verb, id)) => ticket_press(turn, verb, id).await?,
@@ -389,7 +390,7 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
         Some(Callback::CancelAsk(id)) => cancel_ask(turn, id).await?,
         Some(Callback::CancelDo(id)) => cancel_do(turn, id).await?,
         Some(Callback::CheckIn(session, key)) => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             check_in(turn, session, &key).await?
         }
         Some(Callback::Survey(id)) => start_survey(turn, id).await?,
@@ -398,7 +399,7 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
         Some(Callback::SessionAct(verb, id)) => session_act(turn, verb, id).await?,
         Some(Callback::Tick(id, present)) => tick(turn, id, present).await?,
         Some(Callback::NewSession) => {
-            abandon_flow(turn);
+            turn.abandon_flow();
             start_form(turn, None).await?
         }
         Some(Callback::Opportunities(topic)) => opportunities(turn, topic, replace).await?,

@@ -1,7 +1,6 @@
 //! The menus and free-text questions: showing a node with its buttons, matching a
 //! typed question, offering staff when there is no answer.
 
-use super::booking::flow_prompt;
 use super::flow::LastQuestion;
 use super::{Callback, EngineError, Placement, Reply, Turn, shorten, to, ui};
 use crate::conversation::Desk;
@@ -12,6 +11,7 @@ use crate::lang::Lang;
 use crate::matching::{Decision, MAX_SUGGESTIONS};
 use crate::message::{Button, Target};
 use crate::storage::questions;
+use crate::trainings::book::flow_prompt;
 
 /// The nodes the matcher thinks of for a question sent straight to staff (`/ask
 /// text`), shown to staff to link; none when matching fails, which must not stop

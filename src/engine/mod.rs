@@ -4,29 +4,19 @@
 //! person said or pressed this" → "say this, with these buttons"; it knows nothing of
 //! Telegram or terminals: the adapters translate.
 
-mod after_training;
-mod alerts;
-mod answering;
-mod asking;
-mod booking;
 mod cache;
 mod dispatch;
-mod learning;
 mod menus;
-mod publishing;
 mod reload;
-mod session_form;
-mod staff_sessions;
-mod staff_tickets;
 
 pub use crate::conversation::{
     COMMANDS, Command, Context, DeepLink, Desk, EngineError, Event, Flow, LinkMaker, Person, Place, Placement, Reply,
     ReplyIn, STAFF_COMMANDS, Turn, addressee, display_name, fit_message, ui,
 };
 use crate::conversation::{Settings, flow};
-pub use answering::DRAFT_TTL;
-pub use staff_sessions::verified_text;
-pub use staff_tickets::stats_text;
+pub use crate::tickets::answer::DRAFT_TTL;
+pub use crate::tickets::staff::stats_text;
+pub use crate::trainings::staff::verified_text;
 
 use crate::clock::{Clock, SystemClock};
 use crate::conversation::notice;

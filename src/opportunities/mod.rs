@@ -2,8 +2,10 @@
 //! what is open now, alerts people subscribe to by topic, reminders before deadlines,
 //! and the fan-out that delivers an alert to every subscriber exactly once.
 
+pub mod follow;
 pub mod messages;
 pub mod opportunity;
+pub mod publish;
 pub mod service;
 
 pub use opportunity::{FieldProblem, Opportunity, Topic};

@@ -341,7 +341,7 @@ async fn deliver_one(
             store
                 .write_one(async |c| outbox::mark_sent(c, pending.id, now).await)
                 .await?;
-            engine.delivered(pending, &landed).await?;
+            crate::tickets::staff::delivered(engine, pending, &landed).await?;
         }
         Err(SendError::NoStaffChat) => {
             tracing::warn!(
@@ -383,7 +383,7 @@ async fn deliver_one(
                 store
                     .write(async |c| outbox::mark_failed(c, pending.id, &error).await)
                     .await?;
-                engine.undeliverable(pending, &error).await?;
+                crate::tickets::staff::undeliverable(engine, pending, &error).await?;
             }
         },
     }

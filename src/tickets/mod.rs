@@ -1,8 +1,12 @@
 //! Questions for the office's staff: tickets, their history, and office hours.
 
+pub mod answer;
+pub mod ask;
 pub mod hours;
+pub mod learn;
 pub mod messages;
 pub mod service;
+pub mod staff;
 
 use crate::lang::Lang;
 use jiff::Timestamp;

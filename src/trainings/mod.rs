@@ -1,13 +1,18 @@
 //! PCM training sessions and registrations: the domain, free of Telegram and SQL.
 
 pub mod attendance;
+pub mod book;
+pub mod card;
 pub mod certificate;
+pub mod day;
 pub mod export;
 pub mod fields;
+pub mod form;
 pub mod ics;
 pub mod notices;
 pub mod service;
 pub mod session;
+pub mod staff;
 pub mod survey;
 pub mod time;
 

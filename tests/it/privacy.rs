@@ -411,7 +411,9 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
         message_id += 1;
         crate::helpers::mark_sent(&store, pending.id, clock.now()).await;
         let landed = MessageRef::new(ChatId(chat), MessageId(message_id));
-        engine.delivered(&pending, &[landed]).await.unwrap();
+        eudesk::tickets::staff::delivered(&engine, &pending, &[landed])
+            .await
+            .unwrap();
     }
     let to_p: Vec<(String, i64)> =
         sqlx::query_as("SELECT state, COUNT(*) FROM outbox WHERE chat_id = ? GROUP BY state")

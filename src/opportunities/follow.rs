@@ -1,12 +1,12 @@
 //! A person's side of opportunities: what is open now by topic, subscribing to topics
 //! after the alerts' consent, stopping them from any alert, "Remind me".
 
-use super::booking::abandon_flow;
-use super::{Callback, EngineError, Flow, Placement, Reply, Turn, to};
+use crate::conversation::{EngineError, Flow, Placement, Reply, Turn};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
 use crate::message::Button;
+use crate::message::{Callback, to};
 use crate::opportunities::service::{self as alerts, RemindMe};
 use crate::opportunities::{Topic, TopicSet, messages};
 use crate::storage::opportunities as q;
@@ -169,9 +169,12 @@ pub(crate) fn topics_screen(turn: &Turn<'_>, subscribed: &[Topic]) -> Reply {
 pub(crate) async fn alerts_consent(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
     let desk = turn.desk;
     let Some(version) = desk.tree().alerts_consent().map(|c| c.version.clone()) else {
-        return Ok(vec![notice(turn.lang, super::ui::button_unknown(turn.lang))]);
+        return Ok(vec![notice(
+            turn.lang,
+            crate::conversation::ui::button_unknown(turn.lang),
+        )]);
     };
-    abandon_flow(turn);
+    turn.abandon_flow();
     q::reconsent(turn.work.write().await?, turn.user, &version).await?;
     turn.flow = Some(Flow::AlertTopics { consent: version });
     let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
@@ -185,7 +188,7 @@ pub(crate) async fn toggle_topic(turn: &mut Turn<'_>, topic: Topic) -> Result<Ve
     let now = desk.clock.now();
     let tree = desk.tree();
     let Some(consent) = tree.alerts_consent() else {
-        return Ok(vec![notice(lang, super::ui::button_unknown(lang))]);
+        return Ok(vec![notice(lang, crate::conversation::ui::button_unknown(lang))]);
     };
     let agreed = matches!(&turn.flow, Some(Flow::AlertTopics { consent: v }) if *v == consent.version);
     let conn = turn.work.write().await?;
@@ -311,7 +314,7 @@ pub(crate) async fn privacy_text(turn: &mut Turn<'_>) -> Result<String, EngineEr
     let desk = turn.desk;
     let lang = turn.lang;
     let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
-    let mut html = super::ui::privacy(lang, desk.settings.retention_days);
+    let mut html = crate::conversation::ui::privacy(lang, desk.settings.retention_days);
     let subscribed = if topics.is_empty() {
         t(lang, "yok", "none").to_owned()
     } else {

@@ -7,12 +7,13 @@
 //! checks, at that moment, that the sender is still staff, that the ticket's person is
 //! still there, and whether someone else took or answered the ticket meanwhile.
 
-use super::{Callback, EngineError, Place, Placement, Reply, TicketVerb, Turn, to};
 use crate::conversation::Desk;
 use crate::conversation::staff_reply;
+use crate::conversation::{EngineError, Place, Placement, Reply, Turn};
 use crate::dialogue::render::{escape_html, printable};
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
+use crate::message::{Callback, TicketVerb, to};
 use crate::storage::{Draft, DraftContent, drafts, tickets};
 use crate::tickets::service::{self as ticket_service, Answered};
 use crate::tickets::{Actor, Answer, Attachment, EventKind, Ticket, TicketId};
@@ -24,7 +25,7 @@ use jiff::{SignedDuration, Timestamp};
 pub const DRAFT_TTL: SignedDuration = SignedDuration::from_mins(15);
 
 /// What a staff member gave for a draft.
-pub(super) enum Input<'a> {
+pub(crate) enum Input<'a> {
     Text(&'a str),
     File(&'a Attachment),
 }
@@ -262,7 +263,7 @@ pub(crate) fn preview(turn: &Turn<'_>, draft: &Draft, ticket: &Ticket) -> Reply 
         html = format!("{warning}\n\n{html}");
     }
     Reply::new(
-        super::fit_message(html),
+        crate::conversation::fit_message(html),
         draft_buttons(lang, ticket.id, TicketVerb::Send),
     )
 }
@@ -357,7 +358,7 @@ pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVe
     if verb == TicketVerb::Send && !draft.confirmed {
         let mut warnings: Vec<String> = taken_warning(turn, &ticket).into_iter().collect();
         for (at, name, text) in answers_by_others(turn, id, draft.seen_event).await? {
-            let quote = escape_html(&super::shorten(&text, 300));
+            let quote = escape_html(&crate::text::shorten(&text, 300));
             warnings.push(match lang {
                 Lang::Tr => format!(
                     "⚠️ {} bu talebi {} saatinde yanıtladı:\n<blockquote>{quote}</blockquote>",
@@ -378,7 +379,7 @@ pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVe
             };
             let html = format!("{}\n\n{question}", warnings.join("\n\n"));
             return Ok(vec![
-                staff_reply(&super::fit_message(html))
+                staff_reply(&crate::conversation::fit_message(html))
                     .with_keyboard(draft_buttons(lang, id, TicketVerb::SendAnyway))
                     .placed(Placement::Replace),
             ]);

@@ -5,53 +5,19 @@
 //! routed). Forms that take several messages (a new session, a change) run in the
 //! staff member's private chat; in the staff group the card points there.
 
-use super::booking::abandon_flow;
-use super::session_form::start_form;
-use super::{Callback, DeepLink, EngineError, Place, Placement, Reply, SessionVerb, Turn, to};
+use crate::conversation::{DeepLink, EngineError, Place, Placement, Reply, Turn};
 use crate::conversation::{notice, staff_reply};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
-use crate::message::{Button, Document, Target};
+use crate::message::{Button, Document};
+use crate::message::{Callback, SessionVerb, to};
 use crate::storage::{surveys, trainings};
-use crate::trainings::certificate::{self, Verified};
-use crate::trainings::{
-    Attendance, Session, SessionId, SessionState, Status, attendance, export, service as training, time,
+use crate::trainings::card::{
+    new_session_button, no_such_session, session_card, session_id, session_label, state_word,
 };
-
-fn session_id(arg: &str) -> Option<SessionId> {
-    crate::conversation::id_arg(arg).map(SessionId)
-}
-
-fn url_button(label: &str, url: String) -> Button {
-    Button {
-        label: label.to_owned(),
-        target: Target::Url(url),
-    }
-}
-
-fn no_such_session(lang: Lang, id: SessionId) -> String {
-    format!("{} #{id}", t(lang, "Böyle bir oturum yok:", "No such session:"))
-}
-
-fn state_word(state: SessionState, lang: Lang) -> &'static str {
-    match state {
-        SessionState::Open => t(lang, "kayıt açık", "open for booking"),
-        SessionState::Closed => t(lang, "kayıt kapalı", "booking closed"),
-        SessionState::Cancelled => t(lang, "iptal edildi", "cancelled"),
-    }
-}
-
-/// A short label of a session for a button: "#3 · 10.12 · Title".
-fn session_label(s: &Session, lang: Lang) -> String {
-    let day = s
-        .details
-        .starts
-        .to_zoned(time::office_tz())
-        .strftime("%d.%m")
-        .to_string();
-    let label = format!("#{} · {day} · {}", s.id, s.title(lang));
-    label.chars().take(60).collect()
-}
+use crate::trainings::certificate::{self, Verified};
+use crate::trainings::form::start_form;
+use crate::trainings::{Attendance, Session, SessionId, Status, attendance, export, service as training, time};
 
 /// `/sessions`: every session not long past, a button each, and a new one.
 pub(crate) async fn staff_sessions(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
@@ -111,95 +77,6 @@ pub(crate) fn new_session_in_private(turn: &Turn<'_>) -> Reply {
     Reply::new(html, vec![vec![new_session_button(turn)]])
 }
 
-/// "New session": the form in a private chat; from the group, a link to it.
-pub(crate) fn new_session_button(turn: &Turn<'_>) -> Button {
-    let desk = turn.desk;
-    let label = t(turn.lang, "➕ Yeni oturum", "➕ New session");
-    match (turn.place, desk.link(&DeepLink::NewSession)) {
-        (Place::StaffChat(_), Some(url)) => url_button(label, url),
-        _ => to(label, Callback::NewSession),
-    }
-}
-
-/// A session's card: what it is, how full, who came, and what staff can do.
-pub(crate) async fn session_card(
-    turn: &mut Turn<'_>,
-    id: SessionId,
-    placement: Placement,
-) -> Result<Vec<Reply>, EngineError> {
-    let desk = turn.desk;
-    let lang = turn.lang;
-    let Some(s) = trainings::session(turn.work.read().await?, id).await? else {
-        return Ok(vec![staff_reply(&no_such_session(lang, id))]);
-    };
-    let now = desk.clock.now();
-    let mut lines = vec![
-        format!("#{} <b>{}</b>", s.id, escape_html(s.title(lang))),
-        crate::trainings::notices::when_and_where(&s, lang),
-        format!(
-            "{}: {} · {}: {}",
-            t(lang, "Durum", "State"),
-            state_word(s.state, lang),
-            t(lang, "son kayıt", "booking closes"),
-            time::local(s.details.deadline)
-        ),
-        format!(
-            "{}: {}/{} {} · {} {}",
-            t(lang, "Koltuk", "Seats"),
-            s.confirmed,
-            s.details.capacity,
-            t(lang, "kesin", "confirmed"),
-            s.waitlisted,
-            t(lang, "yedek", "waitlisted")
-        ),
-    ];
-    if s.present + s.absent > 0 || s.check_in_open(now) {
-        lines.push(format!(
-            "{}: {} {} · {} {}",
-            t(lang, "Katılım", "Attendance"),
-            s.present,
-            t(lang, "geldi", "present"),
-            s.absent,
-            t(lang, "gelmedi", "no-show")
-        ));
-    }
-    let act = |label: &str, verb: SessionVerb| to(label, Callback::SessionAct(verb, s.id));
-    let mut keyboard = Vec::new();
-    if s.state != SessionState::Cancelled {
-        let open_close = if s.state == SessionState::Open {
-            act(t(lang, "🔒 Kaydı kapat", "🔒 Close booking"), SessionVerb::Close)
-        } else {
-            act(t(lang, "🔓 Kaydı aç", "🔓 Reopen booking"), SessionVerb::Reopen)
-        };
-        keyboard.push(vec![edit_button(turn, s.id), open_close]);
-        keyboard.push(vec![
-            act(t(lang, "🔗 Bağlantı ve QR", "🔗 Link and QR"), SessionVerb::Links),
-            act(t(lang, "✅ Yoklama", "✅ Check-in list"), SessionVerb::CheckIn),
-        ]);
-    }
-    keyboard.push(vec![
-        act(t(lang, "👥 Liste (Excel)", "👥 List (Excel)"), SessionVerb::Attendees),
-        act(t(lang, "📊 Anket sonuçları", "📊 Survey results"), SessionVerb::Report),
-    ]);
-    if s.state != SessionState::Cancelled {
-        keyboard.push(vec![act(
-            t(lang, "❌ Oturumu iptal et", "❌ Cancel the session"),
-            SessionVerb::Cancel,
-        )]);
-    }
-    Ok(vec![Reply::new(lines.join("\n"), keyboard).placed(placement)])
-}
-
-/// "Change": the form in the private chat; from the group, a link to it.
-pub(crate) fn edit_button(turn: &Turn<'_>, id: SessionId) -> Button {
-    let desk = turn.desk;
-    let label = t(turn.lang, "✏️ Değiştir", "✏️ Change");
-    match (turn.place, desk.link(&DeepLink::EditSession(id))) {
-        (Place::StaffChat(_), Some(url)) => url_button(label, url),
-        _ => to(label, Callback::SessionAct(SessionVerb::Edit, id)),
-    }
-}
-
 /// A button on a session's card.
 pub(crate) async fn session_act(
     turn: &mut Turn<'_>,
@@ -212,7 +89,7 @@ pub(crate) async fn session_act(
     match verb {
         SessionVerb::Edit => match turn.place {
             Place::Private => {
-                abandon_flow(turn);
+                turn.abandon_flow();
                 start_form(turn, Some(id)).await
             }
             Place::StaffChat(_) => Ok(vec![staff_reply(t(
@@ -474,7 +351,7 @@ pub(crate) async fn survey_report(turn: &mut Turn<'_>, id: SessionId) -> Result<
         lines.push(String::new());
         lines.push(format!("<b>{}</b>", t(lang, "Yorumlar", "Comments")));
         for (_, comment) in report.comments.iter().take(10) {
-            lines.push(format!("— {}", escape_html(&super::shorten(comment, 300))));
+            lines.push(format!("— {}", escape_html(&crate::text::shorten(comment, 300))));
         }
         if report.comments.len() > 10 {
             lines.push(t(lang, "(tümü ekteki dosyada)", "(all of them in the attached file)").to_owned());
@@ -589,6 +466,6 @@ pub fn verified_text(issued: &crate::storage::certificates::Issued, session: Opt
     }
 }
 
-pub(super) fn render_error(err: crate::render::RenderError) -> EngineError {
+pub(crate) fn render_error(err: crate::render::RenderError) -> EngineError {
     EngineError::Render(err.to_string())
 }

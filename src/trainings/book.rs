@@ -2,11 +2,12 @@
 //! registration, the person's registrations and cancellations, and the messages the
 //! outbox carries for them (promotions, reminders).
 
-use super::flow::{Booking, Flow, Step};
-use super::{Callback, EngineError, Placement, Reply, Turn, to};
+use crate::conversation::flow::{Booking, Flow, Step};
+use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::Button;
+use crate::message::{Callback, to};
 use crate::storage::trainings;
 use crate::trainings::notices::{calendar, standing, title, when_and_where};
 use crate::trainings::service::{self as training, Booked, Cancelled};
@@ -15,7 +16,7 @@ use crate::trainings::{
     SessionId, Status,
 };
 
-use super::ui::pick as t;
+use crate::conversation::ui::pick as t;
 use crate::conversation::{main_button, notice};
 
 fn flow_button(label: &str, value: &str) -> Button {
@@ -43,11 +44,6 @@ fn calendar_reply(session: &Session, lang: Lang, now: jiff::Timestamp) -> Reply 
     let mut reply = Reply::new(t(lang, "📅 Takviminize ekleyin", "📅 Add to calendar"), Vec::new());
     reply.document = Some(calendar(session, lang, now));
     reply
-}
-
-/// Ends a booking in progress, if any; nothing of it was stored.
-pub(crate) fn abandon_flow(turn: &mut Turn<'_>) -> bool {
-    turn.flow.take().is_some()
 }
 
 /// The sessions open for booking, each a button.
@@ -379,7 +375,7 @@ pub(crate) async fn flow_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<R
         (_, "cancel") => {
             turn.flow = None;
             return Ok(vec![
-                notice(lang, super::ui::booking_cancelled(lang)).placed(Placement::Replace),
+                notice(lang, crate::conversation::ui::booking_cancelled(lang)).placed(Placement::Replace),
             ]);
         }
         (Step::OrgType, v) if v.starts_with("org:") => {
@@ -463,7 +459,10 @@ pub(crate) async fn confirm(turn: &mut Turn<'_>, b: Booking) -> Result<Vec<Reply
     let tree = desk.tree();
     let Some(consent) = tree.consent() else {
         turn.flow = None;
-        return Ok(vec![notice(lang, super::ui::registration_unavailable(lang))]);
+        return Ok(vec![notice(
+            lang,
+            crate::conversation::ui::registration_unavailable(lang),
+        )]);
     };
     let attendee = Attendee {
         name,

@@ -3,14 +3,15 @@
 //! Create / Change a value / Cancel; and, when a change of time or place will message
 //! registrants, an explicit confirmation first.
 
-use super::flow::{Flow, FormStep, SessionForm};
-use super::staff_sessions::session_card;
-use super::{Callback, EngineError, Placement, Reply, Turn, to};
+use crate::conversation::flow::{Flow, FormStep, SessionForm};
 use crate::conversation::staff_reply;
+use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, Localized, pick as t};
 use crate::message::Button;
+use crate::message::{Callback, to};
 use crate::storage::trainings;
+use crate::trainings::card::session_card;
 use crate::trainings::service::{self as training, Changed};
 use crate::trainings::{CheckedDetails, SessionDetails, SessionId, SessionState, time};
 use jiff::{SignedDuration, Timestamp};
@@ -401,7 +402,7 @@ pub(crate) async fn form_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<R
     match value {
         "cancel" => {
             turn.flow = None;
-            let said = super::ui::session_form_cancelled(lang, f.session.is_some());
+            let said = crate::conversation::ui::session_form_cancelled(lang, f.session.is_some());
             Ok(vec![staff_reply(said).placed(Placement::Replace)])
         }
         "at_start" if f.step == FormStep::Deadline => {

@@ -2,14 +2,14 @@
 //! the room, the feedback survey (defined in `dialogues/`), the certificate of
 //! attendance as a PDF.
 
-use super::booking::abandon_flow;
-use super::flow::{Flow, SurveyProgress};
-use super::{Callback, EngineError, Placement, Reply, Turn, to};
+use crate::conversation::flow::{Flow, SurveyProgress};
+use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::dialogue::{Survey, SurveyKind};
 use crate::lang::{Lang, pick as t};
 use crate::message::Document;
+use crate::message::{Callback, to};
 use crate::storage::surveys::{self, Answer};
 use crate::storage::trainings;
 use crate::trainings::attendance::{self, CheckIn};
@@ -102,7 +102,7 @@ pub(crate) async fn start_survey(turn: &mut Turn<'_>, id: RegistrationId) -> Res
     };
     let r = trainings::registration(turn.work.read().await?, id).await?;
     let Some(r) = r.filter(|r| r.user == turn.user) else {
-        return Ok(vec![notice(lang, super::ui::button_unknown(lang))]);
+        return Ok(vec![notice(lang, crate::conversation::ui::button_unknown(lang))]);
     };
     if r.surveyed {
         return Ok(vec![notice(
@@ -124,7 +124,7 @@ pub(crate) async fn start_survey(turn: &mut Turn<'_>, id: RegistrationId) -> Res
             ),
         )]);
     }
-    abandon_flow(turn);
+    turn.abandon_flow();
     turn.flow = Some(Flow::Survey(SurveyProgress {
         registration: id.0,
         version: survey.version.clone(),
@@ -183,7 +183,7 @@ pub(crate) async fn survey_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec
     if value == "cancel" {
         turn.flow = None;
         return Ok(vec![
-            notice(lang, super::ui::survey_cancelled(lang)).placed(Placement::Replace),
+            notice(lang, crate::conversation::ui::survey_cancelled(lang)).placed(Placement::Replace),
         ]);
     }
     let answer = match value.strip_prefix("rate:").and_then(|n| n.parse::<u8>().ok()) {
@@ -348,7 +348,7 @@ pub(crate) async fn certificate(turn: &mut Turn<'_>, id: RegistrationId) -> Resu
             registration,
             session,
         } => (issued, registration, session),
-        Issue::NotYours => return Ok(vec![notice(lang, super::ui::button_unknown(lang))]),
+        Issue::NotYours => return Ok(vec![notice(lang, crate::conversation::ui::button_unknown(lang))]),
         Issue::NotAttended => {
             return Ok(vec![notice(
                 lang,
@@ -390,7 +390,7 @@ pub(crate) async fn certificate(turn: &mut Turn<'_>, id: RegistrationId) -> Resu
     let bytes = tokio::task::spawn_blocking(move || crate::render::pdf::certificate(&pdf))
         .await
         .map_err(|e| EngineError::Render(e.to_string()))?
-        .map_err(super::staff_sessions::render_error)?;
+        .map_err(crate::trainings::staff::render_error)?;
     let mut reply = Reply::new(
         format!(
             "📄 {} — <b>{}</b>\n{}: <code>{code}</code>",

@@ -3,14 +3,14 @@
 //! checked as it is typed; a preview exactly as subscribers will see it, in each
 //! language; Send / Change a value / Cancel. And "Stop" under a fan-out's progress.
 
-use super::booking::abandon_flow;
-use super::flow::{Flow, PublishForm, PublishStep};
-use super::{Callback, DeepLink, EngineError, Place, Placement, Reply, Turn, to};
+use crate::conversation::flow::{Flow, PublishForm, PublishStep};
 use crate::conversation::staff_reply;
+use crate::conversation::{DeepLink, EngineError, Place, Placement, Reply, Turn};
 use crate::dialogue::render::escape_html;
 use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
 use crate::message::{Button, Target};
+use crate::message::{Callback, to};
 use crate::opportunities::opportunity as parse;
 use crate::opportunities::service as alerts;
 use crate::opportunities::{Topic, messages};
@@ -102,7 +102,7 @@ pub(crate) async fn start_publish(turn: &mut Turn<'_>) -> Result<Vec<Reply>, Eng
             vec![vec![button]],
         )]);
     }
-    abandon_flow(turn);
+    turn.abandon_flow();
     turn.flow = Some(Flow::Publish(PublishForm::new()));
     Ok(vec![publish_prompt(turn)])
 }

@@ -1,17 +1,19 @@
 //! A person's side of questions for staff: asking (with files), following up, their
 //! list of tickets, "Solved".
 
-use super::flow::{Ask, Flow};
-use super::{Callback, EngineError, Placement, Reply, TicketVerb, Turn, shorten, to};
+use crate::conversation::flow::{Ask, Flow};
+use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
+use crate::message::{Callback, TicketVerb, to};
+use crate::text::shorten;
 use crate::tickets::service::{self as ticket_service, Addition, Asked, Closed, Closer};
 use crate::tickets::{Actor, Attachment, NewTicket, QuestionError, QuestionText, TicketId, TicketStatus};
 use crate::trainings::time::{local, office_tz};
 
 /// What a person adds to a ticket after it exists: text or a file.
-pub(super) enum FollowUpInput<'a> {
+pub(crate) enum FollowUpInput<'a> {
     Text(&'a str),
     File(&'a Attachment),
 }
@@ -239,7 +241,7 @@ pub(crate) async fn follow_up(
                 parsed = q;
                 Addition::Text(parsed.as_str())
             }
-            Err(QuestionError::Empty) => return Ok(vec![notice(lang, super::ui::nothing_to_read(lang))]),
+            Err(QuestionError::Empty) => return Ok(vec![notice(lang, crate::conversation::ui::nothing_to_read(lang))]),
             Err(QuestionError::TooLong(n)) => {
                 turn.flow = Some(Flow::FollowUp { ticket: ticket.0 });
                 let html = match lang {

@@ -2,15 +2,17 @@
 //! history, take, close, statistics, FAQ drafts), and what the outbox reports back
 //! about ticket messages.
 
-use super::answering::{answer_with, draft_press, start_answer};
-use super::asking::person_ticket_press;
-use super::{Engine, EngineError, Reply, TicketVerb, Turn, shorten};
 use crate::conversation::staff_reply;
+use crate::conversation::{Desk, EngineError, Reply, Turn};
 use crate::dialogue::render::escape_html;
 use crate::ids::MessageRef;
 use crate::lang::{Lang, pick as t};
+use crate::message::TicketVerb;
 use crate::message::{Purpose, Recipient};
 use crate::storage::{Pending, tickets as q};
+use crate::text::shorten;
+use crate::tickets::answer::{answer_with, draft_press, start_answer};
+use crate::tickets::ask::person_ticket_press;
 use crate::tickets::service::{self as ticket_service, Closed, Closer};
 use crate::tickets::{Actor, EventKind, TicketId, TicketStatus, messages as msg};
 use crate::trainings::time::{local, office_tz};
@@ -32,47 +34,46 @@ fn age(secs: i64, lang: Lang) -> String {
     }
 }
 
-impl Engine {
-    /// The outbox delivered a message, in these Telegram messages (several when it was
-    /// cut into pieces): a ticket's messages are remembered (a reply to any of them
-    /// leads to the ticket), and an answer's delivery is recorded and told to staff.
-    pub async fn delivered(&self, pending: &Pending, landed: &[MessageRef]) -> Result<(), EngineError> {
-        let (now, staff) = (self.clock.now(), self.settings.staff_lang);
-        let Some(ticket) = pending.message.purpose.map(Purpose::ticket) else {
-            return Ok(());
-        };
-        let answer = matches!(pending.message.purpose, Some(Purpose::TicketAnswer { .. }));
-        self.store
-            .write(async |c| {
-                for &message in landed {
-                    ticket_service::link(c, message, ticket).await?;
-                }
-                if answer {
-                    ticket_service::answer_delivered(c, ticket, staff, now).await?;
-                }
-                Ok(())
-            })
-            .await?;
-        Ok(())
-    }
-
-    /// Telegram refused a message for good: an answer that cannot reach its person is
-    /// recorded on the ticket and shown to staff, never dropped silently.
-    pub async fn undeliverable(&self, pending: &Pending, reason: &str) -> Result<(), EngineError> {
-        let (now, staff) = (self.clock.now(), self.settings.staff_lang);
-        if let Some(Purpose::TicketAnswer { ticket }) = pending.message.purpose {
-            self.store
-                .write(async |c| ticket_service::answer_undeliverable(c, ticket, reason, staff, now).await)
-                .await?;
-        } else if pending.message.to == Recipient::Staff {
-            tracing::error!(
-                reason,
-                "a message to the staff chat was refused for good; check STAFF_CHAT_ID and that the bot is in the group"
-            );
-        }
-        Ok(())
-    }
+/// The outbox delivered a message, in these Telegram messages (several when it was
+/// cut into pieces): a ticket's messages are remembered (a reply to any of them
+/// leads to the ticket), and an answer's delivery is recorded and told to staff.
+pub async fn delivered(desk: &Desk, pending: &Pending, landed: &[MessageRef]) -> Result<(), EngineError> {
+    let (now, staff) = (desk.clock.now(), desk.settings.staff_lang);
+    let Some(ticket) = pending.message.purpose.map(Purpose::ticket) else {
+        return Ok(());
+    };
+    let answer = matches!(pending.message.purpose, Some(Purpose::TicketAnswer { .. }));
+    desk.store
+        .write(async |c| {
+            for &message in landed {
+                ticket_service::link(c, message, ticket).await?;
+            }
+            if answer {
+                ticket_service::answer_delivered(c, ticket, staff, now).await?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(())
 }
+
+/// Telegram refused a message for good: an answer that cannot reach its person is
+/// recorded on the ticket and shown to staff, never dropped silently.
+pub async fn undeliverable(desk: &Desk, pending: &Pending, reason: &str) -> Result<(), EngineError> {
+    let (now, staff) = (desk.clock.now(), desk.settings.staff_lang);
+    if let Some(Purpose::TicketAnswer { ticket }) = pending.message.purpose {
+        desk.store
+            .write(async |c| ticket_service::answer_undeliverable(c, ticket, reason, staff, now).await)
+            .await?;
+    } else if pending.message.to == Recipient::Staff {
+        tracing::error!(
+            reason,
+            "a message to the staff chat was refused for good; check STAFF_CHAT_ID and that the bot is in the group"
+        );
+    }
+    Ok(())
+}
+
 /// A ticket button: the person's (solved, follow-up) or staff's (answer, take,
 /// close, and those under an answer's preview).
 pub(crate) async fn ticket_press(
@@ -148,8 +149,11 @@ pub(crate) async fn close(turn: &mut Turn<'_>, id: TicketId, note: Option<&str>)
 }
 
 /// Staff commands about tickets. The caller has checked that the user is staff.
-pub(crate) async fn ticket_command(turn: &mut Turn<'_>, command: &super::Command) -> Result<Vec<Reply>, EngineError> {
-    use super::Command as C;
+pub(crate) async fn ticket_command(
+    turn: &mut Turn<'_>,
+    command: &crate::conversation::Command,
+) -> Result<Vec<Reply>, EngineError> {
+    use crate::conversation::Command as C;
     let lang = turn.lang;
     let usage = |u: &str| vec![staff_reply(&format!("{}: {u}", t(lang, "Kullanım", "Usage")))];
     match command {
@@ -177,7 +181,7 @@ pub(crate) async fn ticket_command(turn: &mut Turn<'_>, command: &super::Command
             arg.split_once(char::is_whitespace).map(|(_, n)| n.trim()),
         ) {
             (Some(id), Some(text)) if !text.is_empty() => {
-                answer_with(turn, id, super::answering::Input::Text(text)).await
+                answer_with(turn, id, crate::tickets::answer::Input::Text(text)).await
             }
             _ => Ok(usage("/reply N metin")),
         },
@@ -239,7 +243,7 @@ pub(crate) async fn ticket_history(turn: &mut Turn<'_>, id: TicketId) -> Result<
             .unwrap_or_default();
         lines.push(format!("{} · {} {who}{text}", local(event.at), event.kind.code()));
     }
-    Ok(vec![staff_reply(&super::fit_message(lines.join("\n")))])
+    Ok(vec![staff_reply(&crate::conversation::fit_message(lines.join("\n")))])
 }
 
 /// `/stats`: the figures as text, and a chart of the last weeks beside them.
@@ -272,7 +276,7 @@ pub(crate) async fn stats(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError
     let png = tokio::task::spawn_blocking(move || crate::render::chart::stats_png(&chart))
         .await
         .map_err(|e| EngineError::Render(e.to_string()))?
-        .map_err(super::staff_sessions::render_error)?;
+        .map_err(crate::trainings::staff::render_error)?;
     let text = staff_reply(&escape_html(&stats_text(&s, lang)));
     let mut picture = Reply::new(
         t(

@@ -2,12 +2,14 @@
 //! linked to that node, and its question (as staff approve it, or in their words)
 //! becomes one more phrasing of the node, used by the matcher at once.
 
-use super::{Callback, EngineError, Placement, Reply, Turn, shorten, to};
 use crate::conversation::Desk;
 use crate::conversation::staff_reply;
+use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::dialogue::render::{escape_html, printable};
 use crate::lang::{Lang, pick as t};
+use crate::message::{Callback, to};
 use crate::storage::{phrasings, tickets as q};
+use crate::text::shorten;
 use crate::tickets::{Actor, EventKind, Ticket, TicketId};
 
 /// The longest phrasing kept: a long question is better reworded by staff (with
