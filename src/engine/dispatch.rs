@@ -341,8 +341,7 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
         Some(Callback::Lang(chosen)) => {
             turn.chosen = Some(chosen);
             turn.lang = chosen;
-            // Alerts follow the person's language.
-            crate::storage::opportunities::set_language(turn.work.write().await?, turn.user, chosen).await?;
+            crate::opportunities::service::follow_language(turn.work.write().await?, turn.user, chosen).await?;
             vec![show(turn, desk.tree().main(), replace).with_notice(ui::language_set(chosen))]
         }
         Some(Callback::Trainings) => {

@@ -20,6 +20,12 @@ pub struct Published {
     pub recipients: i64,
 }
 
+/// A person chose a language: their alerts follow it (the subscriptions, the alerts
+/// still going out to them, and the reminders they asked for).
+pub async fn follow_language(conn: &mut SqliteConnection, user: i64, lang: Lang) -> Result<(), StoreError> {
+    q::set_language(conn, user, lang).await
+}
+
 /// Stores an opportunity, queues its alert to the subscribers of its topics (each once)
 /// and, with a channel, its post there.
 pub async fn publish(
