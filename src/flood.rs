@@ -2,6 +2,7 @@
 //! ignored for a while; everyone else is unaffected. Kept in memory: it protects the
 //! running process, and a restart forgiving everyone is harmless.
 
+use crate::ids::UserId;
 use jiff::{SignedDuration, Timestamp};
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -63,7 +64,7 @@ impl FloodGuard {
         }
     }
 
-    pub fn check(&self, user: i64, now: Timestamp) -> Verdict {
+    pub fn check(&self, user: UserId, now: Timestamp) -> Verdict {
         let mut buckets = self.buckets.lock().expect("flood lock");
         // Forget people who went quiet, so memory stays bounded however many write; at
         // most once a window, so a crowd does not make every check sweep the table.
@@ -77,7 +78,7 @@ impl FloodGuard {
                 .retain(|_, b| now.duration_since(b.window_start) < horizon || b.paused_until.is_some_and(|p| p > now));
             buckets.last_sweep = Some(now);
         }
-        let bucket = buckets.by_user.entry(user).or_insert(Bucket {
+        let bucket = buckets.by_user.entry(user.0).or_insert(Bucket {
             window_start: now,
             count: 0,
             paused_until: None,
@@ -124,21 +125,29 @@ mod tests {
             pause: SignedDuration::from_secs(120),
         });
         for i in 0..3 {
-            assert_eq!(guard.check(1, at(i)), Verdict::Allow);
+            assert_eq!(guard.check(crate::ids::UserId(1), at(i)), Verdict::Allow);
         }
-        assert_eq!(guard.check(1, at(4)), Verdict::Warn);
-        assert_eq!(guard.check(1, at(5)), Verdict::Ignore);
-        assert_eq!(guard.check(2, at(5)), Verdict::Allow, "nobody else is slowed");
-        assert_eq!(guard.check(1, at(200)), Verdict::Allow, "after the pause");
+        assert_eq!(guard.check(crate::ids::UserId(1), at(4)), Verdict::Warn);
+        assert_eq!(guard.check(crate::ids::UserId(1), at(5)), Verdict::Ignore);
+        assert_eq!(
+            guard.check(crate::ids::UserId(2), at(5)),
+            Verdict::Allow,
+            "nobody else is slowed"
+        );
+        assert_eq!(
+            guard.check(crate::ids::UserId(1), at(200)),
+            Verdict::Allow,
+            "after the pause"
+        );
     }
 
     #[test]
     fn quiet_people_are_forgotten() {
         let guard = FloodGuard::new(Limits::default());
         for user in 0..10_001 {
-            guard.check(user, at(0));
+            guard.check(crate::ids::UserId(user), at(0));
         }
-        guard.check(99_999, at(600));
+        guard.check(crate::ids::UserId(99_999), at(600));
         assert!(guard.tracked() < 10, "{}", guard.tracked());
     }
 }

@@ -1,6 +1,7 @@
 //! Ids that are easy to swap when they are bare numbers: a chat and a message in that
 //! chat are two `i64`s in Telegram, and `(chat, message)` called as `(message, chat)`
-//! compiles. The domain ids (tickets, sessions, registrations) live with their types.
+//! compiles; so do a person and an opportunity. The ids of tickets, sessions and
+//! registrations live with their types.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -10,6 +11,28 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ChatId(pub i64);
+
+/// A person, by their Telegram user id (also the id of their private chat with the bot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl UserId {
+    /// The person's private chat with the bot.
+    pub fn chat(self) -> ChatId {
+        ChatId(self.0)
+    }
+}
+
+/// A published opportunity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct OpportunityId(pub i64);
+
+/// One alert's delivery to its subscribers (a fan-out).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FanoutId(pub i64);
 
 /// A message, within its chat.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -35,6 +58,24 @@ impl MessageRef {
 pub struct UpdateId(pub u32);
 
 impl fmt::Display for ChatId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for OpportunityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for FanoutId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }

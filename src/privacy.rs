@@ -1,7 +1,7 @@
 //! Personal data under the KVKK: erasing a person at their request, and anonymising
 //! what has been kept long enough. Both run in the caller's transaction.
 
-use crate::ids::ChatId;
+use crate::ids::{ChatId, UserId};
 use crate::storage::{
     StoreError, certificates, conversations, drafts, outbox, phrasings, privacy as q, questions, tickets, trainings,
 };
@@ -27,10 +27,10 @@ pub struct Erased {
 /// questions lose their text, their conversation and every message to them or about
 /// their tickets are deleted. Afterwards no table holds their Telegram id or anything
 /// they wrote; a `privacy_log` row records that it happened, without whose.
-pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> Result<Erased, StoreError> {
+pub async fn forget(conn: &mut SqliteConnection, user: UserId, now: Timestamp) -> Result<Erased, StoreError> {
     let mut erased = Erased::default();
     // Upcoming seats are freed first, so that the waitlist moves up.
-    for r in trainings::upcoming_of(conn, user, now).await? {
+    for r in trainings::upcoming_of(conn, user.0, now).await? {
         let session = trainings::session(conn, r.session).await?;
         if session.is_some_and(|s| s.state != SessionState::Cancelled) {
             trainings::cancel_registration(conn, r.id, now).await?;
@@ -42,9 +42,9 @@ pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> R
     }
     // Certificates keep their code (it still confirms the training and date) but not
     // the name; first, while the registrations still say whose they are.
-    certificates::forget_user(conn, user).await?;
-    erased.registrations = q::anonymise_registrations_of(conn, user, now).await?;
-    let ids = tickets::ids_of(conn, user).await?;
+    certificates::forget_user(conn, user.0).await?;
+    erased.registrations = q::anonymise_registrations_of(conn, user.0, now).await?;
+    let ids = tickets::ids_of(conn, user.0).await?;
     for &id in &ids {
         // Nobody is left to answer: open questions are closed, and staff who try to
         // answer one are told why.
@@ -62,13 +62,13 @@ pub async fn forget(conn: &mut SqliteConnection, user: i64, now: Timestamp) -> R
     }
     erased.tickets = ids.len() as u64;
     // Their name may also stand on tickets they took or answered as staff.
-    q::forget_staff_member(conn, user).await?;
-    crate::storage::opportunities::forget_user(conn, user, now).await?;
-    phrasings::forget_author(conn, user).await?;
-    questions::forget_user(conn, user).await?;
-    q::unlink_chat(conn, ChatId(user)).await?;
-    outbox::delete_to_chat(conn, ChatId(user)).await?;
-    conversations::delete(conn, user).await?;
+    q::forget_staff_member(conn, user.0).await?;
+    crate::storage::opportunities::forget_user(conn, user.0, now).await?;
+    phrasings::forget_author(conn, user.0).await?;
+    questions::forget_user(conn, user.0).await?;
+    q::unlink_chat(conn, ChatId(user.0)).await?;
+    outbox::delete_to_chat(conn, ChatId(user.0)).await?;
+    conversations::delete(conn, user.0).await?;
     let detail = format!(
         "registrations cancelled: {}, anonymised: {}; tickets anonymised: {}",
         erased.cancelled, erased.registrations, erased.tickets

@@ -345,7 +345,7 @@ pub async fn run(command: Command) -> anyhow::Result<ExitCode> {
             crate::console::run(
                 engine,
                 Person {
-                    user: user_id,
+                    user: crate::ids::UserId(user_id),
                     lang_hint: lang,
                 },
             )

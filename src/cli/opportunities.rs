@@ -107,7 +107,10 @@ pub(super) async fn run(config: &Config, command: OpportunitiesCommand) -> anyho
         OpportunitiesCommand::Withdraw { id } => {
             let store = Store::open(&config.database_url).await?;
             let now = Timestamp::now();
-            if store.write(async |c| alerts::withdraw(c, id, now).await).await? {
+            if store
+                .write(async |c| alerts::withdraw(c, crate::ids::OpportunityId(id), now).await)
+                .await?
+            {
                 println!("opportunity {id} withdrawn");
                 Ok(ExitCode::SUCCESS)
             } else {

@@ -5,6 +5,7 @@
 use super::EngineError;
 use crate::clock::Clock;
 use crate::dialogue::Tree;
+use crate::ids::UserId;
 use crate::lang::Lang;
 use crate::matching::Matcher;
 use crate::storage::Store;
@@ -206,8 +207,8 @@ impl Desk {
         self.settings.retention_days
     }
 
-    pub fn is_staff(&self, user: i64) -> bool {
-        self.staff.contains(&user)
+    pub fn is_staff(&self, user: UserId) -> bool {
+        self.staff.contains(&user.0)
     }
 }
 

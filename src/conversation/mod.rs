@@ -17,7 +17,7 @@ pub use flow::Flow;
 pub use reply::{Placement, Reply, display_name, fit_message, main_button, notice, staff_reply};
 pub use turn::Turn;
 
-use crate::ids::UpdateId;
+use crate::ids::{UpdateId, UserId};
 use crate::lang::Lang;
 use crate::message::{Audience, Callback};
 use crate::storage::StoreError;
@@ -27,7 +27,7 @@ use crate::tickets::TicketId;
 /// reports, used until they choose one with /language.
 #[derive(Clone, Copy, Debug)]
 pub struct Person {
-    pub user: i64,
+    pub user: UserId,
     pub lang_hint: Lang,
 }
 

@@ -4,6 +4,7 @@
 use super::{Place, ReplyIn, ui};
 use crate::dialogue::render::escape_html;
 use crate::dialogue::{MAIN, NodeId};
+use crate::ids::UserId;
 use crate::lang::Lang;
 use crate::message::{Button, Callback, Document, OutMessage, to};
 use crate::text::shorten;
@@ -113,7 +114,7 @@ const MAX_NAME_CHARS: usize = 64;
 /// A person's name as the bot shows it: without control or direction-override
 /// characters (which would reverse a staff post's line), on one line, shortened; their
 /// id when nothing printable is left.
-pub fn display_name(name: &str, user: i64) -> String {
+pub fn display_name(name: &str, user: UserId) -> String {
     let cleaned = crate::dialogue::render::printable(name)
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -2,6 +2,7 @@
 
 use super::Place;
 use super::flow::{Flow, LastQuestion};
+use crate::ids::UserId;
 use crate::lang::Lang;
 use crate::storage::Work;
 
@@ -11,7 +12,7 @@ pub struct Turn<'a> {
     /// The services shared by every handler.
     pub desk: &'a super::Desk,
     pub work: Work,
-    pub user: i64,
+    pub user: UserId,
     pub lang: Lang,
     pub chosen: Option<Lang>,
     pub node: String,

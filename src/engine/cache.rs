@@ -3,6 +3,7 @@
 //! are handled one at a time, in order), so the cache is written through and never
 //! stale; an erasure removes the entry.
 
+use crate::ids::UserId;
 use crate::storage::Conversation;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -33,12 +34,12 @@ impl Conversations {
         }
     }
 
-    pub fn get(&self, user: i64) -> Option<Conversation> {
+    pub fn get(&self, user: UserId) -> Option<Conversation> {
         let mut g = self.inner.lock().expect("conversation cache lock");
-        if let Some(c) = g.young.get(&user) {
+        if let Some(c) = g.young.get(&user.0) {
             return Some(c.clone());
         }
-        let c = g.old.remove(&user)?;
+        let c = g.old.remove(&user.0)?;
         self.insert(&mut g, c.clone());
         Some(c)
     }
@@ -49,10 +50,10 @@ impl Conversations {
         self.insert(&mut g, c);
     }
 
-    pub fn remove(&self, user: i64) {
+    pub fn remove(&self, user: UserId) {
         let mut g = self.inner.lock().expect("conversation cache lock");
-        g.young.remove(&user);
-        g.old.remove(&user);
+        g.young.remove(&user.0);
+        g.old.remove(&user.0);
     }
 
     fn insert(&self, g: &mut Generations, c: Conversation) {
@@ -83,7 +84,7 @@ mod tests {
         let cache = Conversations::new(10);
         for u in 0..100 {
             cache.put(conv(u));
-            assert_eq!(cache.get(u).map(|c| c.user), Some(u));
+            assert_eq!(cache.get(crate::ids::UserId(u)).map(|c| c.user), Some(u));
         }
         let g = cache.inner.lock().unwrap();
         assert!(g.young.len() + g.old.len() <= 10);
@@ -93,7 +94,7 @@ mod tests {
     fn removed_people_are_gone() {
         let cache = Conversations::new(10);
         cache.put(conv(1));
-        cache.remove(1);
-        assert!(cache.get(1).is_none());
+        cache.remove(crate::ids::UserId(1));
+        assert!(cache.get(crate::ids::UserId(1)).is_none());
     }
 }

@@ -43,7 +43,7 @@ pub(crate) async fn question(turn: &mut Turn<'_>, text: &str) -> Result<Vec<Repl
     let normalized = words.join(" ");
     turn.logged.push(questions::Logged {
         at: desk.clock.now(),
-        user: turn.user,
+        user: turn.user.0,
         lang,
         text: text.to_owned(),
         normalized,

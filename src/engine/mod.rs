@@ -21,6 +21,7 @@ pub use crate::trainings::staff::verified_text;
 use crate::clock::{Clock, SystemClock};
 use crate::conversation::notice;
 use crate::dialogue::{MAIN, Tree};
+use crate::ids::UserId;
 use crate::lang::Lang;
 use crate::matching::Matcher;
 pub use crate::message::{Audience, Button, Callback, Document, OutMessage, SessionVerb, Target, TicketVerb, to};
@@ -30,7 +31,7 @@ use jiff::SignedDuration;
 use std::sync::Arc;
 
 /// Sees each person's event before it is handled (user id, event).
-pub type Observer = Arc<dyn Fn(i64, &Event) + Send + Sync>;
+pub type Observer = Arc<dyn Fn(UserId, &Event) + Send + Sync>;
 
 /// What the engine needs besides content and storage.
 pub struct Options {
@@ -144,7 +145,7 @@ impl Engine {
         if self.is_staff(person.user) {
             return None;
         }
-        match self.flood.check(person.user, self.clock.now()) {
+        match self.flood.check(UserId(person.user.0), self.clock.now()) {
             crate::flood::Verdict::Allow => None,
             crate::flood::Verdict::Warn => Some(vec![Reply::new(ui::slow_down(person.lang_hint), Vec::new())]),
             crate::flood::Verdict::Ignore => Some(Vec::new()),
@@ -159,7 +160,7 @@ impl Engine {
     /// Handles one event: in one unit of work, recognises an update delivered again,
     /// loads the person's place, lets the workflows act, and saves the new place; all
     /// of it commits together (or nothing does) before the replies are returned.
-    #[tracing::instrument(skip(self, ctx, event), fields(user = person.user))]
+    #[tracing::instrument(skip(self, ctx, event), fields(user = person.user.0))]
     pub async fn handle_in(&self, person: Person, ctx: Context, event: Event) -> Result<Vec<Reply>, EngineError> {
         if let Place::StaffChat(_) = ctx.place {
             // In the staff chat only staff are heard, and only about tickets: nobody
@@ -194,9 +195,9 @@ impl Engine {
             return Ok(replies);
         }
         let mut work = self.store.work();
-        let saved = match self.conversations.get(person.user) {
+        let saved = match self.conversations.get(UserId(person.user.0)) {
             Some(saved) => Some(saved),
-            None => conversations::load(work.read().await?, person.user).await?,
+            None => conversations::load(work.read().await?, person.user.0).await?,
         };
         let now = self.clock.now();
         if let (Some(update), Some((last, at))) = (ctx.update, saved.as_ref().and_then(|c| c.last_update))
@@ -237,7 +238,7 @@ impl Engine {
             _ => {}
         }
         let conv = Conversation {
-            user: person.user,
+            user: person.user.0,
             lang: turn.chosen,
             node: std::mem::take(&mut turn.node),
             flow: turn.flow.as_ref().map(Flow::to_json),
@@ -272,7 +273,7 @@ impl Engine {
             // Nothing typed by a person who asked to be forgotten is logged.
             turn.logged.clear();
             turn.work.commit().await?;
-            self.conversations.remove(person.user);
+            self.conversations.remove(UserId(person.user.0));
             // Out of the WAL too, now, not at the next automatic checkpoint.
             if let Err(err) = self.store.checkpoint().await {
                 tracing::warn!(parent: None, %err, "could not checkpoint the database after an erasure");

@@ -3,6 +3,7 @@
 //! 64 bytes, see `telegram::callback_data`; the console: the value itself).
 
 use crate::dialogue::NodeId;
+use crate::ids::{FanoutId, OpportunityId};
 use crate::lang::Lang;
 use crate::opportunities::{Topic, TopicSet};
 use crate::tickets::TicketId;
@@ -78,12 +79,12 @@ pub enum Callback {
     /// Under an alert: stop these topics (all of them: "stop all").
     StopAlerts(TopicSet),
     /// Under an alert: one reminder before its deadline.
-    RemindMe(i64),
+    RemindMe(OpportunityId),
     /// Staff, under a fan-out's progress post: stop sending it.
-    StopFanout(i64),
+    StopFanout(FanoutId),
     /// Staff: take an opportunity off `/opportunities` (and stop its alert); asks
     /// first, `true` once confirmed.
-    Withdraw(i64, bool),
+    Withdraw(OpportunityId, bool),
     /// Staff: start writing an alert (the deep link from the staff group).
     Publish,
     /// A subscriber's button shown in a staff preview: it only says so.

@@ -4,6 +4,7 @@
 use crate::conversation::{EngineError, Flow, Placement, Reply, Turn};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
+use crate::ids::OpportunityId;
 use crate::lang::{Lang, pick as t};
 use crate::message::Button;
 use crate::message::{Callback, to};
@@ -55,7 +56,7 @@ pub(crate) async fn opportunities(
             }];
             // Staff can take a mistaken or cancelled one off from here.
             if desk.is_staff(turn.user) {
-                row.push(messages::withdraw_button(s.id, lang));
+                row.push(messages::withdraw_button(OpportunityId(s.id), lang));
             }
             keyboard.push(row);
         }
@@ -89,10 +90,10 @@ pub(crate) async fn opportunities(
 pub(crate) async fn subscribe(turn: &mut Turn<'_>, placement: Placement) -> Result<Vec<Reply>, EngineError> {
     let desk = turn.desk;
     let lang = turn.lang;
-    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user.0).await?;
     let tree = desk.tree();
     let current = match tree.alerts_consent() {
-        Some(c) => q::consented_to(turn.work.read().await?, turn.user, &c.version).await?,
+        Some(c) => q::consented_to(turn.work.read().await?, turn.user.0, &c.version).await?,
         None => false,
     };
     if !topics.is_empty() && current {
@@ -175,9 +176,9 @@ pub(crate) async fn alerts_consent(turn: &mut Turn<'_>) -> Result<Vec<Reply>, En
         )]);
     };
     turn.abandon_flow();
-    q::reconsent(turn.work.write().await?, turn.user, &version).await?;
+    q::reconsent(turn.work.write().await?, turn.user.0, &version).await?;
     turn.flow = Some(Flow::AlertTopics { consent: version });
-    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user.0).await?;
     Ok(vec![topics_screen(turn, &topics).placed(Placement::Replace)])
 }
 
@@ -192,17 +193,17 @@ pub(crate) async fn toggle_topic(turn: &mut Turn<'_>, topic: Topic) -> Result<Ve
     };
     let agreed = matches!(&turn.flow, Some(Flow::AlertTopics { consent: v }) if *v == consent.version);
     let conn = turn.work.write().await?;
-    let had = q::topics_of_user(&mut *conn, turn.user).await?;
+    let had = q::topics_of_user(&mut *conn, turn.user.0).await?;
     if had.contains(&topic) {
-        q::unsubscribe(&mut *conn, turn.user, Some(&[topic]), now).await?;
-    } else if !agreed && (had.is_empty() || !q::consented_to(&mut *conn, turn.user, &consent.version).await?) {
+        q::unsubscribe(&mut *conn, turn.user.0, Some(&[topic]), now).await?;
+    } else if !agreed && (had.is_empty() || !q::consented_to(&mut *conn, turn.user.0, &consent.version).await?) {
         // Nobody is subscribed under a consent they have not accepted: a first topic
         // only right after "I agree", another one under the text they agreed to.
         return subscribe(turn, Placement::Replace).await;
     } else {
-        q::subscribe(&mut *conn, turn.user, topic, lang, &consent.version, now).await?;
+        q::subscribe(&mut *conn, turn.user.0, topic, lang, &consent.version, now).await?;
     }
-    let topics = q::topics_of_user(conn, turn.user).await?;
+    let topics = q::topics_of_user(conn, turn.user.0).await?;
     Ok(vec![topics_screen(turn, &topics).placed(Placement::Replace)])
 }
 
@@ -212,7 +213,7 @@ pub(crate) async fn alerts_done(turn: &mut Turn<'_>) -> Result<Vec<Reply>, Engin
     if matches!(turn.flow, Some(Flow::AlertTopics { .. })) {
         turn.flow = None;
     }
-    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user.0).await?;
     let html = if topics.is_empty() {
         t(
             lang,
@@ -248,8 +249,8 @@ pub(crate) async fn stop_alerts(turn: &mut Turn<'_>, topics: Option<TopicSet>) -
     let lang = turn.lang;
     let now = desk.clock.now();
     let only = topics.filter(|t| *t != TopicSet::ALL).map(TopicSet::topics);
-    let gone = q::unsubscribe(turn.work.write().await?, turn.user, only.as_deref(), now).await?;
-    let left = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let gone = q::unsubscribe(turn.work.write().await?, turn.user.0, only.as_deref(), now).await?;
+    let left = q::topics_of_user(turn.work.read().await?, turn.user.0).await?;
     let html = match (gone.is_empty(), left.is_empty()) {
         (true, true) => t(lang, "Hiçbir konuya abone değilsiniz.", "You follow no topic.").to_owned(),
         (_, true) => t(
@@ -279,7 +280,7 @@ pub(crate) async fn stop_alerts(turn: &mut Turn<'_>, topics: Option<TopicSet>) -
 }
 
 /// "Remind me" under an alert.
-pub(crate) async fn remind_me(turn: &mut Turn<'_>, opportunity: i64) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn remind_me(turn: &mut Turn<'_>, opportunity: OpportunityId) -> Result<Vec<Reply>, EngineError> {
     let desk = turn.desk;
     let lang = turn.lang;
     let now = desk.clock.now();
@@ -313,7 +314,7 @@ pub(crate) async fn remind_me(turn: &mut Turn<'_>, opportunity: i64) -> Result<V
 pub(crate) async fn privacy_text(turn: &mut Turn<'_>) -> Result<String, EngineError> {
     let desk = turn.desk;
     let lang = turn.lang;
-    let topics = q::topics_of_user(turn.work.read().await?, turn.user).await?;
+    let topics = q::topics_of_user(turn.work.read().await?, turn.user.0).await?;
     let mut html = crate::conversation::ui::privacy(lang, desk.settings.retention_days);
     let subscribed = if topics.is_empty() {
         t(lang, "yok", "none").to_owned()

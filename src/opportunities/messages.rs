@@ -4,7 +4,7 @@
 
 use super::{Opportunity, Topic, TopicSet};
 use crate::dialogue::render::{escape_html, html};
-use crate::ids::ChatId;
+use crate::ids::{ChatId, FanoutId, OpportunityId, UserId};
 use crate::lang::{Lang, pick as t};
 use crate::message::{Button, OutMessage, Recipient, Target};
 use crate::message::{Callback, to};
@@ -62,7 +62,7 @@ pub fn buttons(stored: &Stored, lang: Lang, stop: bool) -> Vec<Vec<Button>> {
         )],
         vec![to(
             t(lang, "⏰ Son günden önce hatırlat", "⏰ Remind me before the deadline"),
-            Callback::RemindMe(stored.id),
+            Callback::RemindMe(OpportunityId(stored.id)),
         )],
     ];
     if stop {
@@ -85,17 +85,17 @@ fn stop_row(topics: TopicSet, lang: Lang) -> Vec<Button> {
 }
 
 /// The alert a subscriber gets.
-pub fn alert(stored: &Stored, user: i64, lang: Lang) -> OutMessage {
+pub fn alert(stored: &Stored, user: UserId, lang: Lang) -> OutMessage {
     let html = format!(
         "📣 {}\n\n{}",
         t(lang, "Yeni fırsat", "A new opportunity"),
         body(&stored.opportunity, lang)
     );
-    OutMessage::new(Recipient::Chat(ChatId(user)), html).with_keyboard(buttons(stored, lang, true))
+    OutMessage::new(Recipient::Chat(ChatId(user.0)), html).with_keyboard(buttons(stored, lang, true))
 }
 
 /// A new training session, to the trainings topic's subscribers, with its booking.
-pub fn session_announcement(session: &Session, user: i64, lang: Lang) -> OutMessage {
+pub fn session_announcement(session: &Session, user: UserId, lang: Lang) -> OutMessage {
     let html = format!(
         "📘 {}\n\n<b>{}</b>\n{}\n\n{}",
         t(
@@ -117,11 +117,11 @@ pub fn session_announcement(session: &Session, user: i64, lang: Lang) -> OutMess
         )],
         stop_row(TopicSet::of(&[Topic::Trainings]), lang),
     ];
-    OutMessage::new(Recipient::Chat(ChatId(user)), html).with_keyboard(keyboard)
+    OutMessage::new(Recipient::Chat(ChatId(user.0)), html).with_keyboard(keyboard)
 }
 
 /// "Remind me", a few days before the deadline.
-pub fn reminder(stored: &Stored, user: i64, lang: Lang) -> OutMessage {
+pub fn reminder(stored: &Stored, user: UserId, lang: Lang) -> OutMessage {
     let html = format!(
         "⏰ {}\n\n{}",
         t(
@@ -135,7 +135,7 @@ pub fn reminder(stored: &Stored, user: i64, lang: Lang) -> OutMessage {
         t(lang, "🔗 Resmî sayfa", "🔗 Official page"),
         &stored.opportunity.url,
     )]];
-    OutMessage::new(Recipient::Chat(ChatId(user)), html)
+    OutMessage::new(Recipient::Chat(ChatId(user.0)), html)
         .with_keyboard(keyboard)
         .not_after(stored.opportunity.deadline)
 }
@@ -188,17 +188,20 @@ pub fn progress(fanout: &Fanout, title: &str, lang: Lang) -> (String, Vec<Vec<Bu
     };
     let mut row = Vec::new();
     if fanout.state == "sending" {
-        row.push(to(t(lang, "⏹ Durdur", "⏹ Stop"), Callback::StopFanout(fanout.id)));
+        row.push(to(
+            t(lang, "⏹ Durdur", "⏹ Stop"),
+            Callback::StopFanout(FanoutId(fanout.id)),
+        ));
     }
     if let Carrying::Opportunity(id) = fanout.carrying {
-        row.push(withdraw_button(id, lang));
+        row.push(withdraw_button(OpportunityId(id), lang));
     }
     let keyboard = if row.is_empty() { Vec::new() } else { vec![row] };
     (html, keyboard)
 }
 
 /// Staff: take an opportunity off `/opportunities` (asks first).
-pub fn withdraw_button(id: i64, lang: Lang) -> Button {
+pub fn withdraw_button(id: OpportunityId, lang: Lang) -> Button {
     to(
         &match lang {
             Lang::Tr => format!("🗑 #{id} yayından kaldır"),

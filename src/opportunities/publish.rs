@@ -7,7 +7,7 @@ use crate::conversation::flow::{Flow, PublishForm, PublishStep};
 use crate::conversation::staff_reply;
 use crate::conversation::{DeepLink, EngineError, Place, Placement, Reply, Turn};
 use crate::dialogue::render::escape_html;
-use crate::ids::ChatId;
+use crate::ids::{ChatId, FanoutId, OpportunityId};
 use crate::lang::{Lang, pick as t};
 use crate::message::{Button, Target};
 use crate::message::{Callback, to};
@@ -227,7 +227,7 @@ pub(crate) async fn publish_preview(turn: &mut Turn<'_>) -> Result<Vec<Reply>, E
     };
     let mut replies = vec![staff_reply(t(lang, "👀 <b>Önizleme</b>", "👀 <b>Preview</b>"))];
     for l in Lang::ALL {
-        let mut m = messages::alert(&stored, 0, l);
+        let mut m = messages::alert(&stored, crate::ids::UserId(0), l);
         // The same buttons, but pressing them here must not unsubscribe the staff
         // member or ask a reminder for an alert that does not exist yet.
         for button in m.keyboard.iter_mut().flatten() {
@@ -380,10 +380,14 @@ pub(crate) async fn publish_send(turn: &mut Turn<'_>, f: PublishForm) -> Result<
 
 /// "Withdraw" (under a progress post or a listed opportunity): asks, then takes the
 /// opportunity off `/opportunities` and stops its alert if it is still going out.
-pub(crate) async fn withdraw_press(turn: &mut Turn<'_>, id: i64, confirmed: bool) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn withdraw_press(
+    turn: &mut Turn<'_>,
+    id: OpportunityId,
+    confirmed: bool,
+) -> Result<Vec<Reply>, EngineError> {
     let desk = turn.desk;
     let lang = turn.lang;
-    let Some(stored) = q::get(turn.work.read().await?, id).await? else {
+    let Some(stored) = q::get(turn.work.read().await?, id.0).await? else {
         return Ok(vec![staff_reply(t(
             lang,
             "Böyle bir duyuru yok.",
@@ -429,11 +433,11 @@ pub(crate) async fn withdraw_press(turn: &mut Turn<'_>, id: i64, confirmed: bool
 }
 
 /// "Stop" under a fan-out's progress post.
-pub(crate) async fn stop_fanout(turn: &mut Turn<'_>, id: i64) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn stop_fanout(turn: &mut Turn<'_>, id: FanoutId) -> Result<Vec<Reply>, EngineError> {
     let desk = turn.desk;
     let lang = turn.lang;
     let now = desk.clock.now();
-    let stopped = q::finish(turn.work.write().await?, id, "stopped", now).await?;
+    let stopped = q::finish(turn.work.write().await?, id.0, "stopped", now).await?;
     Ok(vec![staff_reply(if stopped {
         t(
             lang,

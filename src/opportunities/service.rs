@@ -4,7 +4,7 @@
 
 use super::messages;
 use super::{Opportunity, Topic};
-use crate::ids::ChatId;
+use crate::ids::{ChatId, FanoutId, OpportunityId, UserId};
 use crate::lang::Lang;
 use crate::storage::opportunities::{self as q, Carrying, Stored};
 use crate::storage::{StoreError, outbox, trainings};
@@ -15,15 +15,15 @@ use sqlx::SqliteConnection;
 /// A published opportunity and its fan-out.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Published {
-    pub id: i64,
-    pub fanout: i64,
+    pub id: OpportunityId,
+    pub fanout: FanoutId,
     pub recipients: i64,
 }
 
 /// A person chose a language: their alerts follow it (the subscriptions, the alerts
 /// still going out to them, and the reminders they asked for).
-pub async fn follow_language(conn: &mut SqliteConnection, user: i64, lang: Lang) -> Result<(), StoreError> {
-    q::set_language(conn, user, lang).await
+pub async fn follow_language(conn: &mut SqliteConnection, user: UserId, lang: Lang) -> Result<(), StoreError> {
+    q::set_language(conn, user.0, lang).await
 }
 
 /// Stores an opportunity, queues its alert to the subscribers of its topics (each once)
@@ -43,16 +43,20 @@ pub async fn publish(
             .ok_or_else(|| StoreError::Corrupt(format!("opportunity {id} vanished")))?;
         outbox::enqueue(conn, &messages::channel_post(&stored, channel), now).await?;
     }
-    Ok(Published { id, fanout, recipients })
+    Ok(Published {
+        id: OpportunityId(id),
+        fanout: FanoutId(fanout),
+        recipients,
+    })
 }
 
 /// Takes an opportunity off `/opportunities`, stops its alert if still going out, and
 /// drops the reminders asked for it. `false` when there is none or it was withdrawn.
-pub async fn withdraw(conn: &mut SqliteConnection, id: i64, now: Timestamp) -> Result<bool, StoreError> {
-    if !q::withdraw(conn, id, now).await? {
+pub async fn withdraw(conn: &mut SqliteConnection, id: OpportunityId, now: Timestamp) -> Result<bool, StoreError> {
+    if !q::withdraw(conn, id.0, now).await? {
         return Ok(false);
     }
-    stop_alerts(conn, Carrying::Opportunity(id), now).await?;
+    stop_alerts(conn, Carrying::Opportunity(id.0), now).await?;
     Ok(true)
 }
 
@@ -97,13 +101,13 @@ pub enum RemindMe {
 /// passed but the deadline has not).
 pub async fn remind_me(
     conn: &mut SqliteConnection,
-    opportunity: i64,
-    user: i64,
+    opportunity: OpportunityId,
+    user: UserId,
     lang: Lang,
     lead: SignedDuration,
     now: Timestamp,
 ) -> Result<RemindMe, StoreError> {
-    let Some(stored) = q::get(conn, opportunity).await? else {
+    let Some(stored) = q::get(conn, opportunity.0).await? else {
         return Ok(RemindMe::Closed);
     };
     let deadline = stored.opportunity.deadline;
@@ -111,7 +115,7 @@ pub async fn remind_me(
         return Ok(RemindMe::Closed);
     }
     let due = reminder_time(deadline, lead).unwrap_or(now).max(now);
-    Ok(if q::remind(conn, opportunity, user, lang, due, now).await? {
+    Ok(if q::remind(conn, opportunity.0, user.0, lang, due, now).await? {
         RemindMe::Set(due)
     } else {
         RemindMe::Already
@@ -141,7 +145,7 @@ pub async fn queue_reminders(conn: &mut SqliteConnection, now: Timestamp) -> Res
     for (opportunity, user, lang) in q::due_reminders(conn, now).await? {
         let stored: Option<Stored> = q::get(conn, opportunity).await?;
         if let Some(stored) = stored.filter(|s| !s.withdrawn && s.opportunity.deadline > now) {
-            outbox::enqueue(conn, &messages::reminder(&stored, user, lang), now).await?;
+            outbox::enqueue(conn, &messages::reminder(&stored, UserId(user), lang), now).await?;
             queued += 1;
         }
         q::reminder_sent(conn, opportunity, user, now).await?;

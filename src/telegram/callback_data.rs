@@ -4,6 +4,7 @@
 //! colon and a node id, a number, a language code or a short word.
 
 use crate::dialogue::NodeId;
+use crate::ids::{FanoutId, OpportunityId};
 use crate::lang::Lang;
 use crate::message::{Callback, SessionVerb, TicketVerb};
 use crate::opportunities::{Topic, TopicSet};
@@ -141,10 +142,18 @@ pub fn decode(data: &str) -> Option<Callback> {
             .ok()
             .and_then(TopicSet::from_bits)
             .map(Callback::StopAlerts),
-        "rm" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::RemindMe),
+        "rm" => rest
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| Callback::RemindMe(OpportunityId(n))),
         "pb" if rest.is_empty() => Some(Callback::Publish),
         "pv" if rest.is_empty() => Some(Callback::InPreview),
-        "sf" => rest.parse::<i64>().ok().filter(|n| *n > 0).map(Callback::StopFanout),
+        "sf" => rest
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| Callback::StopFanout(FanoutId(n))),
         "wd" => {
             let (id, confirmed) = match rest.split_once(':') {
                 Some((id, "y")) => (id, true),
@@ -154,7 +163,7 @@ pub fn decode(data: &str) -> Option<Callback> {
             id.parse::<i64>()
                 .ok()
                 .filter(|n| *n > 0)
-                .map(|id| Callback::Withdraw(id, confirmed))
+                .map(|id| Callback::Withdraw(OpportunityId(id), confirmed))
         }
         "sv" => number().map(|n| Callback::Survey(RegistrationId(n))),
         "ce" => number().map(|n| Callback::Certificate(RegistrationId(n))),
@@ -226,10 +235,10 @@ mod tests {
             Callback::ToggleTopic(Topic::Calls),
             Callback::StopAlerts(TopicSet::of(&[Topic::Trainings, Topic::Study])),
             Callback::StopAlerts(TopicSet::ALL),
-            Callback::RemindMe(12),
-            Callback::StopFanout(3),
-            Callback::Withdraw(7, false),
-            Callback::Withdraw(7, true),
+            Callback::RemindMe(OpportunityId(12)),
+            Callback::StopFanout(FanoutId(3)),
+            Callback::Withdraw(OpportunityId(7), false),
+            Callback::Withdraw(OpportunityId(7), true),
             Callback::Publish,
             Callback::InPreview,
         ] {

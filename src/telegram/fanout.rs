@@ -55,8 +55,8 @@ impl Content {
 
     fn message(&self, user: i64, lang: Lang) -> Option<crate::message::OutMessage> {
         match self {
-            Content::Opportunity(s) => Some(messages::alert(s, user, lang)),
-            Content::Session(s) => Some(messages::session_announcement(s, user, lang)),
+            Content::Opportunity(s) => Some(messages::alert(s, crate::ids::UserId(user), lang)),
+            Content::Session(s) => Some(messages::session_announcement(s, crate::ids::UserId(user), lang)),
             Content::Nothing => None,
         }
     }

@@ -46,7 +46,7 @@ pub fn line_of(update: &Update) -> Option<i64> {
 
 pub(super) fn person(user: &teloxide::types::User) -> Person {
     Person {
-        user: user.id.0 as i64,
+        user: crate::ids::UserId(user.id.0 as i64),
         lang_hint: Lang::from_ietf(user.language_code.as_deref()),
     }
 }
@@ -140,7 +140,7 @@ async fn on_message(h: &Handler, update: u32, msg: Message) -> anyhow::Result<()
         return Ok(());
     };
     // Nobody but staff is heard in the staff chat: not even a database write for them.
-    if matches!(place, Place::StaffChat(_)) && !engine.is_staff(user.id.0 as i64) {
+    if matches!(place, Place::StaffChat(_)) && !engine.is_staff(crate::ids::UserId(user.id.0 as i64)) {
         return Ok(());
     }
     let person = person(user);
@@ -201,7 +201,7 @@ async fn on_callback(h: &Handler, update: u32, q: CallbackQuery) -> anyhow::Resu
     };
     // A member of the staff group who is not staff pressing a ticket's button: told
     // privately, on the button itself, not with a message to the whole group.
-    if matches!(place, Place::StaffChat(_)) && !engine.is_staff(q.from.id.0 as i64) {
+    if matches!(place, Place::StaffChat(_)) && !engine.is_staff(crate::ids::UserId(q.from.id.0 as i64)) {
         let text = crate::engine::ui::staff_only(Lang::from_ietf(q.from.language_code.as_deref()));
         answer_press(&h.sender, q.id.clone(), Some(text.to_owned()));
         return Ok(());
@@ -245,7 +245,7 @@ async fn respond(engine: &Engine, update: u32, person: Person, ctx: Context, eve
             format!("panic: {what}")
         }
     };
-    tracing::error!(update, user = person.user, error = %failure, "could not handle an update");
+    tracing::error!(update, user = person.user.0, error = %failure, "could not handle an update");
     let (Some(to), false) = (to, staff_chat) else {
         return Ok(());
     };

@@ -34,7 +34,7 @@ pub(crate) enum Input<'a> {
 fn chat_of(turn: &Turn<'_>) -> ChatId {
     match turn.place {
         Place::StaffChat(chat) => ChatId(chat),
-        Place::Private => ChatId(turn.user),
+        Place::Private => ChatId(turn.user.0),
     }
 }
 
@@ -72,9 +72,9 @@ pub(crate) fn expired(desk: &Desk, draft: &Draft) -> bool {
 pub(crate) async fn live_draft(turn: &mut Turn<'_>) -> Result<Option<Draft>, EngineError> {
     let desk = turn.desk;
     let chat = chat_of(turn);
-    match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
+    match drafts::draft(turn.work.read().await?, turn.user.0, chat).await? {
         Some(d) if expired(desk, &d) => {
-            drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+            drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
             Ok(None)
         }
         other => Ok(other),
@@ -94,7 +94,7 @@ pub(crate) async fn start_answer(turn: &mut Turn<'_>, id: TicketId) -> Result<Ve
     }
     let now = desk.clock.now();
     let draft = Draft {
-        user: turn.user,
+        user: turn.user.0,
         chat: chat_of(turn),
         ticket: id,
         seen_event: last_event(turn, id).await?,
@@ -122,7 +122,7 @@ pub(crate) async fn start_answer(turn: &mut Turn<'_>, id: TicketId) -> Result<Ve
 /// "#12 is taken by Burak", when another staff member took the ticket.
 pub(crate) fn taken_warning(turn: &Turn<'_>, ticket: &Ticket) -> Option<String> {
     let (by, name) = ticket.taken_by.as_ref()?;
-    if *by == turn.user {
+    if *by == turn.user.0 {
         return None;
     }
     let name = escape_html(name);
@@ -137,7 +137,7 @@ pub(crate) fn taken_warning(turn: &Turn<'_>, ticket: &Ticket) -> Option<String> 
 pub(crate) async fn draft_input(turn: &mut Turn<'_>, input: Input<'_>) -> Result<Option<Vec<Reply>>, EngineError> {
     let desk = turn.desk;
     let chat = chat_of(turn);
-    let Some(draft) = drafts::draft(turn.work.read().await?, turn.user, chat).await? else {
+    let Some(draft) = drafts::draft(turn.work.read().await?, turn.user.0, chat).await? else {
         return Ok(None);
     };
     // Only a draft waiting for its text takes what is said; a finished one waits
@@ -146,7 +146,7 @@ pub(crate) async fn draft_input(turn: &mut Turn<'_>, input: Input<'_>) -> Result
         return Ok(None);
     }
     if expired(desk, &draft) {
-        drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+        drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
         return Ok(Some(vec![staff_reply(&expired_notice(
             turn.lang,
             &who(turn),
@@ -166,7 +166,7 @@ pub(crate) async fn answer_with(
     let desk = turn.desk;
     let now = desk.clock.now();
     let draft = Draft {
-        user: turn.user,
+        user: turn.user.0,
         chat: chat_of(turn),
         ticket: id,
         seen_event: last_event(turn, id).await?,
@@ -185,14 +185,14 @@ pub(crate) async fn fill_draft(
     let desk = turn.desk;
     let lang = turn.lang;
     let Some(ticket) = tickets::ticket(turn.work.read().await?, draft.ticket).await? else {
-        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        drafts::delete(turn.work.write().await?, turn.user.0, draft.chat).await?;
         return Ok(vec![staff_reply(&crate::tickets::messages::missing(
             draft.ticket,
             lang,
         ))]);
     };
     if ticket.erased() {
-        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        drafts::delete(turn.work.write().await?, turn.user.0, draft.chat).await?;
         return Ok(vec![staff_reply(&erased(lang, ticket.id))]);
     }
     draft.content = Some(match input {
@@ -287,19 +287,19 @@ pub(crate) async fn draft_press(
             .placed(Placement::Replace),
         ]
     };
-    let draft = match drafts::draft(turn.work.read().await?, turn.user, chat).await? {
+    let draft = match drafts::draft(turn.work.read().await?, turn.user.0, chat).await? {
         Some(d) if d.ticket == id => d,
         _ => return Ok(outdated()),
     };
     if expired(desk, &draft) {
-        drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+        drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
         return Ok(vec![
             staff_reply(&expired_notice(lang, &who(turn), id)).placed(Placement::Replace),
         ]);
     }
     match verb {
         TicketVerb::Discard => {
-            drafts::delete(turn.work.write().await?, turn.user, chat).await?;
+            drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
             let html = match lang {
                 Lang::Tr => format!("✖️ #{id} yanıtı gönderilmedi."),
                 Lang::En => format!("✖️ The answer to #{id} was not sent."),
@@ -346,11 +346,11 @@ pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVe
         ))]);
     };
     let Some(ticket) = tickets::ticket(turn.work.read().await?, id).await? else {
-        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        drafts::delete(turn.work.write().await?, turn.user.0, draft.chat).await?;
         return Ok(vec![staff_reply(&crate::tickets::messages::missing(id, lang))]);
     };
     if ticket.erased() {
-        drafts::delete(turn.work.write().await?, turn.user, draft.chat).await?;
+        drafts::delete(turn.work.write().await?, turn.user.0, draft.chat).await?;
         return Ok(vec![staff_reply(&erased(lang, id)).placed(Placement::Replace)]);
     }
     // Someone else took the ticket, or answered it since this draft began: say who
@@ -386,7 +386,7 @@ pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVe
         }
     }
     let me = Actor {
-        id: turn.user,
+        id: turn.user.0,
         name: turn.first_name.clone(),
     };
     let answer = match &content {
@@ -399,7 +399,7 @@ pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVe
     };
     let now = desk.clock.now();
     let conn = turn.work.write().await?;
-    drafts::delete(&mut *conn, turn.user, draft.chat).await?;
+    drafts::delete(&mut *conn, turn.user.0, draft.chat).await?;
     let answered = ticket_service::answer(conn, id, &me, &answer, now).await?;
     Ok(vec![match answered {
         Answered::Queued(t) => {
@@ -439,7 +439,7 @@ pub(crate) async fn answers_by_others(
         .filter(|e| e.id > seen && matches!(e.kind, EventKind::Answer | EventKind::File))
         .filter_map(|e| {
             let (author, name) = e.author?;
-            (author != me).then(|| (e.at, name, e.text.unwrap_or_default()))
+            (author != me.0).then(|| (e.at, name, e.text.unwrap_or_default()))
         })
         .collect())
 }
@@ -447,7 +447,7 @@ pub(crate) async fn answers_by_others(
 /// `/cancel` in a chat where the staff member has a draft: drop it.
 pub(crate) async fn cancel_draft(turn: &mut Turn<'_>) -> Result<Option<TicketId>, EngineError> {
     let chat = chat_of(turn);
-    Ok(drafts::delete(turn.work.write().await?, turn.user, chat)
+    Ok(drafts::delete(turn.work.write().await?, turn.user.0, chat)
         .await?
         .map(|d| d.ticket))
 }

@@ -160,7 +160,7 @@ pub(crate) async fn send_ticket(
     let now = desk.clock.now();
     let day = now.to_zoned(office_tz()).date();
     let new = NewTicket {
-        user: turn.user,
+        user: turn.user.0,
         first_name: turn.first_name.clone(),
         lang,
         question,
@@ -283,7 +283,7 @@ pub(crate) async fn follow_up(
 
 pub(crate) async fn my_tickets(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
     let lang = turn.lang;
-    let tickets = crate::storage::tickets::tickets_of(turn.work.read().await?, turn.user).await?;
+    let tickets = crate::storage::tickets::tickets_of(turn.work.read().await?, turn.user.0).await?;
     if tickets.is_empty() {
         let html = t(
             lang,
@@ -339,7 +339,7 @@ pub(crate) async fn person_ticket_press(
         TicketVerb::FollowUp => {
             let mine = crate::storage::tickets::ticket(turn.work.read().await?, id)
                 .await?
-                .filter(|t| t.user == turn.user);
+                .filter(|t| t.user == turn.user.0);
             let Some(ticket) = mine else {
                 return Ok(not_found());
             };
@@ -364,7 +364,7 @@ pub(crate) async fn person_ticket_press(
         }
         TicketVerb::Solved => {
             let me = Actor {
-                id: turn.user,
+                id: turn.user.0,
                 name: turn.first_name.clone(),
             };
             let now = desk.clock.now();

@@ -115,7 +115,7 @@ pub(crate) async fn learn(
     }
     let now = desk.clock.now();
     let me = Actor {
-        id: turn.user,
+        id: turn.user.0,
         name: turn.first_name.clone(),
     };
     let conn = turn.work.write().await?;

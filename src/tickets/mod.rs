@@ -8,6 +8,7 @@ pub mod messages;
 pub mod service;
 pub mod staff;
 
+use crate::ids::UserId;
 use crate::lang::Lang;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -278,10 +279,10 @@ pub struct NewTicket {
 
 /// The daily-limit tag of a person: HMAC-SHA-256 of their id under the day's key, in
 /// hex. Without the key (kept one day) the tag cannot be tied back to an id.
-pub fn quota_tag(key: &[u8], user: i64) -> String {
+pub fn quota_tag(key: &[u8], user: UserId) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
-    mac.update(&user.to_be_bytes());
+    mac.update(&user.0.to_be_bytes());
     mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -5,7 +5,7 @@
 
 use super::messages as msg;
 use super::{Actor, Answer, Attachment, EventKind, NewTicket, Ticket, TicketId, TicketStatus, hours, quota_tag};
-use crate::ids::MessageRef;
+use crate::ids::{MessageRef, UserId};
 use crate::lang::Lang;
 use crate::message::OutMessage;
 use crate::storage::{StoreError, drafts, outbox, quota, tickets as q};
@@ -66,7 +66,7 @@ pub async fn ask(
     staff: Lang,
     now: Timestamp,
 ) -> Result<Asked, StoreError> {
-    if !quota_take(conn, day, new.user, per_day).await? {
+    if !quota_take(conn, day, UserId(new.user), per_day).await? {
         return Ok(Asked::LimitReached);
     }
     let id = q::insert(conn, new, now).await?;
@@ -101,7 +101,7 @@ pub async fn ask(
 async fn quota_take(
     conn: &mut SqliteConnection,
     day: jiff::civil::Date,
-    user: i64,
+    user: UserId,
     per_day: u32,
 ) -> Result<bool, StoreError> {
     let day = day.to_string();
@@ -128,17 +128,17 @@ async fn quota_take(
 pub async fn follow_up(
     conn: &mut SqliteConnection,
     id: TicketId,
-    user: i64,
+    user: UserId,
     addition: Addition<'_>,
     staff: Lang,
     now: Timestamp,
 ) -> Result<Option<Ticket>, StoreError> {
-    let Some(before) = load(conn, id).await?.filter(|t| t.user == user) else {
+    let Some(before) = load(conn, id).await?.filter(|t| t.user == user.0) else {
         return Ok(None);
     };
     q::set_status(conn, id, TicketStatus::Open, now).await?;
     let asker = Actor {
-        id: user,
+        id: user.0,
         name: before.first_name.clone(),
     };
     let ticket = reload(conn, id).await?;

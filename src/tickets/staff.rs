@@ -96,7 +96,7 @@ pub(crate) async fn take(turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>
     let desk = turn.desk;
     let lang = turn.lang;
     let me = Actor {
-        id: turn.user,
+        id: turn.user.0,
         name: turn.first_name.clone(),
     };
     let now = desk.clock.now();
@@ -117,7 +117,7 @@ pub(crate) async fn close(turn: &mut Turn<'_>, id: TicketId, note: Option<&str>)
     let desk = turn.desk;
     let lang = turn.lang;
     let me = Actor {
-        id: turn.user,
+        id: turn.user.0,
         name: turn.first_name.clone(),
     };
     let now = desk.clock.now();

@@ -4,6 +4,7 @@
 
 use super::notices;
 use super::{Attendance, Registration, RegistrationId, Session, SessionId, SessionState, Status};
+use crate::ids::UserId;
 use crate::storage::{StoreError, attendance as q, outbox, trainings};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::SqliteConnection;
@@ -47,7 +48,7 @@ pub async fn check_in(
     conn: &mut SqliteConnection,
     session: SessionId,
     key: &str,
-    user: i64,
+    user: UserId,
     now: Timestamp,
 ) -> Result<CheckIn, StoreError> {
     let Some(s) = trainings::session(conn, session).await? else {
@@ -57,7 +58,7 @@ pub async fn check_in(
     if s.state == SessionState::Cancelled || stored.is_none_or(|k| !k.eq_ignore_ascii_case(key)) {
         return Ok(CheckIn::Invalid);
     }
-    let registration = trainings::live_registration(conn, session, user).await?;
+    let registration = trainings::live_registration(conn, session, user.0).await?;
     let Some(r) = registration.filter(|r| r.status == Status::Confirmed) else {
         return Ok(CheckIn::NotRegistered(s));
     };

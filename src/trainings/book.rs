@@ -117,7 +117,7 @@ pub(crate) async fn start_booking(
         ));
         return Ok(replies);
     };
-    if let Some(r) = trainings::live_registration(turn.work.read().await?, id, turn.user).await? {
+    if let Some(r) = trainings::live_registration(turn.work.read().await?, id, turn.user.0).await? {
         let html = format!(
             "{}\n\n<b>{}</b>\n{}\n\n{}",
             t(
@@ -637,7 +637,7 @@ pub(crate) async fn upcoming(turn: &mut Turn<'_>) -> Result<Vec<(Registration, S
     let now = desk.clock.now();
     let conn = turn.work.read().await?;
     let mut out = Vec::new();
-    for r in trainings::upcoming_of(&mut *conn, turn.user, now).await? {
+    for r in trainings::upcoming_of(&mut *conn, turn.user.0, now).await? {
         if let Some(s) = trainings::session(&mut *conn, r.session).await? {
             out.push((r, s));
         }

@@ -4,6 +4,7 @@
 
 use super::attendance::random_code;
 use super::{Attendance, Registration, RegistrationId, Session, Status};
+use crate::ids::UserId;
 use crate::storage::certificates::{self as q, Issued};
 use crate::storage::{StoreError, trainings};
 use jiff::Timestamp;
@@ -27,13 +28,13 @@ pub enum Issue {
 pub async fn issue(
     conn: &mut SqliteConnection,
     registration: RegistrationId,
-    user: i64,
+    user: UserId,
     now: Timestamp,
 ) -> Result<Issue, StoreError> {
     let Some(r) = trainings::registration(conn, registration).await? else {
         return Ok(Issue::NotYours);
     };
-    if r.user != user {
+    if r.user != user.0 {
         return Ok(Issue::NotYours);
     }
     if r.status != Status::Confirmed || r.attendance != Some(Attendance::Present) {

@@ -7,6 +7,7 @@
 use super::notices;
 use super::session::Reminder;
 use super::{Attendee, CheckedDetails, Registration, RegistrationId, Session, SessionId, SessionState, Status};
+use crate::ids::UserId;
 use crate::lang::Lang;
 use crate::message::OutMessage;
 use crate::storage::{StoreError, attendance, outbox, trainings as q};
@@ -65,7 +66,7 @@ async fn reload_registration(conn: &mut SqliteConnection, id: RegistrationId) ->
 pub async fn book(
     conn: &mut SqliteConnection,
     session: SessionId,
-    user: i64,
+    user: UserId,
     lang: Lang,
     attendee: &Attendee,
     consent_version: &str,
@@ -75,7 +76,7 @@ pub async fn book(
         return Ok(Booked::NotBookable);
     };
     if !s.bookable(now) {
-        return Ok(match q::live_registration(conn, session, user).await? {
+        return Ok(match q::live_registration(conn, session, user.0).await? {
             Some(existing) => Booked::Already(existing),
             None => Booked::NotBookable,
         });
@@ -85,10 +86,10 @@ pub async fn book(
     } else {
         Status::Waitlisted
     };
-    match q::insert_registration(conn, session, user, lang, attendee, consent_version, status, now).await? {
+    match q::insert_registration(conn, session, user.0, lang, attendee, consent_version, status, now).await? {
         Some(id) => Ok(Booked::New(reload_registration(conn, id).await?)),
         // The person already has a live registration (the unique index said so).
-        None => Ok(match q::live_registration(conn, session, user).await? {
+        None => Ok(match q::live_registration(conn, session, user.0).await? {
             Some(r) => Booked::Already(r),
             None => Booked::NotBookable,
         }),
@@ -127,13 +128,13 @@ pub async fn promote(
 pub async fn cancel_registration(
     conn: &mut SqliteConnection,
     id: RegistrationId,
-    user: i64,
+    user: UserId,
     now: Timestamp,
 ) -> Result<Cancelled, StoreError> {
     let Some(registration) = q::registration(conn, id).await? else {
         return Ok(Cancelled::NotFound);
     };
-    if registration.user != user || registration.status == Status::Cancelled {
+    if registration.user != user.0 || registration.status == Status::Cancelled {
         return Ok(Cancelled::NotFound);
     }
     q::cancel_registration(conn, id, now).await?;

@@ -380,7 +380,7 @@ async fn who_stops_while_an_alert_is_going_out_does_not_get_it() {
             .unwrap();
     }
     let pending: Vec<i64> = store
-        .read(async |c| q::pending(c, published.fanout, 100).await)
+        .read(async |c| q::pending(c, published.fanout.0, 100).await)
         .await
         .unwrap()
         .into_iter()
@@ -760,7 +760,7 @@ async fn who_stops_or_is_forgotten_while_their_batch_goes_out_does_not_get_it() 
         .await
         .unwrap();
     store
-        .write(async |c| eudesk::privacy::forget(c, 20_016, now).await)
+        .write(async |c| eudesk::privacy::forget(c, eudesk::ids::UserId(20_016), now).await)
         .await
         .unwrap();
     api.wait_for("sendMessage", |c| c.chat_id() == Some(20_020), WAIT).await;
@@ -834,7 +834,10 @@ async fn a_reminder_held_up_past_the_deadline_is_never_sent() {
         .id;
     let lead = jiff::SignedDuration::from_hours(72);
     store
-        .write(async |c| eudesk::opportunities::service::remind_me(c, id, 1101, Lang::Tr, lead, published_at).await)
+        .write(async |c| {
+            eudesk::opportunities::service::remind_me(c, id, eudesk::ids::UserId(1101), Lang::Tr, lead, published_at)
+                .await
+        })
         .await
         .unwrap();
     let due = crate::tickets_telegram::at("2026-12-12 10:00");

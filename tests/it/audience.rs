@@ -6,6 +6,7 @@ use crate::helpers::{Sandbox, person};
 use eudesk::clock::ManualClock;
 use eudesk::dialogue::NodeId;
 use eudesk::engine::{Audience, Callback, Command, Event, Reply, SessionVerb, TicketVerb};
+use eudesk::ids::{FanoutId, OpportunityId};
 use eudesk::lang::Lang;
 use eudesk::opportunities::{Topic, TopicSet};
 use eudesk::tickets::TicketId;
@@ -210,9 +211,9 @@ fn every_callback() -> Vec<Callback> {
         Callback::AlertsDone,
         Callback::ToggleTopic(Topic::Volunteering),
         Callback::StopAlerts(TopicSet::ALL),
-        Callback::RemindMe(1),
-        Callback::StopFanout(1),
-        Callback::Withdraw(1, false),
+        Callback::RemindMe(OpportunityId(1)),
+        Callback::StopFanout(FanoutId(1)),
+        Callback::Withdraw(OpportunityId(1), false),
         Callback::Publish,
         Callback::InPreview,
     ];

@@ -192,7 +192,10 @@ pub fn stderr(output: &Output) -> String {
 }
 
 pub fn person(user: i64, lang: Lang) -> Person {
-    Person { user, lang_hint: lang }
+    Person {
+        user: eudesk::ids::UserId(user),
+        lang_hint: lang,
+    }
 }
 
 pub fn text(s: &str) -> Event {
@@ -544,7 +547,9 @@ pub async fn book(
     now: jiff::Timestamp,
 ) -> eudesk::trainings::Booked {
     store
-        .write(async |c| eudesk::trainings::service::book(c, session, user, lang, attendee, consent, now).await)
+        .write(async |c| {
+            eudesk::trainings::service::book(c, session, eudesk::ids::UserId(user), lang, attendee, consent, now).await
+        })
         .await
         .unwrap()
 }
@@ -556,7 +561,7 @@ pub async fn cancel_registration(
     now: jiff::Timestamp,
 ) -> eudesk::trainings::Cancelled {
     store
-        .write(async |c| eudesk::trainings::service::cancel_registration(c, id, user, now).await)
+        .write(async |c| eudesk::trainings::service::cancel_registration(c, id, eudesk::ids::UserId(user), now).await)
         .await
         .unwrap()
 }

@@ -152,8 +152,8 @@ async fn a_panic_in_one_conversation_is_answered_with_an_apology_and_every_other
     let loaded = eudesk::dialogue::load(&sandbox.dialogues()).unwrap();
     let store = eudesk::storage::Store::open(&sandbox.database_url()).await.unwrap();
     let options = Options {
-        observer: Some(Arc::new(|user: i64, _: &eudesk::engine::Event| {
-            if user == 66 {
+        observer: Some(Arc::new(|user: eudesk::ids::UserId, _: &eudesk::engine::Event| {
+            if user.0 == 66 {
                 panic!("injected fault for person 66");
             }
         })),

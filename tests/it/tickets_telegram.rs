@@ -682,7 +682,7 @@ pub(crate) async fn an_answer_to_a_person_who_blocked_the_bot_is_marked_undelive
         json!({ "ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user" }),
     );
     let staff = eudesk::engine::Person {
-        user: STAFF_A,
+        user: eudesk::ids::UserId(STAFF_A),
         lang_hint: Lang::Tr,
     };
     let ctx = Context {

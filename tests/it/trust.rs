@@ -778,7 +778,11 @@ async fn forgetting_does_not_reset_the_daily_question_limit() {
             .await
             .unwrap();
     assert_eq!(count, 2);
-    assert_eq!(tag, eudesk::tickets::quota_tag(&key, AYSE), "the count names nobody");
+    assert_eq!(
+        tag,
+        eudesk::tickets::quota_tag(&key, eudesk::ids::UserId(AYSE)),
+        "the count names nobody"
+    );
     assert!(tag.len() == 64 && tag.bytes().all(|b| b.is_ascii_hexdigit()), "{tag}");
 }
 
