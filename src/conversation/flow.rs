@@ -1,7 +1,9 @@
 //! Multi-step flows, saved with the conversation between messages (and restarts).
 
+use crate::tickets::TicketId;
 use crate::tickets::{Attachment, Candidate, QuestionText};
 use crate::trainings::{Email, OrgType, Organisation, PersonName, Phone};
+use crate::trainings::{RegistrationId, SessionId};
 use serde::{Deserialize, Serialize};
 
 /// A flow in progress. Saved as JSON; what an older release saved and this one cannot
@@ -14,7 +16,7 @@ pub enum Flow {
     Ask(Ask),
     /// The next text (or file) is a follow-up to this ticket.
     FollowUp {
-        ticket: i64,
+        ticket: TicketId,
     },
     /// Staff creating or changing a session, one value at a time.
     SessionForm(SessionForm),
@@ -163,7 +165,7 @@ impl Default for PublishForm {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SessionForm {
-    pub session: Option<i64>,
+    pub session: Option<SessionId>,
     pub step: FormStep,
     /// Changing one value from the summary: back to the summary after it.
     #[serde(default)]
@@ -284,7 +286,7 @@ impl Default for SessionForm {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SurveyProgress {
-    pub registration: i64,
+    pub registration: RegistrationId,
     /// The survey's version when started: a reload that changes it starts over.
     pub version: String,
     pub answers: Vec<(String, crate::storage::surveys::Answer)>,
@@ -333,7 +335,7 @@ impl Flow {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Booking {
-    pub session: i64,
+    pub session: SessionId,
     pub step: Step,
     /// Changing one answer from the summary: go back to the summary after it.
     #[serde(default)]
@@ -363,7 +365,7 @@ pub enum Step {
 }
 
 impl Booking {
-    pub fn new(session: i64) -> Booking {
+    pub fn new(session: SessionId) -> Booking {
         Booking {
             session,
             step: Step::Name,
@@ -418,7 +420,7 @@ mod tests {
 
     #[test]
     fn individuals_skip_the_organisation_name() {
-        let mut b = Booking::new(1);
+        let mut b = Booking::new(SessionId(1));
         b.advance();
         assert_eq!(b.step, Step::OrgType);
         b.org_type = Some(OrgType::Individual);
@@ -428,7 +430,7 @@ mod tests {
 
     #[test]
     fn editing_returns_to_the_summary() {
-        let mut b = Booking::new(1);
+        let mut b = Booking::new(SessionId(1));
         b.consented = true;
         b.editing = true;
         b.step = Step::Email;
@@ -439,7 +441,7 @@ mod tests {
 
     #[test]
     fn saved_flows_round_trip_and_unknown_ones_are_refused() {
-        let mut b = Booking::new(3);
+        let mut b = Booking::new(SessionId(3));
         b.name = Some(PersonName::parse("Ayşe Yılmaz").unwrap());
         let f = Flow::Booking(b);
         assert_eq!(Flow::from_json(&f.to_json()), Some(f));

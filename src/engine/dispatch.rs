@@ -21,11 +21,10 @@ use crate::tickets::ask::FollowUpInput;
 use crate::tickets::ask::{ask_file, ask_press, ask_text, follow_up, my_tickets, start_ask};
 use crate::tickets::learn::{link_add, link_command, link_preview};
 use crate::tickets::staff::{ticket_command, ticket_press};
-use crate::trainings::book::{
-    cancel_ask, cancel_do, flow_press, flow_prompt, flow_text, my_registrations, start_booking, trainings,
-};
+use crate::trainings::book::{flow_press, flow_prompt, flow_text, start_booking, trainings};
 use crate::trainings::card::session_card;
 use crate::trainings::form::{form_press, form_text, start_form};
+use crate::trainings::mine::{cancel_ask, cancel_do, my_registrations};
 use crate::trainings::staff::{
     new_session_in_private, report_command, session_act, staff_attendees, staff_broadcast, staff_sessions, tick,
     verify_command,
@@ -138,7 +137,7 @@ pub(crate) async fn text(
     match turn.flow.clone() {
         Some(Flow::Booking(_)) => flow_text(turn, text).await,
         Some(Flow::Ask(_)) => Ok(ask_text(turn, text)),
-        Some(Flow::FollowUp { ticket }) => follow_up(turn, TicketId(ticket), FollowUpInput::Text(text)).await,
+        Some(Flow::FollowUp { ticket }) => follow_up(turn, ticket, FollowUpInput::Text(text)).await,
         Some(Flow::SessionForm(_)) => form_text(turn, text).await,
         Some(Flow::Survey(_)) => survey_text(turn, text).await,
         Some(Flow::Publish(_)) => publish_text(turn, text).await,
@@ -166,7 +165,7 @@ pub(crate) async fn file(
     }
     match turn.flow.clone() {
         Some(Flow::Ask(_)) => Ok(ask_file(turn, file)),
-        Some(Flow::FollowUp { ticket }) => follow_up(turn, TicketId(ticket), FollowUpInput::File(file)).await,
+        Some(Flow::FollowUp { ticket }) => follow_up(turn, ticket, FollowUpInput::File(file)).await,
         _ => Ok(vec![notice(turn.lang, ui::text_only(turn.lang))]),
     }
 }
@@ -223,7 +222,7 @@ pub(crate) async fn command(turn: &mut Turn<'_>, command: Command) -> Result<Vec
             let said = match (turn.flow.take(), draft) {
                 (Some(Flow::Booking(_)), _) => ui::booking_cancelled(lang).to_owned(),
                 (Some(Flow::Ask(_)), _) => ui::question_cancelled(lang).to_owned(),
-                (Some(Flow::FollowUp { ticket }), _) => ui::follow_up_cancelled(lang, TicketId(ticket)),
+                (Some(Flow::FollowUp { ticket }), _) => ui::follow_up_cancelled(lang, ticket),
                 (Some(Flow::SessionForm(f)), _) => ui::session_form_cancelled(lang, f.session.is_some()).to_owned(),
                 (Some(Flow::Survey(_)), _) => ui::survey_cancelled(lang).to_owned(),
                 (Some(Flow::Publish(_)), _) => ui::pick(

@@ -243,7 +243,7 @@ pub(crate) async fn follow_up(
             }
             Err(QuestionError::Empty) => return Ok(vec![notice(lang, crate::conversation::ui::nothing_to_read(lang))]),
             Err(QuestionError::TooLong(n)) => {
-                turn.flow = Some(Flow::FollowUp { ticket: ticket.0 });
+                turn.flow = Some(Flow::FollowUp { ticket });
                 let html = match lang {
                     Lang::Tr => {
                         format!("Mesajınız {n} karakter; lütfen 2.000 karakterin altına indirip yeniden yazın.")
@@ -343,7 +343,7 @@ pub(crate) async fn person_ticket_press(
             let Some(ticket) = mine else {
                 return Ok(not_found());
             };
-            turn.flow = Some(Flow::FollowUp { ticket: ticket.id.0 });
+            turn.flow = Some(Flow::FollowUp { ticket: ticket.id });
             let html = match lang {
                 Lang::Tr => format!(
                     "#{} numaralı talebiniz için ek sorunuzu yazın (ya da bir belge, fotoğraf gönderin):",

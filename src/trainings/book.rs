@@ -1,6 +1,5 @@
-//! PCM training booking in the conversation: the list of sessions, the step-by-step
-//! registration, the person's registrations and cancellations, and the messages the
-//! outbox carries for them (promotions, reminders).
+//! PCM training booking in the conversation: the list of sessions and the step-by-step
+//! registration (a person's own registrations are in `mine`).
 
 use crate::conversation::flow::{Booking, Flow, Step};
 use crate::conversation::{EngineError, Placement, Reply, Turn};
@@ -10,10 +9,9 @@ use crate::message::Button;
 use crate::message::{Callback, to};
 use crate::storage::trainings;
 use crate::trainings::notices::{calendar, standing, title, when_and_where};
-use crate::trainings::service::{self as training, Booked, Cancelled};
+use crate::trainings::service::{self as training, Booked};
 use crate::trainings::{
-    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, Registration, RegistrationId, Session,
-    SessionId, Status,
+    Attendee, Email, FieldError, OrgType, Organisation, PersonName, Phone, Session, SessionId, Status,
 };
 
 use crate::conversation::ui::pick as t;
@@ -23,7 +21,7 @@ fn flow_button(label: &str, value: &str) -> Button {
     to(label, Callback::Flow(value.to_owned()))
 }
 
-fn my_registrations_button(lang: Lang) -> Button {
+pub(crate) fn my_registrations_button(lang: Lang) -> Button {
     to(
         t(lang, "📋 Kayıtlarım", "📋 My registrations"),
         Callback::MyRegistrations,
@@ -31,7 +29,7 @@ fn my_registrations_button(lang: Lang) -> Button {
 }
 
 /// Session titles make long button labels: Telegram shows about a phone's width.
-fn button_label(label: String) -> String {
+pub(crate) fn button_label(label: String) -> String {
     label.chars().take(60).collect()
 }
 
@@ -138,7 +136,7 @@ pub(crate) async fn start_booking(
         ];
         return Ok(vec![Reply::new(html, keyboard).placed(placement)]);
     }
-    turn.flow = Some(Flow::Booking(Booking::new(id.0)));
+    turn.flow = Some(Flow::Booking(Booking::new(id)));
     let full = if session.free_seats() == 0 {
         t(
             lang,
@@ -272,7 +270,7 @@ pub(crate) async fn flow_prompt(turn: &mut Turn<'_>) -> Result<Vec<Reply>, Engin
 
 pub(crate) async fn summary(turn: &mut Turn<'_>, b: &Booking) -> Result<Reply, EngineError> {
     let lang = turn.lang;
-    let session = trainings::session(turn.work.read().await?, SessionId(b.session)).await?;
+    let session = trainings::session(turn.work.read().await?, b.session).await?;
     let dash = "—".to_owned();
     let field = |v: Option<&str>| v.map_or_else(|| dash.clone(), escape_html);
     let mut lines = vec![
@@ -472,7 +470,7 @@ pub(crate) async fn confirm(turn: &mut Turn<'_>, b: Booking) -> Result<Vec<Reply
         phone: b.phone.clone(),
     };
     let now = desk.clock.now();
-    let session_id = SessionId(b.session);
+    let session_id = b.session;
     let booked = training::book(
         turn.work.write().await?,
         session_id,
@@ -539,108 +537,4 @@ pub(crate) async fn confirm(turn: &mut Turn<'_>, b: Booking) -> Result<Vec<Reply
             replies
         }
     })
-}
-
-/// The person's upcoming registrations, each with a Cancel button.
-pub(crate) async fn my_registrations(turn: &mut Turn<'_>, placement: Placement) -> Result<Vec<Reply>, EngineError> {
-    let lang = turn.lang;
-    let mine = upcoming(turn).await?;
-    let mut keyboard = Vec::new();
-    let html = if mine.is_empty() {
-        t(
-            lang,
-            "Yaklaşan bir eğitim kaydınız yok.",
-            "You have no upcoming training registrations.",
-        )
-        .to_owned()
-    } else {
-        let mut lines = vec![t(lang, "<b>Eğitim kayıtlarınız</b>", "<b>Your training registrations</b>").to_owned()];
-        for (r, s) in &mine {
-            lines.push(format!(
-                "\n<b>{}</b>\n{}\n{}",
-                title(s, lang),
-                when_and_where(s, lang),
-                standing(r, s, lang)
-            ));
-            let label = button_label(format!("✖️ {} {}", t(lang, "İptal:", "Cancel:"), s.title(lang)));
-            keyboard.push(vec![to(&label, Callback::CancelAsk(r.id))]);
-        }
-        lines.join("\n")
-    };
-    keyboard.push(vec![to(t(lang, "📝 Eğitimler", "📝 Trainings"), Callback::Trainings)]);
-    keyboard.push(vec![main_button(lang)]);
-    Ok(vec![Reply::new(html, keyboard).placed(placement)])
-}
-
-pub(crate) async fn cancel_ask(turn: &mut Turn<'_>, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
-    let lang = turn.lang;
-    let mine = upcoming(turn).await?;
-    let Some((_, session)) = mine.iter().find(|(r, _)| r.id == id) else {
-        return not_yours(turn).await;
-    };
-    let html = format!(
-        "{}\n\n<b>{}</b>\n{}",
-        t(
-            lang,
-            "Bu kaydı iptal etmek istediğinize emin misiniz?",
-            "Are you sure you want to cancel this registration?"
-        ),
-        title(session, lang),
-        when_and_where(session, lang)
-    );
-    let keyboard = vec![
-        vec![to(t(lang, "Evet, iptal et", "Yes, cancel it"), Callback::CancelDo(id))],
-        vec![to(t(lang, "Hayır, kalsın", "No, keep it"), Callback::MyRegistrations)],
-    ];
-    Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
-}
-
-pub(crate) async fn cancel_do(turn: &mut Turn<'_>, id: RegistrationId) -> Result<Vec<Reply>, EngineError> {
-    let desk = turn.desk;
-    let lang = turn.lang;
-    let now = desk.clock.now();
-    let outcome = training::cancel_registration(turn.work.write().await?, id, turn.user, now).await?;
-    match outcome {
-        Cancelled::Done { session, .. } => {
-            let html = format!(
-                "{}\n\n<b>{}</b>",
-                t(
-                    lang,
-                    "Kaydınız iptal edildi. Haber verdiğiniz için teşekkürler.",
-                    "Your registration is cancelled. Thank you for letting us know."
-                ),
-                title(&session, lang)
-            );
-            let keyboard = vec![vec![my_registrations_button(lang)], vec![main_button(lang)]];
-            Ok(vec![Reply::new(html, keyboard).placed(Placement::Replace)])
-        }
-        Cancelled::NotFound => not_yours(turn).await,
-    }
-}
-
-/// A registration id that is not the person's, or no longer live: the list again.
-pub(crate) async fn not_yours(turn: &mut Turn<'_>) -> Result<Vec<Reply>, EngineError> {
-    let lang = turn.lang;
-    let mut replies = my_registrations(turn, Placement::Replace).await?;
-    replies[0] = replies[0].clone().with_notice(t(
-        lang,
-        "Bu kayıt bulunamadı ya da zaten iptal edilmiş.",
-        "That registration cannot be found, or is already cancelled.",
-    ));
-    Ok(replies)
-}
-
-/// The person's live registrations for sessions that have not started, with their
-/// sessions, soonest first.
-pub(crate) async fn upcoming(turn: &mut Turn<'_>) -> Result<Vec<(Registration, Session)>, EngineError> {
-    let desk = turn.desk;
-    let now = desk.clock.now();
-    let conn = turn.work.read().await?;
-    let mut out = Vec::new();
-    for r in trainings::upcoming_of(&mut *conn, turn.user.0, now).await? {
-        if let Some(s) = trainings::session(&mut *conn, r.session).await? {
-            out.push((r, s));
-        }
-    }
-    Ok(out)
 }

@@ -126,7 +126,7 @@ pub(crate) async fn start_survey(turn: &mut Turn<'_>, id: RegistrationId) -> Res
     }
     turn.abandon_flow();
     turn.flow = Some(Flow::Survey(SurveyProgress {
-        registration: id.0,
+        registration: id,
         version: survey.version.clone(),
         answers: Vec::new(),
     }));
@@ -276,7 +276,7 @@ pub(crate) async fn survey_answer(
                 "The survey was updated meanwhile; let us start again.",
             ),
         )];
-        replies.extend(start_survey(turn, RegistrationId(p.registration)).await?);
+        replies.extend(start_survey(turn, p.registration).await?);
         return Ok(replies);
     }
     let Some(q) = survey.questions.get(p.answers.len()) else {
@@ -299,7 +299,7 @@ pub(crate) async fn survey_answer(
         return Ok(vec![survey_prompt(turn, survey).placed(placement)]);
     }
     turn.flow = None;
-    let Some(r) = trainings::registration(turn.work.read().await?, RegistrationId(p.registration)).await? else {
+    let Some(r) = trainings::registration(turn.work.read().await?, p.registration).await? else {
         return Ok(Vec::new());
     };
     let answers: Vec<(String, Answer)> = p

@@ -140,7 +140,7 @@ pub(crate) async fn start_form(turn: &mut Turn<'_>, id: Option<SessionId>) -> Re
         }
         let d = s.details;
         form = SessionForm {
-            session: Some(id.0),
+            session: Some(id),
             step: FormStep::Summary,
             editing: false,
             title_tr: Some(d.title.tr),
@@ -458,7 +458,7 @@ pub(crate) async fn form_save(
         return Ok(vec![form_prompt(turn)]);
     };
     let now = desk.clock.now();
-    let Some(id) = f.session.map(SessionId) else {
+    let Some(id) = f.session else {
         let id = training::create_session(turn.work.write().await?, &d, now).await?;
         turn.flow = None;
         let done = staff_reply(&match lang {

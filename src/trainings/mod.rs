@@ -9,6 +9,7 @@ pub mod export;
 pub mod fields;
 pub mod form;
 pub mod ics;
+pub mod mine;
 pub mod notices;
 pub mod service;
 pub mod session;
