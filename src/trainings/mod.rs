@@ -8,6 +8,7 @@ pub mod day;
 pub mod export;
 pub mod fields;
 pub mod form;
+pub mod form_prompt;
 pub mod ics;
 pub mod mine;
 pub mod notices;
