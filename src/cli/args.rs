@@ -91,7 +91,7 @@ pub enum Command {
     Tickets(TicketsCommand),
     /// Opportunities and alerts: add FILE, list, withdraw ID.
     #[command(subcommand)]
-    Opportunities(super::opportunities::OpportunitiesCommand),
+    Opportunities(OpportunitiesCommand),
     /// Certificates of attendance: verify a code.
     #[command(subcommand)]
     Certificates(CertificatesCommand),
@@ -100,7 +100,7 @@ pub enum Command {
     Reload,
     /// Ways of asking learned from staff: list, remove, export as `ask` lines.
     #[command(subcommand)]
-    Phrasings(super::phrasings::PhrasingsCommand),
+    Phrasings(PhrasingsCommand),
     /// What the office learns from the bot: people, questions, tickets, what it could not answer.
     Stats {
         /// One JSON object instead of text.
@@ -236,4 +236,41 @@ pub enum RegistrationsCommand {
 
 fn parse_lang(s: &str) -> Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("'{s}' is not a language here; use tr or en"))
+}
+
+#[derive(Subcommand)]
+pub enum OpportunitiesCommand {
+    /// Publish the opportunity in FILE (TOML, see the README); prints its id. The
+    /// running bot sends it to the subscribers of its topics.
+    Add { file: PathBuf },
+    /// Every opportunity, newest first: id, deadline, state, topics, title.
+    List {
+        /// One JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take an opportunity off /opportunities and stop its alert if it is still going out.
+    Withdraw { id: i64 },
+}
+
+#[derive(Subcommand)]
+pub enum PhrasingsCommand {
+    /// Every learned phrasing with its id, node, language, ticket and who added it.
+    List {
+        /// One JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget learned phrasings; the running bot stops using them within a minute.
+    Remove {
+        /// The ids `eudesk phrasings list` shows.
+        #[arg(required_unless_present = "all", num_args = 1..)]
+        ids: Vec<i64>,
+        /// Every learned phrasing (after pasting the export into dialogues/).
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+    },
+    /// Print the learned phrasings as `ask` lines, node by node, to paste into the
+    /// dialogue files they name.
+    Export,
 }

@@ -23,7 +23,6 @@ use crate::trainings::service::{self as training, Changed};
 use crate::trainings::{CheckedDetails, SessionDetails, SessionId, SessionState, export, time};
 use anyhow::{Context, bail};
 pub use args::*;
-use clap::Subcommand;
 use jiff::{SignedDuration, Timestamp};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -5,21 +5,6 @@ use super::*;
 use crate::opportunities::service as alerts;
 use crate::storage::opportunities as q;
 
-#[derive(Subcommand)]
-pub enum OpportunitiesCommand {
-    /// Publish the opportunity in FILE (TOML, see the README); prints its id. The
-    /// running bot sends it to the subscribers of its topics.
-    Add { file: PathBuf },
-    /// Every opportunity, newest first: id, deadline, state, topics, title.
-    List {
-        /// One JSON array instead of lines.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Take an opportunity off /opportunities and stop its alert if it is still going out.
-    Withdraw { id: i64 },
-}
-
 pub(super) async fn run(config: &Config, command: OpportunitiesCommand) -> anyhow::Result<ExitCode> {
     match command {
         OpportunitiesCommand::Add { file } => {

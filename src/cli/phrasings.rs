@@ -4,28 +4,6 @@
 use super::*;
 use crate::storage::phrasings::{self, Phrasing};
 
-#[derive(Subcommand)]
-pub enum PhrasingsCommand {
-    /// Every learned phrasing with its id, node, language, ticket and who added it.
-    List {
-        /// One JSON array instead of lines.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Forget learned phrasings; the running bot stops using them within a minute.
-    Remove {
-        /// The ids `eudesk phrasings list` shows.
-        #[arg(required_unless_present = "all", num_args = 1..)]
-        ids: Vec<i64>,
-        /// Every learned phrasing (after pasting the export into dialogues/).
-        #[arg(long, conflicts_with = "ids")]
-        all: bool,
-    },
-    /// Print the learned phrasings as `ask` lines, node by node, to paste into the
-    /// dialogue files they name.
-    Export,
-}
-
 pub(super) async fn run(config: &Config, command: PhrasingsCommand) -> anyhow::Result<ExitCode> {
     let store = Store::open(&config.database_url).await?;
     match command {

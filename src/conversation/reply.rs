@@ -79,6 +79,17 @@ pub fn main_button(lang: Lang) -> Button {
     )
 }
 
+/// A button of the form or flow in progress: pressing it tells the flow `value` (every
+/// step-by-step form shares this, and the way out below).
+pub fn flow_button(label: &str, value: &str) -> Button {
+    to(label, Callback::Flow(value.to_owned()))
+}
+
+/// "✖️ Cancel", leaving the form or flow in progress.
+pub fn cancel_row(lang: Lang) -> Vec<Button> {
+    vec![flow_button(ui::cancel(lang), "cancel")]
+}
+
 /// A short message with the way back to the main menu.
 pub fn notice(lang: Lang, html: &str) -> Reply {
     Reply::new(html, vec![vec![main_button(lang)]])

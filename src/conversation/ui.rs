@@ -8,6 +8,11 @@ pub fn back(lang: Lang) -> &'static str {
     pick(lang, "« Geri", "« Back")
 }
 
+/// Leaving a form or flow in progress.
+pub fn cancel(lang: Lang) -> &'static str {
+    pick(lang, "✖️ Vazgeç", "✖️ Cancel")
+}
+
 pub fn main_menu(lang: Lang) -> &'static str {
     pick(lang, "🏠 Ana menü", "🏠 Main menu")
 }

@@ -6,6 +6,7 @@
 use crate::conversation::flow::{Flow, PublishForm, PublishStep};
 use crate::conversation::staff_reply;
 use crate::conversation::{DeepLink, EngineError, Place, Placement, Reply, Turn};
+use crate::conversation::{cancel_row, flow_button};
 use crate::dialogue::render::escape_html;
 use crate::ids::{ChatId, FanoutId, OpportunityId};
 use crate::lang::{Lang, pick as t};
@@ -15,10 +16,6 @@ use crate::opportunities::opportunity as parse;
 use crate::opportunities::service as alerts;
 use crate::opportunities::{Topic, messages};
 use crate::storage::opportunities as q;
-
-fn flow_button(label: &str, value: &str) -> Button {
-    to(label, Callback::Flow(value.to_owned()))
-}
 
 fn field_name(step: PublishStep, lang: Lang) -> &'static str {
     match step {
@@ -204,7 +201,7 @@ pub(crate) fn publish_prompt(turn: &Turn<'_>) -> Reply {
             .to_owned()
         }
     };
-    keyboard.push(vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]);
+    keyboard.push(cancel_row(lang));
     Reply::new(html, keyboard)
 }
 

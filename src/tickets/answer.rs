@@ -51,7 +51,7 @@ fn draft_buttons(lang: Lang, ticket: TicketId, send: TicketVerb) -> Vec<Vec<crat
                 Callback::Ticket(TicketVerb::Edit, ticket),
             ),
             to(
-                t(lang, "✖️ Vazgeç", "✖️ Cancel"),
+                crate::conversation::ui::cancel(lang),
                 Callback::Ticket(TicketVerb::Discard, ticket),
             ),
         ],

@@ -47,7 +47,7 @@ pub(crate) fn ask_prompt(lang: Lang) -> Reply {
             "Write your question in one message (up to 2,000 characters). I will pass it to the office's staff; the answer will come to this chat.",
         ),
         vec![vec![to(
-            t(lang, "✖️ Vazgeç", "✖️ Cancel"),
+            crate::conversation::ui::cancel(lang),
             Callback::Flow("cancel".into()),
         )]],
     )
@@ -108,7 +108,7 @@ pub(crate) fn ask_file(turn: &mut Turn<'_>, file: &crate::tickets::Attachment) -
                 "📎 I have the file; it will go with your question. Now write your question in one message.",
             ),
             vec![vec![to(
-                t(lang, "✖️ Vazgeç", "✖️ Cancel"),
+                crate::conversation::ui::cancel(lang),
                 Callback::Flow("cancel".into()),
             )]],
         )];
@@ -357,7 +357,7 @@ pub(crate) async fn person_ticket_press(
             Ok(vec![Reply::new(
                 html,
                 vec![vec![to(
-                    t(lang, "✖️ Vazgeç", "✖️ Cancel"),
+                    crate::conversation::ui::cancel(lang),
                     Callback::Flow("cancel".into()),
                 )]],
             )])
@@ -423,7 +423,7 @@ fn ask_buttons(lang: Lang) -> Vec<Vec<crate::message::Button>> {
                 t(lang, "✏️ Yeniden yaz", "✏️ Rewrite"),
                 Callback::Flow("rewrite".into()),
             ),
-            to(t(lang, "✖️ Vazgeç", "✖️ Cancel"), Callback::Flow("cancel".into())),
+            to(crate::conversation::ui::cancel(lang), Callback::Flow("cancel".into())),
         ],
     ]
 }

@@ -3,6 +3,7 @@
 
 use crate::conversation::flow::{Booking, Flow, Step};
 use crate::conversation::{EngineError, Placement, Reply, Turn};
+use crate::conversation::{cancel_row, flow_button};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::Button;
@@ -17,10 +18,6 @@ use crate::trainings::{
 use crate::conversation::ui::pick as t;
 use crate::conversation::{main_button, notice};
 
-fn flow_button(label: &str, value: &str) -> Button {
-    to(label, Callback::Flow(value.to_owned()))
-}
-
 pub(crate) fn my_registrations_button(lang: Lang) -> Button {
     to(
         t(lang, "📋 Kayıtlarım", "📋 My registrations"),
@@ -31,10 +28,6 @@ pub(crate) fn my_registrations_button(lang: Lang) -> Button {
 /// Session titles make long button labels: Telegram shows about a phone's width.
 pub(crate) fn button_label(label: String) -> String {
     label.chars().take(60).collect()
-}
-
-fn cancel_row(lang: Lang) -> Vec<Button> {
-    vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]
 }
 
 /// The message that carries the calendar file.
@@ -309,7 +302,7 @@ pub(crate) async fn summary(turn: &mut Turn<'_>, b: &Booking) -> Result<Reply, E
         )],
         vec![
             flow_button(t(lang, "✏️ Düzenle", "✏️ Edit"), "edit"),
-            flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel"),
+            flow_button(crate::conversation::ui::cancel(lang), "cancel"),
         ],
     ];
     Ok(Reply::new(lines.join("\n"), keyboard))

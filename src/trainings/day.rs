@@ -4,6 +4,7 @@
 
 use crate::conversation::flow::{Flow, SurveyProgress};
 use crate::conversation::{EngineError, Placement, Reply, Turn};
+use crate::conversation::{cancel_row, flow_button};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::dialogue::{Survey, SurveyKind};
@@ -16,10 +17,6 @@ use crate::trainings::attendance::{self, CheckIn};
 use crate::trainings::certificate::{self, Issue};
 use crate::trainings::notices::{title, when_and_where};
 use crate::trainings::{Attendance, RegistrationId, SessionId, Status, time};
-
-fn flow_button(label: &str, value: &str) -> crate::message::Button {
-    to(label, Callback::Flow(value.to_owned()))
-}
 
 /// The check-in link opened (by scanning the QR code in the room).
 pub(crate) async fn check_in(turn: &mut Turn<'_>, session: SessionId, key: &str) -> Result<Vec<Reply>, EngineError> {
@@ -150,7 +147,7 @@ pub(crate) fn survey_prompt(turn: &Turn<'_>, survey: &Survey) -> Reply {
         survey.questions.len(),
         escape_html(q.text.get(lang))
     );
-    let cancel = vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")];
+    let cancel = cancel_row(lang);
     match q.kind {
         SurveyKind::Rating => {
             let marks = (1..=5)

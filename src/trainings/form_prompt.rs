@@ -4,22 +4,13 @@
 use crate::conversation::flow::{Flow, FormStep, SessionForm};
 use crate::conversation::staff_reply;
 use crate::conversation::{Reply, Turn};
+use crate::conversation::{cancel_row, flow_button};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
-use crate::message::Button;
-use crate::message::{Callback, to};
 use crate::trainings::time;
 use jiff::Timestamp;
 
 use crate::trainings::session::{MAX_CAPACITY, MAX_PLACE, MAX_REMINDER_HOURS, MAX_TITLE};
-
-pub(crate) fn flow_button(label: &str, value: &str) -> Button {
-    to(label, Callback::Flow(value.to_owned()))
-}
-
-pub(crate) fn cancel_row(lang: Lang) -> Vec<Button> {
-    vec![flow_button(t(lang, "✖️ Vazgeç", "✖️ Cancel"), "cancel")]
-}
 
 pub(crate) fn field_name(step: FormStep, lang: Lang) -> &'static str {
     match step {
