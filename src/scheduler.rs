@@ -117,11 +117,10 @@ pub async fn remind_staff(engine: &Engine) -> Result<usize, EngineError> {
 /// Drops staff answers left unsent for 15 minutes, telling their authors.
 pub async fn expire_drafts(engine: &Engine) -> Result<usize, EngineError> {
     let now = engine.now();
-    let before = now.checked_sub(crate::engine::DRAFT_TTL).unwrap_or(now);
     let lang = engine.staff_lang();
     Ok(engine
         .store()
-        .write(async |c| tickets::expire_drafts(c, before, lang, now).await)
+        .write(async |c| tickets::expire_drafts(c, lang, now).await)
         .await?)
 }
 

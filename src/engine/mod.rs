@@ -14,7 +14,7 @@ pub use crate::conversation::{
     ReplyIn, STAFF_COMMANDS, Turn, addressee, display_name, fit_message, ui,
 };
 use crate::conversation::{Settings, flow};
-pub use crate::tickets::answer::DRAFT_TTL;
+pub use crate::tickets::service::DRAFT_TTL;
 pub use crate::tickets::staff::stats_text;
 pub use crate::trainings::staff::verified_text;
 

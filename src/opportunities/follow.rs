@@ -192,19 +192,15 @@ pub(crate) async fn toggle_topic(turn: &mut Turn<'_>, topic: Topic) -> Result<Ve
         return Ok(vec![notice(lang, crate::conversation::ui::button_unknown(lang))]);
     };
     let agreed = matches!(&turn.flow, Some(Flow::AlertTopics { consent: v }) if *v == consent.version);
+    let user = turn.user;
     let conn = turn.work.write().await?;
-    let had = q::topics_of_user(&mut *conn, turn.user.0).await?;
-    if had.contains(&topic) {
-        q::unsubscribe(&mut *conn, turn.user.0, Some(&[topic]), now).await?;
-    } else if !agreed && (had.is_empty() || !q::consented_to(&mut *conn, turn.user.0, &consent.version).await?) {
-        // Nobody is subscribed under a consent they have not accepted: a first topic
-        // only right after "I agree", another one under the text they agreed to.
-        return subscribe(turn, Placement::Replace).await;
-    } else {
-        q::subscribe(&mut *conn, turn.user.0, topic, lang, &consent.version, now).await?;
+    match alerts::toggle_topic(&mut *conn, user, topic, lang, &consent.version, agreed, now).await? {
+        alerts::Toggled::NeedsConsent => subscribe(turn, Placement::Replace).await,
+        alerts::Toggled::On | alerts::Toggled::Off => {
+            let topics = q::topics_of_user(conn, user.0).await?;
+            Ok(vec![topics_screen(turn, &topics).placed(Placement::Replace)])
+        }
     }
-    let topics = q::topics_of_user(conn, turn.user.0).await?;
-    Ok(vec![topics_screen(turn, &topics).placed(Placement::Replace)])
 }
 
 /// "Done" on the topics screen.

@@ -2,7 +2,7 @@
 //! page, "Remind me" and ways to stop), on the office's channel (both languages), as a
 //! reminder, as a new training's announcement, and the progress post staff see.
 
-use super::{Opportunity, Topic, TopicSet};
+use super::{FanoutState, Opportunity, Topic, TopicSet};
 use crate::dialogue::render::{escape_html, html};
 use crate::ids::{ChatId, FanoutId, OpportunityId, UserId};
 use crate::lang::{Lang, pick as t};
@@ -160,13 +160,10 @@ pub fn channel_post(stored: &Stored, channel: ChatId) -> OutMessage {
 /// The staff chat's progress post of a fan-out, edited in place as it goes.
 pub fn progress(fanout: &Fanout, title: &str, lang: Lang) -> (String, Vec<Vec<Button>>) {
     let done = fanout.sent + fanout.blocked + fanout.failed;
-    let state = match (fanout.state.as_str(), lang) {
-        ("sending", Lang::Tr) => "gönderiliyor",
-        ("sending", Lang::En) => "sending",
-        ("stopped", Lang::Tr) => "durduruldu",
-        ("stopped", Lang::En) => "stopped",
-        (_, Lang::Tr) => "tamamlandı",
-        (_, Lang::En) => "done",
+    let state = match fanout.state {
+        FanoutState::Sending => t(lang, "gönderiliyor", "sending"),
+        FanoutState::Stopped => t(lang, "durduruldu", "stopped"),
+        FanoutState::Done => t(lang, "tamamlandı", "done"),
     };
     let html = match lang {
         Lang::Tr => format!(
@@ -187,7 +184,7 @@ pub fn progress(fanout: &Fanout, title: &str, lang: Lang) -> (String, Vec<Vec<Bu
         ),
     };
     let mut row = Vec::new();
-    if fanout.state == "sending" {
+    if fanout.state == FanoutState::Sending {
         row.push(to(
             t(lang, "⏹ Durdur", "⏹ Stop"),
             Callback::StopFanout(FanoutId(fanout.id)),

@@ -11,6 +11,34 @@ pub mod service;
 pub use opportunity::{FieldProblem, Opportunity, Topic};
 use serde::{Deserialize, Serialize};
 
+/// Where an alert's delivery to its subscribers (a fan-out) stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FanoutState {
+    /// Going out.
+    Sending,
+    /// Everyone was tried.
+    Done,
+    /// Ended early: staff pressed Stop, the opportunity was withdrawn or its deadline
+    /// passed, the session was cancelled. Nobody left gets it.
+    Stopped,
+}
+
+impl FanoutState {
+    pub fn code(self) -> &'static str {
+        match self {
+            FanoutState::Sending => "sending",
+            FanoutState::Done => "done",
+            FanoutState::Stopped => "stopped",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FanoutState> {
+        [FanoutState::Sending, FanoutState::Done, FanoutState::Stopped]
+            .into_iter()
+            .find(|state| state.code() == s)
+    }
+}
+
 /// A set of topics, small enough for a button's data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicSet(u8);

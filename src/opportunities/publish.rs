@@ -12,6 +12,7 @@ use crate::ids::{ChatId, FanoutId, OpportunityId};
 use crate::lang::{Lang, pick as t};
 use crate::message::{Button, Target};
 use crate::message::{Callback, to};
+use crate::opportunities::FanoutState;
 use crate::opportunities::opportunity as parse;
 use crate::opportunities::service as alerts;
 use crate::opportunities::{Topic, messages};
@@ -434,7 +435,7 @@ pub(crate) async fn stop_fanout(turn: &mut Turn<'_>, id: FanoutId) -> Result<Vec
     let desk = turn.desk;
     let lang = turn.lang;
     let now = desk.clock.now();
-    let stopped = q::finish(turn.work.write().await?, id.0, "stopped", now).await?;
+    let stopped = alerts::end_fanout(turn.work.write().await?, id, FanoutState::Stopped, now).await?;
     Ok(vec![staff_reply(if stopped {
         t(
             lang,

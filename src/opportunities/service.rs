@@ -3,7 +3,7 @@
 //! withdrawing, subscriptions, "Remind me" and its reminders, announcing a new training.
 
 use super::messages;
-use super::{Opportunity, Topic};
+use super::{FanoutState, Opportunity, Topic};
 use crate::ids::{ChatId, FanoutId, OpportunityId, UserId};
 use crate::lang::Lang;
 use crate::storage::opportunities::{self as q, Carrying, Stored};
@@ -50,6 +50,39 @@ pub async fn publish(
     })
 }
 
+/// What a tap on a topic did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Toggled {
+    On,
+    Off,
+    /// Nothing: the person has not accepted the alerts' consent as it reads now.
+    NeedsConsent,
+}
+
+/// A tap on a topic: off when subscribed, else on. Nobody is subscribed under a consent
+/// they have not accepted: a first topic only right after "I agree" (`agreed_now`),
+/// another one under the consent text they agreed to (`version`, the current one).
+pub async fn toggle_topic(
+    conn: &mut SqliteConnection,
+    user: UserId,
+    topic: Topic,
+    lang: Lang,
+    version: &str,
+    agreed_now: bool,
+    now: Timestamp,
+) -> Result<Toggled, StoreError> {
+    let had = q::topics_of_user(&mut *conn, user.0).await?;
+    if had.contains(&topic) {
+        q::unsubscribe(conn, user.0, Some(&[topic]), now).await?;
+        return Ok(Toggled::Off);
+    }
+    if !agreed_now && (had.is_empty() || !q::consented_to(&mut *conn, user.0, version).await?) {
+        return Ok(Toggled::NeedsConsent);
+    }
+    q::subscribe(conn, user.0, topic, lang, version, now).await?;
+    Ok(Toggled::On)
+}
+
 /// Takes an opportunity off `/opportunities`, stops its alert if still going out, and
 /// drops the reminders asked for it. `false` when there is none or it was withdrawn.
 pub async fn withdraw(conn: &mut SqliteConnection, id: OpportunityId, now: Timestamp) -> Result<bool, StoreError> {
@@ -64,9 +97,35 @@ pub async fn withdraw(conn: &mut SqliteConnection, id: OpportunityId, now: Times
 /// nobody should be invited to book a training that will not take place.
 pub async fn stop_alerts(conn: &mut SqliteConnection, carrying: Carrying, now: Timestamp) -> Result<(), StoreError> {
     for fanout in q::sending_of(conn, carrying).await? {
-        q::finish(conn, fanout, "stopped", now).await?;
+        end_fanout(conn, FanoutId(fanout), FanoutState::Stopped, now).await?;
     }
     Ok(())
+}
+
+/// Ends a fan-out: `Done` when everyone was tried, `Stopped` early (nobody left gets
+/// it). `false` when it had ended already.
+pub async fn end_fanout(
+    conn: &mut SqliteConnection,
+    id: FanoutId,
+    end: FanoutState,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    if end == FanoutState::Stopped {
+        q::stop_pending(conn, id.0).await?;
+    }
+    q::finish(conn, id.0, end, now).await
+}
+
+/// Whether a fan-out still going out must end before its next batch, and how: it was
+/// ended elsewhere meanwhile (Stop, a withdrawal, a cancelled session), or its
+/// opportunity's deadline passed (news no more).
+pub fn ending(state: Option<FanoutState>, deadline_passed: bool) -> Option<FanoutState> {
+    match state {
+        Some(FanoutState::Sending) if deadline_passed => Some(FanoutState::Stopped),
+        Some(FanoutState::Sending) => None,
+        // Already over: recorded as it is (ending it again changes nothing).
+        _ => Some(FanoutState::Done),
+    }
 }
 
 /// A new session open for booking, announced to the trainings topic's subscribers.
@@ -151,4 +210,18 @@ pub async fn queue_reminders(conn: &mut SqliteConnection, now: Timestamp) -> Res
         q::reminder_sent(conn, opportunity, user, now).await?;
     }
     Ok(queued)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fan_out_ends_when_ended_elsewhere_or_past_its_deadline() {
+        assert_eq!(ending(Some(FanoutState::Sending), false), None);
+        assert_eq!(ending(Some(FanoutState::Sending), true), Some(FanoutState::Stopped));
+        // Stopped by staff meanwhile, or gone: nothing more goes out.
+        assert_eq!(ending(Some(FanoutState::Stopped), false), Some(FanoutState::Done));
+        assert_eq!(ending(None, false), Some(FanoutState::Done));
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::{Op, StoreError, parse_ts, ts};
 use crate::lang::{Lang, Localized};
-use crate::opportunities::{Opportunity, Topic};
+use crate::opportunities::{FanoutState, Opportunity, Topic};
 use jiff::Timestamp;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -289,7 +289,7 @@ pub enum Carrying {
 pub struct Fanout {
     pub id: i64,
     pub carrying: Carrying,
-    pub state: String,
+    pub state: FanoutState,
     pub total: i64,
     pub sent: i64,
     pub blocked: i64,
@@ -356,7 +356,7 @@ fn fanout_from(row: &SqliteRow) -> Result<Fanout, StoreError> {
     Ok(Fanout {
         id: row.try_get("id")?,
         carrying,
-        state: row.try_get("state")?,
+        state: fanout_state(row.try_get("state")?)?,
         total: row.try_get("total")?,
         sent: row.try_get("sent")?,
         blocked: row.try_get("blocked")?,
@@ -383,14 +383,18 @@ pub async fn fanout(conn: &mut SqliteConnection, id: i64) -> Result<Option<Fanou
     row.as_ref().map(fanout_from).transpose()
 }
 
-/// A fan-out's state alone ("sending", "done", "stopped"): read after every batch.
-pub async fn state(conn: &mut SqliteConnection, fanout: i64) -> Result<Option<String>, StoreError> {
+/// A fan-out's state alone: read after every batch.
+pub async fn state(conn: &mut SqliteConnection, fanout: i64) -> Result<Option<FanoutState>, StoreError> {
     let states: Vec<String> = sqlx::query_scalar("SELECT state FROM fanouts WHERE id = ?")
         .bind(fanout)
         .fetch_all(conn)
         .await
         .op("read a fan-out's state")?;
-    Ok(states.into_iter().next())
+    states.into_iter().next().map(fanout_state).transpose()
+}
+
+fn fanout_state(code: String) -> Result<FanoutState, StoreError> {
+    FanoutState::parse(&code).ok_or_else(|| StoreError::Corrupt(format!("a fan-out in an unknown state '{code}'")))
 }
 
 /// The oldest fan-out still sending.
@@ -473,15 +477,24 @@ pub async fn mark(conn: &mut SqliteConnection, fanout: i64, user: i64, state: &s
     Ok(())
 }
 
-/// Ends a fan-out: `done` when all were tried, `stopped` by staff (the rest marked so).
-pub async fn finish(conn: &mut SqliteConnection, fanout: i64, state: &str, now: Timestamp) -> Result<bool, StoreError> {
-    if state == "stopped" {
-        sqlx::query("UPDATE fanout_recipients SET state = 'stopped' WHERE fanout_id = ? AND state = 'pending'")
-            .bind(fanout)
-            .execute(&mut *conn)
-            .await
-            .op("stop a fan-out's remaining deliveries")?;
-    }
+/// Marks the deliveries of a fan-out not yet tried as stopped.
+pub async fn stop_pending(conn: &mut SqliteConnection, fanout: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE fanout_recipients SET state = 'stopped' WHERE fanout_id = ? AND state = 'pending'")
+        .bind(fanout)
+        .execute(conn)
+        .await
+        .op("stop a fan-out's remaining deliveries")?;
+    Ok(())
+}
+
+/// Records a fan-out's end, with its final counts; `false` when it was no longer
+/// sending.
+pub async fn finish(
+    conn: &mut SqliteConnection,
+    fanout: i64,
+    state: FanoutState,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE fanouts SET state = ?, finished_at = ?,
              sent = (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = fanouts.id AND r.state = 'sent'),
@@ -489,7 +502,7 @@ pub async fn finish(conn: &mut SqliteConnection, fanout: i64, state: &str, now: 
              failed = (SELECT COUNT(*) FROM fanout_recipients r WHERE r.fanout_id = fanouts.id AND r.state = 'failed')
          WHERE id = ? AND state = 'sending'",
     )
-    .bind(state)
+    .bind(state.code())
     .bind(ts(now))
     .bind(fanout)
         .execute(conn)

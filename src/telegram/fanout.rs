@@ -11,8 +11,9 @@ use super::pace::{Class, Pace};
 use super::sender::{Sender, surely_not_delivered};
 use super::staff_chat::StaffChat;
 use crate::engine::Engine;
+use crate::ids::FanoutId;
 use crate::lang::Lang;
-use crate::opportunities::messages;
+use crate::opportunities::{FanoutState, messages};
 use crate::storage::opportunities::{self as q, Carrying, Fanout, Stored};
 use crate::trainings::Session;
 use std::collections::VecDeque;
@@ -263,11 +264,7 @@ async fn run(
             // Past its deadline (the bot was down, or a long alert went before it), an
             // opportunity is news no more.
             let past_deadline = matches!(&*content, Content::Opportunity(o) if o.opportunity.deadline <= engine.now());
-            if state.as_deref() != Some("sending") {
-                end = Some("done");
-            } else if past_deadline {
-                end = Some("stopped");
-            }
+            end = crate::opportunities::service::ending(state, past_deadline);
             match batch.last() {
                 Some(&(last, _)) => after = last,
                 None => read_all = true,
@@ -282,7 +279,7 @@ async fn run(
             // Everyone was tried; anyone still pending (a mark that failed) is read again.
             let left = engine.store().read(async |c| q::pending(c, id, 1).await).await?;
             if left.is_empty() {
-                end = Some("done");
+                end = Some(FanoutState::Done);
             } else {
                 (after, read_all) = (i64::MIN, false);
                 continue;
@@ -291,7 +288,10 @@ async fn run(
         if let Some(end) = end {
             while sending.join_next().await.is_some() {}
             let now = engine.now();
-            engine.store().write(async |c| q::finish(c, id, end, now).await).await?;
+            engine
+                .store()
+                .write(async |c| crate::opportunities::service::end_fanout(c, FanoutId(id), end, now).await)
+                .await?;
             if let Some((latest, _)) = load(engine, id).await? {
                 progress(sender, engine, staff, &latest, &content).await;
             }

@@ -7,7 +7,6 @@
 //! checks, at that moment, that the sender is still staff, that the ticket's person is
 //! still there, and whether someone else took or answered the ticket meanwhile.
 
-use crate::conversation::Desk;
 use crate::conversation::staff_reply;
 use crate::conversation::{EngineError, Place, Placement, Reply, Turn};
 use crate::dialogue::render::{escape_html, printable};
@@ -17,12 +16,7 @@ use crate::message::{Callback, TicketVerb, to};
 use crate::storage::{Draft, DraftContent, drafts, tickets};
 use crate::tickets::service::{self as ticket_service, Answered};
 use crate::tickets::{Actor, Answer, Attachment, EventKind, Ticket, TicketId};
-use jiff::{SignedDuration, Timestamp};
-
-/// How long answer mode waits for the answer, and a preview for Send. Long enough to
-/// write a careful answer; short enough that a remark to a colleague an hour later is
-/// not taken for one.
-pub const DRAFT_TTL: SignedDuration = SignedDuration::from_mins(15);
+use jiff::Timestamp;
 
 /// What a staff member gave for a draft.
 pub(crate) enum Input<'a> {
@@ -63,22 +57,10 @@ fn who(turn: &Turn<'_>) -> String {
     escape_html(&turn.first_name)
 }
 
-/// Expired: untouched for longer than `DRAFT_TTL`.
-pub(crate) fn expired(desk: &Desk, draft: &Draft) -> bool {
-    desk.clock.now().duration_since(draft.touched_at) > DRAFT_TTL
-}
-
 /// The staff member's live draft in this chat, if any; an expired one is dropped.
 pub(crate) async fn live_draft(turn: &mut Turn<'_>) -> Result<Option<Draft>, EngineError> {
-    let desk = turn.desk;
-    let chat = chat_of(turn);
-    match drafts::draft(turn.work.read().await?, turn.user.0, chat).await? {
-        Some(d) if expired(desk, &d) => {
-            drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
-            Ok(None)
-        }
-        other => Ok(other),
-    }
+    let (user, chat, now) = (turn.user, chat_of(turn), turn.desk.clock.now());
+    Ok(ticket_service::live_draft(turn.work.write().await?, user, chat, now).await?)
 }
 
 /// "Answer" pressed: the next text (or file) from this staff member in this chat is
@@ -145,7 +127,7 @@ pub(crate) async fn draft_input(turn: &mut Turn<'_>, input: Input<'_>) -> Result
     if draft.content.is_some() {
         return Ok(None);
     }
-    if expired(desk, &draft) {
+    if ticket_service::draft_expired(&draft, desk.clock.now()) {
         drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
         return Ok(Some(vec![staff_reply(&expired_notice(
             turn.lang,
@@ -291,7 +273,7 @@ pub(crate) async fn draft_press(
         Some(d) if d.ticket == id => d,
         _ => return Ok(outdated()),
     };
-    if expired(desk, &draft) {
+    if ticket_service::draft_expired(&draft, desk.clock.now()) {
         drafts::delete(turn.work.write().await?, turn.user.0, chat).await?;
         return Ok(vec![
             staff_reply(&expired_notice(lang, &who(turn), id)).placed(Placement::Replace),

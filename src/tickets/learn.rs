@@ -8,9 +8,9 @@ use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::dialogue::render::{escape_html, printable};
 use crate::lang::{Lang, pick as t};
 use crate::message::{Callback, to};
-use crate::storage::{phrasings, tickets as q};
+use crate::storage::tickets as q;
 use crate::text::shorten;
-use crate::tickets::{Actor, EventKind, Ticket, TicketId};
+use crate::tickets::{Actor, Ticket, TicketId};
 
 /// The longest phrasing kept: a long question is better reworded by staff (with
 /// `/link N node text`) than learned whole.
@@ -118,22 +118,8 @@ pub(crate) async fn learn(
         id: turn.user.0,
         name: turn.first_name.clone(),
     };
-    let conn = turn.work.write().await?;
-    let origin = phrasings::Origin {
-        ticket: Some(ticket.id),
-        verbatim,
-        by: &me,
-    };
-    phrasings::add(&mut *conn, node, ticket.lang, phrasing, origin, now).await?;
-    q::add_event(
-        conn,
-        ticket.id,
-        EventKind::Linked,
-        Some(&me),
-        Some(&format!("{node}: {phrasing}")),
-        now,
-    )
-    .await?;
+    crate::tickets::service::learn_phrasing(turn.work.write().await?, ticket, node, phrasing, verbatim, &me, now)
+        .await?;
     // The index is rebuilt at once, for the next question (the phrasing is already
     // in this update's transaction, which commits before anyone asks again).
     relearn_with(desk, node, ticket.lang, phrasing).await?;

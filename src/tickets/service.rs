@@ -5,10 +5,10 @@
 
 use super::messages as msg;
 use super::{Actor, Answer, Attachment, EventKind, NewTicket, Ticket, TicketId, TicketStatus, hours, quota_tag};
-use crate::ids::{MessageRef, UserId};
+use crate::ids::{ChatId, MessageRef, UserId};
 use crate::lang::Lang;
 use crate::message::OutMessage;
-use crate::storage::{StoreError, drafts, outbox, quota, tickets as q};
+use crate::storage::{Draft, StoreError, drafts, outbox, phrasings, quota, tickets as q};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::SqliteConnection;
 
@@ -315,14 +315,67 @@ pub async fn link(conn: &mut SqliteConnection, message: MessageRef, id: TicketId
     q::link_message(conn, message, id).await
 }
 
-/// Drops staff drafts untouched since `before` and tells each staff member, in the
-/// chat the draft was in, that nothing was sent. The drafts dropped.
-pub async fn expire_drafts(
+/// Staff teach the bot: `phrasing` (the ticket's question itself when `verbatim`, or
+/// staff's rewording) becomes one more way of asking for `node`, and the link is kept
+/// in the ticket's history.
+pub async fn learn_phrasing(
     conn: &mut SqliteConnection,
-    before: Timestamp,
-    staff_lang: Lang,
+    ticket: &Ticket,
+    node: &str,
+    phrasing: &str,
+    verbatim: bool,
+    by: &Actor,
     now: Timestamp,
-) -> Result<usize, StoreError> {
+) -> Result<(), StoreError> {
+    let origin = phrasings::Origin {
+        ticket: Some(ticket.id),
+        verbatim,
+        by,
+    };
+    phrasings::add(&mut *conn, node, ticket.lang, phrasing, origin, now).await?;
+    q::add_event(
+        conn,
+        ticket.id,
+        EventKind::Linked,
+        Some(by),
+        Some(&format!("{node}: {phrasing}")),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// How long a staff member's answer may stay unsent and untouched before it is
+/// dropped: long enough to write a careful answer, short enough that a forgotten one
+/// does not catch the next text written in that chat.
+pub const DRAFT_TTL: SignedDuration = SignedDuration::from_mins(15);
+
+/// Whether a draft has been left untouched too long.
+pub fn draft_expired(draft: &Draft, now: Timestamp) -> bool {
+    now.duration_since(draft.touched_at) > DRAFT_TTL
+}
+
+/// The staff member's live draft in this chat, if any; an expired one is dropped (the
+/// minute's job tells its author).
+pub async fn live_draft(
+    conn: &mut SqliteConnection,
+    staff: UserId,
+    chat: ChatId,
+    now: Timestamp,
+) -> Result<Option<Draft>, StoreError> {
+    match drafts::draft(&mut *conn, staff.0, chat).await? {
+        Some(d) if draft_expired(&d, now) => {
+            drafts::delete(conn, staff.0, chat).await?;
+            Ok(None)
+        }
+        other => Ok(other),
+    }
+}
+
+/// Drops staff drafts untouched for `DRAFT_TTL` and tells each staff member, in the
+/// chat the draft was in, that nothing was sent. The drafts dropped.
+pub async fn expire_drafts(conn: &mut SqliteConnection, staff_lang: Lang, now: Timestamp) -> Result<usize, StoreError> {
+    let before = now.checked_sub(DRAFT_TTL).unwrap_or(now);
     let expired = drafts::take_expired(conn, before).await?;
     for draft in &expired {
         outbox::enqueue(conn, &msg::draft_expired(draft, staff_lang), now).await?;

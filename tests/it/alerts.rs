@@ -662,7 +662,10 @@ async fn cancelling_a_session_stops_its_announcement() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((f.state.as_str(), f.pending, f.total), ("stopped", 0, 3));
+    assert_eq!(
+        (f.state, f.pending, f.total),
+        (eudesk::opportunities::FanoutState::Stopped, 0, 3)
+    );
     store.close().await;
 }
 

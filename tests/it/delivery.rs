@@ -273,14 +273,22 @@ async fn a_sighup_at_start_does_not_stop_the_bot() {
     let sandbox = Sandbox::new();
     let api = FakeApi::start_at(1).await;
     let mut bot = Process::start(&sandbox, &api);
-    // As soon as the program runs (`exec` done), long before the bot listens for it (a
-    // reload during a restart). Before `exec` no program can catch it.
-    let cmdline = format!("/proc/{}/cmdline", bot.id());
-    eventually(WAIT, "the program runs", async || {
-        std::fs::read(&cmdline).is_ok_and(|c| c.windows(3).any(|w| w == b"run"))
+    // As soon as the program has set SIGHUP aside (the first thing `main` does), long
+    // before the bot listens for it (a reload during a restart). Earlier, between `exec`
+    // and `main`, no program can catch it; waiting a fixed time instead made this test
+    // fail on a busy machine.
+    let status = format!("/proc/{}/status", bot.id());
+    // Set aside: ignored (`SigIgn`), or already caught (`SigCgt`) once the bot listens.
+    let hup = 1u64 << (libc::SIGHUP - 1);
+    eventually(WAIT, "the program ignores SIGHUP", async || {
+        std::fs::read_to_string(&status).is_ok_and(|s| {
+            s.lines()
+                .filter_map(|l| l.strip_prefix("SigIgn:").or_else(|| l.strip_prefix("SigCgt:")))
+                .filter_map(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+                .any(|mask| mask & hup != 0)
+        })
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(5)).await;
     bot.signal("HUP");
     api.wait_for("getUpdates", |_| true, WAIT).await;
     bot.signal("HUP");
