@@ -11,7 +11,7 @@ pub(super) async fn run(config: &Config, command: OpportunitiesCommand) -> anyho
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("could not read the opportunity file '{}'", file.display()))?;
             let now = Timestamp::now();
-            let opportunity = match crate::opportunities::opportunity::from_toml(&text, now) {
+            let opportunity = match crate::opportunities::file::from_toml(&text, now) {
                 Ok(o) => o,
                 Err(problems) => {
                     for p in &problems {

@@ -2,6 +2,7 @@
 //! what is open now, alerts people subscribe to by topic, reminders before deadlines,
 //! and the fan-out that delivers an alert to every subscriber exactly once.
 
+pub mod file;
 pub mod follow;
 pub mod messages;
 pub mod opportunity;

@@ -360,7 +360,7 @@ async fn who_stops_while_an_alert_is_going_out_does_not_get_it() {
     subscribed(&store, 703, Lang::Tr, &[Topic::Exchanges, Topic::Calls]).await;
     subscribed(&store, 704, Lang::Tr, &[Topic::Volunteering]).await;
     let text = opportunity_file(r#""exchanges", "volunteering""#, "2027-03-01");
-    let opportunity = eudesk::opportunities::opportunity::from_toml(&text, now).unwrap();
+    let opportunity = eudesk::opportunities::file::from_toml(&text, now).unwrap();
     let published = store
         .write(async |c| eudesk::opportunities::service::publish(c, &opportunity, "test", None, now).await)
         .await
@@ -829,7 +829,7 @@ async fn a_reminder_held_up_past_the_deadline_is_never_sent() {
     let store = Store::open(&sandbox.database_url()).await.unwrap();
     let published_at = crate::tickets_telegram::at("2026-12-01 10:00");
     let text = opportunity_file(r#""study""#, "2026-12-15");
-    let opportunity = eudesk::opportunities::opportunity::from_toml(&text, published_at).unwrap();
+    let opportunity = eudesk::opportunities::file::from_toml(&text, published_at).unwrap();
     let id = store
         .write(async |c| eudesk::opportunities::service::publish(c, &opportunity, "test", None, published_at).await)
         .await

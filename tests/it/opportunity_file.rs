@@ -3,7 +3,8 @@
 //! broken one lists every problem at once, each naming its field.
 
 use eudesk::lang::{Lang, Localized};
-use eudesk::opportunities::opportunity::{FieldProblem, Opportunity, Topic, from_toml};
+use eudesk::opportunities::file::from_toml;
+use eudesk::opportunities::opportunity::{FieldProblem, Opportunity, Topic};
 use jiff::Timestamp;
 
 fn now() -> Timestamp {
