@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod certificates;
 pub mod conversations;
 pub mod drafts;
+pub mod fanouts;
 pub mod inbox;
 pub mod opportunities;
 pub mod outbox;
