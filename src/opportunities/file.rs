@@ -8,6 +8,7 @@ use crate::trainings::time::OFFICE_TZ;
 use jiff::Timestamp;
 use jiff::civil::{Date, Time};
 
+/// The keys of an opportunity file, in the order they are checked.
 const KEYS: &[&str] = &["topics", "title", "text", "url", "deadline", "ages"];
 
 /// The contract's TOML file (see PRODUCT.md): every problem at once, each naming the

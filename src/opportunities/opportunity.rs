@@ -121,8 +121,6 @@ const MAX_URL_CHARS: usize = 500;
 const MIN_AGE: u8 = 10;
 const MAX_AGE: u8 = 99;
 
-/// The keys of an opportunity file, in the order they are checked.
-
 pub(crate) fn topic_ids() -> String {
     Topic::ALL.map(Topic::id).join(", ")
 }

@@ -8,6 +8,7 @@ pub mod certificates;
 pub mod conversations;
 pub mod drafts;
 pub mod fanouts;
+mod health;
 pub mod inbox;
 pub mod opportunities;
 pub mod outbox;
@@ -15,6 +16,7 @@ pub mod phrasings;
 pub mod privacy;
 pub mod questions;
 pub mod quota;
+mod reads;
 pub mod settings;
 pub mod stats;
 pub mod surveys;
@@ -25,6 +27,7 @@ pub mod updates;
 
 pub use conversations::Conversation;
 pub use drafts::{Draft, DraftContent};
+pub use health::Health;
 pub use outbox::{OutboxId, Pending};
 pub use tickets::Actor;
 
@@ -389,166 +392,5 @@ impl Work {
             self.committed.notify_one();
         }
         Ok(())
-    }
-}
-
-/// What `eudesk status` reports.
-#[derive(Clone, Debug, serde::Serialize)]
-pub struct Health {
-    pub migrations_applied: usize,
-    pub migrations_known: usize,
-    pub outbox_backlog: u64,
-    pub outbox_failed: u64,
-    /// Updates taken from Telegram and not yet handled (handled at the next start).
-    pub inbox_backlog: u64,
-    pub open_tickets: u64,
-    /// When the bot last handled an update (from the last two days).
-    pub last_update: Option<String>,
-}
-
-impl Store {
-    pub async fn health(&self) -> Result<Health, StoreError> {
-        let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success = 1")
-            .fetch_one(&self.pool)
-            .await
-            .unwrap_or(0);
-        let known = sqlx::migrate!().iter().count();
-        let scalar = |sql: &'static str| async move {
-            sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(&self.pool)
-                .await
-                .map(|n| n as u64)
-                .unwrap_or(0)
-        };
-        // Private chats record their last update on the conversation, the staff group
-        // in processed_updates.
-        let last: Option<String> = sqlx::query_scalar(
-            "SELECT MAX(at) FROM (SELECT MAX(at) AS at FROM processed_updates
-                                  UNION ALL SELECT MAX(last_update_at) FROM conversations)",
-        )
-        .fetch_one(&self.pool)
-        .await
-        .unwrap_or(None);
-        Ok(Health {
-            migrations_applied: applied as usize,
-            migrations_known: known,
-            outbox_backlog: scalar("SELECT COUNT(*) FROM outbox WHERE state = 'pending'").await,
-            outbox_failed: scalar("SELECT COUNT(*) FROM outbox WHERE state = 'failed'").await,
-            inbox_backlog: scalar("SELECT COUNT(*) FROM inbox").await,
-            open_tickets: scalar("SELECT COUNT(*) FROM tickets WHERE status = 'open'").await,
-            last_update: last,
-        })
-    }
-
-    /// A consistent copy of the live database, made while the bot runs (SQLite's
-    /// `VACUUM INTO` reads one snapshot, and WAL lets the bot go on writing). The file
-    /// is created first, empty and readable by its owner only (`VACUUM INTO` accepts an
-    /// empty file), so a backup is never readable by others, not even for a moment.
-    pub async fn backup(&self, path: &std::path::Path) -> Result<(), StoreError> {
-        create_private(path).map_err(|source| StoreError::BackupFile {
-            path: path.display().to_string(),
-            source,
-        })?;
-        sqlx::query("VACUUM INTO ?")
-            .bind(path.to_string_lossy().into_owned())
-            .execute(&self.pool)
-            .await
-            .op("copy the database")?;
-        Ok(())
-    }
-}
-
-/// Reads for the command line, the tests and the adapters, each on a connection of its
-/// own: the same queries the services use.
-impl Store {
-    pub async fn conversation(&self, user: i64) -> Result<Option<Conversation>, StoreError> {
-        self.read(async |c| conversations::load(c, user).await).await
-    }
-
-    pub async fn ticket(&self, id: crate::tickets::TicketId) -> Result<Option<crate::tickets::Ticket>, StoreError> {
-        self.read(async |c| tickets::ticket(c, id).await).await
-    }
-
-    pub async fn ticket_events(
-        &self,
-        id: crate::tickets::TicketId,
-    ) -> Result<Vec<crate::tickets::TicketEvent>, StoreError> {
-        self.read(async |c| tickets::events(c, id).await).await
-    }
-
-    pub async fn tickets(
-        &self,
-        status: Option<crate::tickets::TicketStatus>,
-    ) -> Result<Vec<crate::tickets::Ticket>, StoreError> {
-        self.read(async |c| tickets::tickets(c, status).await).await
-    }
-
-    pub async fn tickets_of(&self, user: i64) -> Result<Vec<crate::tickets::Ticket>, StoreError> {
-        self.read(async |c| tickets::tickets_of(c, user).await).await
-    }
-
-    pub async fn ticket_of_message(
-        &self,
-        message: crate::ids::MessageRef,
-    ) -> Result<Option<crate::tickets::TicketId>, StoreError> {
-        self.read(async |c| tickets::ticket_of_message(c, message).await).await
-    }
-
-    pub async fn draft(&self, user: i64, chat: crate::ids::ChatId) -> Result<Option<Draft>, StoreError> {
-        self.read(async |c| drafts::draft(c, user, chat).await).await
-    }
-
-    pub async fn session(
-        &self,
-        id: crate::trainings::SessionId,
-    ) -> Result<Option<crate::trainings::Session>, StoreError> {
-        self.read(async |c| trainings::session(c, id).await).await
-    }
-
-    pub async fn sessions(&self) -> Result<Vec<crate::trainings::Session>, StoreError> {
-        self.read(async |c| trainings::sessions(c).await).await
-    }
-
-    pub async fn registrations(
-        &self,
-        session: crate::trainings::SessionId,
-    ) -> Result<Vec<crate::trainings::Registration>, StoreError> {
-        self.read(async |c| trainings::registrations(c, session).await).await
-    }
-
-    pub async fn live_registration(
-        &self,
-        session: crate::trainings::SessionId,
-        user: i64,
-    ) -> Result<Option<crate::trainings::Registration>, StoreError> {
-        self.read(async |c| trainings::live_registration(c, session, user).await)
-            .await
-    }
-
-    pub async fn create_session(
-        &self,
-        d: &crate::trainings::CheckedDetails,
-    ) -> Result<crate::trainings::SessionId, StoreError> {
-        self.write(async |c| trainings::insert_session(c, d).await).await
-    }
-
-    pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.read(async |c| settings::get(c, key).await).await
-    }
-
-    pub async fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.write(async |c| settings::set(c, key, value).await).await
-    }
-
-    pub async fn due_messages(&self, now: jiff::Timestamp, limit: u32) -> Result<Vec<Pending>, StoreError> {
-        self.read(async |c| outbox::due(c, now, limit).await).await
-    }
-
-    pub async fn outbox_backlog(&self) -> Result<u64, StoreError> {
-        self.read(async |c| outbox::backlog(c).await).await
-    }
-
-    pub async fn enqueue(&self, m: &crate::message::OutMessage, now: jiff::Timestamp) -> Result<OutboxId, StoreError> {
-        self.write(async |c| outbox::enqueue(c, m, now).await).await
     }
 }
