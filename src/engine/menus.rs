@@ -11,7 +11,7 @@ use crate::lang::Lang;
 use crate::matching::{Decision, MAX_SUGGESTIONS};
 use crate::message::{Button, Target};
 use crate::storage::questions;
-use crate::trainings::book::flow_prompt;
+use crate::trainings::book_prompt::flow_prompt;
 
 /// The nodes the matcher thinks of for a question sent straight to staff (`/ask
 /// text`), shown to staff to link; none when matching fails, which must not stop

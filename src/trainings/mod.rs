@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod book;
+pub mod book_prompt;
 pub mod card;
 pub mod certificate;
 pub mod day;
