@@ -7,64 +7,20 @@
 //! "logframe" decides more than "proje".
 
 mod bm25;
+mod decision;
 pub mod eval;
 pub mod normalize;
+mod pulls;
 pub mod worker;
+
+use decision::decide;
+pub use decision::{ANSWER, Decision, MARGIN, SUGGEST, Signals};
+pub use pulls::{Pull, pulls};
 
 use crate::dialogue::{NodeId, Tree};
 use crate::lang::Lang;
 use serde::Serialize;
 use std::collections::HashMap;
-
-// The decision. Every threshold below was chosen on the `tune` part of
-// `tests/fixtures/eval.tsv` (295 questions: plain, typos, no Turkish letters, mixed
-// language, paraphrases, long messages, single words, out of scope), scored against the
-// dialogues *before* phrasings drawn from that part were added to them, so that the
-// scores look like those of questions nobody has seen: the rule that answered the most
-// in-scope questions right while answering at most one out-of-scope question in 34 and
-// at most two in-scope ones wrong. The `test` part was not used to choose anything; the
-// figures of both parts are in the issue's note and `tests/it/content.rs` holds the test
-// part to them.
-//
-// Issue 20 added the whole-message reading (`bm25`), the fusion of the two rankings,
-// the office's vocabulary, and the rule that both readings must agree, and chose
-// `AGREED*` on the tune parts of both lists (`eval.tsv` and the blind `fresh.tsv`):
-// the most answered right with at most one out-of-scope question in 30 answered and no
-// in-scope one wrong on either tune part.
-
-/// At or above this, with `MARGIN` over the runner-up, a question is answered
-/// directly. (0.62 before, chosen on short questions only.)
-pub const ANSWER: f32 = 0.60;
-
-/// The lead a confident answer needs over the runner-up: otherwise two nodes fit about
-/// equally and the person should choose.
-pub const MARGIN: f32 = 0.05;
-
-/// A close match to a node's phrasing with every word shared exactly or by suffix needs
-/// only a small lead: "ESC", "erasmus öğrenim".
-const CLOSE: f32 = 0.80;
-const CLOSE_MARGIN: f32 = 0.02;
-const CLOSE_ANCHORED: f32 = 0.7;
-
-/// A weaker score far ahead of the rest, explaining a good part of the question (by
-/// rarity) with few words the index does not know at all, is also understood: long
-/// messages and rewordings look like this; questions about something else ("afad
-/// gönüllüsü", "the road works outside the governorship") carry unknown words.
-const AHEAD: f32 = 0.45;
-const AHEAD_MARGIN: f32 = 0.15;
-const AHEAD_EXPLAINED: f32 = 0.4;
-const AHEAD_UNKNOWN: f32 = 0.15;
-
-/// A score this high is understood when the whole-message reading agrees, holds this
-/// much of the message in the node, and leads the next node by this much.
-const AGREED: f32 = 0.50;
-const AGREED_HELD: f32 = 0.50;
-const AGREED_LEAD: f32 = 0.20;
-
-/// Between this and an answer the bot asks "did you mean …", provided the best node
-/// shares at least one word with the question for real (not by a near-spelling only);
-/// otherwise, or below this, it has no ready answer and offers to ask staff.
-pub const SUGGEST: f32 = 0.40;
 
 /// At most this many matches are reported (`eudesk match --json`).
 pub const MAX_MATCHES: usize = 5;
@@ -98,14 +54,6 @@ const ANCHOR_SIMILARITY: f32 = 0.9;
 /// Phrasing similarity is only computed for the best candidates by coverage.
 const PHRASE_CANDIDATES: usize = 40;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    Answer,
-    Suggest,
-    Escalate,
-}
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Match {
     pub id: NodeId,
@@ -129,30 +77,6 @@ impl Outcome {
             signals: Signals::default(),
         }
     }
-}
-
-/// What separates "understood" from "resembles", for the best node.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
-pub struct Signals {
-    /// The best score, and the runner-up's.
-    pub top: f32,
-    pub second: f32,
-    /// How much of the question's known words (by rarity) the best node explains.
-    pub explained: f32,
-    /// How much of the question the best node shares exactly or by a suffix, not only
-    /// by a near-spelling.
-    pub anchored: f32,
-    /// How much of the question (by rarity) the index does not know at all.
-    pub unknown: f32,
-    /// Words (after greetings and filler) of the part that scored best.
-    pub words: usize,
-    /// Whether the whole-message reading (BM25) puts the same node first.
-    pub agree: bool,
-    /// How much of the whole message (by rarity) the best node holds at all, in the
-    /// whole-message reading.
-    pub held: f32,
-    /// The whole-message reading's lead of the best node over the next: 1 − second ÷ first.
-    pub bm25_lead: f32,
 }
 
 /// One node's score for one unit, with its signals.
@@ -626,40 +550,6 @@ impl Word {
     }
 }
 
-/// An `ask` phrasing that the matcher, with the phrasing in its own node, still takes
-/// to another node: it pulls that node's questions (or its own node never wins it).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pull {
-    pub node: NodeId,
-    pub lang: Lang,
-    pub phrasing: String,
-    pub to: NodeId,
-}
-
-/// Every `ask` phrasing of the tree closer to another node than to its own.
-pub fn pulls(tree: &Tree) -> Vec<Pull> {
-    let matcher = Matcher::new(tree);
-    let mut out = Vec::new();
-    for node in tree.nodes().filter(|n| n.matchable) {
-        for lang in Lang::ALL {
-            for phrasing in node.ask.get(lang) {
-                let outcome = matcher.find(phrasing, lang);
-                if let Some(first) = outcome.matches.first()
-                    && first.id != node.id
-                {
-                    out.push(Pull {
-                        node: node.id.clone(),
-                        lang,
-                        phrasing: phrasing.clone(),
-                        to: first.id.clone(),
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Question and index words must share at least this many first letters to count as
 /// one word with different suffixes; four keeps "ajans"/"ajansi" together while
 /// "pro" does not pull in every word starting with it.
@@ -685,32 +575,6 @@ fn max_edits(len: usize) -> usize {
 /// up to 0.25.
 fn stem_similarity(common: usize, longer: usize) -> f32 {
     0.7 + 0.25 * common as f32 / longer.max(1) as f32
-}
-
-fn decide(s: &Signals) -> Decision {
-    let lead = s.top - s.second;
-    // Both readings of the message must put the node first: where they part, the
-    // message is about two things or about neither, and a choice is better than a
-    // guess.
-    let understood = s.agree
-        && ((s.top >= ANSWER && lead >= MARGIN)
-        // Nearly a phrasing word for word, every word shared for real: two nodes may
-        // both fit closely ("erasmus öğrenim"), and the better one is right.
-        || (s.top >= CLOSE && lead >= CLOSE_MARGIN && s.anchored >= CLOSE_ANCHORED)
-        // A weaker score, but far ahead and explaining most of the question: how long
-        // messages and rewordings look when they are understood.
-        || (s.top >= AHEAD && lead >= AHEAD_MARGIN && s.explained >= AHEAD_EXPLAINED && s.unknown <= AHEAD_UNKNOWN)
-        // A middling score that the whole-message reading backs clearly: most of the
-        // message is the node's words, far more than the next node's (a long message,
-        // a rewording).
-        || (s.top >= AGREED && s.held >= AGREED_HELD && s.bm25_lead >= AGREED_LEAD));
-    if understood {
-        Decision::Answer
-    } else if s.top >= SUGGEST && s.anchored > 0.0 {
-        Decision::Suggest
-    } else {
-        Decision::Escalate
-    }
 }
 
 /// How sure a match through a shared Snowball stem is: as sure as a one-letter typo.
