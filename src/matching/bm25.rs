@@ -69,7 +69,7 @@ impl Builder {
         for (field, texts) in [(TITLE_FIELD, titles.to_vec()), (TEXT_FIELD, vec![text])] {
             for t in texts {
                 for w in normalize::words(t) {
-                    let stems = self.stems.entry(w).or_insert_with_key(|w| super::stems(w));
+                    let stems = self.stems.entry(w).or_insert_with_key(|w| normalize::stems(w));
                     *tf.entry(stems[which].clone()).or_insert(0.0) += field;
                     len += field;
                 }
@@ -168,7 +168,7 @@ mod tests {
 
     fn plain(w: &str) -> Vec<&'static str> {
         // Leaked: a test's handful of words.
-        super::super::stems(w).map(|s| &*s.leak()).to_vec()
+        super::normalize::stems(w).map(|s| &*s.leak()).to_vec()
     }
 
     fn index() -> Bm25 {

@@ -9,12 +9,15 @@
 mod bm25;
 mod decision;
 pub mod eval;
+mod index;
 pub mod normalize;
 mod pulls;
 pub mod worker;
 
 use decision::decide;
 pub use decision::{ANSWER, Decision, MARGIN, SUGGEST, Signals};
+pub use index::Matcher;
+use index::{Builder, Doc, DocId, MIN_STEM, MIN_TYPO_LEN, TermId, deletions, hash, max_edits};
 pub use pulls::{Pull, pulls};
 
 use crate::dialogue::{NodeId, Tree};
@@ -88,52 +91,6 @@ struct Scored {
     anchored: f32,
     unknown: f32,
     words: usize,
-}
-
-type TermId = u32;
-type DocId = u32;
-
-struct Term {
-    text: String,
-    idf: f32,
-    /// Documents containing the term, with the weight of the field it is in.
-    postings: Vec<(DocId, f32)>,
-}
-
-struct Doc {
-    node: u32,
-    lang: Lang,
-    /// The label and each `ask` phrasing, as terms.
-    phrases: Vec<Vec<TermId>>,
-}
-
-/// The index over a tree's matchable nodes.
-pub struct Matcher {
-    ids: Vec<NodeId>,
-    docs: Vec<Doc>,
-    terms: Vec<Term>,
-    vocab: HashMap<String, TermId>,
-    /// The vocabulary in order, for prefix look-ups.
-    sorted: Vec<(String, TermId)>,
-    /// Symmetric-delete index for typos: hash of a term with one (or two) letters
-    /// deleted → terms.
-    deletes: HashMap<u64, Vec<TermId>>,
-    /// Snowball stems (Turkish and English) → the terms that have them.
-    stems: HashMap<String, Vec<TermId>>,
-    /// Weight of a question word the index does not know: as rare as the rarest word,
-    /// because an unknown word is usually the point of the question ("vize").
-    unknown_weight: f32,
-    /// The whole message's second reading (see `bm25`).
-    bm25: bm25::Bm25,
-    /// The office's vocabulary: groups of words that mean the same, and for each word
-    /// its group.
-    groups: Vec<Vec<String>>,
-    group_of: HashMap<String, usize>,
-    /// Each group's words' stems, for the whole-message reading (stemming a group of a
-    /// dozen words for every question word cost more than the rest of a match).
-    group_stems: Vec<Vec<String>>,
-    /// Filler and context names: left out of a question before it is scored.
-    ignored: std::collections::HashSet<String>,
 }
 
 impl Matcher {
@@ -544,32 +501,21 @@ impl Word {
             };
         }
         Word {
-            stems: stems(word),
+            stems: normalize::stems(word),
             group: matcher.group(word),
         }
     }
 }
 
-/// Question and index words must share at least this many first letters to count as
-/// one word with different suffixes; four keeps "ajans"/"ajansi" together while
-/// "pro" does not pull in every word starting with it.
-const MIN_STEM: usize = 4;
 /// Two words sharing this many first letters are taken as one root with different
 /// Turkish suffixes ("basvur-usu", "basvur-mak").
 const SHARED_STEM: usize = 5;
-/// Shorter words are not typo-matched: one edit in a three-letter word makes another
-/// word.
-const MIN_TYPO_LEN: usize = 4;
 /// Longer words are looked up only as they are. The longest word of the shipped content
 /// has 21 letters ("uluslararasilastirma"-like compounds); a Turkish word with a few
 /// suffixes stays under 30. Without this bound one 4,096-letter word took minutes in the
 /// typo look-up (two deletions: millions of variants, each hashed over the whole word)
 /// and stalled every other chat.
 pub const MAX_FUZZY_CHARS: usize = 32;
-
-fn max_edits(len: usize) -> usize {
-    if len >= 9 { 2 } else { 1 }
-}
 
 /// The more of the longer word the shared stem covers, the surer the match: 0.7 plus
 /// up to 0.25.
@@ -589,149 +535,3 @@ const MIN_SYNONYM: usize = 2;
 /// Reciprocal-rank fusion of the two readings: a node's fused score is the sum of
 /// 1 / (K + its rank) in each. A small K lets the first places decide.
 const FUSION_K: f32 = 5.0;
-
-/// A folded word's stems under the Turkish and English Snowball stemmers. The word has
-/// lost its Turkish letters (as most people type); the Turkish stemmer still strips
-/// most suffixes of such a word, which is all a shared stem needs.
-fn stems(word: &str) -> [String; 2] {
-    static TR: std::sync::LazyLock<rust_stemmers::Stemmer> =
-        std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Turkish));
-    static EN: std::sync::LazyLock<rust_stemmers::Stemmer> =
-        std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
-    // Prefixed: a Turkish stem and an English one that happen to be spelled alike are
-    // different words.
-    [format!("tr:{}", TR.stem(word)), format!("en:{}", EN.stem(word))]
-}
-
-/// FNV-1a over the characters: the typo index hashes many deletion variants of each
-/// word, and this needs no allocation per variant.
-fn hash(chars: impl Iterator<Item = char>) -> u64 {
-    chars.fold(0xcbf2_9ce4_8422_2325, |h, c| {
-        (h ^ c as u64).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// Hashes of `chars` with one letter deleted, and with two when `max` is 2.
-fn deletions(chars: &[char], max: usize, out: &mut Vec<u64>) {
-    let n = chars.len();
-    let without = |skip: &[usize]| {
-        hash(
-            chars
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| !skip.contains(k))
-                .map(|(_, c)| *c),
-        )
-    };
-    for i in 0..n {
-        out.push(without(&[i]));
-        if max >= 2 {
-            for j in i + 1..n {
-                out.push(without(&[i, j]));
-            }
-        }
-    }
-}
-
-#[derive(Default)]
-struct Builder {
-    ids: Vec<NodeId>,
-    docs: Vec<Doc>,
-    vocab: HashMap<String, TermId>,
-    postings: Vec<Vec<(DocId, f32)>>,
-    bm25: bm25::Builder,
-}
-
-impl Builder {
-    fn term(&mut self, word: &str) -> TermId {
-        if let Some(&t) = self.vocab.get(word) {
-            return t;
-        }
-        let t = self.postings.len() as TermId;
-        self.vocab.insert(word.to_owned(), t);
-        self.postings.push(Vec::new());
-        t
-    }
-
-    fn phrase(&mut self, text: &str) -> Vec<TermId> {
-        let mut terms: Vec<TermId> = normalize::words(text).iter().map(|w| self.term(w)).collect();
-        terms.dedup();
-        terms
-    }
-
-    fn finish(self, vocabulary: &crate::dialogue::Vocabulary) -> Matcher {
-        let n = self.docs.len().max(1) as f32;
-        let mut texts = vec![String::new(); self.postings.len()];
-        for (word, &t) in &self.vocab {
-            texts[t as usize] = word.clone();
-        }
-        let terms: Vec<Term> = self
-            .postings
-            .into_iter()
-            .zip(texts)
-            .map(|(postings, text)| Term {
-                text,
-                idf: (1.0 + n / postings.len().max(1) as f32).ln(),
-                postings,
-            })
-            .collect();
-        let unknown_weight = terms.iter().map(|t| t.idf).fold(1.0, f32::max);
-        let mut sorted: Vec<(String, TermId)> = self.vocab.iter().map(|(s, &t)| (s.clone(), t)).collect();
-        sorted.sort();
-        let mut deletes: HashMap<u64, Vec<TermId>> = HashMap::new();
-        for (word, t) in &sorted {
-            let chars: Vec<char> = word.chars().collect();
-            if chars.len() < MIN_TYPO_LEN {
-                continue;
-            }
-            let mut keys = vec![hash(chars.iter().copied())];
-            deletions(&chars, max_edits(chars.len()), &mut keys);
-            keys.sort_unstable();
-            keys.dedup();
-            for k in keys {
-                deletes.entry(k).or_default().push(*t);
-            }
-        }
-        let mut stem_index: HashMap<String, Vec<TermId>> = HashMap::new();
-        for (word, t) in &sorted {
-            if word.chars().count() < MIN_STEM {
-                continue;
-            }
-            for stem in stems(word) {
-                let terms = stem_index.entry(stem).or_default();
-                if !terms.contains(t) {
-                    terms.push(*t);
-                }
-            }
-        }
-        Matcher {
-            ids: self.ids,
-            docs: self.docs,
-            terms,
-            vocab: self.vocab,
-            sorted,
-            deletes,
-            stems: stem_index,
-            unknown_weight,
-            bm25: self.bm25.finish(),
-            groups: vocabulary.same.clone(),
-            group_stems: vocabulary
-                .same
-                .iter()
-                .map(|g| {
-                    let mut keys: Vec<String> = g.iter().flat_map(|w| stems(w)).collect();
-                    keys.sort();
-                    keys.dedup();
-                    keys
-                })
-                .collect(),
-            group_of: vocabulary
-                .same
-                .iter()
-                .enumerate()
-                .flat_map(|(i, g)| g.iter().map(move |w| (w.clone(), i)))
-                .collect(),
-            ignored: vocabulary.filler.iter().chain(&vocabulary.context).cloned().collect(),
-        }
-    }
-}

@@ -298,6 +298,19 @@ fn asks(sentence: &str) -> bool {
 /// Sentences of one message scored on their own, at most.
 const MAX_SENTENCES: usize = 24;
 
+/// A folded word's stems under the Turkish and English Snowball stemmers. The word has
+/// lost its Turkish letters (as most people type); the Turkish stemmer still strips
+/// most suffixes of such a word, which is all a shared stem needs.
+pub fn stems(word: &str) -> [String; 2] {
+    static TR: std::sync::LazyLock<rust_stemmers::Stemmer> =
+        std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::Turkish));
+    static EN: std::sync::LazyLock<rust_stemmers::Stemmer> =
+        std::sync::LazyLock::new(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English));
+    // Prefixed: a Turkish stem and an English one that happen to be spelled alike are
+    // different words.
+    [format!("tr:{}", TR.stem(word)), format!("en:{}", EN.stem(word))]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
