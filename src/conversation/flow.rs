@@ -1,5 +1,6 @@
 //! Multi-step flows, saved with the conversation between messages (and restarts).
 
+pub use crate::message::form::{FormStep, PublishStep, Step};
 use crate::tickets::TicketId;
 use crate::tickets::{Attachment, Candidate, QuestionText};
 use crate::trainings::{Email, OrgType, Organisation, PersonName, Phone};
@@ -53,60 +54,6 @@ pub struct PublishForm {
     #[serde(default)]
     pub ages_given: bool,
     pub ages: Option<(u8, u8)>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PublishStep {
-    Topics,
-    TitleTr,
-    TitleEn,
-    TextTr,
-    TextEn,
-    Url,
-    Deadline,
-    Ages,
-    Preview,
-    Edit,
-}
-
-impl PublishStep {
-    pub const ORDER: [PublishStep; 8] = [
-        PublishStep::Topics,
-        PublishStep::TitleTr,
-        PublishStep::TitleEn,
-        PublishStep::TextTr,
-        PublishStep::TextEn,
-        PublishStep::Url,
-        PublishStep::Deadline,
-        PublishStep::Ages,
-    ];
-
-    pub fn number(self) -> usize {
-        Self::ORDER
-            .iter()
-            .position(|s| *s == self)
-            .map_or(Self::ORDER.len(), |i| i + 1)
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            PublishStep::Topics => "topics",
-            PublishStep::TitleTr => "title_tr",
-            PublishStep::TitleEn => "title_en",
-            PublishStep::TextTr => "text_tr",
-            PublishStep::TextEn => "text_en",
-            PublishStep::Url => "url",
-            PublishStep::Deadline => "deadline",
-            PublishStep::Ages => "ages",
-            PublishStep::Preview => "preview",
-            PublishStep::Edit => "edit",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<PublishStep> {
-        Self::ORDER.into_iter().find(|x| x.code() == s)
-    }
 }
 
 impl PublishForm {
@@ -182,65 +129,6 @@ pub struct SessionForm {
     pub deadline_given: bool,
     /// Hours before the start of a second reminder; 0 once answered means none.
     pub second_reminder_hours: Option<u32>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormStep {
-    TitleTr,
-    TitleEn,
-    Starts,
-    Ends,
-    Place,
-    Capacity,
-    Deadline,
-    Reminder,
-    Summary,
-    /// Choosing which value to change.
-    Edit,
-    /// The change tells registrants: waiting for an explicit yes.
-    Confirm,
-}
-
-impl FormStep {
-    /// The steps in order, for "step 3 of 8" and to move on.
-    pub const ORDER: [FormStep; 8] = [
-        FormStep::TitleTr,
-        FormStep::TitleEn,
-        FormStep::Starts,
-        FormStep::Ends,
-        FormStep::Place,
-        FormStep::Capacity,
-        FormStep::Deadline,
-        FormStep::Reminder,
-    ];
-
-    pub fn number(self) -> usize {
-        Self::ORDER
-            .iter()
-            .position(|s| *s == self)
-            .map_or(Self::ORDER.len(), |i| i + 1)
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            FormStep::TitleTr => "title_tr",
-            FormStep::TitleEn => "title_en",
-            FormStep::Starts => "starts",
-            FormStep::Ends => "ends",
-            FormStep::Place => "place",
-            FormStep::Capacity => "capacity",
-            FormStep::Deadline => "deadline",
-            FormStep::Reminder => "reminder",
-            FormStep::Summary => "summary",
-            FormStep::Edit => "edit",
-            FormStep::Confirm => "confirm",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<FormStep> {
-        Self::ORDER.into_iter().find(|x| x.code() == s)
-    }
 }
 
 impl SessionForm {
@@ -349,19 +237,6 @@ pub struct Booking {
     pub phone_skipped: bool,
     #[serde(default)]
     pub consented: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    Name,
-    OrgType,
-    Organisation,
-    Email,
-    Phone,
-    Consent,
-    Summary,
-    Edit,
 }
 
 impl Booking {

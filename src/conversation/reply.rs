@@ -6,7 +6,7 @@ use crate::dialogue::render::escape_html;
 use crate::dialogue::{MAIN, NodeId};
 use crate::ids::UserId;
 use crate::lang::Lang;
-use crate::message::{Button, Callback, Document, OutMessage, to};
+use crate::message::{Button, Callback, Document, FormPress, OutMessage, to};
 use crate::text::shorten;
 
 /// Where a reply goes.
@@ -79,15 +79,15 @@ pub fn main_button(lang: Lang) -> Button {
     )
 }
 
-/// A button of the form or flow in progress: pressing it tells the flow `value` (every
+/// A button of the form or flow in progress: pressing it tells the flow `press` (every
 /// step-by-step form shares this, and the way out below).
-pub fn flow_button(label: &str, value: &str) -> Button {
-    to(label, Callback::Flow(value.to_owned()))
+pub fn flow_button(label: &str, press: FormPress) -> Button {
+    to(label, Callback::Flow(press))
 }
 
 /// "✖️ Cancel", leaving the form or flow in progress.
 pub fn cancel_row(lang: Lang) -> Vec<Button> {
-    vec![flow_button(ui::cancel(lang), "cancel")]
+    vec![flow_button(ui::cancel(lang), FormPress::Cancel)]
 }
 
 /// A short message with the way back to the main menu.

@@ -353,15 +353,15 @@ pub(crate) async fn press(turn: &mut Turn<'_>, pressed: Option<Callback>) -> Res
             start_booking(turn, id, replace).await?
         }
         Some(Callback::Flow(value)) => match turn.flow {
-            Some(Flow::Ask(_)) => ask_press(turn, &value).await?,
-            Some(Flow::FollowUp { .. }) if value == "cancel" => {
+            Some(Flow::Ask(_)) => ask_press(turn, value).await?,
+            Some(Flow::FollowUp { .. }) if value == crate::message::FormPress::Cancel => {
                 turn.flow = None;
                 vec![notice(lang, ui::nothing_sent(lang)).placed(replace)]
             }
-            Some(Flow::SessionForm(_)) => form_press(turn, &value).await?,
-            Some(Flow::Survey(_)) => survey_press(turn, &value).await?,
-            Some(Flow::Publish(_)) => publish_press(turn, &value).await?,
-            _ => flow_press(turn, &value).await?,
+            Some(Flow::SessionForm(_)) => form_press(turn, value).await?,
+            Some(Flow::Survey(_)) => survey_press(turn, value).await?,
+            Some(Flow::Publish(_)) => publish_press(turn, value).await?,
+            _ => flow_press(turn, value).await?,
         },
         Some(Callback::Forget) => {
             let now = desk.clock.now();

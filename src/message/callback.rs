@@ -2,6 +2,7 @@
 //! turn that into what their medium carries back (Telegram: a short string of at most
 //! 64 bytes, see `telegram::callback_data`; the console: the value itself).
 
+use super::form::FormPress;
 use crate::dialogue::NodeId;
 use crate::ids::{FanoutId, OpportunityId};
 use crate::lang::Lang;
@@ -33,8 +34,8 @@ pub enum Callback {
     Trainings,
     /// Book this session.
     Session(SessionId),
-    /// An answer inside the booking in progress ("yes", "skip", "org:ngo", …).
-    Flow(String),
+    /// A press inside the form or flow in progress.
+    Flow(FormPress),
     /// The person's registrations.
     MyRegistrations,
     /// Ask to cancel this registration…

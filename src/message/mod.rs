@@ -4,8 +4,10 @@
 //! message).
 
 mod callback;
+pub mod form;
 
 pub use callback::{Audience, Callback, SessionVerb, TicketVerb};
+pub use form::FormPress;
 
 use crate::ids::{ChatId, MessageRef};
 use crate::tickets::TicketId;

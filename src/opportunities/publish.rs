@@ -10,6 +10,7 @@ use crate::conversation::{cancel_row, flow_button};
 use crate::dialogue::render::escape_html;
 use crate::ids::{ChatId, FanoutId, OpportunityId};
 use crate::lang::{Lang, pick as t};
+use crate::message::FormPress;
 use crate::message::{Button, Target};
 use crate::message::{Callback, to};
 use crate::opportunities::FanoutState;
@@ -120,9 +121,12 @@ pub(crate) fn publish_prompt(turn: &Turn<'_>) -> Reply {
             for topic in Topic::ALL {
                 let on = f.topics.contains(&topic);
                 let label = format!("{} {}", if on { "✅" } else { "⬜" }, topic.label(lang));
-                keyboard.push(vec![flow_button(&label, &format!("tp:{}", topic.id()))]);
+                keyboard.push(vec![flow_button(&label, FormPress::Topic(topic))]);
             }
-            keyboard.push(vec![flow_button(t(lang, "Devam »", "Continue »"), "topics_done")]);
+            keyboard.push(vec![flow_button(
+                t(lang, "Devam »", "Continue »"),
+                FormPress::TopicsDone,
+            )]);
             format!(
                 "📣 {}\n{}\n{}",
                 t(lang, "Yeni duyuru.", "A new alert."),
@@ -167,7 +171,10 @@ pub(crate) fn publish_prompt(turn: &Turn<'_>) -> Reply {
             )
         ),
         PublishStep::Ages => {
-            keyboard.push(vec![flow_button(t(lang, "Yaş sınırı yok", "No age limits"), "no_ages")]);
+            keyboard.push(vec![flow_button(
+                t(lang, "Yaş sınırı yok", "No age limits"),
+                FormPress::NoAges,
+            )]);
             format!(
                 "{}\n{}",
                 step_of(f.step),
@@ -182,17 +189,17 @@ pub(crate) fn publish_prompt(turn: &Turn<'_>) -> Reply {
             for pair in PublishStep::ORDER.chunks(2) {
                 keyboard.push(
                     pair.iter()
-                        .map(|s| flow_button(field_name(*s, lang), &format!("fe:{}", s.code())))
+                        .map(|s| flow_button(field_name(*s, lang), FormPress::PublishField(*s)))
                         .collect(),
                 );
             }
             t(lang, "Hangi değer değişsin?", "Which value should change?").to_owned()
         }
         PublishStep::Preview => {
-            keyboard.push(vec![flow_button(t(lang, "📣 Gönder", "📣 Send"), "send")]);
+            keyboard.push(vec![flow_button(t(lang, "📣 Gönder", "📣 Send"), FormPress::Send)]);
             keyboard.push(vec![flow_button(
                 t(lang, "✏️ Bir değeri değiştir", "✏️ Change a value"),
-                "edit",
+                FormPress::Edit,
             )]);
             t(
                 lang,
@@ -279,13 +286,13 @@ pub(crate) async fn publish_next(turn: &mut Turn<'_>, mut f: PublishForm) -> Res
 }
 
 /// A button during the form.
-pub(crate) async fn publish_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn publish_press(turn: &mut Turn<'_>, value: FormPress) -> Result<Vec<Reply>, EngineError> {
     let lang = turn.lang;
     let Some(Flow::Publish(mut f)) = turn.flow.clone() else {
         return Ok(Vec::new());
     };
     match value {
-        "cancel" => {
+        FormPress::Cancel => {
             turn.flow = None;
             Ok(vec![
                 staff_reply(t(
@@ -296,22 +303,20 @@ pub(crate) async fn publish_press(turn: &mut Turn<'_>, value: &str) -> Result<Ve
                 .placed(Placement::Replace),
             ])
         }
-        v if v.starts_with("tp:") && f.step == PublishStep::Topics => {
-            if let Some(topic) = Topic::parse(&v[3..]) {
-                match f.topics.iter().position(|t| *t == topic) {
-                    Some(i) => {
-                        f.topics.remove(i);
-                    }
-                    None => {
-                        f.topics.push(topic);
-                        f.topics.sort();
-                    }
+        FormPress::Topic(topic) if f.step == PublishStep::Topics => {
+            match f.topics.iter().position(|t| *t == topic) {
+                Some(i) => {
+                    f.topics.remove(i);
+                }
+                None => {
+                    f.topics.push(topic);
+                    f.topics.sort();
                 }
             }
             turn.flow = Some(Flow::Publish(f));
             Ok(vec![publish_prompt(turn).placed(Placement::Replace)])
         }
-        "topics_done" if f.step == PublishStep::Topics => {
+        FormPress::TopicsDone if f.step == PublishStep::Topics => {
             if f.topics.is_empty() {
                 let said = Reply::new(
                     t(lang, "En az bir konu seçin.", "Choose at least one topic."),
@@ -321,23 +326,23 @@ pub(crate) async fn publish_press(turn: &mut Turn<'_>, value: &str) -> Result<Ve
             }
             publish_next(turn, f).await
         }
-        "no_ages" if f.step == PublishStep::Ages => {
+        FormPress::NoAges if f.step == PublishStep::Ages => {
             f.ages = None;
             f.ages_given = true;
             publish_next(turn, f).await
         }
-        "edit" if f.step == PublishStep::Preview => {
+        FormPress::Edit if f.step == PublishStep::Preview => {
             f.step = PublishStep::Edit;
             turn.flow = Some(Flow::Publish(f));
             Ok(vec![publish_prompt(turn)])
         }
-        v if v.starts_with("fe:") && f.step == PublishStep::Edit => {
-            f.step = PublishStep::parse(&v[3..]).unwrap_or(PublishStep::Preview);
+        FormPress::PublishField(step) if f.step == PublishStep::Edit => {
+            f.step = step;
             f.editing = true;
             turn.flow = Some(Flow::Publish(f));
             Ok(vec![publish_prompt(turn)])
         }
-        "send" if f.step == PublishStep::Preview => publish_send(turn, f).await,
+        FormPress::Send if f.step == PublishStep::Preview => publish_send(turn, f).await,
         _ => Ok(vec![publish_prompt(turn)]),
     }
 }

@@ -6,10 +6,11 @@
 use crate::dialogue::NodeId;
 use crate::ids::{FanoutId, OpportunityId};
 use crate::lang::Lang;
+use crate::message::form::{FormPress, FormStep, PublishStep, Step};
 use crate::message::{Callback, SessionVerb, TicketVerb};
 use crate::opportunities::{Topic, TopicSet};
 use crate::tickets::TicketId;
-use crate::trainings::{RegistrationId, SessionId};
+use crate::trainings::{OrgType, RegistrationId, SessionId};
 
 /// The short code of each ticket verb.
 const VERBS: [(TicketVerb, &str); 9] = [
@@ -69,7 +70,7 @@ pub fn encode(callback: &Callback) -> String {
         Callback::Lang(lang) => format!("l:{lang}"),
         Callback::Trainings => "t:".to_owned(),
         Callback::Session(id) => format!("s:{id}"),
-        Callback::Flow(v) => format!("f:{v}"),
+        Callback::Flow(press) => format!("f:{}", form_press(press)),
         Callback::MyRegistrations => "m:".to_owned(),
         Callback::CancelAsk(id) => format!("r:{}", id.0),
         Callback::CancelDo(id) => format!("rc:{}", id.0),
@@ -100,6 +101,71 @@ pub fn encode(callback: &Callback) -> String {
     }
 }
 
+/// A form's press as its data after "f:": the same words the bot has always sent, so
+/// buttons already in people's chats keep working. (The publish form's values are
+/// "pe:", the session form's "fe:": some fields of the two have the same names.)
+fn form_press(press: &FormPress) -> String {
+    let word = match press {
+        FormPress::Yes => "yes",
+        FormPress::No => "no",
+        FormPress::Skip => "skip",
+        FormPress::Cancel => "cancel",
+        FormPress::Save => "save",
+        FormPress::Confirm => "confirm",
+        FormPress::Send => "send",
+        FormPress::Rewrite => "rewrite",
+        FormPress::Edit => "edit",
+        FormPress::Back => "back",
+        FormPress::Summary => "summary",
+        FormPress::AtStart => "at_start",
+        FormPress::NoReminder => "no_reminder",
+        FormPress::NoAges => "no_ages",
+        FormPress::TopicsDone => "topics_done",
+        FormPress::Org(o) => return format!("org:{}", o.code()),
+        FormPress::Answer(step) => return format!("edit:{}", step.code()),
+        FormPress::Field(step) => return format!("fe:{}", step.code()),
+        FormPress::PublishField(step) => return format!("pe:{}", step.code()),
+        FormPress::Topic(topic) => return format!("tp:{}", topic.id()),
+        FormPress::Rate(n) => return format!("rate:{n}"),
+    };
+    word.to_owned()
+}
+
+fn parse_form_press(data: &str) -> Option<FormPress> {
+    if let Some((tag, value)) = data.split_once(':') {
+        return match tag {
+            "org" => OrgType::parse(value).map(FormPress::Org),
+            "edit" => Step::EDITABLE
+                .into_iter()
+                .find(|s| s.code() == value)
+                .map(FormPress::Answer),
+            "fe" => FormStep::parse(value).map(FormPress::Field),
+            "pe" => PublishStep::parse(value).map(FormPress::PublishField),
+            "tp" => Topic::parse(value).map(FormPress::Topic),
+            "rate" => value.parse::<u8>().ok().map(FormPress::Rate),
+            _ => None,
+        };
+    }
+    Some(match data {
+        "yes" => FormPress::Yes,
+        "no" => FormPress::No,
+        "skip" => FormPress::Skip,
+        "cancel" => FormPress::Cancel,
+        "save" => FormPress::Save,
+        "confirm" => FormPress::Confirm,
+        "send" => FormPress::Send,
+        "rewrite" => FormPress::Rewrite,
+        "edit" => FormPress::Edit,
+        "back" => FormPress::Back,
+        "summary" => FormPress::Summary,
+        "at_start" => FormPress::AtStart,
+        "no_reminder" => FormPress::NoReminder,
+        "no_ages" => FormPress::NoAges,
+        "topics_done" => FormPress::TopicsDone,
+        _ => return None,
+    })
+}
+
 /// Anything can arrive here (old buttons, hand-made data): `None` for what is not
 /// one of ours.
 pub fn decode(data: &str) -> Option<Callback> {
@@ -111,9 +177,7 @@ pub fn decode(data: &str) -> Option<Callback> {
         "l" => Lang::parse(rest).map(Callback::Lang),
         "t" if rest.is_empty() => Some(Callback::Trainings),
         "s" => number().map(|n| Callback::Session(SessionId(n))),
-        "f" if !rest.is_empty() && rest.len() <= 40 && rest.bytes().all(|b| b.is_ascii_graphic()) => {
-            Some(Callback::Flow(rest.to_owned()))
-        }
+        "f" => parse_form_press(rest).map(Callback::Flow),
         "m" if rest.is_empty() => Some(Callback::MyRegistrations),
         "r" => number().map(|n| Callback::CancelAsk(RegistrationId(n))),
         "rc" => number().map(|n| Callback::CancelDo(RegistrationId(n))),
@@ -208,7 +272,13 @@ mod tests {
             Callback::Lang(Lang::En),
             Callback::Trainings,
             Callback::Session(SessionId(12)),
-            Callback::Flow("org:ngo".into()),
+            Callback::Flow(FormPress::Org(OrgType::Ngo)),
+            Callback::Flow(FormPress::Cancel),
+            Callback::Flow(FormPress::Answer(Step::Email)),
+            Callback::Flow(FormPress::Field(FormStep::Capacity)),
+            Callback::Flow(FormPress::PublishField(PublishStep::TitleEn)),
+            Callback::Flow(FormPress::Topic(Topic::Volunteering)),
+            Callback::Flow(FormPress::Rate(4)),
             Callback::MyRegistrations,
             Callback::CancelAsk(RegistrationId(7)),
             Callback::CancelDo(RegistrationId(7)),

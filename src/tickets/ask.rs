@@ -6,6 +6,7 @@ use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
+use crate::message::FormPress;
 use crate::message::{Callback, TicketVerb, to};
 use crate::text::shorten;
 use crate::tickets::service::{self as ticket_service, Addition, Asked, Closed, Closer};
@@ -48,7 +49,7 @@ pub(crate) fn ask_prompt(lang: Lang) -> Reply {
         ),
         vec![vec![to(
             crate::conversation::ui::cancel(lang),
-            Callback::Flow("cancel".into()),
+            Callback::Flow(FormPress::Cancel),
         )]],
     )
 }
@@ -109,7 +110,7 @@ pub(crate) fn ask_file(turn: &mut Turn<'_>, file: &crate::tickets::Attachment) -
             ),
             vec![vec![to(
                 crate::conversation::ui::cancel(lang),
-                Callback::Flow("cancel".into()),
+                Callback::Flow(FormPress::Cancel),
             )]],
         )];
     }
@@ -117,13 +118,13 @@ pub(crate) fn ask_file(turn: &mut Turn<'_>, file: &crate::tickets::Attachment) -
 }
 
 /// A button while asking.
-pub(crate) async fn ask_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn ask_press(turn: &mut Turn<'_>, value: FormPress) -> Result<Vec<Reply>, EngineError> {
     let lang = turn.lang;
     let Some(Flow::Ask(ask)) = turn.flow.clone() else {
         return Ok(Vec::new());
     };
     match (value, ask.question.clone()) {
-        ("cancel", _) => {
+        (FormPress::Cancel, _) => {
             turn.flow = None;
             Ok(vec![
                 notice(
@@ -137,7 +138,7 @@ pub(crate) async fn ask_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Re
                 .placed(Placement::Replace),
             ])
         }
-        ("rewrite", _) => {
+        (FormPress::Rewrite, _) => {
             turn.flow = Some(Flow::Ask(Ask {
                 question: None,
                 files: Vec::new(),
@@ -145,7 +146,7 @@ pub(crate) async fn ask_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Re
             }));
             Ok(vec![ask_prompt(lang).placed(Placement::Replace)])
         }
-        ("send", Some(question)) => send_ticket(turn, ask, question).await,
+        (FormPress::Send, Some(question)) => send_ticket(turn, ask, question).await,
         _ => Ok(vec![ask_prompt(lang)]),
     }
 }
@@ -358,7 +359,7 @@ pub(crate) async fn person_ticket_press(
                 html,
                 vec![vec![to(
                     crate::conversation::ui::cancel(lang),
-                    Callback::Flow("cancel".into()),
+                    Callback::Flow(FormPress::Cancel),
                 )]],
             )])
         }
@@ -417,13 +418,13 @@ fn ask_preview(lang: Lang, ask: &Ask) -> String {
 
 fn ask_buttons(lang: Lang) -> Vec<Vec<crate::message::Button>> {
     vec![
-        vec![to(t(lang, "📨 Gönder", "📨 Send"), Callback::Flow("send".into()))],
+        vec![to(t(lang, "📨 Gönder", "📨 Send"), Callback::Flow(FormPress::Send))],
         vec![
             to(
                 t(lang, "✏️ Yeniden yaz", "✏️ Rewrite"),
-                Callback::Flow("rewrite".into()),
+                Callback::Flow(FormPress::Rewrite),
             ),
-            to(crate::conversation::ui::cancel(lang), Callback::Flow("cancel".into())),
+            to(crate::conversation::ui::cancel(lang), Callback::Flow(FormPress::Cancel)),
         ],
     ]
 }

@@ -6,6 +6,7 @@ use crate::conversation::flow::{Booking, Flow, Step};
 use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::lang::Lang;
 use crate::message::Button;
+use crate::message::FormPress;
 use crate::message::{Callback, to};
 use crate::storage::trainings;
 use crate::trainings::book_prompt::flow_prompt;
@@ -196,7 +197,7 @@ pub(crate) async fn flow_text(turn: &mut Turn<'_>, text: &str) -> Result<Vec<Rep
 }
 
 /// A button pressed during a booking.
-pub(crate) async fn flow_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn flow_press(turn: &mut Turn<'_>, value: FormPress) -> Result<Vec<Reply>, EngineError> {
     let lang = turn.lang;
     let Some(Flow::Booking(mut b)) = turn.flow.clone() else {
         // A button of a booking that has ended (or never began here).
@@ -209,45 +210,40 @@ pub(crate) async fn flow_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<R
         return Ok(replies);
     };
     match (b.step, value) {
-        (_, "cancel") => {
+        (_, FormPress::Cancel) => {
             turn.flow = None;
             return Ok(vec![
                 notice(lang, crate::conversation::ui::booking_cancelled(lang)).placed(Placement::Replace),
             ]);
         }
-        (Step::OrgType, v) if v.starts_with("org:") => {
-            match OrgType::parse(&v[4..]) {
-                Some(o) => {
-                    b.org_type = Some(o);
-                    if o == OrgType::Individual {
-                        b.organisation = Organisation::parse(o.label(lang)).ok();
-                    } else if b
-                        .organisation
-                        .as_ref()
-                        .is_some_and(|x| Some(x.as_str()) == Some(OrgType::Individual.label(lang)))
-                    {
-                        b.organisation = None;
-                    }
-                    b.advance();
-                    // Changing the type to one with a name, while editing, asks the name.
-                    if b.step == Step::Summary && b.organisation.is_none() {
-                        b.step = Step::Organisation;
-                        b.editing = true;
-                    }
-                }
-                None => return flow_prompt(turn).await,
+        (Step::OrgType, FormPress::Org(o)) => {
+            b.org_type = Some(o);
+            if o == OrgType::Individual {
+                b.organisation = Organisation::parse(o.label(lang)).ok();
+            } else if b
+                .organisation
+                .as_ref()
+                .is_some_and(|x| Some(x.as_str()) == Some(OrgType::Individual.label(lang)))
+            {
+                b.organisation = None;
+            }
+            b.advance();
+            // Changing the type to one with a name, while editing, asks the name.
+            if b.step == Step::Summary && b.organisation.is_none() {
+                b.step = Step::Organisation;
+                b.editing = true;
             }
         }
-        (Step::Phone, "skip") => {
+        (Step::Phone, FormPress::Skip) => {
             b.phone = None;
             b.phone_skipped = true;
             b.advance();
         }
-        (Step::Consent, "yes") => {
+        (Step::Consent, FormPress::Yes) => {
             b.consented = true;
             b.advance();
         }
-        (Step::Consent, "no") => {
+        (Step::Consent, FormPress::No) => {
             turn.flow = None;
             let html = t(
                 lang,
@@ -256,19 +252,12 @@ pub(crate) async fn flow_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<R
             );
             return Ok(vec![notice(lang, html)]);
         }
-        (Step::Summary, "confirm") => return confirm(turn, b).await,
-        (Step::Summary, "edit") => b.step = Step::Edit,
-        (Step::Edit, "summary") => b.step = Step::Summary,
-        (Step::Edit, v) if v.starts_with("edit:") => {
+        (Step::Summary, FormPress::Confirm) => return confirm(turn, b).await,
+        (Step::Summary, FormPress::Edit) => b.step = Step::Edit,
+        (Step::Edit, FormPress::Summary) => b.step = Step::Summary,
+        (Step::Edit, FormPress::Answer(step)) if Step::EDITABLE.contains(&step) => {
             b.editing = true;
-            b.step = match &v[5..] {
-                "name" => Step::Name,
-                "org_type" => Step::OrgType,
-                "organisation" => Step::Organisation,
-                "email" => Step::Email,
-                "phone" => Step::Phone,
-                _ => Step::Edit,
-            };
+            b.step = step;
         }
         // A button from an earlier step, pressed again: ask the current one.
         _ => return flow_prompt(turn).await,

@@ -7,6 +7,7 @@ use crate::conversation::{cancel_row, flow_button};
 use crate::dialogue::render::escape_html;
 use crate::lang::Lang;
 use crate::message::Button;
+use crate::message::FormPress;
 use crate::storage::trainings;
 use crate::trainings::OrgType;
 use crate::trainings::notices::{title, when_and_where};
@@ -34,7 +35,7 @@ pub(crate) async fn flow_prompt(turn: &mut Turn<'_>) -> Result<Vec<Reply>, Engin
                 .chunks(2)
                 .map(|pair| {
                     pair.iter()
-                        .map(|o| flow_button(o.label(lang), &format!("org:{}", o.code())))
+                        .map(|o| flow_button(o.label(lang), FormPress::Org(*o)))
                         .collect()
                 })
                 .collect();
@@ -66,7 +67,10 @@ pub(crate) async fn flow_prompt(turn: &mut Turn<'_>) -> Result<Vec<Reply>, Engin
                 "Telefon numaranız (isteğe bağlı)? Yazın ya da «Atla»ya basın.",
                 "Your phone number (optional)? Type it, or press «Skip».",
             ),
-            vec![vec![flow_button(t(lang, "Atla »", "Skip »"), "skip")], cancel_row(lang)],
+            vec![
+                vec![flow_button(t(lang, "Atla »", "Skip »"), FormPress::Skip)],
+                cancel_row(lang),
+            ],
         ),
         Step::Consent => {
             let consent = desk
@@ -84,28 +88,28 @@ pub(crate) async fn flow_prompt(turn: &mut Turn<'_>) -> Result<Vec<Reply>, Engin
                     )
                 ),
                 vec![vec![
-                    flow_button(t(lang, "✅ Onaylıyorum", "✅ I agree"), "yes"),
-                    flow_button(t(lang, "Onaylamıyorum", "I do not agree"), "no"),
+                    flow_button(t(lang, "✅ Onaylıyorum", "✅ I agree"), FormPress::Yes),
+                    flow_button(t(lang, "Onaylamıyorum", "I do not agree"), FormPress::No),
                 ]],
             )
         }
         Step::Summary => summary(turn, &b).await?,
         Step::Edit => {
-            let fields: [(&str, &str, &str); 5] = [
-                ("name", "Ad soyad", "Full name"),
-                ("org_type", "Kurum türü", "Organisation type"),
-                ("organisation", "Kurum adı", "Organisation"),
-                ("email", "E-posta", "E-mail"),
-                ("phone", "Telefon", "Phone"),
+            let fields: [(Step, &str, &str); 5] = [
+                (Step::Name, "Ad soyad", "Full name"),
+                (Step::OrgType, "Kurum türü", "Organisation type"),
+                (Step::Organisation, "Kurum adı", "Organisation"),
+                (Step::Email, "E-posta", "E-mail"),
+                (Step::Phone, "Telefon", "Phone"),
             ];
             let mut keyboard: Vec<Vec<Button>> = fields
                 .iter()
-                .filter(|(code, _, _)| *code != "organisation" || b.org_type != Some(OrgType::Individual))
-                .map(|(code, tr, en)| vec![flow_button(t(lang, tr, en), &format!("edit:{code}"))])
+                .filter(|(step, _, _)| *step != Step::Organisation || b.org_type != Some(OrgType::Individual))
+                .map(|(step, tr, en)| vec![flow_button(t(lang, tr, en), FormPress::Answer(*step))])
                 .collect();
             keyboard.push(vec![flow_button(
                 t(lang, "« Özete dön", "« Back to the summary"),
-                "summary",
+                FormPress::Summary,
             )]);
             Reply::new(
                 t(
@@ -157,11 +161,11 @@ pub(crate) async fn summary(turn: &mut Turn<'_>, b: &Booking) -> Result<Reply, E
     let keyboard = vec![
         vec![flow_button(
             t(lang, "✅ Onayla ve kaydol", "✅ Confirm and book"),
-            "confirm",
+            FormPress::Confirm,
         )],
         vec![
-            flow_button(t(lang, "✏️ Düzenle", "✏️ Edit"), "edit"),
-            flow_button(crate::conversation::ui::cancel(lang), "cancel"),
+            flow_button(t(lang, "✏️ Düzenle", "✏️ Edit"), FormPress::Edit),
+            flow_button(crate::conversation::ui::cancel(lang), FormPress::Cancel),
         ],
     ];
     Ok(Reply::new(lines.join("\n"), keyboard))

@@ -10,6 +10,7 @@ use crate::dialogue::render::escape_html;
 use crate::dialogue::{Survey, SurveyKind};
 use crate::lang::{Lang, pick as t};
 use crate::message::Document;
+use crate::message::FormPress;
 use crate::message::{Callback, to};
 use crate::storage::surveys::{self, Answer};
 use crate::storage::trainings;
@@ -151,7 +152,7 @@ pub(crate) fn survey_prompt(turn: &Turn<'_>, survey: &Survey) -> Reply {
     match q.kind {
         SurveyKind::Rating => {
             let marks = (1..=5)
-                .map(|n| flow_button(&n.to_string(), &format!("rate:{n}")))
+                .map(|n| flow_button(&n.to_string(), FormPress::Rate(n)))
                 .collect();
             Reply::new(
                 format!(
@@ -169,23 +170,23 @@ pub(crate) fn survey_prompt(turn: &Turn<'_>, survey: &Survey) -> Reply {
                     Lang::En => format!("Write (up to {max_chars} characters) or skip."),
                 }
             ),
-            vec![vec![flow_button(t(lang, "Atla »", "Skip »"), "skip")], cancel],
+            vec![vec![flow_button(t(lang, "Atla »", "Skip »"), FormPress::Skip)], cancel],
         ),
     }
 }
 
 /// A button during the survey: a mark, skip, cancel.
-pub(crate) async fn survey_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn survey_press(turn: &mut Turn<'_>, value: FormPress) -> Result<Vec<Reply>, EngineError> {
     let lang = turn.lang;
-    if value == "cancel" {
+    if value == FormPress::Cancel {
         turn.flow = None;
         return Ok(vec![
             notice(lang, crate::conversation::ui::survey_cancelled(lang)).placed(Placement::Replace),
         ]);
     }
-    let answer = match value.strip_prefix("rate:").and_then(|n| n.parse::<u8>().ok()) {
-        Some(n) if (1..=5).contains(&n) => Some(Answer::Rating(n)),
-        _ if value == "skip" => None,
+    let answer = match value {
+        FormPress::Rate(n) if (1..=5).contains(&n) => Some(Answer::Rating(n)),
+        FormPress::Skip => None,
         _ => return survey_again(turn, None),
     };
     survey_answer(turn, answer, true).await

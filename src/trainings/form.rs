@@ -8,6 +8,7 @@ use crate::conversation::staff_reply;
 use crate::conversation::{EngineError, Placement, Reply, Turn};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, Localized, pick as t};
+use crate::message::FormPress;
 use crate::storage::trainings;
 use crate::trainings::card::session_card;
 use crate::trainings::form_prompt::{form_prompt, refusal};
@@ -164,51 +165,46 @@ pub(crate) fn form_next(turn: &mut Turn<'_>, mut f: SessionForm) {
 }
 
 /// A button pressed during the form.
-pub(crate) async fn form_press(turn: &mut Turn<'_>, value: &str) -> Result<Vec<Reply>, EngineError> {
+pub(crate) async fn form_press(turn: &mut Turn<'_>, value: FormPress) -> Result<Vec<Reply>, EngineError> {
     let lang = turn.lang;
     let Some(Flow::SessionForm(mut f)) = turn.flow.clone() else {
         return Ok(Vec::new());
     };
     match value {
-        "cancel" => {
+        FormPress::Cancel => {
             turn.flow = None;
             let said = crate::conversation::ui::session_form_cancelled(lang, f.session.is_some());
             Ok(vec![staff_reply(said).placed(Placement::Replace)])
         }
-        "at_start" if f.step == FormStep::Deadline => {
+        FormPress::AtStart if f.step == FormStep::Deadline => {
             f.deadline = None;
             f.deadline_given = true;
             form_next(turn, f);
             Ok(vec![form_prompt(turn)])
         }
-        "no_reminder" if f.step == FormStep::Reminder => {
+        FormPress::NoReminder if f.step == FormStep::Reminder => {
             f.second_reminder_hours = Some(0);
             form_next(turn, f);
             Ok(vec![form_prompt(turn)])
         }
-        "edit" if f.step == FormStep::Summary => {
+        FormPress::Edit if f.step == FormStep::Summary => {
             f.step = FormStep::Edit;
             turn.flow = Some(Flow::SessionForm(f));
             Ok(vec![form_prompt(turn)])
         }
-        "back" => {
+        FormPress::Back => {
             f.step = FormStep::Summary;
             turn.flow = Some(Flow::SessionForm(f));
             Ok(vec![form_prompt(turn)])
         }
-        v if v.starts_with("fe:") && f.step == FormStep::Edit => {
-            match FormStep::parse(&v[3..]) {
-                Some(step) => {
-                    f.step = step;
-                    f.editing = true;
-                }
-                None => f.step = FormStep::Summary,
-            }
+        FormPress::Field(step) if f.step == FormStep::Edit => {
+            f.step = step;
+            f.editing = true;
             turn.flow = Some(Flow::SessionForm(f));
             Ok(vec![form_prompt(turn)])
         }
-        "save" if f.step == FormStep::Summary => form_save(turn, f, false).await,
-        "confirm" if f.step == FormStep::Confirm => form_save(turn, f, true).await,
+        FormPress::Save if f.step == FormStep::Summary => form_save(turn, f, false).await,
+        FormPress::Confirm if f.step == FormStep::Confirm => form_save(turn, f, true).await,
         _ => Ok(vec![form_prompt(turn)]),
     }
 }

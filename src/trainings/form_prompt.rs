@@ -7,6 +7,7 @@ use crate::conversation::{Reply, Turn};
 use crate::conversation::{cancel_row, flow_button};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
+use crate::message::FormPress;
 use crate::trainings::time;
 use jiff::Timestamp;
 
@@ -193,7 +194,10 @@ pub(crate) fn form_prompt(turn: &Turn<'_>) -> Reply {
             )
         ),
         FormStep::Deadline => {
-            keyboard.push(vec![flow_button(t(lang, "Başlangıçta", "At the start"), "at_start")]);
+            keyboard.push(vec![flow_button(
+                t(lang, "Başlangıçta", "At the start"),
+                FormPress::AtStart,
+            )]);
             format!(
                 "{}\n{}",
                 step_of(f.step),
@@ -207,7 +211,7 @@ pub(crate) fn form_prompt(turn: &Turn<'_>) -> Reply {
         FormStep::Reminder => {
             keyboard.push(vec![flow_button(
                 t(lang, "İkinci hatırlatma yok", "No second reminder"),
-                "no_reminder",
+                FormPress::NoReminder,
             )]);
             format!(
                 "{}\n{}",
@@ -225,10 +229,10 @@ pub(crate) fn form_prompt(turn: &Turn<'_>) -> Reply {
             } else {
                 t(lang, "✅ Oluştur", "✅ Create")
             };
-            keyboard.push(vec![flow_button(action, "save")]);
+            keyboard.push(vec![flow_button(action, FormPress::Save)]);
             keyboard.push(vec![flow_button(
                 t(lang, "✏️ Bir değeri değiştir", "✏️ Change a value"),
-                "edit",
+                FormPress::Edit,
             )]);
             format!(
                 "{}\n\n{}",
@@ -244,7 +248,7 @@ pub(crate) fn form_prompt(turn: &Turn<'_>) -> Reply {
             for pair in FormStep::ORDER.chunks(2) {
                 keyboard.push(
                     pair.iter()
-                        .map(|s| flow_button(field_name(*s, lang), &format!("fe:{}", s.code())))
+                        .map(|s| flow_button(field_name(*s, lang), FormPress::Field(*s)))
                         .collect(),
                 );
             }
@@ -253,11 +257,11 @@ pub(crate) fn form_prompt(turn: &Turn<'_>) -> Reply {
         FormStep::Confirm => {
             keyboard.push(vec![flow_button(
                 t(lang, "✅ Kaydet ve haber ver", "✅ Save and tell them"),
-                "confirm",
+                FormPress::Confirm,
             )]);
             keyboard.push(vec![flow_button(
                 t(lang, "« Özete dön", "« Back to the summary"),
-                "back",
+                FormPress::Back,
             )]);
             t(
                 lang,

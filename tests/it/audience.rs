@@ -191,7 +191,7 @@ fn every_callback() -> Vec<Callback> {
         Callback::Lang(Lang::En),
         Callback::Trainings,
         Callback::Session(SessionId(1)),
-        Callback::Flow("yes".into()),
+        Callback::Flow(eudesk::message::FormPress::Yes),
         Callback::MyRegistrations,
         Callback::CancelAsk(RegistrationId(1)),
         Callback::CancelDo(RegistrationId(1)),
