@@ -22,7 +22,7 @@ fn ticket_from(row: &SqliteRow) -> Result<Ticket, StoreError> {
     };
     Ok(Ticket {
         id: TicketId(row.try_get("id")?),
-        user: row.try_get("user_id")?,
+        user: crate::ids::UserId(row.try_get("user_id")?),
         first_name: row.try_get("first_name")?,
         lang: Lang::parse(&lang).ok_or_else(|| corrupt("language"))?,
         question: row.try_get("question")?,
@@ -112,7 +112,7 @@ pub async fn insert(conn: &mut SqliteConnection, new: &NewTicket, now: Timestamp
         "INSERT INTO tickets (user_id, first_name, lang, question, context_node, context_matches, status, created_at, last_activity_at)
          VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?) RETURNING id",
     )
-    .bind(new.user)
+    .bind(new.user.0)
     .bind(&new.first_name)
     .bind(new.lang.code())
     .bind(new.question.as_str())

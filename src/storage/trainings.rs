@@ -56,7 +56,7 @@ fn registration_from(row: &SqliteRow) -> Result<Registration, StoreError> {
     Ok(Registration {
         id: RegistrationId(row.try_get("id")?),
         session: SessionId(row.try_get("session_id")?),
-        user: row.try_get("user_id")?,
+        user: crate::ids::UserId(row.try_get("user_id")?),
         lang: Lang::parse(&lang).ok_or_else(|| corrupt("language"))?,
         attendee: Attendee {
             name: PersonName::parse(row.try_get("name")?).map_err(|_| corrupt("name"))?,

@@ -28,7 +28,7 @@ pub(crate) enum Input<'a> {
 fn chat_of(turn: &Turn<'_>) -> ChatId {
     match turn.place {
         Place::StaffChat(chat) => ChatId(chat),
-        Place::Private => ChatId(turn.user.0),
+        Place::Private => turn.user.chat(),
     }
 }
 

@@ -161,7 +161,7 @@ pub(crate) async fn send_ticket(
     let now = desk.clock.now();
     let day = now.to_zoned(office_tz()).date();
     let new = NewTicket {
-        user: turn.user.0,
+        user: turn.user,
         first_name: turn.first_name.clone(),
         lang,
         question,
@@ -340,7 +340,7 @@ pub(crate) async fn person_ticket_press(
         TicketVerb::FollowUp => {
             let mine = crate::storage::tickets::ticket(turn.work.read().await?, id)
                 .await?
-                .filter(|t| t.user == turn.user.0);
+                .filter(|t| t.user == turn.user);
             let Some(ticket) = mine else {
                 return Ok(not_found());
             };

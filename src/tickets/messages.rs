@@ -5,7 +5,6 @@
 
 use super::{Answer, Attachment, Ticket, TicketId};
 use crate::dialogue::render::{escape_html, printable};
-use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
 use crate::message::{Callback, TicketVerb, to};
 use crate::message::{OutMessage, Purpose, Recipient};
@@ -151,10 +150,10 @@ pub fn answer(before: &Ticket, answer: &Answer) -> OutMessage {
                 t(lang, "Sorunuz", "Your question"),
                 escape_html(&shorten(&ticket.question, 300))
             );
-            OutMessage::new(Recipient::Chat(ChatId(ticket.user)), html)
+            OutMessage::new(Recipient::Chat(ticket.user.chat()), html)
         }
         Answer::File { of, caption, .. } => OutMessage::new(
-            Recipient::Chat(ChatId(ticket.user)),
+            Recipient::Chat(ticket.user.chat()),
             file_caption(
                 &format!("<b>{heading}</b> ({} #{})", t(lang, "talep", "ticket"), ticket.id),
                 caption.as_deref(),
@@ -224,7 +223,7 @@ pub fn closed_by_staff(ticket: &Ticket, note: Option<&str>) -> OutMessage {
         "\n\nYeni bir sorunuz olursa /ask yazabilirsiniz.",
         "\n\nIf you have another question, type /ask.",
     ));
-    OutMessage::new(Recipient::Chat(ChatId(ticket.user)), html)
+    OutMessage::new(Recipient::Chat(ticket.user.chat()), html)
 }
 
 /// A reminder to staff of a ticket still waiting.

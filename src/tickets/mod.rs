@@ -170,7 +170,7 @@ pub struct Candidate {
 #[derive(Clone, Debug)]
 pub struct Ticket {
     pub id: TicketId,
-    pub user: i64,
+    pub user: UserId,
     pub first_name: String,
     pub lang: Lang,
     pub question: String,
@@ -188,7 +188,7 @@ impl Ticket {
     /// Whether the ticket's person is gone: they erased their data, or the ticket was
     /// anonymised after the retention period. Nothing can be sent to them.
     pub fn erased(&self) -> bool {
-        self.user <= 0
+        self.user <= crate::ids::UserId(0)
     }
 }
 
@@ -267,7 +267,7 @@ impl FileKind {
 /// What a person asks, with what the bot knew when they asked.
 #[derive(Clone, Debug)]
 pub struct NewTicket {
-    pub user: i64,
+    pub user: UserId,
     pub first_name: String,
     pub lang: Lang,
     pub question: QuestionText,

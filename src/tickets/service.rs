@@ -66,12 +66,12 @@ pub async fn ask(
     staff: Lang,
     now: Timestamp,
 ) -> Result<Asked, StoreError> {
-    if !quota_take(conn, day, UserId(new.user), per_day).await? {
+    if !quota_take(conn, day, new.user, per_day).await? {
         return Ok(Asked::LimitReached);
     }
     let id = q::insert(conn, new, now).await?;
     let asker = Actor {
-        id: new.user,
+        id: new.user.0,
         name: new.first_name.clone(),
     };
     q::add_event(
@@ -133,7 +133,7 @@ pub async fn follow_up(
     staff: Lang,
     now: Timestamp,
 ) -> Result<Option<Ticket>, StoreError> {
-    let Some(before) = load(conn, id).await?.filter(|t| t.user == user.0) else {
+    let Some(before) = load(conn, id).await?.filter(|t| t.user == user) else {
         return Ok(None);
     };
     q::set_status(conn, id, TicketStatus::Open, now).await?;
@@ -230,7 +230,7 @@ pub async fn close(
     };
     let (actor, note) = match &by {
         Closer::Staff(actor, note) => (*actor, *note),
-        Closer::Person(actor) if actor.id == before.user => (*actor, None),
+        Closer::Person(actor) if actor.id == before.user.0 => (*actor, None),
         Closer::Person(_) => return Ok(Closed::NotFound),
     };
     if before.status == TicketStatus::Closed {

@@ -34,7 +34,7 @@ pub async fn issue(
     let Some(r) = trainings::registration(conn, registration).await? else {
         return Ok(Issue::NotYours);
     };
-    if r.user != user.0 {
+    if r.user != user {
         return Ok(Issue::NotYours);
     }
     if r.status != Status::Confirmed || r.attendance != Some(Attendance::Present) {

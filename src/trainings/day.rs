@@ -99,7 +99,7 @@ pub(crate) async fn start_survey(turn: &mut Turn<'_>, id: RegistrationId) -> Res
         )]);
     };
     let r = trainings::registration(turn.work.read().await?, id).await?;
-    let Some(r) = r.filter(|r| r.user == turn.user.0) else {
+    let Some(r) = r.filter(|r| r.user == turn.user) else {
         return Ok(vec![notice(lang, crate::conversation::ui::button_unknown(lang))]);
     };
     if r.surveyed {

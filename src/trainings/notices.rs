@@ -6,7 +6,6 @@
 
 use super::Reminder;
 use crate::dialogue::render::escape_html;
-use crate::ids::ChatId;
 use crate::lang::{Lang, pick as t};
 use crate::message::{Callback, to};
 use crate::message::{Document, OutMessage, Recipient};
@@ -72,7 +71,7 @@ pub fn promoted(r: &Registration, s: &Session, now: Timestamp) -> OutMessage {
         t(lang, "📋 Kayıtlarım", "📋 My registrations"),
         Callback::MyRegistrations,
     );
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
+    OutMessage::new(Recipient::Chat(r.user.chat()), html)
         .with_keyboard(vec![vec![button]])
         .with_document(calendar(s, lang, now))
 }
@@ -103,7 +102,7 @@ pub fn reminder(r: &Registration, s: &Session, kind: Reminder) -> OutMessage {
         )
     );
     // "Your training is tomorrow" after it has begun would only mislead.
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).not_after(s.details.starts)
+    OutMessage::new(Recipient::Chat(r.user.chat()), html).not_after(s.details.starts)
 }
 
 /// Told to every registrant when the time or place of their session changes, with the
@@ -135,7 +134,7 @@ pub fn session_changed(r: &Registration, before: &Session, s: &Session, now: Tim
             "The attached calendar file updates the entry in your calendar. If you cannot come now, please cancel with /myregistrations."
         )
     );
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).with_document(calendar(s, lang, now))
+    OutMessage::new(Recipient::Chat(r.user.chat()), html).with_document(calendar(s, lang, now))
 }
 
 /// The invitation after a session, to those who attended: the survey and the
@@ -170,7 +169,7 @@ pub fn follow_up(r: &Registration, s: &Session) -> OutMessage {
         t(lang, "📄 Katılım belgesi", "📄 Certificate"),
         Callback::Certificate(r.id),
     ));
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).with_keyboard(vec![row])
+    OutMessage::new(Recipient::Chat(r.user.chat()), html).with_keyboard(vec![row])
 }
 
 /// Told to every registrant when staff cancel a session.
@@ -191,7 +190,7 @@ pub fn session_cancelled(r: &Registration, s: &Session, now: Timestamp) -> OutMe
             "The attached file removes it from your calendar. For new dates: /trainings."
         )
     );
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html).with_document(Document {
+    OutMessage::new(Recipient::Chat(r.user.chat()), html).with_document(Document {
         name: format!("pcm-training-{}-cancelled.ics", s.id),
         bytes: ics::cancellation(s, lang, now).into_bytes(),
     })
@@ -209,5 +208,5 @@ pub fn broadcast(r: &Registration, session: &Session, text: &str) -> OutMessage 
         escape_html(session.title(r.lang)),
         escape_html(text)
     );
-    OutMessage::new(Recipient::Chat(ChatId(r.user)), html)
+    OutMessage::new(Recipient::Chat(r.user.chat()), html)
 }

@@ -134,7 +134,7 @@ pub async fn cancel_registration(
     let Some(registration) = q::registration(conn, id).await? else {
         return Ok(Cancelled::NotFound);
     };
-    if registration.user != user.0 || registration.status == Status::Cancelled {
+    if registration.user != user || registration.status == Status::Cancelled {
         return Ok(Cancelled::NotFound);
     }
     q::cancel_registration(conn, id, now).await?;

@@ -2,6 +2,7 @@
 
 use super::fields::{Email, OrgType, Organisation, PersonName, Phone};
 use super::time;
+use crate::ids::UserId;
 use crate::lang::{Lang, Localized};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -269,7 +270,7 @@ pub struct Attendee {
 pub struct Registration {
     pub id: RegistrationId,
     pub session: SessionId,
-    pub user: i64,
+    pub user: UserId,
     pub lang: Lang,
     pub attendee: Attendee,
     pub status: Status,

@@ -101,7 +101,7 @@ async fn fifty_concurrent_confirmations_fill_ten_seats_exactly_and_queue_the_res
         (1..=40).collect::<Vec<_>>(),
         "the waitlist is in order of arrival, without gaps"
     );
-    let mut users: Vec<i64> = registrations.iter().map(|r| r.user).collect();
+    let mut users: Vec<i64> = registrations.iter().map(|r| r.user.0).collect();
     users.sort();
     users.dedup();
     assert_eq!(users.len(), 50, "one registration each");
@@ -184,7 +184,7 @@ async fn a_cancelled_seat_goes_to_the_first_waiting_person_never_back_to_one_who
     }
     let id_of = |regs: &[eudesk::trainings::Registration], user: i64| {
         regs.iter()
-            .find(|r| r.user == user && r.status != Status::Cancelled)
+            .find(|r| r.user == eudesk::ids::UserId(user) && r.status != Status::Cancelled)
             .unwrap()
             .id
     };
@@ -201,7 +201,7 @@ async fn a_cancelled_seat_goes_to_the_first_waiting_person_never_back_to_one_who
     let regs = engine.store().registrations(s).await.unwrap();
     let status = |user: i64| {
         regs.iter()
-            .filter(|r| r.user == user)
+            .filter(|r| r.user == eudesk::ids::UserId(user))
             .map(|r| r.status)
             .collect::<Vec<_>>()
     };

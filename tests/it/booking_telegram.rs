@@ -191,7 +191,7 @@ async fn a_full_booking_in_turkish_ends_with_a_seat_and_a_calendar_file() {
     let stored = bot.engine.store().registrations(id).await.unwrap();
     assert_eq!(stored.len(), 1);
     let r = &stored[0];
-    assert_eq!(r.user, 101);
+    assert_eq!(r.user, eudesk::ids::UserId(101));
     assert_eq!(r.status, Status::Confirmed);
     assert_eq!(r.position, 1);
     assert_eq!(r.lang, Lang::Tr);

@@ -656,7 +656,12 @@ async fn a_booking_confirmed_just_before_a_kill_is_there_once_after_the_restart(
     .await;
 
     let registrations = store.registrations(session).await.unwrap();
-    let of = |user: i64| registrations.iter().filter(|r| r.user == user).collect::<Vec<_>>();
+    let of = |user: i64| {
+        registrations
+            .iter()
+            .filter(|r| r.user == eudesk::ids::UserId(user))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(of(51).len(), 1, "{registrations:?}");
     assert_eq!(of(51)[0].status, Status::Confirmed);
     assert_eq!(of(52).len(), 1);

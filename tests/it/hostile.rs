@@ -506,7 +506,7 @@ async fn hand_made_callback_data_gets_a_sensible_reply_and_reaches_nothing_of_an
     let now = store.registrations(s).await.unwrap();
     assert_eq!(now.len(), 1);
     assert_eq!(now[0].status, Status::Confirmed);
-    assert_eq!(now[0].user, OWNER);
+    assert_eq!(now[0].user, eudesk::ids::UserId(OWNER));
     let after = store.ticket(ticket.id).await.unwrap().unwrap();
     assert_eq!(after.status, TicketStatus::Open);
     assert!(after.taken_by.is_none());

@@ -498,13 +498,19 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
 
     // P's seat went to Q, who is told.
     let regs = store.registrations(upcoming).await.unwrap();
-    let q_reg = regs.iter().find(|r| r.user == Q).expect("Q's registration is kept");
+    let q_reg = regs
+        .iter()
+        .find(|r| r.user == eudesk::ids::UserId(Q))
+        .expect("Q's registration is kept");
     assert_eq!(q_reg.status, Status::Confirmed, "{regs:#?}");
     assert_eq!(q_reg.attendee.name.as_str(), "Ali Veli");
     assert_eq!(q_reg.attendee.email.as_str(), "ali.veli@example.org");
-    let p_reg = regs.iter().find(|r| r.user != Q).expect("P's row is kept, anonymised");
+    let p_reg = regs
+        .iter()
+        .find(|r| r.user != eudesk::ids::UserId(Q))
+        .expect("P's row is kept, anonymised");
     assert_eq!(p_reg.status, Status::Cancelled);
-    assert!(p_reg.user < 0, "{p_reg:?}");
+    assert!(p_reg.user < eudesk::ids::UserId(0), "{p_reg:?}");
     let owed = outbox(&store).await;
     assert!(
         owed.iter()
@@ -578,7 +584,10 @@ async fn forget_asks_first_and_then_leaves_no_trace_in_any_table_while_others_ke
     }
     for id in [answered, followed] {
         let ticket = store.ticket(id).await.unwrap().expect("the ticket is kept");
-        assert!(ticket.user < 0 && ticket.question.is_empty(), "{ticket:?}");
+        assert!(
+            ticket.user < eudesk::ids::UserId(0) && ticket.question.is_empty(),
+            "{ticket:?}"
+        );
         assert_eq!(ticket.status, TicketStatus::Closed, "nobody is left to answer");
     }
     assert!(store.tickets_of(P).await.unwrap().is_empty());
@@ -672,18 +681,21 @@ async fn retention_anonymises_tickets_closed_and_registrations_ended_before_the_
 
     let old_regs = store.registrations(old).await.unwrap();
     assert_eq!(old_regs.len(), 1);
-    assert!(old_regs[0].user < 0, "{:?}", old_regs[0]);
+    assert!(old_regs[0].user < eudesk::ids::UserId(0), "{:?}", old_regs[0]);
     assert_eq!(old_regs[0].attendee.name.as_str(), "anonim");
     assert!(old_regs[0].attendee.phone.is_none());
     assert!(!old_regs[0].attendee.email.as_str().contains("kirmizigul"));
     assert_eq!(old_regs[0].status, Status::Confirmed, "kept for statistics");
     let recent_regs = store.registrations(recent).await.unwrap();
-    assert_eq!(recent_regs[0].user, P);
+    assert_eq!(recent_regs[0].user, eudesk::ids::UserId(P));
     assert_eq!(recent_regs[0].attendee.name.as_str(), P_NAME);
     assert_eq!(recent_regs[0].attendee.email.as_str(), P_EMAIL);
 
     let t = store.ticket(old_ticket).await.unwrap().unwrap();
-    assert!(t.user < 0 && t.question.is_empty() && t.first_name.is_empty(), "{t:?}");
+    assert!(
+        t.user < eudesk::ids::UserId(0) && t.question.is_empty() && t.first_name.is_empty(),
+        "{t:?}"
+    );
     assert_eq!(t.status, TicketStatus::Closed);
     assert!(
         store
@@ -694,9 +706,9 @@ async fn retention_anonymises_tickets_closed_and_registrations_ended_before_the_
             .all(|e| e.text.is_none() && e.author.is_none())
     );
     let t = store.ticket(recent_ticket).await.unwrap().unwrap();
-    assert_eq!((t.user, t.question.as_str()), (P, "Yeni sorum QX8"));
+    assert_eq!((t.user.0, t.question.as_str()), (P, "Yeni sorum QX8"));
     let t = store.ticket(open_ticket).await.unwrap().unwrap();
-    assert_eq!((t.user, t.question.as_str()), (Q, "Açık kalan soru"));
+    assert_eq!((t.user.0, t.question.as_str()), (Q, "Açık kalan soru"));
     // Nothing about the old ticket is left in the outbox either.
     let (_, values) = every_value(&pool).await;
     assert!(
@@ -805,7 +817,7 @@ async fn anonymised_by_retention(engine: &Engine, clock: &Arc<ManualClock>) -> T
     clock.set("2026-11-14T15:00:00Z".parse().unwrap());
     assert_eq!(eudesk::scheduler::apply_retention(engine).await.unwrap(), (1, 1));
     let t = engine.store().ticket(ticket).await.unwrap().unwrap();
-    assert!(t.user < 0 && t.question.is_empty(), "{t:?}");
+    assert!(t.user < eudesk::ids::UserId(0) && t.question.is_empty(), "{t:?}");
     ticket
 }
 

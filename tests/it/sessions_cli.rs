@@ -123,7 +123,7 @@ async fn book(store: &Store, session: i64, user: i64, lang: Lang, who: &Attendee
 }
 
 async fn cancel(store: &Store, r: &Registration, now: Timestamp) {
-    match crate::helpers::cancel_registration(store, r.id, r.user, now).await {
+    match crate::helpers::cancel_registration(store, r.id, r.user.0, now).await {
         Cancelled::Done { .. } => {}
         Cancelled::NotFound => panic!("registration {:?} not found", r.id),
     }

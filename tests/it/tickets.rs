@@ -122,7 +122,7 @@ async fn ask_staff_after_an_unanswered_question_sends_that_question_with_its_con
     assert!(all_text(&sent).contains("/mytickets"));
 
     let ticket = engine.store().ticket(TicketId(1)).await.unwrap().expect("ticket #1");
-    assert_eq!(ticket.user, 1);
+    assert_eq!(ticket.user, eudesk::ids::UserId(1));
     assert_eq!(ticket.first_name, "Zeynep");
     assert_eq!(ticket.lang, Lang::Tr);
     assert_eq!(ticket.question, question);

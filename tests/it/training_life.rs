@@ -98,7 +98,7 @@ async fn registration_of(bot: &Running, session: SessionId, user: i64) -> i64 {
         .await
         .unwrap()
         .into_iter()
-        .find(|r| r.user == user)
+        .find(|r| r.user == eudesk::ids::UserId(user))
         .expect("registered")
         .id
         .0
