@@ -94,7 +94,9 @@ pub struct Engine {
     conversations: Arc<cache::Conversations>,
 }
 
-/// The shared services, as every handler sees them.
+/// The adapters and the command line reach the shared services (`engine.store()`,
+/// `engine.tree()`, `engine.now()` …) through the engine, as they did before the
+/// handlers moved out of it; the handlers themselves get them from their `Turn`.
 impl std::ops::Deref for Engine {
     type Target = Desk;
     fn deref(&self) -> &Desk {
