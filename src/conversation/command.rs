@@ -164,15 +164,6 @@ pub fn id_arg(arg: &str) -> Option<i64> {
         .filter(|n| *n > 0)
 }
 
-/// Who a command is addressed to: in groups Telegram clients write `/stats@some_bot`
-/// when several bots are present, and only a bare command or one naming this bot is
-/// ours. `None` for a bare command or for text that is not a command.
-pub fn addressee(text: &str) -> Option<&str> {
-    let rest = text.trim_start().strip_prefix('/')?;
-    let word = rest.split(char::is_whitespace).next().unwrap_or("");
-    word.split_once('@').map(|(_, bot)| bot)
-}
-
 impl Command {
     pub fn audience(&self) -> Audience {
         match self {
@@ -210,15 +201,15 @@ impl Command {
         }
     }
 
-    /// `None` when the text is not a command. Accepts Telegram's `/cmd@botname` form
-    /// (the adapter first drops commands for other bots, see `addressee`).
+    /// `None` when the text is not a command. (Telegram's `/cmd@botname` reaches here
+    /// as `/cmd`: the adapter drops the bot's name, and commands for other bots.)
     pub fn parse(text: &str) -> Option<Command> {
         let rest = text.trim_start().strip_prefix('/')?;
         let (word, arg) = match rest.split_once(char::is_whitespace) {
             Some((w, a)) => (w, a.trim()),
             None => (rest, ""),
         };
-        let name = word.split('@').next().unwrap_or("").to_lowercase();
+        let name = word.to_lowercase();
         if name.is_empty() {
             return None;
         }
@@ -269,17 +260,8 @@ mod tests {
             Command::parse("/start training_3"),
             Some(Command::Start(Some("training_3".into())))
         );
-        assert_eq!(Command::parse("/menu@eudesk_bot"), Some(Command::Menu));
         assert_eq!(Command::parse("/Help"), Some(Command::Help));
         assert_eq!(Command::parse("/foo"), Some(Command::Unknown("foo".into())));
-    }
-
-    #[test]
-    fn a_command_names_the_bot_it_is_for() {
-        assert_eq!(addressee("/stats@other_bot"), Some("other_bot"));
-        assert_eq!(addressee("/start@eudesk_bot training_3"), Some("eudesk_bot"));
-        assert_eq!(addressee("/stats"), None);
-        assert_eq!(addressee("write to a@b.org"), None);
     }
 
     #[test]

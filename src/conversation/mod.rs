@@ -10,7 +10,7 @@ mod reply;
 mod turn;
 pub mod ui;
 
-pub use command::{COMMANDS, Command, STAFF_COMMANDS, addressee, id_arg};
+pub use command::{COMMANDS, Command, STAFF_COMMANDS, id_arg};
 pub(crate) use desk::desk_index;
 pub use desk::{DeepLink, Desk, Learned, LinkMaker, Settings};
 pub use flow::Flow;

@@ -77,7 +77,7 @@ fn event_of(msg: &Message) -> Event {
         if let Some(opened) = deep_link::payload(text).and_then(deep_link::open) {
             return Event::Press(Some(opened));
         }
-        return Event::Text(text.to_owned());
+        return Event::Text(super::address::unaddressed(text).into_owned());
     }
     let kind = if let Some(d) = msg.document() {
         Some(FileKind::Document(d.file_name.clone()))
@@ -122,7 +122,7 @@ async fn replied_ticket(engine: &Engine, msg: &Message) -> anyhow::Result<Option
 async fn on_message(h: &Handler, update: u32, msg: Message) -> anyhow::Result<()> {
     let (engine, staff) = (&h.engine, &h.staff);
     // Commands for another bot in the same group (`/stats@other_bot`) are not ours.
-    if let Some(to) = msg.text().and_then(crate::engine::addressee)
+    if let Some(to) = msg.text().and_then(super::address::addressee)
         && !to.eq_ignore_ascii_case(&h.name.0)
     {
         return Ok(());

@@ -5,6 +5,7 @@
 //! included), `fanout.rs` the alerts, `pace.rs` keeps Telegram's limits for both, and
 //! `api.rs`/`sender.rs` talk to Telegram.
 
+mod address;
 mod api;
 pub mod callback_data;
 pub mod deep_link;
