@@ -14,9 +14,7 @@ pub use command::{COMMANDS, Command, STAFF_COMMANDS, id_arg};
 pub(crate) use desk::desk_index;
 pub use desk::{DeepLink, Desk, Learned, LinkMaker, Settings};
 pub use flow::Flow;
-pub use reply::{
-    Placement, Reply, cancel_row, display_name, fit_message, flow_button, main_button, notice, staff_reply,
-};
+pub use reply::{Placement, Reply, cancel_row, display_name, flow_button, main_button, notice, staff_reply};
 pub use turn::Turn;
 
 use crate::ids::{UpdateId, UserId};

@@ -100,25 +100,6 @@ pub fn staff_reply(html: &str) -> Reply {
     Reply::new(html, Vec::new())
 }
 
-/// Cuts a long HTML text (made of escaped lines) at a line boundary so that it fits one
-/// Telegram message.
-pub fn fit_message(html: String) -> String {
-    const LIMIT: usize = 3900;
-    if html.encode_utf16().count() <= LIMIT {
-        return html;
-    }
-    let mut out = String::new();
-    for line in html.lines() {
-        if (out.encode_utf16().count() + line.encode_utf16().count() + 2) > LIMIT {
-            out.push_str("\n…");
-            break;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
 /// The longest name shown for a person: names go into staff posts and notes.
 const MAX_NAME_CHARS: usize = 64;
 

@@ -11,7 +11,7 @@ mod reload;
 
 pub use crate::conversation::{
     COMMANDS, Command, Context, DeepLink, Desk, EngineError, Event, Flow, LinkMaker, Person, Place, Placement, Reply,
-    ReplyIn, STAFF_COMMANDS, Turn, display_name, fit_message, ui,
+    ReplyIn, STAFF_COMMANDS, Turn, display_name, ui,
 };
 use crate::conversation::{Settings, flow};
 pub use crate::tickets::service::DRAFT_TTL;

@@ -244,10 +244,7 @@ pub(crate) fn preview(turn: &Turn<'_>, draft: &Draft, ticket: &Ticket) -> Reply 
     if let Some(warning) = taken_warning(turn, ticket) {
         html = format!("{warning}\n\n{html}");
     }
-    Reply::new(
-        crate::conversation::fit_message(html),
-        draft_buttons(lang, ticket.id, TicketVerb::Send),
-    )
+    Reply::new(html, draft_buttons(lang, ticket.id, TicketVerb::Send))
 }
 
 /// Send, Send anyway, Edit or Cancel under a preview.
@@ -361,7 +358,7 @@ pub(crate) async fn send_draft(turn: &mut Turn<'_>, draft: Draft, verb: TicketVe
             };
             let html = format!("{}\n\n{question}", warnings.join("\n\n"));
             return Ok(vec![
-                staff_reply(&crate::conversation::fit_message(html))
+                staff_reply(&html)
                     .with_keyboard(draft_buttons(lang, id, TicketVerb::SendAnyway))
                     .placed(Placement::Replace),
             ]);

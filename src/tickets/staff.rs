@@ -243,7 +243,7 @@ pub(crate) async fn ticket_history(turn: &mut Turn<'_>, id: TicketId) -> Result<
             .unwrap_or_default();
         lines.push(format!("{} · {} {who}{text}", local(event.at), event.kind.code()));
     }
-    Ok(vec![staff_reply(&crate::conversation::fit_message(lines.join("\n")))])
+    Ok(vec![staff_reply(&lines.join("\n"))])
 }
 
 /// `/stats`: the figures as text, and a chart of the last weeks beside them.

@@ -896,3 +896,39 @@ async fn stats_on_the_command_line_in_text_and_json() {
     );
     assert!(out.contains(&format!("2 × {normalized}")), "{out}");
 }
+
+/// A ticket's history is shown whole, however long: the core no longer cuts it to one
+/// Telegram message (the Telegram adapter splits a long message into several).
+#[tokio::test]
+async fn a_long_ticket_history_is_shown_whole() {
+    let sandbox = Sandbox::new();
+    let clock = clock();
+    let engine = engine(&sandbox, &clock).await;
+    let staff = |e: Event| {
+        let engine = engine.clone();
+        async move {
+            engine
+                .handle_in(person(AYSE, Lang::En), private("Ayşe"), e)
+                .await
+                .unwrap()
+        }
+    };
+    let id = ask(&engine, 1, Lang::En, "Ann", "How do we report a running project?").await;
+    for n in 1..=3 {
+        let answer = format!("{} answer {n} ends here", "Step by step. ".repeat(180));
+        staff(text(&format!("/reply {id} {answer}"))).await;
+        staff(press(&format!("k:send:{id}"))).await;
+        clock.advance(SignedDuration::from_mins(5));
+    }
+    let history = all_text(&staff(text(&format!("/ticket {id}"))).await);
+    assert!(
+        history.encode_utf16().count() > 4096,
+        "long enough to need two messages"
+    );
+    for n in 1..=3 {
+        assert!(
+            history.contains(&format!("answer {n} ends here")),
+            "answer {n} is in the history"
+        );
+    }
+}
