@@ -2,11 +2,12 @@
 //! files, in a private chat or in the staff group.
 
 use crate::opportunities::follow::{
-    alerts_consent, alerts_done, opportunities, privacy_text, remind_me, stop_alerts, subscribe, toggle_topic,
+    alerts_consent, alerts_done, opportunities, remind_me, stop_alerts, subscribe, toggle_topic,
 };
 use crate::trainings::day::{certificate, check_in, start_survey, survey_press, survey_text};
 
 use super::flow::Flow;
+use super::menus::privacy_text;
 use super::menus::{candidates, question, show};
 use super::reload::reload_command;
 use super::{Callback, Command, EngineError, Event, Placement, Reply, Turn, shorten, to, ui};

@@ -1,5 +1,5 @@
 //! The menus and free-text questions: showing a node with its buttons, matching a
-//! typed question, offering staff when there is no answer.
+//! typed question, offering staff when there is no answer; `/privacy`.
 
 use super::flow::LastQuestion;
 use super::{Callback, EngineError, Placement, Reply, Turn, shorten, to, ui};
@@ -150,4 +150,24 @@ fn candidate(m: &crate::matching::Match) -> crate::tickets::Candidate {
         id: m.id.to_string(),
         score: m.score,
     }
+}
+
+/// `/privacy`: what the bot keeps and the person's rights, with the alert topics they
+/// follow now.
+pub(crate) async fn privacy_text(turn: &mut Turn<'_>) -> Result<String, EngineError> {
+    let desk = turn.desk;
+    let lang = turn.lang;
+    let topics = crate::storage::opportunities::topics_of_user(turn.work.read().await?, turn.user.0).await?;
+    let mut html = ui::privacy(lang, desk.settings.retention_days);
+    let subscribed = if topics.is_empty() {
+        ui::pick(lang, "yok", "none").to_owned()
+    } else {
+        topics.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(", ")
+    };
+    html.push_str(&format!(
+        "\n\n{}: {}",
+        ui::pick(lang, "🔔 Duyuru abonelikleriniz", "🔔 Your alert subscriptions"),
+        escape_html(&subscribed)
+    ));
+    Ok(html)
 }

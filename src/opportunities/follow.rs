@@ -305,22 +305,3 @@ pub(crate) async fn remind_me(turn: &mut Turn<'_>, opportunity: OpportunityId) -
     };
     Ok(vec![Reply::new(html, Vec::new())])
 }
-
-/// The person's topics, for `/privacy`.
-pub(crate) async fn privacy_text(turn: &mut Turn<'_>) -> Result<String, EngineError> {
-    let desk = turn.desk;
-    let lang = turn.lang;
-    let topics = q::topics_of_user(turn.work.read().await?, turn.user.0).await?;
-    let mut html = crate::conversation::ui::privacy(lang, desk.settings.retention_days);
-    let subscribed = if topics.is_empty() {
-        t(lang, "yok", "none").to_owned()
-    } else {
-        topics.iter().map(|t| t.label(lang)).collect::<Vec<_>>().join(", ")
-    };
-    html.push_str(&format!(
-        "\n\n{}: {}",
-        t(lang, "🔔 Duyuru abonelikleriniz", "🔔 Your alert subscriptions"),
-        escape_html(&subscribed)
-    ));
-    Ok(html)
-}
