@@ -1,6 +1,7 @@
 //! The decision on a typed question: answer at once, offer "did you mean", or pass it
 //! to staff, from the signals of the best match.
 
+use crate::dialogue::NodeId;
 use serde::Serialize;
 
 // The decision. Every threshold below was chosen on the `tune` part of
@@ -108,5 +109,32 @@ pub(super) fn decide(s: &Signals) -> Decision {
         Decision::Suggest
     } else {
         Decision::Escalate
+    }
+}
+
+/// A node that fits a question, with its score.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Match {
+    pub id: NodeId,
+    pub score: f32,
+}
+
+/// What the matcher made of a question.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    pub decision: Decision,
+    /// Best first, at most `MAX_MATCHES`.
+    pub matches: Vec<Match>,
+    /// What the decision was made from.
+    pub signals: Signals,
+}
+
+impl Outcome {
+    pub(super) fn escalate() -> Outcome {
+        Outcome {
+            decision: Decision::Escalate,
+            matches: Vec::new(),
+            signals: Signals::default(),
+        }
     }
 }

@@ -199,3 +199,35 @@ impl Builder {
         }
     }
 }
+
+/// Longer words are looked up only as they are. The longest word of the shipped content
+/// has 21 letters ("uluslararasilastirma"-like compounds); a Turkish word with a few
+/// suffixes stays under 30. Without this bound one 4,096-letter word took minutes in the
+/// typo look-up (two deletions: millions of variants, each hashed over the whole word)
+/// and stalled every other chat.
+pub const MAX_FUZZY_CHARS: usize = 32;
+
+/// What a message's word is, computed once per message.
+pub(super) struct Word {
+    /// Its Snowball stems (Turkish, English).
+    pub(super) stems: [String; 2],
+    /// Its group in the office's vocabulary.
+    pub(super) group: Option<usize>,
+}
+
+impl Word {
+    pub(super) fn of(matcher: &Matcher, word: &str) -> Word {
+        // No real word is this long (see `MAX_FUZZY_CHARS`): looked up as it is, not
+        // stemmed or cut, which would cost with the square of its length.
+        if word.chars().count() > MAX_FUZZY_CHARS {
+            return Word {
+                stems: [format!("tr:{word}"), format!("en:{word}")],
+                group: None,
+            };
+        }
+        Word {
+            stems: normalize::stems(word),
+            group: matcher.group(word),
+        }
+    }
+}

@@ -15,14 +15,13 @@ mod pulls;
 pub mod worker;
 
 use decision::decide;
-pub use decision::{ANSWER, Decision, MARGIN, SUGGEST, Signals};
+pub use decision::{ANSWER, Decision, MARGIN, Match, Outcome, SUGGEST, Signals};
 pub use index::Matcher;
-use index::{Builder, Doc, DocId, MIN_STEM, MIN_TYPO_LEN, TermId, deletions, hash, max_edits};
+use index::{Builder, Doc, DocId, MAX_FUZZY_CHARS, MIN_STEM, MIN_TYPO_LEN, TermId, Word, deletions, hash, max_edits};
 pub use pulls::{Pull, pulls};
 
-use crate::dialogue::{NodeId, Tree};
+use crate::dialogue::Tree;
 use crate::lang::Lang;
-use serde::Serialize;
 use std::collections::HashMap;
 
 /// At most this many matches are reported (`eudesk match --json`).
@@ -56,31 +55,6 @@ const ANCHOR_SIMILARITY: f32 = 0.9;
 
 /// Phrasing similarity is only computed for the best candidates by coverage.
 const PHRASE_CANDIDATES: usize = 40;
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Match {
-    pub id: NodeId,
-    pub score: f32,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Outcome {
-    pub decision: Decision,
-    /// Best first, at most `MAX_MATCHES`.
-    pub matches: Vec<Match>,
-    /// What the decision was made from.
-    pub signals: Signals,
-}
-
-impl Outcome {
-    fn escalate() -> Outcome {
-        Outcome {
-            decision: Decision::Escalate,
-            matches: Vec::new(),
-            signals: Signals::default(),
-        }
-    }
-}
 
 /// One node's score for one unit, with its signals.
 #[derive(Clone, Copy, Debug)]
@@ -482,40 +456,9 @@ impl Matcher {
     }
 }
 
-/// What a message's word is, computed once per message.
-struct Word {
-    /// Its Snowball stems (Turkish, English).
-    stems: [String; 2],
-    /// Its group in the office's vocabulary.
-    group: Option<usize>,
-}
-
-impl Word {
-    fn of(matcher: &Matcher, word: &str) -> Word {
-        // No real word is this long (see `MAX_FUZZY_CHARS`): looked up as it is, not
-        // stemmed or cut, which would cost with the square of its length.
-        if word.chars().count() > MAX_FUZZY_CHARS {
-            return Word {
-                stems: [format!("tr:{word}"), format!("en:{word}")],
-                group: None,
-            };
-        }
-        Word {
-            stems: normalize::stems(word),
-            group: matcher.group(word),
-        }
-    }
-}
-
 /// Two words sharing this many first letters are taken as one root with different
 /// Turkish suffixes ("basvur-usu", "basvur-mak").
 const SHARED_STEM: usize = 5;
-/// Longer words are looked up only as they are. The longest word of the shipped content
-/// has 21 letters ("uluslararasilastirma"-like compounds); a Turkish word with a few
-/// suffixes stays under 30. Without this bound one 4,096-letter word took minutes in the
-/// typo look-up (two deletions: millions of variants, each hashed over the whole word)
-/// and stalled every other chat.
-pub const MAX_FUZZY_CHARS: usize = 32;
 
 /// The more of the longer word the shared stem covers, the surer the match: 0.7 plus
 /// up to 0.25.
