@@ -462,6 +462,22 @@ async fn staff_publish_from_telegram_with_a_preview_in_both_languages() {
     let ask = staff.expect("sendMessage", "Gönderilsin mi").await;
     staff.press(&en, "pv:");
     staff.expect("sendMessage", "Bu bir önizleme").await;
+
+    // Changing one value from the preview: the English title, then the preview again.
+    staff.press(&ask, "f:edit");
+    let fields = staff.expect("sendMessage", "Hangi değer değişsin?").await;
+    // A button of the session form (whose field names the publish form shares) changes
+    // nothing here: the question is asked again.
+    staff.press(&fields, "f:fe:title_en");
+    let fields = staff.expect("sendMessage", "Hangi değer değişsin?").await;
+    staff.press(&fields, "f:pe:title_en");
+    staff.expect("sendMessage", "(3/8)").await;
+    staff.say("Youth exchange: Spain");
+    staff.expect("sendMessage", "Önizleme").await;
+    staff.expect("sendMessage", "Gençlik değişimi: İspanya").await;
+    let en = staff.expect("sendMessage", "Youth exchange: Spain").await;
+    let ask = staff.expect("sendMessage", "Gönderilsin mi").await;
+
     assert!(q_count(&store).await == 0, "nothing stored before Send");
     staff.press(&ask, "f:send");
     staff.expect("editMessageText", "1 aboneye gönderiliyor").await;
