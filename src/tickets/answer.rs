@@ -63,6 +63,20 @@ pub(crate) async fn live_draft(turn: &mut Turn<'_>) -> Result<Option<Draft>, Eng
     Ok(ticket_service::live_draft(turn.work.write().await?, user, chat, now).await?)
 }
 
+/// An empty draft of an answer to ticket `id`, by this staff member in this chat,
+/// remembering the ticket's last event (answers by others after it are a conflict).
+async fn new_draft(turn: &mut Turn<'_>, id: TicketId, now: Timestamp) -> Result<Draft, EngineError> {
+    Ok(Draft {
+        user: turn.user.0,
+        chat: chat_of(turn),
+        ticket: id,
+        seen_event: last_event(turn, id).await?,
+        touched_at: now,
+        content: None,
+        confirmed: false,
+    })
+}
+
 /// "Answer" pressed: the next text (or file) from this staff member in this chat is
 /// the answer's draft.
 pub(crate) async fn start_answer(turn: &mut Turn<'_>, id: TicketId) -> Result<Vec<Reply>, EngineError> {
@@ -75,15 +89,7 @@ pub(crate) async fn start_answer(turn: &mut Turn<'_>, id: TicketId) -> Result<Ve
         return Ok(vec![staff_reply(&erased(lang, id))]);
     }
     let now = desk.clock.now();
-    let draft = Draft {
-        user: turn.user.0,
-        chat: chat_of(turn),
-        ticket: id,
-        seen_event: last_event(turn, id).await?,
-        touched_at: now,
-        content: None,
-        confirmed: false,
-    };
+    let draft = new_draft(turn, id, now).await?;
     drafts::save(turn.work.write().await?, &draft).await?;
     let mut html = match lang {
         Lang::Tr => format!(
@@ -147,15 +153,7 @@ pub(crate) async fn answer_with(
 ) -> Result<Vec<Reply>, EngineError> {
     let desk = turn.desk;
     let now = desk.clock.now();
-    let draft = Draft {
-        user: turn.user.0,
-        chat: chat_of(turn),
-        ticket: id,
-        seen_event: last_event(turn, id).await?,
-        touched_at: now,
-        content: None,
-        confirmed: false,
-    };
+    let draft = new_draft(turn, id, now).await?;
     fill_draft(turn, draft, input).await
 }
 

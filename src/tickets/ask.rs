@@ -3,6 +3,7 @@
 
 use crate::conversation::flow::{Ask, Flow};
 use crate::conversation::{EngineError, Placement, Reply, Turn};
+use crate::conversation::{cancel_row, flow_button};
 use crate::conversation::{main_button, notice};
 use crate::dialogue::render::escape_html;
 use crate::lang::{Lang, pick as t};
@@ -47,10 +48,7 @@ pub(crate) fn ask_prompt(lang: Lang) -> Reply {
             "Sorunuzu tek bir mesaj olarak yazın (en fazla 2.000 karakter). Büro personeline ileteceğim; yanıt bu sohbete gelecek.",
             "Write your question in one message (up to 2,000 characters). I will pass it to the office's staff; the answer will come to this chat.",
         ),
-        vec![vec![to(
-            crate::conversation::ui::cancel(lang),
-            Callback::Flow(FormPress::Cancel),
-        )]],
+        vec![cancel_row(lang)],
     )
 }
 
@@ -108,10 +106,7 @@ pub(crate) fn ask_file(turn: &mut Turn<'_>, file: &crate::tickets::Attachment) -
                 "📎 Dosyayı aldım; sorunuzla birlikte gidecek. Şimdi sorunuzu tek bir mesaj olarak yazın.",
                 "📎 I have the file; it will go with your question. Now write your question in one message.",
             ),
-            vec![vec![to(
-                crate::conversation::ui::cancel(lang),
-                Callback::Flow(FormPress::Cancel),
-            )]],
+            vec![cancel_row(lang)],
         )];
     }
     vec![Reply::new(ask_preview(lang, &ask), ask_buttons(lang))]
@@ -355,13 +350,7 @@ pub(crate) async fn person_ticket_press(
                     ticket.id
                 ),
             };
-            Ok(vec![Reply::new(
-                html,
-                vec![vec![to(
-                    crate::conversation::ui::cancel(lang),
-                    Callback::Flow(FormPress::Cancel),
-                )]],
-            )])
+            Ok(vec![Reply::new(html, vec![cancel_row(lang)])])
         }
         TicketVerb::Solved => {
             let me = Actor {
@@ -424,7 +413,7 @@ fn ask_buttons(lang: Lang) -> Vec<Vec<crate::message::Button>> {
                 t(lang, "✏️ Yeniden yaz", "✏️ Rewrite"),
                 Callback::Flow(FormPress::Rewrite),
             ),
-            to(crate::conversation::ui::cancel(lang), Callback::Flow(FormPress::Cancel)),
+            flow_button(crate::conversation::ui::cancel(lang), FormPress::Cancel),
         ],
     ]
 }
